@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('coordination-engine')
+    .description(
+      'Self-healing Kubernetes operator: watches workloads selected by RemediationPolicy resources, ' +
+        'scores them with an ML service and applies guarded remediations.',
+    )
+    .showHelpAfterError();
+  return program;
+}
