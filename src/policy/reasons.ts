@@ -1,0 +1,24 @@
+/**
+ * Condition and Event reasons are API: users alert on them and grep for them. Named constants only, CamelCase as
+ * Kubernetes convention requires.
+ */
+export const Reason = {
+  /** Ready=True: the spec is valid and the policy is being evaluated. */
+  Reconciled: 'Reconciled',
+  /** Ready=False: the spec failed validation; the engine will not act on this policy. */
+  InvalidSpec: 'InvalidSpec',
+  /** Ready=Unknown before the first evaluation. */
+  Pending: 'Pending',
+  Paused: 'Paused',
+  NotPaused: 'NotPaused',
+  /** Degraded: a dependency (Prometheus, ML) is unavailable, so detection runs reduced. */
+  DependenciesHealthy: 'DependenciesHealthy',
+  DependencyUnavailable: 'DependencyUnavailable',
+  NoStorm: 'NoStorm',
+  StormDetected: 'StormDetected',
+  NotEscalated: 'NotEscalated',
+  MaxAttemptsReached: 'MaxAttemptsReached',
+  /** Event: a previously invalid policy is valid again. */
+  SpecValid: 'SpecValid',
+} as const;
+export type ReasonName = (typeof Reason)[keyof typeof Reason];

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../src/policy/duration.js';
+import { describeErrors, validatePolicySpec } from '../src/policy/validate.js';
+import { testPolicy } from './support/policy-fixtures.js';
+
+function errorsOf(spec: unknown) {
+  const result = validatePolicySpec(spec);
+  if (result.valid) throw new Error('expected the spec to be invalid');
+  return result.errors;
+}
+
+describe('validatePolicySpec', () => {
+  it('accepts the minimal rules policy and fills conservative defaults', () => {
+    const result = validatePolicySpec(testPolicy().buildSpec());
+    expect(result.valid).toBe(true);
+    if (!result.valid) return;
+    expect(result.spec.safety).toMatchObject({
+      dryRun: true,
+      paused: false,
+      maxConcurrent: 1,
+      maxActionsPerHour: 3,
+      minHealthy: '50%',
+      maxAttempts: 3,
+      ownership: { gitOps: 'recommend', helm: 'recommend', operator: 'refuse' },
+    });
+    expect(result.spec.targets).toEqual({
+      namespaces: [],
+      selector: {},
+      kinds: ['Deployment', 'StatefulSet', 'Pod'],
+      exclude: [],
+    });
+    expect(result.spec.detection.ml).toEqual({ endpoints: ['anomaly'], minConfidence: 0.8, backend: 'rest' });
+    expect(result.spec.actions[0]?.verificationWindow).toBe('5m');
+    expect(result.spec.evaluationInterval).toBe('1m');
+  });
+
+  it('names the field of an unknown feature', () => {
+    const errors = errorsOf(
+      testPolicy().withRule({ name: 'r', feature: 'pod_cpu_usage.p99', operator: '>', value: 1 }).buildSpec(),
+    );
+    expect(errors).toEqual([
+      expect.objectContaining({
+        path: 'spec.detection.rules[0].feature',
+        message: expect.stringContaining('p99'),
+      }),
+    ]);
+  });
+
+  it('rejects min above max in a scale step, naming the field and both numbers', () => {
+    const errors = errorsOf(
+      testPolicy()
+        .withActions({ type: 'restartPod' }, { type: 'scale', scale: { minReplicas: 5, maxReplicas: 3 } })
+        .buildSpec(),
+    );
+    expect(errors).toEqual([
+      { path: 'spec.actions[1].scale.minReplicas', message: expect.stringMatching(/5 > 3/) },
+    ]);
+  });
+
+  it('rejects an empty ladder in rules mode but allows it in ml mode (recommendations only)', () => {
+    expect(errorsOf(testPolicy().withActions().buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.actions' }),
+    ]);
+    expect(
+      validatePolicySpec(testPolicy().withMode('ml').withoutRules().withActions().buildSpec()).valid,
+    ).toBe(true);
+  });
+
+  it('requires rules in rules and hybrid modes', () => {
+    expect(errorsOf(testPolicy().withMode('hybrid').withoutRules().buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.detection.rules', message: expect.stringContaining('hybrid') }),
+    ]);
+  });
+
+  it('reports schema errors with the same path style', () => {
+    const errors = errorsOf(
+      testPolicy()
+        .withSafety({ maxConcurrent: 0, minHealthy: '150%' })
+        .withSpecField('evaluationInterval', 'soon')
+        .buildSpec(),
+    );
+    const paths = errors.map((e) => e.path).sort();
+    expect(paths).toEqual(['spec.evaluationInterval', 'spec.safety.maxConcurrent', 'spec.safety.minHealthy']);
+  });
+
+  it('checks duration bounds, scale placement, kserve model and selector operators', () => {
+    const errors = errorsOf(
+      testPolicy()
+        .withMode('hybrid')
+        .withSpecField('evaluationInterval', '1s')
+        .withSpecField('targets', {
+          selector: { matchExpressions: [{ key: 'app', operator: 'In' }] },
+          exclude: [{}],
+        })
+        .withActions({ type: 'restartPod', scale: { minReplicas: 1, maxReplicas: 2 } })
+        .withSpecField('detection', {
+          mode: 'hybrid',
+          rules: [{ name: 'a', feature: 'pod_cpu_usage.value', operator: '>', value: 1, for: '48h' }],
+          ml: { backend: 'kserve' },
+        })
+        .buildSpec(),
+    );
+    expect(errors.map((e) => e.path).sort()).toEqual([
+      'spec.actions[0].scale',
+      'spec.detection.ml.model',
+      'spec.detection.rules[0].for',
+      'spec.evaluationInterval',
+      'spec.targets.exclude[0]',
+      'spec.targets.selector.matchExpressions[0].values',
+    ]);
+    expect(describeErrors(errors)).toContain('spec.evaluationInterval: must be between 10s and 1h, got 1s');
+  });
+
+  it('a missing spec is an error on spec itself', () => {
+    expect(errorsOf(undefined)).toEqual([{ path: 'spec', message: 'is required' }]);
+  });
+});
+
+describe('durations', () => {
+  it('parses and formats Go-style durations', () => {
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(formatDuration(90_500)).toBe('1m30s500ms');
+    expect(() => parseDuration('5 minutes')).toThrow(/"5 minutes"/);
+  });
+});
