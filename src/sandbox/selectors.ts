@@ -3,11 +3,20 @@
  * `?fieldSelector=` query strings, and metav1.LabelSelector objects found in specs (Deployment, aggregationRule).
  * Error texts follow apimachinery so kubectl users see what they would see against a real cluster.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import type { FieldSelector } from './field-selectors.js';
+import { isJsonObject, type JsonValue } from './json.js';
+import { labelKeyErrors, labelValueErrors } from './label-syntax.js';
+import { SelectorError } from './selector-error.js';
 
-export class SelectorError extends Error {
-  override name = 'SelectorError';
-}
+export {
+  type FieldRequirement,
+  type FieldSelector,
+  fieldValue,
+  matchesFields,
+  parseFieldSelector,
+} from './field-selectors.js';
+export { labelKeyErrors, labelValueErrors } from './label-syntax.js';
+export { SelectorError } from './selector-error.js';
 
 export type LabelOperator =
   | 'Equals'
@@ -28,61 +37,6 @@ export interface LabelRequirement {
 /** A conjunction of requirements; no requirements means "everything". */
 export interface LabelSelector {
   requirements: LabelRequirement[];
-}
-
-export interface FieldRequirement {
-  field: string;
-  operator: 'Equals' | 'NotEquals';
-  value: string;
-}
-
-export interface FieldSelector {
-  requirements: FieldRequirement[];
-}
-
-// --- label key and value syntax (apimachinery validation.IsQualifiedName / IsValidLabelValue) ---
-
-const NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-const NAME_PART_MSG =
-  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-const VALUE_MSG =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-
-/** Returns the reasons a label key is invalid; empty when valid. */
-export function labelKeyErrors(key: string): string[] {
-  const errs: string[] = [];
-  const parts = key.split('/');
-  let name = key;
-  if (parts.length === 2) {
-    const prefix = parts[0] ?? '';
-    name = parts[1] ?? '';
-    if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else if (prefix.length > 253) errs.push('prefix part must be no more than 253 characters');
-    else if (!DNS1123_SUBDOMAIN.test(prefix)) {
-      errs.push(
-        "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-      );
-    }
-  } else if (parts.length > 2) {
-    return [
-      "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-    ];
-  }
-  if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push('name part must be no more than 63 characters');
-  else if (!NAME_PART.test(name)) errs.push(NAME_PART_MSG);
-  return errs;
-}
-
-/** Returns the reasons a label value is invalid; empty when valid. */
-export function labelValueErrors(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push('must be no more than 63 characters');
-  if (!LABEL_VALUE.test(value)) errs.push(VALUE_MSG);
-  return errs;
 }
 
 function quoteGo(value: string): string {
@@ -385,96 +339,4 @@ export function formatLabelSelector(sel: LabelSelector): string {
       return '';
     })
     .join(',');
-}
-
-// --- field selectors (apimachinery fields.ParseSelector) ---
-
-/** Splits on commas that are not escaped with a backslash. */
-function splitTerms(text: string): string[] {
-  const terms: string[] = [];
-  let current = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] ?? '';
-    if (c === '\\' && i + 1 < text.length) {
-      current += c + (text[i + 1] ?? '');
-      i++;
-    } else if (c === ',') {
-      terms.push(current);
-      current = '';
-    } else {
-      current += c;
-    }
-  }
-  terms.push(current);
-  return terms;
-}
-
-function unescapeFieldValue(raw: string, term: string): string {
-  let out = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i] ?? '';
-    if (c === '\\') {
-      const n = raw[i + 1];
-      if (n !== '\\' && n !== ',' && n !== '=') {
-        throw new SelectorError(`invalid field selector: '${term}'; invalid escape sequence`);
-      }
-      out += n;
-      i++;
-    } else if (c === ',' || c === '=') {
-      throw new SelectorError(`invalid field selector: '${term}'; unescaped ${c} in value`);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-export function parseFieldSelector(text: string, supportedFields: readonly string[]): FieldSelector {
-  const requirements: FieldRequirement[] = [];
-  for (const term of splitTerms(text)) {
-    if (term.trim().length === 0) continue;
-    let operator: FieldRequirement['operator'] | undefined;
-    let at = -1;
-    let opLen = 0;
-    for (const [op, kind] of [
-      ['!=', 'NotEquals'],
-      ['==', 'Equals'],
-      ['=', 'Equals'],
-    ] as const) {
-      const idx = term.indexOf(op);
-      if (idx >= 0) {
-        operator = kind;
-        at = idx;
-        opLen = op.length;
-        break;
-      }
-    }
-    if (operator === undefined) {
-      throw new SelectorError(`invalid selector: '${text}'; can't understand '${term}'`);
-    }
-    const field = term.slice(0, at).trim();
-    const value = unescapeFieldValue(term.slice(at + opLen).trim(), term);
-    if (!supportedFields.includes(field)) throw new SelectorError(`field label not supported: ${field}`);
-    requirements.push({ field, operator, value });
-  }
-  return { requirements };
-}
-
-/** Reads a dotted path; objects, arrays and absent fields read as "" (they cannot be selected on). */
-export function fieldValue(obj: JsonObject, path: string): string {
-  let cur: JsonValue | undefined = obj;
-  for (const part of path.split('.')) {
-    if (!isJsonObject(cur)) return '';
-    cur = cur[part];
-  }
-  if (typeof cur === 'string') return cur;
-  if (typeof cur === 'number' || typeof cur === 'boolean') return String(cur);
-  return '';
-}
-
-export function matchesFields(sel: FieldSelector, obj: JsonObject): boolean {
-  return sel.requirements.every((r) => {
-    const v = fieldValue(obj, r.field);
-    return r.operator === 'Equals' ? v === r.value : v !== r.value;
-  });
 }
