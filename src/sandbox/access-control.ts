@@ -1,11 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from './api-error.js';
-import { authorize, forbiddenMessage, type RbacObjects, type UserInfo, verbForRequest } from './rbac.js';
+import {
+  authorize,
+  forbiddenMessage,
+  type RbacObjects,
+  serviceAccountUser,
+  type UserInfo,
+  verbForRequest,
+} from './rbac.js';
 import type { RequestTarget } from './request-info.js';
 
 export type { UserInfo };
 
-export const ADMIN_USER: UserInfo = { name: 'sandbox-admin', groups: ['system:masters', 'system:authenticated'] };
+export const ADMIN_USER: UserInfo = {
+  name: 'sandbox-admin',
+  groups: ['system:masters', 'system:authenticated'],
+};
 
 /** Bearer tokens the sandbox accepts. The admin token goes into the kubeconfig it writes. */
 export class Authenticator {
@@ -19,10 +29,7 @@ export class Authenticator {
 
   /** A token for a service account, as the token controller would mint one. */
   tokenForServiceAccount(namespace: string, name: string): string {
-    return this.issue({
-      name: `system:serviceaccount:${namespace}:${name}`,
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
-    });
+    return this.issue(serviceAccountUser(namespace, name));
   }
 
   issue(user: UserInfo): string {
@@ -75,4 +82,3 @@ export function authorizeRequest(
     throw new ApiError(403, 'Forbidden', forbiddenMessage(attrs), details);
   }
 }
-

@@ -17,10 +17,16 @@ function validateMetadata(type: ResourceType, metadata: JsonObject): StatusCause
   const causes: StatusCause[] = [];
   const name = metadata.name;
   if (typeof name !== 'string' || name === '') {
-    causes.push({ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name or generateName is required' });
+    causes.push({
+      field: 'metadata.name',
+      reason: 'FieldValueRequired',
+      message: 'Required value: name or generateName is required',
+    });
   } else {
     const labelOnly = type.plural === 'namespaces';
-    const ok = labelOnly ? DNS_LABEL.test(name) && name.length <= 63 : DNS_SUBDOMAIN.test(name) && name.length <= 253;
+    const ok = labelOnly
+      ? DNS_LABEL.test(name) && name.length <= 63
+      : DNS_SUBDOMAIN.test(name) && name.length <= 253;
     if (!ok) {
       causes.push({
         field: 'metadata.name',
@@ -33,7 +39,11 @@ function validateMetadata(type: ResourceType, metadata: JsonObject): StatusCause
     const map = metadata[field];
     if (map === undefined || map === null) continue;
     if (!isJsonObject(map) || Object.values(map).some((v) => typeof v !== 'string')) {
-      causes.push({ field: `metadata.${field}`, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a map of strings' });
+      causes.push({
+        field: `metadata.${field}`,
+        reason: 'FieldValueTypeInvalid',
+        message: 'Invalid value: must be a map of strings',
+      });
     }
   }
   return causes;
@@ -49,7 +59,12 @@ export interface AdmissionResult {
  * (or reject them under fieldValidation=Strict), apply schema defaults and validate against the schema;
  * for built-ins run the kind's defaulting and validation. Invalid objects raise 422 naming every field.
  */
-export function admit(type: ResourceType, version: string, input: JsonObject, fieldValidation: FieldValidation): AdmissionResult {
+export function admit(
+  type: ResourceType,
+  version: string,
+  input: JsonObject,
+  fieldValidation: FieldValidation,
+): AdmissionResult {
   let object = input;
   const warnings: string[] = [];
   const causes: StatusCause[] = [];

@@ -16,7 +16,13 @@ export class ApiError extends Error {
     readonly code: number,
     readonly reason: string,
     message: string,
-    readonly details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[]; retryAfterSeconds?: number },
+    readonly details?: {
+      name?: string;
+      group?: string;
+      kind?: string;
+      causes?: StatusCause[];
+      retryAfterSeconds?: number;
+    },
   ) {
     super(message);
   }
@@ -37,7 +43,8 @@ export class ApiError extends Error {
       if (this.details.group !== undefined) details.group = this.details.group;
       if (this.details.kind !== undefined) details.kind = this.details.kind;
       if (this.details.causes) details.causes = this.details.causes.map((c) => ({ ...c }));
-      if (this.details.retryAfterSeconds !== undefined) details.retryAfterSeconds = this.details.retryAfterSeconds;
+      if (this.details.retryAfterSeconds !== undefined)
+        details.retryAfterSeconds = this.details.retryAfterSeconds;
       status.details = details;
     }
     return status;
@@ -90,5 +97,9 @@ export function invalid(kind: string, group: string, name: string, causes: Statu
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 export const methodNotAllowed = (message: string) => new ApiError(405, 'MethodNotAllowed', message);
 export const unsupportedMediaType = (contentType: string) =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${contentType}`);
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${contentType}`,
+  );
 export const gone = (message: string) => new ApiError(410, 'Expired', message);

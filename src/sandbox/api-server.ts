@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type FieldValidation } from './admission.js';
+import { type Authenticator, authorizeRequest } from './access-control.js';
+import type { FieldValidation } from './admission.js';
 import { ApiError, badRequest, methodNotAllowed, notFound } from './api-error.js';
 import { builtinResources } from './builtin-resources.js';
 import { apiGroup, coreVersions, groupList, resourceList, SERVER_VERSION } from './discovery.js';
@@ -15,7 +16,6 @@ import { type DeleteOptions, meta, ResourceService } from './resource-service.js
 import { apiVersionOf, type ResourceType } from './resource-type.js';
 import { applyScale, scaleOf } from './scale.js';
 import { toTable, wantsTable } from './table.js';
-import { type Authenticator, authorizeRequest } from './access-control.js';
 import { WatchStream } from './watch-stream.js';
 
 export interface RequestLogEntry {
@@ -145,14 +145,22 @@ export class ApiServer {
       if (method !== 'GET') entry.body = await readBody(req);
       const fault = this.faults.decide(method, url.pathname);
       if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (fault.fail) throw new ApiError(fault.fail.status, fault.fail.status >= 500 ? 'InternalError' : 'BadRequest', fault.fail.message);
+      if (fault.fail)
+        throw new ApiError(
+          fault.fail.status,
+          fault.fail.status >= 500 ? 'InternalError' : 'BadRequest',
+          fault.fail.message,
+        );
       const user = this.options.authenticator.authenticate(req.headers.authorization);
       entry.user = user.name;
       const target = parseRequestPath(url.pathname);
       if (this.options.rbac) authorizeRequest(user, method, target, url.searchParams, this.rbacObjects());
       await this.route(target, method, url.searchParams, entry, req, res);
     } catch (err) {
-      const apiError = err instanceof ApiError ? err : new ApiError(500, 'InternalError', `internal error: ${(err as Error).message}`);
+      const apiError =
+        err instanceof ApiError
+          ? err
+          : new ApiError(500, 'InternalError', `internal error: ${(err as Error).message}`);
       if (!res.headersSent) send(res, apiError.code, apiError.toStatus());
       else res.destroy();
     }
@@ -191,12 +199,18 @@ export class ApiServer {
     if (!type.namespaced && namespace !== undefined) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
-    if (subresource && !(subresource === 'status' && type.statusSubresource) && !(subresource === 'scale' && type.scale)) {
+    if (
+      subresource &&
+      !(subresource === 'status' && type.statusSubresource) &&
+      !(subresource === 'scale' && type.scale)
+    ) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
     const dryRun = query.get('dryRun') === 'All';
     const accept = req.headers.accept;
-    const tableOptions = wantsTable(accept) ? { includeObject: query.get('includeObject') ?? undefined } : undefined;
+    const tableOptions = wantsTable(accept)
+      ? { includeObject: query.get('includeObject') ?? undefined }
+      : undefined;
 
     if (method === 'GET' && name === undefined) {
       const listQuery = parseListQuery(type, query);
@@ -209,12 +223,25 @@ export class ApiServer {
     }
     if (method === 'POST' && name === undefined) {
       const body = parseJsonObject(entry.body ?? '', type.kind);
-      const result = this.service.create(type, version, namespace, body, { dryRun, fieldValidation: fieldValidationOf(query) });
+      const result = this.service.create(type, version, namespace, body, {
+        dryRun,
+        fieldValidation: fieldValidationOf(query),
+      });
       send(res, 201, result.object, result.warnings);
       return;
     }
     if (method === 'DELETE' && name === undefined) {
-      send(res, 200, this.deleteCollection(type, version, namespace, parseListQuery(type, query), this.deleteOptions(entry.body, query)));
+      send(
+        res,
+        200,
+        this.deleteCollection(
+          type,
+          version,
+          namespace,
+          parseListQuery(type, query),
+          this.deleteOptions(entry.body, query),
+        ),
+      );
       return;
     }
     if (name === undefined) throw methodNotAllowed(`${method} is not supported on a collection`);
@@ -227,19 +254,39 @@ export class ApiServer {
     switch (method) {
       case 'GET': {
         const object = this.service.get(type, version, namespace, name);
-        send(res, 200, tableOptions ? toTable(type, version, [object], { resourceVersion: meta(object).resourceVersion ?? '' }, tableOptions) : object);
+        send(
+          res,
+          200,
+          tableOptions
+            ? toTable(
+                type,
+                version,
+                [object],
+                { resourceVersion: meta(object).resourceVersion ?? '' },
+                tableOptions,
+              )
+            : object,
+        );
         return;
       }
       case 'PUT': {
         const body = parseJsonObject(entry.body ?? '', type.kind);
-        const result = this.service.update(type, version, namespace, name, body, { dryRun, subresource: sub, fieldValidation: fieldValidationOf(query) });
+        const result = this.service.update(type, version, namespace, name, body, {
+          dryRun,
+          subresource: sub,
+          fieldValidation: fieldValidationOf(query),
+        });
         send(res, 200, result.object, result.warnings);
         return;
       }
       case 'PATCH': {
         const patchType = patchTypeOf(entry.contentType);
         if (!patchType) {
-          throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${type.supportsStrategicMerge ? ', application/strategic-merge-patch+json' : ''}`);
+          throw new ApiError(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${type.supportsStrategicMerge ? ', application/strategic-merge-patch+json' : ''}`,
+          );
         }
         const result = this.service.patch(type, version, namespace, name, entry.body ?? '', patchType, {
           dryRun,
@@ -253,7 +300,10 @@ export class ApiServer {
       case 'DELETE': {
         if (sub) throw methodNotAllowed('DELETE is not supported on the status subresource');
         const options = this.deleteOptions(entry.body, query);
-        const object = this.service.delete(type, version, namespace, name, { ...options, dryRun: dryRun || options.dryRun });
+        const object = this.service.delete(type, version, namespace, name, {
+          ...options,
+          dryRun: dryRun || options.dryRun,
+        });
         const pending = this.store.get(type.storageKey, namespace, name) !== undefined && !dryRun;
         send(res, pending ? 202 : 200, object);
         return;
@@ -272,15 +322,23 @@ export class ApiServer {
     const parts = path.split('/').filter(Boolean);
     if (parts[0] === 'api' && parts.length === 2) return resourceList(this.registry, '', parts[1] as string);
     if (parts[0] === 'apis' && parts.length === 2) return apiGroup(this.registry, parts[1] as string);
-    if (parts[0] === 'apis' && parts.length === 3) return resourceList(this.registry, parts[1] as string, parts[2] as string);
+    if (parts[0] === 'apis' && parts.length === 3)
+      return resourceList(this.registry, parts[1] as string, parts[2] as string);
     if (parts[0] === 'openapi' && parts[1] === 'v3') {
-      if (parts[2] === 'api' && parts.length === 4) return openApiV3GroupVersion(this.registry, '', parts[3] as string);
-      if (parts[2] === 'apis' && parts.length === 5) return openApiV3GroupVersion(this.registry, parts[3] as string, parts[4] as string);
+      if (parts[2] === 'api' && parts.length === 4)
+        return openApiV3GroupVersion(this.registry, '', parts[3] as string);
+      if (parts[2] === 'apis' && parts.length === 5)
+        return openApiV3GroupVersion(this.registry, parts[3] as string, parts[4] as string);
     }
     return undefined;
   }
 
-  private matching(type: ResourceType, version: string, namespace: string | undefined, query: ListQuery): JsonObject[] {
+  private matching(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    query: ListQuery,
+  ): JsonObject[] {
     return this.store
       .list(type.storageKey, namespace)
       .map((stored) => this.service.toExternal(type, version, stored))
@@ -299,7 +357,12 @@ export class ApiServer {
     if (page.continueToken) listMeta.continue = page.continueToken;
     if (page.remaining !== undefined) listMeta.remainingItemCount = page.remaining;
     if (table) return toTable(type, version, page.items, listMeta, table);
-    return { kind: type.listKind, apiVersion: apiVersionOf(type.group, version), metadata: listMeta, items: page.items };
+    return {
+      kind: type.listKind,
+      apiVersion: apiVersionOf(type.group, version),
+      metadata: listMeta,
+      items: page.items,
+    };
   }
 
   private watch(
@@ -311,7 +374,10 @@ export class ApiServer {
     res: ServerResponse,
     target: RequestTarget,
   ): void {
-    const path = target.kind === 'resource' ? `/${type.group ? `apis/${type.group}` : 'api'}/${version}${namespace ? `/namespaces/${namespace}` : ''}/${type.plural}` : '';
+    const path =
+      target.kind === 'resource'
+        ? `/${type.group ? `apis/${type.group}` : 'api'}/${version}${namespace ? `/namespaces/${namespace}` : ''}/${type.plural}`
+        : '';
     const stream = new WatchStream(
       { type, version, namespace, query, table, forceGone: this.faults.takeForcedGone(path) },
       res,
@@ -332,10 +398,13 @@ export class ApiServer {
     const parsed = body ? parseJsonObject(body, 'DeleteOptions') : {};
     const fromQuery = query.get('propagationPolicy');
     if (fromQuery) parsed.propagationPolicy = fromQuery;
-    if (query.get('orphanDependents') === 'true' || parsed.orphanDependents === true) parsed.propagationPolicy ??= 'Orphan';
+    if (query.get('orphanDependents') === 'true' || parsed.orphanDependents === true)
+      parsed.propagationPolicy ??= 'Orphan';
     const policy = parsed.propagationPolicy;
     if (policy !== undefined && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
-      throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+      throw badRequest(
+        `propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
+      );
     }
     const pre = isJsonObject(parsed.preconditions) ? parsed.preconditions : {};
     return {
@@ -348,11 +417,28 @@ export class ApiServer {
     };
   }
 
-  private deleteCollection(type: ResourceType, version: string, namespace: string | undefined, query: ListQuery, options: DeleteOptions): JsonObject {
+  private deleteCollection(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    query: ListQuery,
+    options: DeleteOptions,
+  ): JsonObject {
     const deleted = this.matching(type, version, namespace, query).map((o) =>
-      this.service.delete(type, version, namespace ?? (meta(o).namespace as string | undefined), String(meta(o).name), options),
+      this.service.delete(
+        type,
+        version,
+        namespace ?? (meta(o).namespace as string | undefined),
+        String(meta(o).name),
+        options,
+      ),
     );
-    return { kind: type.listKind, apiVersion: apiVersionOf(type.group, version), metadata: { resourceVersion: String(this.store.resourceVersion) }, items: deleted };
+    return {
+      kind: type.listKind,
+      apiVersion: apiVersionOf(type.group, version),
+      metadata: { resourceVersion: String(this.store.resourceVersion) },
+      items: deleted,
+    };
   }
 
   private scale(
@@ -376,8 +462,13 @@ export class ApiServer {
     if (method === 'PUT') written = parseJsonObject(entry.body ?? '', 'Scale');
     else if (method === 'PATCH') {
       const patchType = patchTypeOf(entry.contentType);
-      if (!patchType || patchType === 'apply') throw new ApiError(415, 'UnsupportedMediaType', 'unsupported patch type for scale');
-      written = applyPatch(scaleOf(object, scale), entry.body ?? '', patchType === 'strategic' ? 'merge' : patchType);
+      if (!patchType || patchType === 'apply')
+        throw new ApiError(415, 'UnsupportedMediaType', 'unsupported patch type for scale');
+      written = applyPatch(
+        scaleOf(object, scale),
+        entry.body ?? '',
+        patchType === 'strategic' ? 'merge' : patchType,
+      );
     } else throw methodNotAllowed(`${method} is not supported on scale`);
     const next = applyScale(object, written, scale);
     const result = this.service.update(type, version, namespace, name, next, { dryRun });

@@ -15,7 +15,11 @@ function setDefault(target: JsonObject, key: string, value: JsonValue): void {
   if (target[key] === undefined || target[key] === null) target[key] = value;
 }
 
-const required = (field: string): Cause => ({ field, reason: 'FieldValueRequired', message: 'Required value' });
+const required = (field: string): Cause => ({
+  field,
+  reason: 'FieldValueRequired',
+  message: 'Required value',
+});
 
 function validatePodSpec(spec: JsonValue | undefined, path: string): Cause[] {
   const causes: Cause[] = [];
@@ -26,7 +30,8 @@ function validatePodSpec(spec: JsonValue | undefined, path: string): Cause[] {
   }
   containers.forEach((c, i) => {
     const container = obj(c);
-    if (typeof container.name !== 'string' || container.name === '') causes.push(required(`${path}.containers[${i}].name`));
+    if (typeof container.name !== 'string' || container.name === '')
+      causes.push(required(`${path}.containers[${i}].name`));
     if (typeof container.image !== 'string' || container.image === '')
       causes.push(required(`${path}.containers[${i}].image`));
   });
@@ -45,7 +50,10 @@ function validateWorkload(o: JsonObject, hasTemplate = true): Cause[] {
   const spec = obj(o.spec);
   const causes: Cause[] = [];
   const replicas = spec.replicas;
-  if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)) {
+  if (
+    replicas !== undefined &&
+    (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+  ) {
     causes.push({
       field: 'spec.replicas',
       reason: 'FieldValueInvalid',
@@ -54,7 +62,10 @@ function validateWorkload(o: JsonObject, hasTemplate = true): Cause[] {
   }
   const selector = obj(spec.selector);
   const matchLabels = obj(selector.matchLabels);
-  if (!isJsonObject(spec.selector) || (Object.keys(matchLabels).length === 0 && arr(selector.matchExpressions).length === 0)) {
+  if (
+    !isJsonObject(spec.selector) ||
+    (Object.keys(matchLabels).length === 0 && arr(selector.matchExpressions).length === 0)
+  ) {
     causes.push(required('spec.selector'));
   }
   if (!hasTemplate) return causes;
@@ -98,7 +109,12 @@ const podColumns: TableColumn[] = [
       return `${statuses.filter((s) => s.ready === true).length}/${total}`;
     },
   },
-  { name: 'Status', type: 'string', description: 'Pod phase', cell: (o) => String(obj(o.status).phase ?? '') },
+  {
+    name: 'Status',
+    type: 'string',
+    description: 'Pod phase',
+    cell: (o) => String(obj(o.status).phase ?? ''),
+  },
   {
     name: 'Restarts',
     type: 'integer',
@@ -150,7 +166,11 @@ function builtin(spec: BuiltinSpec): ResourceType {
     categories: spec.categories ?? [],
     statusSubresource: spec.status ?? false,
     scale: spec.scale
-      ? { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' }
+      ? {
+          specReplicasPath: '.spec.replicas',
+          statusReplicasPath: '.status.replicas',
+          labelSelectorPath: '.status.selector',
+        }
       : undefined,
     selectableFields: spec.selectableFields ?? [],
     storageKey: spec.storageKey ?? resourceKey(spec.group, spec.plural),
@@ -179,7 +199,14 @@ export function builtinResources(): ResourceType[] {
         o.status = status;
         setDefault(status, 'phase', 'Active');
       },
-      tableColumns: [{ name: 'Status', type: 'string', description: 'phase', cell: (o) => String(obj(o.status).phase ?? '') }],
+      tableColumns: [
+        {
+          name: 'Status',
+          type: 'string',
+          description: 'phase',
+          cell: (o) => String(obj(o.status).phase ?? ''),
+        },
+      ],
     }),
     builtin({
       group: '',
@@ -190,7 +217,14 @@ export function builtinResources(): ResourceType[] {
       shortNames: ['po'],
       categories: ['all'],
       status: true,
-      selectableFields: ['spec.nodeName', 'status.phase', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.podIP'],
+      selectableFields: [
+        'spec.nodeName',
+        'status.phase',
+        'spec.restartPolicy',
+        'spec.schedulerName',
+        'spec.serviceAccountName',
+        'status.podIP',
+      ],
       defaulter: (o) => {
         const spec = obj(o.spec);
         o.spec = spec;
@@ -222,9 +256,23 @@ export function builtinResources(): ResourceType[] {
       ],
       storageKey: 'events',
     }),
-    builtin({ group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'ConfigMap',
+      plural: 'configmaps',
+      namespaced: true,
+      shortNames: ['cm'],
+    }),
     builtin({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true }),
-    builtin({ group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'ServiceAccount',
+      plural: 'serviceaccounts',
+      namespaced: true,
+      shortNames: ['sa'],
+    }),
     builtin({
       group: '',
       version: 'v1',
@@ -235,7 +283,15 @@ export function builtinResources(): ResourceType[] {
       categories: ['all'],
       status: true,
     }),
-    builtin({ group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], status: true }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Node',
+      plural: 'nodes',
+      namespaced: false,
+      shortNames: ['no'],
+      status: true,
+    }),
     builtin({
       group: 'apps',
       version: 'v1',
@@ -250,13 +306,26 @@ export function builtinResources(): ResourceType[] {
         defaultWorkload(o);
         const spec = obj(o.spec);
         setDefault(spec, 'progressDeadlineSeconds', 600);
-        setDefault(spec, 'strategy', { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+        setDefault(spec, 'strategy', {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+        });
       },
       validator: (o) => validateWorkload(o),
       tableColumns: [
         ...replicaColumns,
-        { name: 'Up-to-date', type: 'integer', description: 'updated replicas', cell: (o) => Number(obj(o.status).updatedReplicas ?? 0) },
-        { name: 'Available', type: 'integer', description: 'available replicas', cell: (o) => Number(obj(o.status).availableReplicas ?? 0) },
+        {
+          name: 'Up-to-date',
+          type: 'integer',
+          description: 'updated replicas',
+          cell: (o) => Number(obj(o.status).updatedReplicas ?? 0),
+        },
+        {
+          name: 'Available',
+          type: 'integer',
+          description: 'available replicas',
+          cell: (o) => Number(obj(o.status).availableReplicas ?? 0),
+        },
       ],
     }),
     builtin({
@@ -304,7 +373,13 @@ export function builtinResources(): ResourceType[] {
       defaulter: defaultWorkload,
       validator: (o) => validateWorkload(o),
     }),
-    builtin({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true }),
+    builtin({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      kind: 'Lease',
+      plural: 'leases',
+      namespaced: true,
+    }),
     builtin({
       group: 'events.k8s.io',
       version: 'v1',
@@ -329,9 +404,27 @@ export function builtinResources(): ResourceType[] {
       }),
       supportsStrategicMerge: false,
     },
-    builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', namespaced: true }),
-    builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true }),
-    builtin({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'Role',
+      plural: 'roles',
+      namespaced: true,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'RoleBinding',
+      plural: 'rolebindings',
+      namespaced: true,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'ClusterRole',
+      plural: 'clusterroles',
+      namespaced: false,
+    }),
     builtin({
       group: 'rbac.authorization.k8s.io',
       version: 'v1',

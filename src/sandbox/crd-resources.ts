@@ -24,35 +24,70 @@ export function validateCrd(crd: JsonObject): StatusCause[] {
   const plural = str(names.plural);
   if (!group) causes.push(cause('spec.group', 'FieldValueRequired', 'Required value'));
   else if (!group.includes('.'))
-    causes.push(cause('spec.group', 'FieldValueInvalid', `Invalid value: "${group}": should be a domain with at least one dot`));
+    causes.push(
+      cause(
+        'spec.group',
+        'FieldValueInvalid',
+        `Invalid value: "${group}": should be a domain with at least one dot`,
+      ),
+    );
   if (!plural) causes.push(cause('spec.names.plural', 'FieldValueRequired', 'Required value'));
   else if (!DNS_LABEL.test(plural))
-    causes.push(cause('spec.names.plural', 'FieldValueInvalid', `Invalid value: "${plural}": a lowercase RFC 1123 label`));
+    causes.push(
+      cause(
+        'spec.names.plural',
+        'FieldValueInvalid',
+        `Invalid value: "${plural}": a lowercase RFC 1123 label`,
+      ),
+    );
   if (!str(names.kind)) causes.push(cause('spec.names.kind', 'FieldValueRequired', 'Required value'));
   const name = str(obj(crd.metadata).name);
   if (group && plural && name !== `${plural}.${group}`) {
     causes.push(
-      cause('metadata.name', 'FieldValueInvalid', `Invalid value: "${name}": must be spec.names.plural+"."+spec.group`),
+      cause(
+        'metadata.name',
+        'FieldValueInvalid',
+        `Invalid value: "${name}": must be spec.names.plural+"."+spec.group`,
+      ),
     );
   }
   const scope = str(spec.scope);
   if (scope !== 'Namespaced' && scope !== 'Cluster') {
     causes.push(
-      cause('spec.scope', 'FieldValueNotSupported', `Unsupported value: ${JSON.stringify(scope ?? '')}: supported values: "Cluster", "Namespaced"`),
+      cause(
+        'spec.scope',
+        'FieldValueNotSupported',
+        `Unsupported value: ${JSON.stringify(scope ?? '')}: supported values: "Cluster", "Namespaced"`,
+      ),
     );
   }
   const versions = Array.isArray(spec.versions) ? spec.versions.map(obj) : [];
-  if (versions.length === 0) causes.push(cause('spec.versions', 'FieldValueInvalid', 'Invalid value: null: must have exactly one version marked as storage version'));
+  if (versions.length === 0)
+    causes.push(
+      cause(
+        'spec.versions',
+        'FieldValueInvalid',
+        'Invalid value: null: must have exactly one version marked as storage version',
+      ),
+    );
   const storage = versions.filter((v) => v.storage === true);
   if (versions.length > 0 && storage.length !== 1) {
-    causes.push(cause('spec.versions', 'FieldValueInvalid', `Invalid value: ${storage.length}: must have exactly one version marked as storage version`));
+    causes.push(
+      cause(
+        'spec.versions',
+        'FieldValueInvalid',
+        `Invalid value: ${storage.length}: must have exactly one version marked as storage version`,
+      ),
+    );
   }
   versions.forEach((v, i) => {
     const path = `spec.versions[${i}]`;
     if (!str(v.name)) causes.push(cause(`${path}.name`, 'FieldValueRequired', 'Required value'));
     const schema = obj(v.schema).openAPIV3Schema;
     if (!isJsonObject(schema)) {
-      causes.push(cause(`${path}.schema.openAPIV3Schema`, 'FieldValueRequired', 'Required value: schemas are required'));
+      causes.push(
+        cause(`${path}.schema.openAPIV3Schema`, 'FieldValueRequired', 'Required value: schemas are required'),
+      );
       return;
     }
     for (const e of validateStructuralSchema(schema as JSONSchemaProps, `${path}.schema.openAPIV3Schema`)) {
@@ -95,7 +130,9 @@ export function resourceTypeFromCrd(crd: JsonObject): ResourceType {
   const plural = str(names.plural) ?? '';
   const kind = str(names.kind) ?? '';
   const storage = storageVersion(spec);
-  const served = (Array.isArray(spec.versions) ? spec.versions.map(obj) : []).filter((v) => v.served !== false);
+  const served = (Array.isArray(spec.versions) ? spec.versions.map(obj) : []).filter(
+    (v) => v.served !== false,
+  );
   const ordered = [storage, ...served.filter((v) => v !== storage)].filter((v) => served.includes(v));
   const subresources = obj(storage.subresources);
   const scale = isJsonObject(subresources.scale) ? subresources.scale : undefined;
@@ -126,7 +163,9 @@ export function resourceTypeFromCrd(crd: JsonObject): ResourceType {
 }
 
 function versionEntry(type: ResourceType, version: string): JsonObject {
-  const versions = Array.isArray(obj(type.crd?.spec).versions) ? (obj(type.crd?.spec).versions as JsonValue[]) : [];
+  const versions = Array.isArray(obj(type.crd?.spec).versions)
+    ? (obj(type.crd?.spec).versions as JsonValue[])
+    : [];
   return versions.map(obj).find((v) => v.name === version) ?? {};
 }
 

@@ -43,7 +43,13 @@ export function groupList(registry: ResourceRegistry): JsonObject {
 
 export function apiGroup(registry: ResourceRegistry, name: string): JsonObject | undefined {
   const group = registry.groups().find((g) => g.name === name);
-  return group ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(group.name, group.versions, group.preferredVersion) } : undefined;
+  return group
+    ? {
+        kind: 'APIGroup',
+        apiVersion: 'v1',
+        ...groupEntry(group.name, group.versions, group.preferredVersion),
+      }
+    : undefined;
 }
 
 function resourceEntries(type: ResourceType): JsonObject[] {
@@ -59,7 +65,13 @@ function resourceEntries(type: ResourceType): JsonObject[] {
     },
   ];
   if (type.statusSubresource) {
-    entries.push({ name: `${type.plural}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
+    entries.push({
+      name: `${type.plural}/status`,
+      singularName: '',
+      namespaced: type.namespaced,
+      kind: type.kind,
+      verbs: ['get', 'patch', 'update'],
+    });
   }
   if (type.scale) {
     entries.push({
@@ -75,7 +87,11 @@ function resourceEntries(type: ResourceType): JsonObject[] {
   return entries;
 }
 
-export function resourceList(registry: ResourceRegistry, group: string, version: string): JsonObject | undefined {
+export function resourceList(
+  registry: ResourceRegistry,
+  group: string,
+  version: string,
+): JsonObject | undefined {
   if (!registry.hasGroupVersion(group, version)) return undefined;
   return {
     kind: 'APIResourceList',

@@ -32,9 +32,7 @@ export class FaultInjector {
   private readonly rules: FailRule[] = [];
   private goneRules: Array<RequestMatch & { count: number }> = [];
 
-  constructor(
-    private readonly hooks: { dropWatches(): number; compact(): void },
-  ) {}
+  constructor(private readonly hooks: { dropWatches(): number; compact(): void }) {}
 
   /** Fail (and/or delay) the next `count` requests that match. */
   failNext(rule: FailRule): void {
@@ -72,7 +70,9 @@ export class FaultInjector {
     if (rule.count === 0) this.rules.splice(this.rules.indexOf(rule), 1);
     return {
       delayMs: rule.delayMs ?? 0,
-      fail: rule.status ? { status: rule.status, message: rule.message ?? `injected failure (${rule.status})` } : undefined,
+      fail: rule.status
+        ? { status: rule.status, message: rule.message ?? `injected failure (${rule.status})` }
+        : undefined,
     };
   }
 

@@ -69,11 +69,16 @@ function decodeContinue(text: string, store: ObjectStore): ContinueToken {
   try {
     token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as ContinueToken;
   } catch {
-    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
-  if (typeof token.rv !== 'number' || typeof token.start !== 'string') throw badRequest('continue key is not valid');
+  if (typeof token.rv !== 'number' || typeof token.start !== 'string')
+    throw badRequest('continue key is not valid');
   if (token.rv < store.compactedResourceVersion) {
-    throw gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+    throw gone(
+      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+    );
   }
   return token;
 }
@@ -99,7 +104,8 @@ export function paginate(
     rv = token.rv;
     remaining = items.filter((o) => keyOf(o) > token.start);
   }
-  if (query.limit === undefined || remaining.length <= query.limit) return { items: remaining, resourceVersion: rv };
+  if (query.limit === undefined || remaining.length <= query.limit)
+    return { items: remaining, resourceVersion: rv };
   const page = remaining.slice(0, query.limit);
   const last = page[page.length - 1] as JsonObject;
   return {
@@ -114,7 +120,11 @@ export function parseResourceVersion(text: string | undefined): number | undefin
   if (text === undefined || text === '' || text === '0') return undefined;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) {
-    throw new ApiError(400, 'BadRequest', `resourceVersion: Invalid value: "${text}": must be a non-negative integer`);
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `resourceVersion: Invalid value: "${text}": must be a non-negative integer`,
+    );
   }
   return n;
 }

@@ -89,7 +89,13 @@ export class ObjectStore {
     bucket.delete(key);
     const deleted = structuredClone(existing);
     metadataOf(deleted).resourceVersion = String(++this.revision);
-    this.record({ resourceVersion: this.revision, storageKey, type: 'DELETED', object: deleted, previous: existing });
+    this.record({
+      resourceVersion: this.revision,
+      storageKey,
+      type: 'DELETED',
+      object: deleted,
+      previous: existing,
+    });
     return structuredClone(deleted);
   }
 

@@ -22,7 +22,9 @@ export function openApiV3Root(registry: ResourceRegistry): JsonObject {
       const path = gvPath(type.group, version);
       if (seen.has(path)) continue;
       seen.add(path);
-      const hash = createHash('sha256').update(JSON.stringify(openApiV3GroupVersion(registry, type.group, version))).digest('hex');
+      const hash = createHash('sha256')
+        .update(JSON.stringify(openApiV3GroupVersion(registry, type.group, version)))
+        .digest('hex');
       paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash.slice(0, 32).toUpperCase()}` };
     }
   }
@@ -50,7 +52,11 @@ function operation(type: ResourceType, version: string, action: string, params: 
   } as JsonObject;
 }
 
-export function openApiV3GroupVersion(registry: ResourceRegistry, group: string, version: string): JsonObject | undefined {
+export function openApiV3GroupVersion(
+  registry: ResourceRegistry,
+  group: string,
+  version: string,
+): JsonObject | undefined {
   const types = registry.inGroupVersion(group, version);
   if (types.length === 0) return undefined;
   const paths: JsonObject = {};
@@ -58,7 +64,10 @@ export function openApiV3GroupVersion(registry: ResourceRegistry, group: string,
   const writeParams = ['dryRun', 'fieldManager', 'fieldValidation'];
   for (const type of types) {
     const base = `/${gvPath(group, version)}${type.namespaced ? '/namespaces/{namespace}' : ''}/${type.plural}`;
-    paths[base] = { get: operation(type, version, 'list', []), post: operation(type, version, 'post', writeParams) };
+    paths[base] = {
+      get: operation(type, version, 'list', []),
+      post: operation(type, version, 'post', writeParams),
+    };
     paths[`${base}/{name}`] = {
       get: operation(type, version, 'get', []),
       put: operation(type, version, 'put', writeParams),

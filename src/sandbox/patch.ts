@@ -65,12 +65,25 @@ export function applyPatch(current: JsonObject, raw: string, type: PatchType): J
     case 'json': {
       if (!Array.isArray(patch)) throw badRequest('a JSON patch must be an array of operations');
       const invalidOp = fastJsonPatch.validate(patch as unknown as Operation[], current);
-      if (invalidOp) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${invalidOp.message}`);
+      if (invalidOp)
+        throw new ApiError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: ${invalidOp.message}`,
+        );
       try {
-        result = fastJsonPatch.applyPatch(structuredClone(current), patch as unknown as Operation[], false, false)
-          .newDocument as JsonValue;
+        result = fastJsonPatch.applyPatch(
+          structuredClone(current),
+          patch as unknown as Operation[],
+          false,
+          false,
+        ).newDocument as JsonValue;
       } catch (err) {
-        throw new ApiError(422, "Invalid", `the server rejected our request due to an error in our request: ${String(err)}`);
+        throw new ApiError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: ${String(err)}`,
+        );
       }
       break;
     }

@@ -30,8 +30,27 @@ export function parseRequestPath(pathname: string): RequestTarget {
     return { kind: 'nonResource', path: `/${parts.join('/')}` };
   }
   // /api/v1/namespaces/{ns}/{resource}[/{name}[/{sub}]], except the namespace's own subresources.
-  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && NAMESPACE_SUBRESOURCES.has(rest[2] as string))) {
-    return { kind: 'resource', group, version, namespace: rest[1], resource: rest[2] as string, name: rest[3], subresource: rest[4] };
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    !(rest.length === 3 && NAMESPACE_SUBRESOURCES.has(rest[2] as string))
+  ) {
+    return {
+      kind: 'resource',
+      group,
+      version,
+      namespace: rest[1],
+      resource: rest[2] as string,
+      name: rest[3],
+      subresource: rest[4],
+    };
   }
-  return { kind: 'resource', group, version, resource: rest[0] as string, name: rest[1], subresource: rest[2] };
+  return {
+    kind: 'resource',
+    group,
+    version,
+    resource: rest[0] as string,
+    name: rest[1],
+    subresource: rest[2],
+  };
 }

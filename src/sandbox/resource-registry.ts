@@ -55,7 +55,9 @@ export class ResourceRegistry {
   }
 
   remove(group: string, plural: string): void {
-    const index = this.types.findIndex((t) => t.group === group && t.plural === plural && t.crd !== undefined);
+    const index = this.types.findIndex(
+      (t) => t.group === group && t.plural === plural && t.crd !== undefined,
+    );
     if (index >= 0) this.types.splice(index, 1);
   }
 }

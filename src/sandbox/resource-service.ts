@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { type FieldValidation, admit } from './admission.js';
-import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound, STALE_OBJECT } from './api-error.js';
+import { admit, type FieldValidation } from './admission.js';
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  invalid,
+  notFound,
+  STALE_OBJECT,
+} from './api-error.js';
 import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resources.js';
 import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { ObjectStore } from './object-store.js';
@@ -33,7 +41,9 @@ export const meta = (o: JsonObject): JsonObject => {
 };
 const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 const finalizersOf = (o: JsonObject): string[] =>
-  Array.isArray(meta(o).finalizers) ? (meta(o).finalizers as JsonValue[]).filter((f): f is string => typeof f === 'string') : [];
+  Array.isArray(meta(o).finalizers)
+    ? (meta(o).finalizers as JsonValue[]).filter((f): f is string => typeof f === 'string')
+    : [];
 
 /** RFC 3339 without fractional seconds, the way metav1.Time serialises. */
 export function kubeTime(date: Date): string {
@@ -70,21 +80,38 @@ export class ResourceService {
     return this.toExternal(type, version, stored);
   }
 
-  private checkBody(type: ResourceType, version: string, namespace: string | undefined, body: JsonObject): void {
+  private checkBody(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    body: JsonObject,
+  ): void {
     const expected = apiVersionOf(type.group, version);
     if (body.apiVersion !== undefined && body.apiVersion !== expected) {
-      throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`);
+      throw badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
+      );
     }
     if (body.kind !== undefined && body.kind !== type.kind) {
-      throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind})`);
+      throw badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind})`,
+      );
     }
     const bodyNamespace = str(meta(body).namespace);
     if (type.namespaced && bodyNamespace && namespace && bodyNamespace !== namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
   }
 
-  create(type: ResourceType, version: string, namespace: string | undefined, input: JsonObject, options: WriteOptions = {}): WriteResult {
+  create(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    input: JsonObject,
+    options: WriteOptions = {},
+  ): WriteResult {
     this.checkBody(type, version, namespace, input);
     const body = structuredClone(input);
     const metadata = meta(body);
@@ -100,7 +127,14 @@ export class ResourceService {
     }
     // Status is owned by controllers: a create through the main resource cannot set it.
     if (type.statusSubresource) delete body.status;
-    for (const key of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']) delete metadata[key];
+    for (const key of [
+      'uid',
+      'resourceVersion',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'selfLink',
+    ])
+      delete metadata[key];
     const { object, warnings } = admit(type, version, body, options.fieldValidation ?? 'Ignore');
     const name = str(meta(object).name) as string;
     if (this.store.get(type.storageKey, namespace, name)) throw alreadyExists(type.plural, type.group, name);
@@ -136,7 +170,11 @@ export class ResourceService {
     if (bodyRv === undefined || bodyRv === '') {
       if (!type.allowUnconditionalUpdate || options.requireResourceVersion) {
         throw invalid(type.kind, type.group, name, [
-          { field: 'metadata.resourceVersion', reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update' },
+          {
+            field: 'metadata.resourceVersion',
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: 0x0: must be specified for an update',
+          },
         ]);
       }
     } else if (bodyRv !== meta(old).resourceVersion) {
@@ -158,7 +196,13 @@ export class ResourceService {
       }
       const m = meta(next);
       const o = meta(old);
-      for (const key of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation']) {
+      for (const key of [
+        'uid',
+        'creationTimestamp',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+        'generation',
+      ]) {
         if (o[key] === undefined) delete m[key];
         else m[key] = o[key] as JsonValue;
       }
@@ -168,7 +212,11 @@ export class ResourceService {
         const added = finalizersOf(next).filter((f) => !finalizersOf(old).includes(f));
         if (added.length > 0) {
           throw invalid(type.kind, type.group, name, [
-            { field: 'metadata.finalizers', reason: 'FieldValueForbidden', message: 'Forbidden: no new finalizers can be added if the object is being deleted' },
+            {
+              field: 'metadata.finalizers',
+              reason: 'FieldValueForbidden',
+              message: 'Forbidden: no new finalizers can be added if the object is being deleted',
+            },
           ]);
         }
       }
@@ -209,7 +257,11 @@ export class ResourceService {
     }
     if (patchType === 'apply' && !options.fieldManager) {
       throw invalid('PatchOptions', 'meta.k8s.io', '', [
-        { field: 'fieldManager', reason: 'FieldValueRequired', message: 'Required value: is required for apply patch' },
+        {
+          field: 'fieldManager',
+          reason: 'FieldValueRequired',
+          message: 'Required value: is required for apply patch',
+        },
       ]);
     }
     const stored = this.store.get(type.storageKey, namespace, name);
@@ -221,20 +273,37 @@ export class ResourceService {
     }
     const current = this.toExternal(type, version, stored);
     const patched = applyPatch(current, raw, patchType);
-    if (str(meta(patched).resourceVersion) === undefined) meta(patched).resourceVersion = meta(current).resourceVersion as string;
+    if (str(meta(patched).resourceVersion) === undefined)
+      meta(patched).resourceVersion = meta(current).resourceVersion as string;
     return this.update(type, version, namespace, name, patched, options);
   }
 
-  delete(type: ResourceType, version: string, namespace: string | undefined, name: string, options: DeleteOptions = {}): JsonObject {
+  delete(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+  ): JsonObject {
     const stored = this.store.get(type.storageKey, namespace, name);
     if (!stored) throw notFound(type.plural, type.group, name);
     const m = meta(stored);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== m.uid) {
-      throw conflict(type.plural, type.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(m.uid)}`);
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(m.uid)}`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== m.resourceVersion) {
-      throw conflict(type.plural, type.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(m.resourceVersion)}`);
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(m.resourceVersion)}`,
+      );
     }
     if (options.dryRun) return this.toExternal(type, version, stored);
     const policy = options.propagationPolicy ?? 'Background';
@@ -242,7 +311,8 @@ export class ResourceService {
     if (type.plural === 'namespaces' && type.group === '') this.deleteNamespaceContents(name);
 
     const finalizers = finalizersOf(stored);
-    if (policy === 'Foreground' && this.dependentsOf(String(m.uid)).length > 0) finalizers.push('foregroundDeletion');
+    if (policy === 'Foreground' && this.dependentsOf(String(m.uid)).length > 0)
+      finalizers.push('foregroundDeletion');
     if (finalizers.length > 0) {
       m.finalizers = [...new Set(finalizers)];
       if (m.deletionTimestamp === undefined) {
@@ -251,7 +321,8 @@ export class ResourceService {
       }
       const updated = this.store.put(type.storageKey, stored, 'MODIFIED');
       if (policy === 'Foreground') {
-        for (const dep of this.dependentsOf(String(m.uid))) this.deleteStored(dep.type, dep.object, 'Foreground');
+        for (const dep of this.dependentsOf(String(m.uid)))
+          this.deleteStored(dep.type, dep.object, 'Foreground');
         this.finishForegroundDeletions();
       }
       return this.toExternal(type, version, this.store.get(type.storageKey, namespace, name) ?? updated);
@@ -267,7 +338,8 @@ export class ResourceService {
 
   private admitCrd(crd: JsonObject): void {
     const causes = validateCrd(crd);
-    if (causes.length > 0) throw invalid('CustomResourceDefinition', 'apiextensions.k8s.io', String(meta(crd).name ?? ''), causes);
+    if (causes.length > 0)
+      throw invalid('CustomResourceDefinition', 'apiextensions.k8s.io', String(meta(crd).name ?? ''), causes);
     crd.status = establishedStatus(crd, kubeTime(this.clock()));
   }
 
@@ -292,17 +364,27 @@ export class ResourceService {
     }
     // Garbage collection: dependents left with no live owner are deleted in the background.
     for (const dep of this.dependentsOf(String(meta(removed).uid))) {
-      const owners = Array.isArray(meta(dep.object).ownerReferences) ? (meta(dep.object).ownerReferences as JsonValue[]) : [];
-      const live = owners.some((ref) => isJsonObject(ref) && ref.uid !== meta(removed).uid && this.findByUid(String(ref.uid)));
+      const owners = Array.isArray(meta(dep.object).ownerReferences)
+        ? (meta(dep.object).ownerReferences as JsonValue[])
+        : [];
+      const live = owners.some(
+        (ref) => isJsonObject(ref) && ref.uid !== meta(removed).uid && this.findByUid(String(ref.uid)),
+      );
       if (!live) this.deleteStored(dep.type, dep.object, 'Background');
     }
     this.finishForegroundDeletions();
   }
 
-  private deleteStored(type: ResourceType, object: JsonObject, policy: DeleteOptions['propagationPolicy']): void {
+  private deleteStored(
+    type: ResourceType,
+    object: JsonObject,
+    policy: DeleteOptions['propagationPolicy'],
+  ): void {
     const m = meta(object);
     if (!this.store.get(type.storageKey, str(m.namespace), String(m.name))) return;
-    this.delete(type, type.versions[0] as string, str(m.namespace), String(m.name), { propagationPolicy: policy });
+    this.delete(type, type.versions[0] as string, str(m.namespace), String(m.name), {
+      propagationPolicy: policy,
+    });
   }
 
   /** An owner in foreground deletion goes away once no dependent is left. */
@@ -310,7 +392,8 @@ export class ResourceService {
     for (const type of this.registry.all()) {
       for (const object of this.store.list(type.storageKey)) {
         const m = meta(object);
-        if (m.deletionTimestamp === undefined || !finalizersOf(object).includes('foregroundDeletion')) continue;
+        if (m.deletionTimestamp === undefined || !finalizersOf(object).includes('foregroundDeletion'))
+          continue;
         if (this.dependentsOf(String(m.uid)).length > 0) continue;
         m.finalizers = finalizersOf(object).filter((f) => f !== 'foregroundDeletion');
         if ((m.finalizers as string[]).length > 0) this.store.put(type.storageKey, object, 'MODIFIED');
@@ -322,7 +405,9 @@ export class ResourceService {
   private orphanDependents(uid: string): void {
     for (const dep of this.dependentsOf(uid)) {
       const m = meta(dep.object);
-      const refs = (m.ownerReferences as JsonValue[]).filter((ref) => !(isJsonObject(ref) && ref.uid === uid));
+      const refs = (m.ownerReferences as JsonValue[]).filter(
+        (ref) => !(isJsonObject(ref) && ref.uid === uid),
+      );
       if (refs.length > 0) m.ownerReferences = refs;
       else delete m.ownerReferences;
       this.store.put(dep.type.storageKey, dep.object, 'MODIFIED');
@@ -332,7 +417,8 @@ export class ResourceService {
   private deleteNamespaceContents(namespace: string): void {
     for (const type of this.registry.all()) {
       if (!type.namespaced || type.codecs) continue;
-      for (const object of this.store.list(type.storageKey, namespace)) this.deleteStored(type, object, 'Background');
+      for (const object of this.store.list(type.storageKey, namespace))
+        this.deleteStored(type, object, 'Background');
     }
   }
 
@@ -346,7 +432,8 @@ export class ResourceService {
     for (const type of this.uniqueTypes()) {
       for (const object of this.store.list(type.storageKey)) {
         const refs = meta(object).ownerReferences;
-        if (Array.isArray(refs) && refs.some((ref) => isJsonObject(ref) && ref.uid === uid)) found.push({ type, object });
+        if (Array.isArray(refs) && refs.some((ref) => isJsonObject(ref) && ref.uid === uid))
+          found.push({ type, object });
       }
     }
     return found;

@@ -1,6 +1,5 @@
 import type { JsonObject } from './json.js';
 
-
 /** Where the replica count lives for the `/scale` subresource (autoscaling/v1 Scale). */
 export interface ScaleSubresource {
   specReplicasPath: string;

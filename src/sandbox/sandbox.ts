@@ -7,8 +7,8 @@ import type { FaultInjector } from './faults.js';
 import type { JsonObject } from './json.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import type { ObjectStore } from './object-store.js';
-import type { ResourceService } from './resource-service.js';
 import type { ResourceRegistry } from './resource-registry.js';
+import type { ResourceService } from './resource-service.js';
 
 export interface SandboxOptions {
   port?: number;
@@ -55,7 +55,8 @@ export class Sandbox {
     const port = (server.address() as AddressInfo).port;
     const sandbox = new Sandbox(server, api, authenticator, host, port, options.kubeconfigPath);
     sandbox.track(server);
-    if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, sandbox.url, authenticator.adminToken);
+    if (options.kubeconfigPath)
+      await writeKubeconfig(options.kubeconfigPath, sandbox.url, authenticator.adminToken);
     return sandbox;
   }
 
@@ -118,7 +119,12 @@ export class Sandbox {
   }
 
   /** Reads an object straight from storage (stored shape), or undefined. */
-  getObject(group: string, plural: string, namespace: string | undefined, name: string): JsonObject | undefined {
+  getObject(
+    group: string,
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+  ): JsonObject | undefined {
     return this.store.get(group ? `${plural}.${group}` : plural, namespace, name);
   }
 
@@ -126,7 +132,9 @@ export class Sandbox {
   create(group: string, version: string, plural: string, object: JsonObject): JsonObject {
     const type = this.registry.find(group, version, plural);
     if (!type) throw new Error(`the sandbox does not serve ${group}/${version} ${plural}`);
-    const namespace = type.namespaced ? String((object.metadata as JsonObject | undefined)?.namespace ?? 'default') : undefined;
+    const namespace = type.namespaced
+      ? String((object.metadata as JsonObject | undefined)?.namespace ?? 'default')
+      : undefined;
     return this.service.create(type, version, namespace, object).object;
   }
 

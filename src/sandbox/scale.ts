@@ -26,7 +26,10 @@ export function setPath(obj: JsonObject, path: string, value: JsonValue): void {
 export function scaleOf(object: JsonObject, scale: ScaleSubresource): JsonObject {
   const m = isJsonObject(object.metadata) ? object.metadata : {};
   const selector = scale.labelSelectorPath ? getPath(object, scale.labelSelectorPath) : undefined;
-  const matchLabels = isJsonObject(object.spec) && isJsonObject(object.spec.selector) ? object.spec.selector.matchLabels : undefined;
+  const matchLabels =
+    isJsonObject(object.spec) && isJsonObject(object.spec.selector)
+      ? object.spec.selector.matchLabels
+      : undefined;
   const selectorText =
     typeof selector === 'string'
       ? selector
@@ -57,7 +60,9 @@ export function scaleOf(object: JsonObject, scale: ScaleSubresource): JsonObject
 export function applyScale(object: JsonObject, written: JsonObject, scale: ScaleSubresource): JsonObject {
   const replicas = isJsonObject(written.spec) ? written.spec.replicas : undefined;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw badRequest(`spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be a non-negative integer`);
+    throw badRequest(
+      `spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be a non-negative integer`,
+    );
   }
   const next = structuredClone(object);
   setPath(next, scale.specReplicasPath, replicas);

@@ -1,6 +1,6 @@
 import { printerColumnsForVersion } from './crd-resources.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import { evaluateJsonPath, formatAge } from './jsonpath.js';
+import { formatAge, printerColumnCell } from './jsonpath.js';
 import type { ResourceType } from './resource-type.js';
 
 /** Does the client ask for server-side printing (kubectl get)? */
@@ -35,7 +35,8 @@ function columnsFor(type: ResourceType, version: string): Column[] {
     name: 'Age',
     type: 'string',
     format: '',
-    description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+    description:
+      'CreationTimestamp is a timestamp representing the server time when this object was created.',
     priority: 0,
     cell: (o, now) => {
       const at = created(o);
@@ -51,17 +52,25 @@ function columnsFor(type: ResourceType, version: string): Column[] {
       description: c.description ?? '',
       priority: c.priority ?? 0,
       cell: (o, now) => {
-        const [value] = evaluateJsonPath(o, c.jsonPath);
-        if (value === undefined || value === null) return null;
-        if (c.type === 'date' && typeof value === 'string') return formatAge(new Date(value), now);
-        return value;
+        const value = printerColumnCell(o, c.jsonPath, c.type);
+        // The apiserver renders date columns as ages (ConvertToHumanReadableDateType).
+        return c.type === 'date' && typeof value === 'string' && value !== '<invalid>'
+          ? formatAge(new Date(value), now)
+          : value;
       },
     }));
     // Like the apiserver: with no printer columns a CRD gets Name and Age.
     return [name, ...(custom.length > 0 ? columns : [age])];
   }
   const extra = (type.tableColumns ?? []).map(
-    (c): Column => ({ name: c.name, type: c.type, format: '', description: c.description, priority: 0, cell: c.cell }),
+    (c): Column => ({
+      name: c.name,
+      type: c.type,
+      format: '',
+      description: c.description,
+      priority: 0,
+      cell: c.cell,
+    }),
   );
   return [name, ...extra, age];
 }
@@ -86,10 +95,17 @@ export function toTable(
     metadata: listMeta,
     columnDefinitions: options.omitHeaders
       ? null
-      : columns.map((c) => ({ name: c.name, type: c.type, format: c.format, description: c.description, priority: c.priority })),
+      : columns.map((c) => ({
+          name: c.name,
+          type: c.type,
+          format: c.format,
+          description: c.description,
+          priority: c.priority,
+        })),
     rows: objects.map((o) => ({
       cells: columns.map((c) => c.cell(o, now)),
-      object: options.includeObject === 'Object' ? o : options.includeObject === 'None' ? null : partialMetadata(o),
+      object:
+        options.includeObject === 'Object' ? o : options.includeObject === 'None' ? null : partialMetadata(o),
     })),
   };
 }

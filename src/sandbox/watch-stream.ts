@@ -3,8 +3,8 @@ import { ApiError } from './api-error.js';
 import { isJsonObject, type JsonObject } from './json.js';
 import { type ListQuery, matchesQuery, parseResourceVersion } from './list-query.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
-import { apiVersionOf, type ResourceType } from './resource-type.js';
 import type { ResourceService } from './resource-service.js';
+import { apiVersionOf, type ResourceType } from './resource-type.js';
 import { toTable } from './table.js';
 
 export interface WatchRequest {
@@ -49,7 +49,13 @@ export class WatchStream {
     this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     this.res.flushHeaders();
     if (this.req.forceGone) {
-      this.sendError(new ApiError(410, 'Expired', `too old resource version: ${this.req.query.resourceVersion ?? '0'} (${this.store.resourceVersion})`));
+      this.sendError(
+        new ApiError(
+          410,
+          'Expired',
+          `too old resource version: ${this.req.query.resourceVersion ?? '0'} (${this.store.resourceVersion})`,
+        ),
+      );
       return;
     }
     try {
@@ -102,7 +108,10 @@ export class WatchStream {
 
   private inScope(external: JsonObject): boolean {
     const ns = isJsonObject(external.metadata) ? external.metadata.namespace : undefined;
-    return (this.req.namespace === undefined || ns === this.req.namespace) && matchesQuery(this.req.query, external);
+    return (
+      (this.req.namespace === undefined || ns === this.req.namespace) &&
+      matchesQuery(this.req.query, external)
+    );
   }
 
   private deliver(event: StoreEvent): void {
@@ -112,7 +121,9 @@ export class WatchStream {
       if (nowMatches) this.send(event.type, current);
       return;
     }
-    const before = event.previous ? this.service.toExternal(this.req.type, this.req.version, event.previous) : undefined;
+    const before = event.previous
+      ? this.service.toExternal(this.req.type, this.req.version, event.previous)
+      : undefined;
     const wasMatching = before ? this.inScope(before) : false;
     if (wasMatching && nowMatches) this.send('MODIFIED', current);
     else if (nowMatches) this.send('ADDED', current);
@@ -138,10 +149,16 @@ export class WatchStream {
       return;
     }
     const metadata = isJsonObject(object.metadata) ? object.metadata : {};
-    const table = toTable(this.req.type, this.req.version, [object], { resourceVersion: metadata.resourceVersion ?? '' }, {
-      includeObject: this.req.table.includeObject,
-      omitHeaders: this.headersSent,
-    });
+    const table = toTable(
+      this.req.type,
+      this.req.version,
+      [object],
+      { resourceVersion: metadata.resourceVersion ?? '' },
+      {
+        includeObject: this.req.table.includeObject,
+        omitHeaders: this.headersSent,
+      },
+    );
     this.headersSent = true;
     this.write(type, table);
   }

@@ -1,7 +1,7 @@
 import {
   ApiException,
-  AppsV1Api,
   ApiextensionsV1Api,
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
@@ -40,7 +40,9 @@ async function newNamespace(name: string): Promise<string> {
   return name;
 }
 
-async function apiStatus(promise: Promise<unknown>): Promise<{ code: number; body: Record<string, unknown> }> {
+async function apiStatus(
+  promise: Promise<unknown>,
+): Promise<{ code: number; body: Record<string, unknown> }> {
   try {
     await promise;
   } catch (err) {
@@ -68,7 +70,12 @@ async function collectWatch(path: string, params: Record<string, string | boolea
     path,
     params,
     (type, obj: { metadata?: { name?: string; resourceVersion?: string }; code?: number }) => {
-      events.push({ type, name: obj.metadata?.name ?? '', rv: obj.metadata?.resourceVersion ?? '', code: obj.code });
+      events.push({
+        type,
+        name: obj.metadata?.name ?? '',
+        rv: obj.metadata?.resourceVersion ?? '',
+        code: obj.code,
+      });
     },
     (err) => {
       ended = err;
@@ -82,7 +89,10 @@ describe('sandbox through @kubernetes/client-node', () => {
   it('lists with label and field selectors, and pages with limit/continue', async () => {
     const ns = await newNamespace('list-test');
     for (let i = 0; i < 5; i++) {
-      await core.createNamespacedPod({ namespace: ns, body: podFixture(`p${i}`, { app: i % 2 ? 'odd' : 'even' }, i < 2 ? 'node-a' : 'node-b') });
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: podFixture(`p${i}`, { app: i % 2 ? 'odd' : 'even' }, i < 2 ? 'node-a' : 'node-b'),
+      });
     }
     const even = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=even' });
     expect(even.items.map((p) => p.metadata?.name)).toEqual(['p0', 'p2', 'p4']);
@@ -90,15 +100,25 @@ describe('sandbox through @kubernetes/client-node', () => {
     expect(notEven.items.map((p) => p.metadata?.name)).toEqual(['p1', 'p3']);
     const onA = await core.listNamespacedPod({ namespace: ns, fieldSelector: 'spec.nodeName=node-a' });
     expect(onA.items.map((p) => p.metadata?.name)).toEqual(['p0', 'p1']);
-    const pending = await core.listPodForAllNamespaces({ fieldSelector: `status.phase=Pending,metadata.namespace=${ns}` });
+    const pending = await core.listPodForAllNamespaces({
+      fieldSelector: `status.phase=Pending,metadata.namespace=${ns}`,
+    });
     expect(pending.items).toHaveLength(5);
 
     const page1 = await core.listNamespacedPod({ namespace: ns, limit: 2 });
     expect(page1.items.map((p) => p.metadata?.name)).toEqual(['p0', 'p1']);
     expect(page1.metadata?.remainingItemCount).toBe(3);
-    const page2 = await core.listNamespacedPod({ namespace: ns, limit: 2, _continue: page1.metadata?._continue });
+    const page2 = await core.listNamespacedPod({
+      namespace: ns,
+      limit: 2,
+      _continue: page1.metadata?._continue,
+    });
     expect(page2.items.map((p) => p.metadata?.name)).toEqual(['p2', 'p3']);
-    const page3 = await core.listNamespacedPod({ namespace: ns, limit: 2, _continue: page2.metadata?._continue });
+    const page3 = await core.listNamespacedPod({
+      namespace: ns,
+      limit: 2,
+      _continue: page2.metadata?._continue,
+    });
     expect(page3.items.map((p) => p.metadata?.name)).toEqual(['p4']);
     expect(page3.metadata?._continue).toBeUndefined();
 
@@ -110,7 +130,10 @@ describe('sandbox through @kubernetes/client-node', () => {
   it('assigns metadata: uid, one monotonic resourceVersion, generation on spec changes only', async () => {
     const ns = await newNamespace('meta-test');
     const a = await apps.createNamespacedDeployment({ namespace: ns, body: deploymentFixture('a') });
-    const b = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'b' }, data: { k: 'v' } } });
+    const b = await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'b' }, data: { k: 'v' } },
+    });
     expect(a.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(Number(b.metadata?.resourceVersion)).toBeGreaterThan(Number(a.metadata?.resourceVersion));
     expect(a.metadata?.generation).toBe(1);
@@ -129,18 +152,29 @@ describe('sandbox through @kubernetes/client-node', () => {
 
   it('answers a stale update with 409 Conflict and a duplicate create with 409 AlreadyExists', async () => {
     const ns = await newNamespace('conflict-test');
-    const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'c' }, data: { v: '1' } } });
+    const cm = await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'c' }, data: { v: '1' } },
+    });
     await core.replaceNamespacedConfigMap({ name: 'c', namespace: ns, body: { ...cm, data: { v: '2' } } });
-    const stale = await apiStatus(core.replaceNamespacedConfigMap({ name: 'c', namespace: ns, body: { ...cm, data: { v: '3' } } }));
+    const stale = await apiStatus(
+      core.replaceNamespacedConfigMap({ name: 'c', namespace: ns, body: { ...cm, data: { v: '3' } } }),
+    );
     expect(stale.code).toBe(409);
     expect(stale.body.reason).toBe('Conflict');
     expect(String(stale.body.message)).toContain('the object has been modified');
-    const dup = await apiStatus(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'c' } } }));
+    const dup = await apiStatus(
+      core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'c' } } }),
+    );
     expect(dup.code).toBe(409);
     expect(dup.body.reason).toBe('AlreadyExists');
     const missing = await apiStatus(core.readNamespacedConfigMap({ name: 'nope', namespace: ns }));
     expect(missing.code).toBe(404);
-    expect(missing.body).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'configmaps "nope" not found' });
+    expect(missing.body).toMatchObject({
+      kind: 'Status',
+      reason: 'NotFound',
+      message: 'configmaps "nope" not found',
+    });
   });
 
   it('applies merge, JSON, strategic merge and server-side apply patches', async () => {
@@ -152,14 +186,25 @@ describe('sandbox through @kubernetes/client-node', () => {
     );
     expect(merged.spec?.replicas).toBe(4);
     const jsonPatched = await apps.patchNamespacedDeployment(
-      { name: 'web', namespace: ns, body: [{ op: 'replace', path: '/spec/replicas', value: 1 }, { op: 'add', path: '/metadata/labels/x', value: 'y' }] },
+      {
+        name: 'web',
+        namespace: ns,
+        body: [
+          { op: 'replace', path: '/spec/replicas', value: 1 },
+          { op: 'add', path: '/metadata/labels/x', value: 'y' },
+        ],
+      },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
     );
     expect(jsonPatched.spec?.replicas).toBe(1);
     expect(jsonPatched.metadata?.labels?.x).toBe('y');
     // Strategic merge: containers merge by name, so the sidecar survives and only app's image changes.
     const strategic = await apps.patchNamespacedDeployment(
-      { name: 'web', namespace: ns, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:1.28' }] } } } } },
+      {
+        name: 'web',
+        namespace: ns,
+        body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:1.28' }] } } } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
     );
     const containers = strategic.spec?.template.spec?.containers ?? [];
@@ -175,7 +220,12 @@ describe('sandbox through @kubernetes/client-node', () => {
     expect(failed.code).toBe(422);
     // Server-side apply creates when missing and merges when present.
     const applied = await core.patchNamespacedConfigMap(
-      { name: 'ssa', namespace: ns, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa' }, data: { a: '1' } }, fieldManager: 'test' },
+      {
+        name: 'ssa',
+        namespace: ns,
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa' }, data: { a: '1' } },
+        fieldManager: 'test',
+      },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
     expect(applied.data).toEqual({ a: '1' });
@@ -185,7 +235,11 @@ describe('sandbox through @kubernetes/client-node', () => {
     const ns = await newNamespace('status-test');
     await apps.createNamespacedDeployment({ namespace: ns, body: deploymentFixture('s') });
     const withStatus = await apps.patchNamespacedDeploymentStatus(
-      { name: 's', namespace: ns, body: { status: { readyReplicas: 2, replicas: 2 }, spec: { replicas: 9 } } },
+      {
+        name: 's',
+        namespace: ns,
+        body: { status: { readyReplicas: 2, replicas: 2 }, spec: { replicas: 9 } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     expect(withStatus.status?.readyReplicas).toBe(2);
@@ -213,9 +267,15 @@ describe('sandbox through @kubernetes/client-node', () => {
       { name: 'w1', namespace: ns, body: { metadata: { labels: { app: 'web', v: '2' } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const watch = await collectWatch(`/api/v1/namespaces/${ns}/pods`, { resourceVersion: from, allowWatchBookmarks: true });
+    const watch = await collectWatch(`/api/v1/namespaces/${ns}/pods`, {
+      resourceVersion: from,
+      allowWatchBookmarks: true,
+    });
     await core.deleteNamespacedPod({ name: 'w2', namespace: ns });
-    await waitFor('replayed and live events', () => watch.events.filter((e) => e.type !== 'BOOKMARK').length >= 3);
+    await waitFor(
+      'replayed and live events',
+      () => watch.events.filter((e) => e.type !== 'BOOKMARK').length >= 3,
+    );
     expect(watch.events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.name}`)).toEqual([
       'ADDED w2',
       'MODIFIED w1',
@@ -248,21 +308,29 @@ describe('sandbox through @kubernetes/client-node', () => {
     const pod = await core.createNamespacedPod({ namespace: ns, body: podFixture('g1') });
     await core.createNamespacedPod({ namespace: ns, body: podFixture('g2') });
     sandbox.faults.compact();
-    const watch = await collectWatch(`/api/v1/namespaces/${ns}/pods`, { resourceVersion: pod.metadata?.resourceVersion as string });
+    const watch = await collectWatch(`/api/v1/namespaces/${ns}/pods`, {
+      resourceVersion: pod.metadata?.resourceVersion as string,
+    });
     await waitFor('an ERROR event', () => watch.events.length > 0);
     expect(watch.events[0]).toMatchObject({ type: 'ERROR', code: 410 });
     // The relist that follows a 410 works, and a watch from its resourceVersion is accepted.
     const relist = await core.listNamespacedPod({ namespace: ns });
     expect(relist.items.map((p) => p.metadata?.name)).toEqual(['g1', 'g2']);
-    const again = await collectWatch(`/api/v1/namespaces/${ns}/pods`, { resourceVersion: relist.metadata?.resourceVersion as string });
+    const again = await collectWatch(`/api/v1/namespaces/${ns}/pods`, {
+      resourceVersion: relist.metadata?.resourceVersion as string,
+    });
     await core.deleteNamespacedPod({ name: 'g1', namespace: ns });
-    await waitFor('DELETED after relist', () => again.events.some((e) => e.type === 'DELETED' && e.name === 'g1'));
+    await waitFor('DELETED after relist', () =>
+      again.events.some((e) => e.type === 'DELETED' && e.name === 'g1'),
+    );
     again.stop();
   });
 
   it('keeps a client-node informer consistent across drops, forced 410s and compaction', async () => {
     const ns = await newNamespace('informer-test');
-    const informer = makeInformer<V1Pod>(kc, `/api/v1/namespaces/${ns}/pods`, () => core.listNamespacedPod({ namespace: ns }));
+    const informer = makeInformer<V1Pod>(kc, `/api/v1/namespaces/${ns}/pods`, () =>
+      core.listNamespacedPod({ namespace: ns }),
+    );
     const errors: unknown[] = [];
     informer.on('error', (err) => {
       errors.push(err);
@@ -270,7 +338,12 @@ describe('sandbox through @kubernetes/client-node', () => {
       setTimeout(() => void informer.start(), 50);
     });
     await informer.start();
-    const names = () => informer.list().map((p) => p.metadata?.name).sort().join(',');
+    const names = () =>
+      informer
+        .list()
+        .map((p) => p.metadata?.name)
+        .sort()
+        .join(',');
     await core.createNamespacedPod({ namespace: ns, body: podFixture('i1') });
     await waitFor('i1 in cache', () => names() === 'i1');
     expect(sandbox.faults.dropWatches()).toBeGreaterThan(0);
@@ -292,7 +365,10 @@ describe('sandbox through @kubernetes/client-node', () => {
     // goes in as raw JSON, the way kubectl sends it.
     const posted = await fetch(`${sandbox.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sandbox.authenticator.adminToken}` },
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${sandbox.authenticator.adminToken}`,
+      },
       body: JSON.stringify(widgetCrd),
     });
     expect(posted.status).toBe(201);
@@ -304,7 +380,13 @@ describe('sandbox through @kubernetes/client-node', () => {
       version: 'v1',
       namespace: ns,
       plural: 'widgets',
-      body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red', unknown: 1 }, status: { phase: 'x' } },
+      body: {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w' },
+        spec: { color: 'red', unknown: 1 },
+        status: { phase: 'x' },
+      },
     })) as { spec: Record<string, unknown>; status?: unknown; metadata: { generation: number } };
     expect(created.spec).toEqual({ color: 'red', size: 3, mode: 'safe' });
     expect(created.status).toBeUndefined();
@@ -314,7 +396,12 @@ describe('sandbox through @kubernetes/client-node', () => {
         version: 'v1',
         namespace: ns,
         plural: 'widgets',
-        body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'bad' }, spec: { color: 'pink', size: 11 } },
+        body: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { name: 'bad' },
+          spec: { color: 'pink', size: 11 },
+        },
       }),
     );
     expect(bad.code).toBe(422);
@@ -324,7 +411,14 @@ describe('sandbox through @kubernetes/client-node', () => {
     const causes = (bad.body.details as { causes: Array<{ field: string }> }).causes.map((c) => c.field);
     expect(causes).toEqual(expect.arrayContaining(['spec.color', 'spec.size']));
     const status = (await custom.patchNamespacedCustomObjectStatus(
-      { group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', name: 'w', body: { status: { phase: 'Ready' } } },
+      {
+        group: 'example.com',
+        version: 'v1',
+        namespace: ns,
+        plural: 'widgets',
+        name: 'w',
+        body: { status: { phase: 'Ready' } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     )) as { status: { phase: string }; metadata: { generation: number } };
     expect(status.status.phase).toBe('Ready');
@@ -336,25 +430,39 @@ describe('sandbox through @kubernetes/client-node', () => {
         namespace: ns,
         plural: 'widgets',
         name: 'w',
-        body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'blue' } },
+        body: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { name: 'w' },
+          spec: { color: 'blue' },
+        },
       }),
     );
     expect(noRv.code).toBe(422);
     expect(String(noRv.body.message)).toContain('metadata.resourceVersion');
-    const invalidCrd = await apiStatus(ext.createCustomResourceDefinition({ body: { ...widgetCrd, metadata: { name: 'wrong.example.com' } } }));
+    const invalidCrd = await apiStatus(
+      ext.createCustomResourceDefinition({ body: { ...widgetCrd, metadata: { name: 'wrong.example.com' } } }),
+    );
     expect(invalidCrd.code).toBe(422);
     expect(String(invalidCrd.body.message)).toContain('metadata.name');
   });
 
   it('holds an object with finalizers until they are removed', async () => {
     const ns = await newNamespace('finalizer-test');
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'f', finalizers: ['example.com/hold'] } } });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'f', finalizers: ['example.com/hold'] } },
+    });
     await core.deleteNamespacedConfigMap({ name: 'f', namespace: ns });
     const held = await core.readNamespacedConfigMap({ name: 'f', namespace: ns });
     expect(held.metadata?.deletionTimestamp).toBeInstanceOf(Date);
     const added = await apiStatus(
       core.patchNamespacedConfigMap(
-        { name: 'f', namespace: ns, body: { metadata: { finalizers: ['example.com/hold', 'example.com/more'] } } },
+        {
+          name: 'f',
+          namespace: ns,
+          body: { metadata: { finalizers: ['example.com/hold', 'example.com/more'] } },
+        },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       ),
     );
@@ -371,16 +479,32 @@ describe('sandbox through @kubernetes/client-node', () => {
     const build = async (name: string) => {
       const deploy = await apps.createNamespacedDeployment({ namespace: ns, body: deploymentFixture(name) });
       const owner = (o: { metadata?: { uid?: string; name?: string } }, kind: string, apiVersion: string) => [
-        { apiVersion, kind, name: o.metadata?.name as string, uid: o.metadata?.uid as string, controller: true },
+        {
+          apiVersion,
+          kind,
+          name: o.metadata?.name as string,
+          uid: o.metadata?.uid as string,
+          controller: true,
+        },
       ];
       const rs = await apps.createNamespacedReplicaSet({
         namespace: ns,
-        body: { metadata: { name: `${name}-rs`, ownerReferences: owner(deploy, 'Deployment', 'apps/v1') }, spec: deploymentFixture(name).spec as never },
+        body: {
+          metadata: { name: `${name}-rs`, ownerReferences: owner(deploy, 'Deployment', 'apps/v1') },
+          spec: deploymentFixture(name).spec as never,
+        },
       });
       for (const i of [0, 1]) {
         await core.createNamespacedPod({
           namespace: ns,
-          body: { ...podFixture(`${name}-pod-${i}`, { app: name }), metadata: { name: `${name}-pod-${i}`, labels: { app: name }, ownerReferences: owner(rs, 'ReplicaSet', 'apps/v1') } },
+          body: {
+            ...podFixture(`${name}-pod-${i}`, { app: name }),
+            metadata: {
+              name: `${name}-pod-${i}`,
+              labels: { app: name },
+              ownerReferences: owner(rs, 'ReplicaSet', 'apps/v1'),
+            },
+          },
         });
       }
     };
@@ -389,7 +513,9 @@ describe('sandbox through @kubernetes/client-node', () => {
     await apps.deleteNamespacedDeployment({ name: 'gc', namespace: ns });
     const left = await core.listNamespacedPod({ namespace: ns });
     expect(left.items.map((p) => p.metadata?.name)).toEqual(['orphan-pod-0', 'orphan-pod-1']);
-    expect((await apps.listNamespacedReplicaSet({ namespace: ns })).items.map((r) => r.metadata?.name)).toEqual(['orphan-rs']);
+    expect(
+      (await apps.listNamespacedReplicaSet({ namespace: ns })).items.map((r) => r.metadata?.name),
+    ).toEqual(['orphan-rs']);
     await apps.deleteNamespacedDeployment({ name: 'orphan', namespace: ns, propagationPolicy: 'Orphan' });
     const rs = await apps.readNamespacedReplicaSet({ name: 'orphan-rs', namespace: ns });
     expect(rs.metadata?.ownerReferences).toBeUndefined();
@@ -397,11 +523,18 @@ describe('sandbox through @kubernetes/client-node', () => {
 
   it('injects request failures and delays, and logs every request', async () => {
     const before = sandbox.requests.length;
-    sandbox.faults.failNext({ count: 2, method: 'GET', path: '/api/v1/namespaces/default/configmaps', status: 503 });
+    sandbox.faults.failNext({
+      count: 2,
+      method: 'GET',
+      path: '/api/v1/namespaces/default/configmaps',
+      status: 503,
+    });
     expect((await apiStatus(core.listNamespacedConfigMap({ namespace: 'default' }))).code).toBe(503);
     expect((await apiStatus(core.listNamespacedConfigMap({ namespace: 'default' }))).code).toBe(503);
     await expect(core.listNamespacedConfigMap({ namespace: 'default' })).resolves.toBeDefined();
-    const logged = sandbox.requests.slice(before).filter((r) => r.path === '/api/v1/namespaces/default/configmaps');
+    const logged = sandbox.requests
+      .slice(before)
+      .filter((r) => r.path === '/api/v1/namespaces/default/configmaps');
     expect(logged.map((r) => r.status)).toEqual([503, 503, 200]);
   });
 

@@ -1,6 +1,10 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 
-export function podFixture(name: string, labels: Record<string, string> = { app: 'web' }, nodeName = 'node-a'): V1Pod {
+export function podFixture(
+  name: string,
+  labels: Record<string, string> = { app: 'web' },
+  nodeName = 'node-a',
+): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -38,7 +42,14 @@ export const widgetCrd = {
   spec: {
     group: 'example.com',
     scope: 'Namespaced',
-    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList', shortNames: ['wd'], categories: ['all'] },
+    names: {
+      plural: 'widgets',
+      singular: 'widget',
+      kind: 'Widget',
+      listKind: 'WidgetList',
+      shortNames: ['wd'],
+      categories: ['all'],
+    },
     versions: [
       {
         name: 'v1',
@@ -48,6 +59,7 @@ export const widgetCrd = {
         additionalPrinterColumns: [
           { name: 'Size', type: 'integer', jsonPath: '.spec.size' },
           { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ],
         schema: {
           openAPIV3Schema: {
@@ -64,7 +76,10 @@ export const widgetCrd = {
                   extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
                 },
               },
-              status: { type: 'object', properties: { phase: { type: 'string' }, count: { type: 'integer' } } },
+              status: {
+                type: 'object',
+                properties: { phase: { type: 'string' }, count: { type: 'integer' } },
+              },
             },
           },
         },
