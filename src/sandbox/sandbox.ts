@@ -156,13 +156,9 @@ export class Sandbox {
     this.suspended = false;
   }
 
-  async stop(): Promise<void> {
-    if (this.suspended) return;
-    this.suspended = true;
-    this.api.closeAllWatches();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  /** Stops for good: an outage nobody resumes. */
+  stop(): Promise<void> {
+    return this.suspend();
   }
 }
 
