@@ -154,12 +154,12 @@ describe('Controller over the queue', () => {
       return {};
     });
     controller.enqueue('ns/a');
-    await waitFor(() => calls === 1);
+    await waitFor('calls === 1', () => calls === 1);
     for (let i = 0; i < 10; i++) controller.enqueue('ns/a'); // four idle workers, one key
     await new Promise((r) => setImmediate(r));
     expect(calls).toBe(1);
     release();
-    await waitFor(() => calls === 2); // the adds collapsed into exactly one more reconcile
+    await waitFor('calls === 2', () => calls === 2); // the adds collapsed into exactly one more reconcile
     release();
     await new Promise((r) => setImmediate(r));
     expect(calls).toBe(2);
@@ -178,7 +178,7 @@ describe('Controller over the queue', () => {
     controller.enqueue('flaky');
     controller.enqueue('broken');
     controller.enqueue('periodic');
-    await waitFor(() => outcomes.length === 3);
+    await waitFor('outcomes.length === 3', () => outcomes.length === 3);
     expect([...outcomes].sort()).toEqual(['error', 'requeue_after', 'terminal_error']);
 
     clock.advance(5); // first backoff step of 'flaky'

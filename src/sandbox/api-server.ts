@@ -1,0 +1,477 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Authenticator, authorizeRequest } from './access-control.js';
+import type { FieldValidation } from './admission.js';
+import { ApiError, badRequest, methodNotAllowed, notFound } from './api-error.js';
+import { builtinResources } from './builtin-resources.js';
+import { apiGroup, coreVersions, groupList, resourceList, SERVER_VERSION } from './discovery.js';
+import { FaultInjector } from './faults.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { type ListQuery, matchesQuery, paginate, parseListQuery } from './list-query.js';
+import { ObjectStore } from './object-store.js';
+import { openApiV3GroupVersion, openApiV3Root } from './openapi.js';
+import { applyPatch, patchTypeOf } from './patch.js';
+import { parseRequestPath, type RequestTarget } from './request-info.js';
+import { ResourceRegistry } from './resource-registry.js';
+import { type DeleteOptions, meta, ResourceService } from './resource-service.js';
+import { apiVersionOf, type ResourceType } from './resource-type.js';
+import { applyScale, scaleOf } from './scale.js';
+import { toTable, wantsTable } from './table.js';
+import { WatchStream } from './watch-stream.js';
+
+export interface RequestLogEntry {
+  seq: number;
+  time: Date;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  contentType?: string;
+  body?: string;
+  user?: string;
+  status?: number;
+  watch: boolean;
+}
+
+export interface ApiServerOptions {
+  bookmarkIntervalMs?: number;
+  watchTimeoutSeconds?: number;
+  clock?: () => Date;
+  authenticator: Authenticator;
+  /** Check every request against stored RBAC objects (off: every authenticated user is admin). */
+  rbac?: boolean;
+}
+
+const MAX_BODY = 8 * 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJsonObject(raw: string, what: string): JsonObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw badRequest(`${what}: couldn't decode body: ${(err as Error).message}`);
+  }
+  if (!isJsonObject(parsed)) throw badRequest(`${what}: the body must be a JSON object`);
+  return parsed;
+}
+
+function fieldValidationOf(query: URLSearchParams): FieldValidation {
+  const value = query.get('fieldValidation') ?? 'Warn';
+  if (value !== 'Strict' && value !== 'Warn' && value !== 'Ignore') {
+    throw badRequest(`fieldValidation: Invalid value: "${value}": must be one of Ignore, Warn, Strict`);
+  }
+  return value;
+}
+
+function send(res: ServerResponse, status: number, body: JsonValue, warnings: string[] = []): void {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | string[]> = {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+  };
+  if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+/** The sandbox's request pipeline: log, faults, authentication, authorization, then the API itself. */
+export class ApiServer {
+  readonly store = new ObjectStore();
+  readonly registry = new ResourceRegistry(builtinResources());
+  readonly service: ResourceService;
+  readonly requests: RequestLogEntry[] = [];
+  readonly faults: FaultInjector;
+  private readonly watches = new Set<WatchStream>();
+  private seq = 0;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.service = new ResourceService(this.store, this.registry, options.clock);
+    this.faults = new FaultInjector({
+      dropWatches: () => {
+        const open = [...this.watches];
+        for (const w of open) w.drop();
+        return open.length;
+      },
+      compact: () => this.store.compact(),
+    });
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      this.service.create(this.type('', 'v1', 'namespaces'), 'v1', undefined, { metadata: { name: ns } });
+    }
+  }
+
+  get openWatchCount(): number {
+    return this.watches.size;
+  }
+
+  closeAllWatches(): void {
+    for (const w of [...this.watches]) w.end();
+  }
+
+  private type(group: string, version: string, plural: string): ResourceType {
+    const type = this.registry.find(group, version, plural);
+    if (!type) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    return type;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const entry: RequestLogEntry = {
+      seq: ++this.seq,
+      time: new Date(),
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      contentType: req.headers['content-type'],
+      watch: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1',
+    };
+    this.requests.push(entry);
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+    });
+    res.on('close', () => {
+      entry.status ??= res.statusCode;
+    });
+    try {
+      if (method !== 'GET') entry.body = await readBody(req);
+      const fault = this.faults.decide(method, url.pathname);
+      if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.fail)
+        throw new ApiError(
+          fault.fail.status,
+          fault.fail.status >= 500 ? 'InternalError' : 'BadRequest',
+          fault.fail.message,
+        );
+      const user = this.options.authenticator.authenticate(req.headers.authorization);
+      entry.user = user.name;
+      const target = parseRequestPath(url.pathname);
+      if (this.options.rbac) authorizeRequest(user, method, target, url.searchParams, this.rbacObjects());
+      await this.route(target, method, url.searchParams, entry, req, res);
+    } catch (err) {
+      const apiError =
+        err instanceof ApiError
+          ? err
+          : new ApiError(500, 'InternalError', `internal error: ${(err as Error).message}`);
+      if (!res.headersSent) send(res, apiError.code, apiError.toStatus());
+      else res.destroy();
+    }
+  }
+
+  private rbacObjects() {
+    const list = (plural: string) => this.store.list(`${plural}.rbac.authorization.k8s.io`);
+    return {
+      roles: list('roles'),
+      clusterRoles: list('clusterroles'),
+      roleBindings: list('rolebindings'),
+      clusterRoleBindings: list('clusterrolebindings'),
+    };
+  }
+
+  private async route(
+    target: RequestTarget,
+    method: string,
+    query: URLSearchParams,
+    entry: RequestLogEntry,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (target.kind === 'nonResource') {
+      if (method !== 'GET') throw methodNotAllowed(`${method} is not supported on ${target.path}`);
+      const body = this.nonResource(target.path);
+      if (!body) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      send(res, 200, body);
+      return;
+    }
+    const { group, version, namespace, name, subresource } = target;
+    if (!target.resource) {
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    const type = this.type(group, version, target.resource);
+    if (!type.namespaced && namespace !== undefined) {
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    if (
+      subresource &&
+      !(subresource === 'status' && type.statusSubresource) &&
+      !(subresource === 'scale' && type.scale)
+    ) {
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    const dryRun = query.get('dryRun') === 'All';
+    const accept = req.headers.accept;
+    const tableOptions = wantsTable(accept)
+      ? { includeObject: query.get('includeObject') ?? undefined }
+      : undefined;
+
+    if (method === 'GET' && name === undefined) {
+      const listQuery = parseListQuery(type, query);
+      if (entry.watch) {
+        this.watch(type, version, namespace, listQuery, tableOptions, res, target);
+        return;
+      }
+      send(res, 200, this.list(type, version, namespace, listQuery, tableOptions));
+      return;
+    }
+    if (method === 'POST' && name === undefined) {
+      const body = parseJsonObject(entry.body ?? '', type.kind);
+      const result = this.service.create(type, version, namespace, body, {
+        dryRun,
+        fieldValidation: fieldValidationOf(query),
+      });
+      send(res, 201, result.object, result.warnings);
+      return;
+    }
+    if (method === 'DELETE' && name === undefined) {
+      send(
+        res,
+        200,
+        this.deleteCollection(
+          type,
+          version,
+          namespace,
+          parseListQuery(type, query),
+          this.deleteOptions(entry.body, query),
+        ),
+      );
+      return;
+    }
+    if (name === undefined) throw methodNotAllowed(`${method} is not supported on a collection`);
+
+    if (subresource === 'scale' && type.scale) {
+      this.scale(type, version, namespace, name, method, entry, res, dryRun);
+      return;
+    }
+    const sub = subresource === 'status' ? 'status' : undefined;
+    switch (method) {
+      case 'GET': {
+        const object = this.service.get(type, version, namespace, name);
+        send(
+          res,
+          200,
+          tableOptions
+            ? toTable(
+                type,
+                version,
+                [object],
+                { resourceVersion: meta(object).resourceVersion ?? '' },
+                tableOptions,
+              )
+            : object,
+        );
+        return;
+      }
+      case 'PUT': {
+        const body = parseJsonObject(entry.body ?? '', type.kind);
+        const result = this.service.update(type, version, namespace, name, body, {
+          dryRun,
+          subresource: sub,
+          fieldValidation: fieldValidationOf(query),
+        });
+        send(res, 200, result.object, result.warnings);
+        return;
+      }
+      case 'PATCH': {
+        const patchType = patchTypeOf(entry.contentType);
+        if (!patchType) {
+          throw new ApiError(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${type.supportsStrategicMerge ? ', application/strategic-merge-patch+json' : ''}`,
+          );
+        }
+        const result = this.service.patch(type, version, namespace, name, entry.body ?? '', patchType, {
+          dryRun,
+          subresource: sub,
+          fieldManager: query.get('fieldManager') ?? undefined,
+          fieldValidation: fieldValidationOf(query),
+        });
+        send(res, result.created ? 201 : 200, result.object, result.warnings);
+        return;
+      }
+      case 'DELETE': {
+        if (sub) throw methodNotAllowed('DELETE is not supported on the status subresource');
+        const options = this.deleteOptions(entry.body, query);
+        const object = this.service.delete(type, version, namespace, name, {
+          ...options,
+          dryRun: dryRun || options.dryRun,
+        });
+        const pending = this.store.get(type.storageKey, namespace, name) !== undefined && !dryRun;
+        send(res, pending ? 202 : 200, object);
+        return;
+      }
+      default:
+        throw methodNotAllowed(`${method} is not supported`);
+    }
+  }
+
+  private nonResource(path: string): JsonObject | undefined {
+    if (path === '/version') return SERVER_VERSION;
+    if (path === '/api') return coreVersions();
+    if (path === '/apis') return groupList(this.registry);
+    if (path === '/healthz' || path === '/readyz' || path === '/livez') return { status: 'ok' };
+    if (path === '/openapi/v3') return openApiV3Root(this.registry);
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2) return resourceList(this.registry, '', parts[1] as string);
+    if (parts[0] === 'apis' && parts.length === 2) return apiGroup(this.registry, parts[1] as string);
+    if (parts[0] === 'apis' && parts.length === 3)
+      return resourceList(this.registry, parts[1] as string, parts[2] as string);
+    if (parts[0] === 'openapi' && parts[1] === 'v3') {
+      if (parts[2] === 'api' && parts.length === 4)
+        return openApiV3GroupVersion(this.registry, '', parts[3] as string);
+      if (parts[2] === 'apis' && parts.length === 5)
+        return openApiV3GroupVersion(this.registry, parts[3] as string, parts[4] as string);
+    }
+    return undefined;
+  }
+
+  private matching(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    query: ListQuery,
+  ): JsonObject[] {
+    return this.store
+      .list(type.storageKey, namespace)
+      .map((stored) => this.service.toExternal(type, version, stored))
+      .filter((o) => matchesQuery(query, o));
+  }
+
+  private list(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    query: ListQuery,
+    table: { includeObject?: string } | undefined,
+  ): JsonObject {
+    const page = paginate(this.matching(type, version, namespace, query), query, this.store);
+    const listMeta: JsonObject = { resourceVersion: String(page.resourceVersion) };
+    if (page.continueToken) listMeta.continue = page.continueToken;
+    if (page.remaining !== undefined) listMeta.remainingItemCount = page.remaining;
+    if (table) return toTable(type, version, page.items, listMeta, table);
+    return {
+      kind: type.listKind,
+      apiVersion: apiVersionOf(type.group, version),
+      metadata: listMeta,
+      items: page.items,
+    };
+  }
+
+  private watch(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    query: ListQuery,
+    table: { includeObject?: string } | undefined,
+    res: ServerResponse,
+    target: RequestTarget,
+  ): void {
+    const path =
+      target.kind === 'resource'
+        ? `/${type.group ? `apis/${type.group}` : 'api'}/${version}${namespace ? `/namespaces/${namespace}` : ''}/${type.plural}`
+        : '';
+    const stream = new WatchStream(
+      { type, version, namespace, query, table, forceGone: this.faults.takeForcedGone(path) },
+      res,
+      this.store,
+      this.service,
+      {
+        bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 5_000,
+        defaultTimeoutSeconds: this.options.watchTimeoutSeconds ?? 1_800,
+      },
+      () => this.watches.delete(stream),
+    );
+    this.watches.add(stream);
+    stream.start();
+  }
+
+  /** DeleteOptions come in the body (kubectl) or as query parameters (client-node). */
+  private deleteOptions(body: string | undefined, query: URLSearchParams): DeleteOptions {
+    const parsed = body ? parseJsonObject(body, 'DeleteOptions') : {};
+    const fromQuery = query.get('propagationPolicy');
+    if (fromQuery) parsed.propagationPolicy = fromQuery;
+    if (query.get('orphanDependents') === 'true' || parsed.orphanDependents === true)
+      parsed.propagationPolicy ??= 'Orphan';
+    const policy = parsed.propagationPolicy;
+    if (policy !== undefined && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
+      throw badRequest(
+        `propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
+      );
+    }
+    const pre = isJsonObject(parsed.preconditions) ? parsed.preconditions : {};
+    return {
+      propagationPolicy: policy,
+      preconditions: {
+        uid: typeof pre.uid === 'string' ? pre.uid : undefined,
+        resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
+      },
+      dryRun: Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All'),
+    };
+  }
+
+  private deleteCollection(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    query: ListQuery,
+    options: DeleteOptions,
+  ): JsonObject {
+    const deleted = this.matching(type, version, namespace, query).map((o) =>
+      this.service.delete(
+        type,
+        version,
+        namespace ?? (meta(o).namespace as string | undefined),
+        String(meta(o).name),
+        options,
+      ),
+    );
+    return {
+      kind: type.listKind,
+      apiVersion: apiVersionOf(type.group, version),
+      metadata: { resourceVersion: String(this.store.resourceVersion) },
+      items: deleted,
+    };
+  }
+
+  private scale(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    method: string,
+    entry: RequestLogEntry,
+    res: ServerResponse,
+    dryRun: boolean,
+  ): void {
+    const scale = type.scale;
+    if (!scale) throw notFound(type.plural, type.group, name);
+    const object = this.service.get(type, version, namespace, name);
+    if (method === 'GET') {
+      send(res, 200, scaleOf(object, scale));
+      return;
+    }
+    let written: JsonObject;
+    if (method === 'PUT') written = parseJsonObject(entry.body ?? '', 'Scale');
+    else if (method === 'PATCH') {
+      const patchType = patchTypeOf(entry.contentType);
+      if (!patchType || patchType === 'apply')
+        throw new ApiError(415, 'UnsupportedMediaType', 'unsupported patch type for scale');
+      written = applyPatch(
+        scaleOf(object, scale),
+        entry.body ?? '',
+        patchType === 'strategic' ? 'merge' : patchType,
+      );
+    } else throw methodNotAllowed(`${method} is not supported on scale`);
+    const next = applyScale(object, written, scale);
+    const result = this.service.update(type, version, namespace, name, next, { dryRun });
+    send(res, 200, scaleOf(result.object, scale));
+  }
+}

@@ -1,0 +1,436 @@
+import { eventCodecForEventsV1 } from './event-conversion.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import type { ResourceType, TableColumn } from './resource-type.js';
+import { resourceKey } from './resource-type.js';
+
+type Cause = { field: string; reason: string; message: string };
+
+function obj(value: JsonValue | undefined): JsonObject {
+  return isJsonObject(value) ? value : {};
+}
+function arr(value: JsonValue | undefined): JsonValue[] {
+  return Array.isArray(value) ? value : [];
+}
+function setDefault(target: JsonObject, key: string, value: JsonValue): void {
+  if (target[key] === undefined || target[key] === null) target[key] = value;
+}
+
+const required = (field: string): Cause => ({
+  field,
+  reason: 'FieldValueRequired',
+  message: 'Required value',
+});
+
+function validatePodSpec(spec: JsonValue | undefined, path: string): Cause[] {
+  const causes: Cause[] = [];
+  const containers = obj(spec).containers;
+  if (!Array.isArray(containers) || containers.length === 0) {
+    causes.push(required(`${path}.containers`));
+    return causes;
+  }
+  containers.forEach((c, i) => {
+    const container = obj(c);
+    if (typeof container.name !== 'string' || container.name === '')
+      causes.push(required(`${path}.containers[${i}].name`));
+    if (typeof container.image !== 'string' || container.image === '')
+      causes.push(required(`${path}.containers[${i}].image`));
+  });
+  return causes;
+}
+
+function defaultPodSpec(spec: JsonObject): void {
+  setDefault(spec, 'restartPolicy', 'Always');
+  setDefault(spec, 'terminationGracePeriodSeconds', 30);
+  setDefault(spec, 'dnsPolicy', 'ClusterFirst');
+  setDefault(spec, 'schedulerName', 'default-scheduler');
+}
+
+/** Workload controllers: a selector is required and must select the pod template's labels. */
+function validateWorkload(o: JsonObject, hasTemplate = true): Cause[] {
+  const spec = obj(o.spec);
+  const causes: Cause[] = [];
+  const replicas = spec.replicas;
+  if (
+    replicas !== undefined &&
+    (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+  ) {
+    causes.push({
+      field: 'spec.replicas',
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+    });
+  }
+  const selector = obj(spec.selector);
+  const matchLabels = obj(selector.matchLabels);
+  if (
+    !isJsonObject(spec.selector) ||
+    (Object.keys(matchLabels).length === 0 && arr(selector.matchExpressions).length === 0)
+  ) {
+    causes.push(required('spec.selector'));
+  }
+  if (!hasTemplate) return causes;
+  const template = obj(spec.template);
+  const labels = obj(obj(template.metadata).labels);
+  for (const [k, v] of Object.entries(matchLabels)) {
+    if (labels[k] !== v) {
+      causes.push({
+        field: 'spec.template.metadata.labels',
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\``,
+      });
+      break;
+    }
+  }
+  causes.push(...validatePodSpec(template.spec, 'spec.template.spec'));
+  return causes;
+}
+
+function defaultWorkload(o: JsonObject): void {
+  const spec = obj(o.spec);
+  o.spec = spec;
+  setDefault(spec, 'replicas', 1);
+  setDefault(spec, 'revisionHistoryLimit', 10);
+  const template = obj(spec.template);
+  if (isJsonObject(spec.template)) {
+    const podSpec = obj(template.spec);
+    template.spec = podSpec;
+    defaultPodSpec(podSpec);
+  }
+}
+
+const podColumns: TableColumn[] = [
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'Ready containers / total containers',
+    cell: (o) => {
+      const statuses = arr(obj(o.status).containerStatuses).map(obj);
+      const total = arr(obj(o.spec).containers).length;
+      return `${statuses.filter((s) => s.ready === true).length}/${total}`;
+    },
+  },
+  {
+    name: 'Status',
+    type: 'string',
+    description: 'Pod phase',
+    cell: (o) => String(obj(o.status).phase ?? ''),
+  },
+  {
+    name: 'Restarts',
+    type: 'integer',
+    description: 'Container restarts',
+    cell: (o) =>
+      arr(obj(o.status).containerStatuses)
+        .map(obj)
+        .reduce((sum, s) => sum + (typeof s.restartCount === 'number' ? s.restartCount : 0), 0),
+  },
+];
+
+const replicaColumns: TableColumn[] = [
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'Ready replicas / desired replicas',
+    cell: (o) => `${Number(obj(o.status).readyReplicas ?? 0)}/${Number(obj(o.spec).replicas ?? 0)}`,
+  },
+];
+
+interface BuiltinSpec {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  status?: boolean;
+  scale?: boolean;
+  selectableFields?: string[];
+  storageKey?: string;
+  defaulter?: ResourceType['defaulter'];
+  validator?: ResourceType['validator'];
+  tableColumns?: TableColumn[];
+  codecs?: ResourceType['codecs'];
+}
+
+function builtin(spec: BuiltinSpec): ResourceType {
+  return {
+    group: spec.group,
+    versions: [spec.version],
+    kind: spec.kind,
+    listKind: `${spec.kind}List`,
+    plural: spec.plural,
+    singular: spec.kind.toLowerCase(),
+    namespaced: spec.namespaced,
+    shortNames: spec.shortNames ?? [],
+    categories: spec.categories ?? [],
+    statusSubresource: spec.status ?? false,
+    scale: spec.scale
+      ? {
+          specReplicasPath: '.spec.replicas',
+          statusReplicasPath: '.status.replicas',
+          labelSelectorPath: '.status.selector',
+        }
+      : undefined,
+    selectableFields: spec.selectableFields ?? [],
+    storageKey: spec.storageKey ?? resourceKey(spec.group, spec.plural),
+    allowUnconditionalUpdate: true,
+    supportsStrategicMerge: true,
+    defaulter: spec.defaulter,
+    validator: spec.validator,
+    tableColumns: spec.tableColumns,
+    codecs: spec.codecs,
+  };
+}
+
+export function builtinResources(): ResourceType[] {
+  return [
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Namespace',
+      plural: 'namespaces',
+      namespaced: false,
+      shortNames: ['ns'],
+      status: true,
+      selectableFields: ['status.phase'],
+      defaulter: (o) => {
+        const status = obj(o.status);
+        o.status = status;
+        setDefault(status, 'phase', 'Active');
+      },
+      tableColumns: [
+        {
+          name: 'Status',
+          type: 'string',
+          description: 'phase',
+          cell: (o) => String(obj(o.status).phase ?? ''),
+        },
+      ],
+    }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Pod',
+      plural: 'pods',
+      namespaced: true,
+      shortNames: ['po'],
+      categories: ['all'],
+      status: true,
+      selectableFields: [
+        'spec.nodeName',
+        'status.phase',
+        'spec.restartPolicy',
+        'spec.schedulerName',
+        'spec.serviceAccountName',
+        'status.podIP',
+      ],
+      defaulter: (o) => {
+        const spec = obj(o.spec);
+        o.spec = spec;
+        defaultPodSpec(spec);
+        const status = obj(o.status);
+        o.status = status;
+        setDefault(status, 'phase', 'Pending');
+      },
+      validator: (o) => validatePodSpec(o.spec, 'spec'),
+      tableColumns: podColumns,
+    }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Event',
+      plural: 'events',
+      namespaced: true,
+      shortNames: ['ev'],
+      selectableFields: [
+        'involvedObject.kind',
+        'involvedObject.name',
+        'involvedObject.namespace',
+        'involvedObject.uid',
+        'involvedObject.fieldPath',
+        'reason',
+        'type',
+        'source',
+        'reportingComponent',
+      ],
+      storageKey: 'events',
+    }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'ConfigMap',
+      plural: 'configmaps',
+      namespaced: true,
+      shortNames: ['cm'],
+    }),
+    builtin({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'ServiceAccount',
+      plural: 'serviceaccounts',
+      namespaced: true,
+      shortNames: ['sa'],
+    }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Service',
+      plural: 'services',
+      namespaced: true,
+      shortNames: ['svc'],
+      categories: ['all'],
+      status: true,
+    }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Node',
+      plural: 'nodes',
+      namespaced: false,
+      shortNames: ['no'],
+      status: true,
+    }),
+    builtin({
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      plural: 'deployments',
+      namespaced: true,
+      shortNames: ['deploy'],
+      categories: ['all'],
+      status: true,
+      scale: true,
+      defaulter: (o) => {
+        defaultWorkload(o);
+        const spec = obj(o.spec);
+        setDefault(spec, 'progressDeadlineSeconds', 600);
+        setDefault(spec, 'strategy', {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+        });
+      },
+      validator: (o) => validateWorkload(o),
+      tableColumns: [
+        ...replicaColumns,
+        {
+          name: 'Up-to-date',
+          type: 'integer',
+          description: 'updated replicas',
+          cell: (o) => Number(obj(o.status).updatedReplicas ?? 0),
+        },
+        {
+          name: 'Available',
+          type: 'integer',
+          description: 'available replicas',
+          cell: (o) => Number(obj(o.status).availableReplicas ?? 0),
+        },
+      ],
+    }),
+    builtin({
+      group: 'apps',
+      version: 'v1',
+      kind: 'ReplicaSet',
+      plural: 'replicasets',
+      namespaced: true,
+      shortNames: ['rs'],
+      categories: ['all'],
+      status: true,
+      scale: true,
+      defaulter: defaultWorkload,
+      validator: (o) => validateWorkload(o),
+      tableColumns: replicaColumns,
+    }),
+    builtin({
+      group: 'apps',
+      version: 'v1',
+      kind: 'StatefulSet',
+      plural: 'statefulsets',
+      namespaced: true,
+      shortNames: ['sts'],
+      categories: ['all'],
+      status: true,
+      scale: true,
+      defaulter: (o) => {
+        defaultWorkload(o);
+        const spec = obj(o.spec);
+        setDefault(spec, 'podManagementPolicy', 'OrderedReady');
+        setDefault(spec, 'updateStrategy', { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+      },
+      validator: (o) => validateWorkload(o),
+      tableColumns: replicaColumns,
+    }),
+    builtin({
+      group: 'apps',
+      version: 'v1',
+      kind: 'DaemonSet',
+      plural: 'daemonsets',
+      namespaced: true,
+      shortNames: ['ds'],
+      categories: ['all'],
+      status: true,
+      defaulter: defaultWorkload,
+      validator: (o) => validateWorkload(o),
+    }),
+    builtin({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      kind: 'Lease',
+      plural: 'leases',
+      namespaced: true,
+    }),
+    builtin({
+      group: 'events.k8s.io',
+      version: 'v1',
+      kind: 'Event',
+      plural: 'events',
+      namespaced: true,
+      shortNames: ['ev'],
+      storageKey: 'events',
+      selectableFields: ['regarding.kind', 'regarding.name', 'regarding.namespace', 'reason', 'type'],
+      codecs: { v1: eventCodecForEventsV1 },
+    }),
+    {
+      ...builtin({
+        group: 'apiextensions.k8s.io',
+        version: 'v1',
+        kind: 'CustomResourceDefinition',
+        plural: 'customresourcedefinitions',
+        namespaced: false,
+        shortNames: ['crd', 'crds'],
+        categories: ['api-extensions'],
+        status: true,
+      }),
+      supportsStrategicMerge: false,
+    },
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'Role',
+      plural: 'roles',
+      namespaced: true,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'RoleBinding',
+      plural: 'rolebindings',
+      namespaced: true,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'ClusterRole',
+      plural: 'clusterroles',
+      namespaced: false,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'ClusterRoleBinding',
+      plural: 'clusterrolebindings',
+      namespaced: false,
+    }),
+  ];
+}

@@ -1,0 +1,130 @@
+import { ApiError, badRequest, gone } from './api-error.js';
+import { isJsonObject, type JsonObject } from './json.js';
+import type { ObjectStore } from './object-store.js';
+import type { ResourceType } from './resource-type.js';
+import {
+  type FieldSelector,
+  type LabelSelector,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+} from './selectors.js';
+
+export interface ListQuery {
+  labelSelector: LabelSelector;
+  fieldSelector: FieldSelector;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds?: number;
+}
+
+export function parseListQuery(type: ResourceType, params: URLSearchParams): ListQuery {
+  try {
+    const limit = params.get('limit');
+    const timeout = params.get('timeoutSeconds');
+    const parsedLimit = limit ? Number(limit) : undefined;
+    if (parsedLimit !== undefined && (!Number.isInteger(parsedLimit) || parsedLimit < 0)) {
+      throw badRequest(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+    }
+    return {
+      labelSelector: parseLabelSelector(params.get('labelSelector') ?? ''),
+      fieldSelector: parseFieldSelector(params.get('fieldSelector') ?? '', [
+        'metadata.name',
+        'metadata.namespace',
+        ...type.selectableFields,
+      ]),
+      limit: parsedLimit && parsedLimit > 0 ? parsedLimit : undefined,
+      continueToken: params.get('continue') || undefined,
+      resourceVersion: params.get('resourceVersion') ?? undefined,
+      allowWatchBookmarks: params.get('allowWatchBookmarks') === 'true',
+      timeoutSeconds: timeout ? Number(timeout) : undefined,
+    };
+  } catch (err) {
+    if (err instanceof SelectorError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+export function matchesQuery(query: ListQuery, external: JsonObject): boolean {
+  const metadata = isJsonObject(external.metadata) ? external.metadata : {};
+  const labels = isJsonObject(metadata.labels) ? (metadata.labels as Record<string, string>) : undefined;
+  return matchesLabels(query.labelSelector, labels) && matchesFields(query.fieldSelector, external);
+}
+
+interface ContinueToken {
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(token: ContinueToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeContinue(text: string, store: ObjectStore): ContinueToken {
+  let token: ContinueToken;
+  try {
+    token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as ContinueToken;
+  } catch {
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
+  }
+  if (typeof token.rv !== 'number' || typeof token.start !== 'string')
+    throw badRequest('continue key is not valid');
+  if (token.rv < store.compactedResourceVersion) {
+    throw gone(
+      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+    );
+  }
+  return token;
+}
+
+function keyOf(o: JsonObject): string {
+  const m = isJsonObject(o.metadata) ? o.metadata : {};
+  return m.namespace ? `${String(m.namespace)}/${String(m.name)}` : String(m.name);
+}
+
+/**
+ * One page of a list. Items come in key order; a continue token remembers where the page ended and at
+ * which resourceVersion the list began, and it expires (410) once history is compacted past it.
+ */
+export function paginate(
+  items: JsonObject[],
+  query: ListQuery,
+  store: ObjectStore,
+): { items: JsonObject[]; resourceVersion: number; continueToken?: string; remaining?: number } {
+  let rv = store.resourceVersion;
+  let remaining = items;
+  if (query.continueToken) {
+    const token = decodeContinue(query.continueToken, store);
+    rv = token.rv;
+    remaining = items.filter((o) => keyOf(o) > token.start);
+  }
+  if (query.limit === undefined || remaining.length <= query.limit)
+    return { items: remaining, resourceVersion: rv };
+  const page = remaining.slice(0, query.limit);
+  const last = page[page.length - 1] as JsonObject;
+  return {
+    items: page,
+    resourceVersion: rv,
+    continueToken: encodeContinue({ rv, start: keyOf(last) }),
+    remaining: remaining.length - page.length,
+  };
+}
+
+export function parseResourceVersion(text: string | undefined): number | undefined {
+  if (text === undefined || text === '' || text === '0') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `resourceVersion: Invalid value: "${text}": must be a non-negative integer`,
+    );
+  }
+  return n;
+}

@@ -1,0 +1,449 @@
+import { randomUUID } from 'node:crypto';
+import { admit, type FieldValidation } from './admission.js';
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  invalid,
+  notFound,
+  STALE_OBJECT,
+} from './api-error.js';
+import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resources.js';
+import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import type { ObjectStore } from './object-store.js';
+import { applyPatch, type PatchType, parseApplyBody } from './patch.js';
+import type { ResourceRegistry } from './resource-registry.js';
+import { apiVersionOf, type ResourceType } from './resource-type.js';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldValidation?: FieldValidation;
+}
+
+export interface WriteResult {
+  object: JsonObject;
+  warnings: string[];
+  created?: boolean;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export type Subresource = 'status' | undefined;
+
+export const meta = (o: JsonObject): JsonObject => {
+  if (!isJsonObject(o.metadata)) o.metadata = {};
+  return o.metadata as JsonObject;
+};
+const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+const finalizersOf = (o: JsonObject): string[] =>
+  Array.isArray(meta(o).finalizers)
+    ? (meta(o).finalizers as JsonValue[]).filter((f): f is string => typeof f === 'string')
+    : [];
+
+/** RFC 3339 without fractional seconds, the way metav1.Time serialises. */
+export function kubeTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * The storage semantics of the apiserver for every resource: metadata bookkeeping, optimistic concurrency,
+ * generation, the status subresource, finalizers and cascading deletion. It speaks objects, not HTTP.
+ */
+export class ResourceService {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly registry: ResourceRegistry,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  toExternal(type: ResourceType, version: string, stored: JsonObject): JsonObject {
+    const codec = type.codecs?.[version];
+    const out = codec ? codec.toExternal(stored) : structuredClone(stored);
+    out.apiVersion = apiVersionOf(type.group, version);
+    out.kind = type.kind;
+    return out;
+  }
+
+  private toStorage(type: ResourceType, version: string, external: JsonObject): JsonObject {
+    const codec = type.codecs?.[version];
+    return codec ? codec.toStorage(external) : external;
+  }
+
+  get(type: ResourceType, version: string, namespace: string | undefined, name: string): JsonObject {
+    const stored = this.store.get(type.storageKey, namespace, name);
+    if (!stored) throw notFound(type.plural, type.group, name);
+    return this.toExternal(type, version, stored);
+  }
+
+  private checkBody(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    body: JsonObject,
+  ): void {
+    const expected = apiVersionOf(type.group, version);
+    if (body.apiVersion !== undefined && body.apiVersion !== expected) {
+      throw badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
+      );
+    }
+    if (body.kind !== undefined && body.kind !== type.kind) {
+      throw badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind})`,
+      );
+    }
+    const bodyNamespace = str(meta(body).namespace);
+    if (type.namespaced && bodyNamespace && namespace && bodyNamespace !== namespace) {
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+  }
+
+  create(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    input: JsonObject,
+    options: WriteOptions = {},
+  ): WriteResult {
+    this.checkBody(type, version, namespace, input);
+    const body = structuredClone(input);
+    const metadata = meta(body);
+    if (!str(metadata.name) && str(metadata.generateName)) {
+      metadata.name = `${metadata.generateName}${randomUUID().replace(/-/g, '').slice(0, 5)}`;
+    }
+    if (type.namespaced) {
+      if (!namespace) throw badRequest('the namespace of the object must be set');
+      metadata.namespace = namespace;
+      if (!this.store.get('namespaces', undefined, namespace)) throw notFound('namespaces', '', namespace);
+    } else {
+      delete metadata.namespace;
+    }
+    // Status is owned by controllers: a create through the main resource cannot set it.
+    if (type.statusSubresource) delete body.status;
+    for (const key of [
+      'uid',
+      'resourceVersion',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'selfLink',
+    ])
+      delete metadata[key];
+    const { object, warnings } = admit(type, version, body, options.fieldValidation ?? 'Ignore');
+    const name = str(meta(object).name) as string;
+    if (this.store.get(type.storageKey, namespace, name)) throw alreadyExists(type.plural, type.group, name);
+    if (this.isCrd(type)) this.admitCrd(object);
+    const m = meta(object);
+    m.uid = randomUUID();
+    m.creationTimestamp = kubeTime(this.clock());
+    m.generation = 1;
+    if (options.dryRun) return { object: this.toExternal(type, version, object), warnings, created: true };
+    const stored = this.store.put(type.storageKey, this.toStorage(type, version, object), 'ADDED');
+    if (this.isCrd(type)) this.registry.upsert(resourceTypeFromCrd(stored));
+    return { object: this.toExternal(type, version, stored), warnings, created: true };
+  }
+
+  update(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    input: JsonObject,
+    options: WriteOptions & { subresource?: Subresource; requireResourceVersion?: boolean } = {},
+  ): WriteResult {
+    this.checkBody(type, version, namespace, input);
+    const storedOld = this.store.get(type.storageKey, namespace, name);
+    if (!storedOld) throw notFound(type.plural, type.group, name);
+    const old = this.toExternal(type, version, storedOld);
+    const body = structuredClone(input);
+    const bodyName = str(meta(body).name);
+    if (bodyName !== undefined && bodyName !== name) {
+      throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    }
+    const bodyRv = str(meta(body).resourceVersion);
+    if (bodyRv === undefined || bodyRv === '') {
+      if (!type.allowUnconditionalUpdate || options.requireResourceVersion) {
+        throw invalid(type.kind, type.group, name, [
+          {
+            field: 'metadata.resourceVersion',
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: 0x0: must be specified for an update',
+          },
+        ]);
+      }
+    } else if (bodyRv !== meta(old).resourceVersion) {
+      throw conflict(type.plural, type.group, name, STALE_OBJECT);
+    }
+
+    let next: JsonObject;
+    if (options.subresource === 'status') {
+      // A status write changes only status.
+      next = structuredClone(old);
+      if (body.status === undefined) delete next.status;
+      else next.status = body.status;
+    } else {
+      next = body;
+      // A main-resource write cannot change status when status is a subresource.
+      if (type.statusSubresource) {
+        if (old.status === undefined) delete next.status;
+        else next.status = structuredClone(old.status);
+      }
+      const m = meta(next);
+      const o = meta(old);
+      for (const key of [
+        'uid',
+        'creationTimestamp',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+        'generation',
+      ]) {
+        if (o[key] === undefined) delete m[key];
+        else m[key] = o[key] as JsonValue;
+      }
+      m.name = name;
+      if (type.namespaced) m.namespace = namespace as string;
+      if (o.deletionTimestamp !== undefined) {
+        const added = finalizersOf(next).filter((f) => !finalizersOf(old).includes(f));
+        if (added.length > 0) {
+          throw invalid(type.kind, type.group, name, [
+            {
+              field: 'metadata.finalizers',
+              reason: 'FieldValueForbidden',
+              message: 'Forbidden: no new finalizers can be added if the object is being deleted',
+            },
+          ]);
+        }
+      }
+    }
+    meta(next).resourceVersion = meta(old).resourceVersion as string;
+    const { object, warnings } = admit(type, version, next, options.fieldValidation ?? 'Ignore');
+    if (this.isCrd(type)) this.admitCrd(object);
+    if (this.specChanged(type, old, object)) meta(object).generation = Number(meta(old).generation ?? 1) + 1;
+    // A write that changes nothing does not bump resourceVersion or notify watchers.
+    if (deepEqual(object, old)) return { object: old, warnings };
+    if (options.dryRun) return { object, warnings };
+    if (meta(object).deletionTimestamp !== undefined && finalizersOf(object).length === 0) {
+      const removed = this.store.remove(type.storageKey, namespace, name);
+      this.afterRemoval(type, removed);
+      return { object: this.toExternal(type, version, removed ?? object), warnings };
+    }
+    const stored = this.store.put(type.storageKey, this.toStorage(type, version, object), 'MODIFIED');
+    if (this.isCrd(type)) this.registry.upsert(resourceTypeFromCrd(stored));
+    this.finishForegroundDeletions();
+    return { object: this.toExternal(type, version, stored), warnings };
+  }
+
+  patch(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    raw: string,
+    patchType: PatchType,
+    options: WriteOptions & { subresource?: Subresource; fieldManager?: string } = {},
+  ): WriteResult {
+    if (patchType === 'strategic' && !type.supportsStrategicMerge) {
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+      );
+    }
+    if (patchType === 'apply' && !options.fieldManager) {
+      throw invalid('PatchOptions', 'meta.k8s.io', '', [
+        {
+          field: 'fieldManager',
+          reason: 'FieldValueRequired',
+          message: 'Required value: is required for apply patch',
+        },
+      ]);
+    }
+    const stored = this.store.get(type.storageKey, namespace, name);
+    if (!stored) {
+      if (patchType === 'apply' && options.subresource === undefined) {
+        return this.create(type, version, namespace, parseApplyBody(raw), options);
+      }
+      throw notFound(type.plural, type.group, name);
+    }
+    const current = this.toExternal(type, version, stored);
+    const patched = applyPatch(current, raw, patchType);
+    if (str(meta(patched).resourceVersion) === undefined)
+      meta(patched).resourceVersion = meta(current).resourceVersion as string;
+    return this.update(type, version, namespace, name, patched, options);
+  }
+
+  delete(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+  ): JsonObject {
+    const stored = this.store.get(type.storageKey, namespace, name);
+    if (!stored) throw notFound(type.plural, type.group, name);
+    const m = meta(stored);
+    const pre = options.preconditions;
+    if (pre?.uid && pre.uid !== m.uid) {
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(m.uid)}`,
+      );
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== m.resourceVersion) {
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(m.resourceVersion)}`,
+      );
+    }
+    if (options.dryRun) return this.toExternal(type, version, stored);
+    const policy = options.propagationPolicy ?? 'Background';
+    if (policy === 'Orphan') this.orphanDependents(String(m.uid));
+    if (type.plural === 'namespaces' && type.group === '') this.deleteNamespaceContents(name);
+
+    const finalizers = finalizersOf(stored);
+    if (policy === 'Foreground' && this.dependentsOf(String(m.uid)).length > 0)
+      finalizers.push('foregroundDeletion');
+    if (finalizers.length > 0) {
+      m.finalizers = [...new Set(finalizers)];
+      if (m.deletionTimestamp === undefined) {
+        m.deletionTimestamp = kubeTime(this.clock());
+        m.deletionGracePeriodSeconds = 0;
+      }
+      const updated = this.store.put(type.storageKey, stored, 'MODIFIED');
+      if (policy === 'Foreground') {
+        for (const dep of this.dependentsOf(String(m.uid)))
+          this.deleteStored(dep.type, dep.object, 'Foreground');
+        this.finishForegroundDeletions();
+      }
+      return this.toExternal(type, version, this.store.get(type.storageKey, namespace, name) ?? updated);
+    }
+    const removed = this.store.remove(type.storageKey, namespace, name);
+    this.afterRemoval(type, removed);
+    return this.toExternal(type, version, removed ?? stored);
+  }
+
+  private isCrd(type: ResourceType): boolean {
+    return type.group === 'apiextensions.k8s.io' && type.plural === 'customresourcedefinitions';
+  }
+
+  private admitCrd(crd: JsonObject): void {
+    const causes = validateCrd(crd);
+    if (causes.length > 0)
+      throw invalid('CustomResourceDefinition', 'apiextensions.k8s.io', String(meta(crd).name ?? ''), causes);
+    crd.status = establishedStatus(crd, kubeTime(this.clock()));
+  }
+
+  /** Generation counts changes to the desired state: everything but metadata (and status, where it is separate). */
+  private specChanged(type: ResourceType, before: JsonObject, after: JsonObject): boolean {
+    const strip = (o: JsonObject): JsonObject => {
+      const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = o;
+      if (!type.statusSubresource && status !== undefined) rest.status = status;
+      return rest;
+    };
+    return !deepEqual(strip(before), strip(after));
+  }
+
+  private afterRemoval(type: ResourceType, removed: JsonObject | undefined): void {
+    if (!removed) return;
+    if (this.isCrd(type)) {
+      const crdType = resourceTypeFromCrd(removed);
+      for (const cr of this.store.list(crdType.storageKey)) {
+        this.store.remove(crdType.storageKey, str(meta(cr).namespace), String(meta(cr).name));
+      }
+      this.registry.remove(crdType.group, crdType.plural);
+    }
+    // Garbage collection: dependents left with no live owner are deleted in the background.
+    for (const dep of this.dependentsOf(String(meta(removed).uid))) {
+      const owners = Array.isArray(meta(dep.object).ownerReferences)
+        ? (meta(dep.object).ownerReferences as JsonValue[])
+        : [];
+      const live = owners.some(
+        (ref) => isJsonObject(ref) && ref.uid !== meta(removed).uid && this.findByUid(String(ref.uid)),
+      );
+      if (!live) this.deleteStored(dep.type, dep.object, 'Background');
+    }
+    this.finishForegroundDeletions();
+  }
+
+  private deleteStored(
+    type: ResourceType,
+    object: JsonObject,
+    policy: DeleteOptions['propagationPolicy'],
+  ): void {
+    const m = meta(object);
+    if (!this.store.get(type.storageKey, str(m.namespace), String(m.name))) return;
+    this.delete(type, type.versions[0] as string, str(m.namespace), String(m.name), {
+      propagationPolicy: policy,
+    });
+  }
+
+  /** An owner in foreground deletion goes away once no dependent is left. */
+  private finishForegroundDeletions(): void {
+    for (const type of this.registry.all()) {
+      for (const object of this.store.list(type.storageKey)) {
+        const m = meta(object);
+        if (m.deletionTimestamp === undefined || !finalizersOf(object).includes('foregroundDeletion'))
+          continue;
+        if (this.dependentsOf(String(m.uid)).length > 0) continue;
+        m.finalizers = finalizersOf(object).filter((f) => f !== 'foregroundDeletion');
+        if ((m.finalizers as string[]).length > 0) this.store.put(type.storageKey, object, 'MODIFIED');
+        else this.afterRemoval(type, this.store.remove(type.storageKey, str(m.namespace), String(m.name)));
+      }
+    }
+  }
+
+  private orphanDependents(uid: string): void {
+    for (const dep of this.dependentsOf(uid)) {
+      const m = meta(dep.object);
+      const refs = (m.ownerReferences as JsonValue[]).filter(
+        (ref) => !(isJsonObject(ref) && ref.uid === uid),
+      );
+      if (refs.length > 0) m.ownerReferences = refs;
+      else delete m.ownerReferences;
+      this.store.put(dep.type.storageKey, dep.object, 'MODIFIED');
+    }
+  }
+
+  private deleteNamespaceContents(namespace: string): void {
+    for (const type of this.registry.all()) {
+      if (!type.namespaced || type.codecs) continue;
+      for (const object of this.store.list(type.storageKey, namespace))
+        this.deleteStored(type, object, 'Background');
+    }
+  }
+
+  private uniqueTypes(): ResourceType[] {
+    const seen = new Set<string>();
+    return this.registry.all().filter((t) => !seen.has(t.storageKey) && seen.add(t.storageKey));
+  }
+
+  private dependentsOf(uid: string): Array<{ type: ResourceType; object: JsonObject }> {
+    const found: Array<{ type: ResourceType; object: JsonObject }> = [];
+    for (const type of this.uniqueTypes()) {
+      for (const object of this.store.list(type.storageKey)) {
+        const refs = meta(object).ownerReferences;
+        if (Array.isArray(refs) && refs.some((ref) => isJsonObject(ref) && ref.uid === uid))
+          found.push({ type, object });
+      }
+    }
+    return found;
+  }
+
+  private findByUid(uid: string): JsonObject | undefined {
+    for (const type of this.uniqueTypes()) {
+      const hit = this.store.list(type.storageKey).find((o) => meta(o).uid === uid);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+}
