@@ -182,11 +182,11 @@ describe('Controller over the queue', () => {
     expect([...outcomes].sort()).toEqual(['error', 'requeue_after', 'terminal_error']);
 
     clock.advance(5); // first backoff step of 'flaky'
-    await waitFor(() => attempts.get('flaky') === 2);
+    await waitFor('second flaky attempt', () => attempts.get('flaky') === 2);
     clock.advance(10); // second step doubles
-    await waitFor(() => attempts.get('flaky') === 3);
+    await waitFor('third flaky attempt', () => attempts.get('flaky') === 3);
     clock.advance(60_000);
-    await waitFor(() => attempts.get('periodic') === 2);
+    await waitFor('periodic requeue', () => attempts.get('periodic') === 2);
     expect(attempts.get('broken')).toBe(1);
     await controller.stop();
   });
