@@ -1,0 +1,302 @@
+import type { Logger } from 'pino';
+import { type KubeObject, kubeObjectSchema, listSchema, watchEventSchema } from '../kube/kube-object.js';
+import { isStatus, type KubeRest } from '../kube/rest-client.js';
+import { type Clock, sleep } from './clock.js';
+import { objectKey } from './reconciler.js';
+
+export type InformerEventType = 'add' | 'update' | 'delete';
+export type InformerHandler = (type: InformerEventType, object: KubeObject) => void;
+
+export interface InformerOptions {
+  rest: KubeRest;
+  /** Collection path, e.g. /apis/apps/v1/deployments or /api/v1/namespaces/x/pods. */
+  path: string;
+  clock: Clock;
+  logger: Logger;
+  /** Full relist this often even when the watch looks healthy: repairs anything a watch silently lost. */
+  relistIntervalMs?: number;
+  /** A watch with no event and no bookmark for this long is presumed dead and replaced (with a relist). */
+  silenceTimeoutMs?: number;
+  /** Server-side watch timeout; the stream ends cleanly and is resumed from the last resourceVersion. */
+  watchTimeoutSeconds?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  pageSize?: number;
+}
+
+export interface InformerStats {
+  path: string;
+  synced: boolean;
+  objects: number;
+  resourceVersion: string | undefined;
+  /** Whether a watch stream is currently open. */
+  watching: boolean;
+  lastEventTime: number | undefined;
+  lastListTime: number | undefined;
+  relists: number;
+  watchRestarts: number;
+  consecutiveFailures: number;
+  lastError: string | undefined;
+}
+
+type RestartReason = 'gone' | 'silent' | 'relist-due' | 'stopped';
+
+class WatchInterrupted extends Error {
+  constructor(readonly reason: RestartReason) {
+    super(`watch interrupted: ${reason}`);
+  }
+}
+
+/**
+ * A list+watch cache that does not give up. client-node's makeInformer stops on any error but 410, never relists
+ * and cannot tell a silent watch from a quiet cluster; this one:
+ * - restarts the watch with exponential backoff after any error, resuming from the last resourceVersion,
+ * - relists after 410 Gone (the resourceVersion is too old) and periodically,
+ * - treats a watch without events or bookmarks for silenceTimeoutMs as dead,
+ * - emits add/update/delete for the difference after a relist, never a replay of everything.
+ */
+export class Informer {
+  private readonly cache = new Map<string, KubeObject>();
+  private readonly handlers: InformerHandler[] = [];
+  private readonly options: Required<Omit<InformerOptions, 'rest' | 'clock' | 'logger' | 'path'>>;
+  private resourceVersion: string | undefined;
+  private synced = false;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private readonly stopSignal = new AbortController();
+  private watchAbort: AbortController | undefined;
+  private interruptReason: RestartReason | undefined;
+  private stats = { relists: 0, watchRestarts: 0, consecutiveFailures: 0 };
+  private lastEventTime: number | undefined;
+  private lastListTime: number | undefined;
+  private lastError: string | undefined;
+
+  constructor(private readonly base: InformerOptions) {
+    this.options = {
+      relistIntervalMs: base.relistIntervalMs ?? 10 * 60_000,
+      silenceTimeoutMs: base.silenceTimeoutMs ?? 5 * 60_000,
+      watchTimeoutSeconds: base.watchTimeoutSeconds ?? 300,
+      backoffInitialMs: base.backoffInitialMs ?? 250,
+      backoffMaxMs: base.backoffMaxMs ?? 30_000,
+      pageSize: base.pageSize ?? 500,
+    };
+  }
+
+  on(handler: InformerHandler): void {
+    this.handlers.push(handler);
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopSignal.abort();
+    this.interrupt('stopped');
+    await this.running;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  list(): KubeObject[] {
+    return [...this.cache.values()];
+  }
+
+  get(key: string): KubeObject | undefined {
+    return this.cache.get(key);
+  }
+
+  getStats(): InformerStats {
+    return {
+      path: this.base.path,
+      synced: this.synced,
+      objects: this.cache.size,
+      resourceVersion: this.resourceVersion,
+      watching: this.watchAbort !== undefined,
+      lastEventTime: this.lastEventTime,
+      lastListTime: this.lastListTime,
+      relists: this.stats.relists,
+      watchRestarts: this.stats.watchRestarts,
+      consecutiveFailures: this.stats.consecutiveFailures,
+      lastError: this.lastError,
+    };
+  }
+
+  private async run(): Promise<void> {
+    const { logger, clock, path } = this.base;
+    let needRelist = true;
+    while (!this.stopped) {
+      try {
+        if (needRelist) {
+          await this.relist();
+          needRelist = false;
+        }
+        await this.watchOnce();
+        this.stats.consecutiveFailures = 0;
+      } catch (error) {
+        if (this.stopped) break;
+        if (error instanceof WatchInterrupted) {
+          needRelist = true;
+          this.stats.watchRestarts++;
+          logger.info({ path, reason: error.reason }, 'restarting watch with a relist');
+          continue;
+        }
+        if (isStatus(error, 410)) {
+          needRelist = true;
+          this.stats.watchRestarts++;
+          logger.info({ path }, 'watch resourceVersion expired (410); relisting');
+          continue;
+        }
+        this.stats.consecutiveFailures++;
+        this.stats.watchRestarts++;
+        this.lastError = error instanceof Error ? error.message : String(error);
+        const delay = Math.min(
+          this.options.backoffMaxMs,
+          this.options.backoffInitialMs * 2 ** (this.stats.consecutiveFailures - 1),
+        );
+        logger.warn(
+          { path, err: this.lastError, failures: this.stats.consecutiveFailures, retryInMs: delay },
+          'list/watch failed; retrying',
+        );
+        await sleep(clock, delay, this.stopSignal.signal);
+      }
+    }
+  }
+
+  /** Paged list that replaces the cache and emits only the differences. */
+  private async relist(): Promise<void> {
+    const fresh = new Map<string, KubeObject>();
+    let continueToken: string | undefined;
+    let listVersion: string | undefined;
+    do {
+      const raw = await this.base.rest.request({
+        method: 'GET',
+        path: this.base.path,
+        query: { limit: this.options.pageSize, continue: continueToken },
+        signal: this.stopSignal.signal,
+      });
+      const page = listSchema.parse(raw);
+      for (const item of page.items) {
+        const parsed = kubeObjectSchema.safeParse(item);
+        if (parsed.success) fresh.set(keyOf(parsed.data), parsed.data);
+      }
+      continueToken = page.metadata.continue || undefined;
+      listVersion = page.metadata.resourceVersion;
+    } while (continueToken);
+
+    const old = new Map(this.cache);
+    this.cache.clear();
+    for (const [key, object] of fresh) this.cache.set(key, object);
+    this.resourceVersion = listVersion;
+    this.synced = true;
+    this.stats.relists++;
+    this.stats.consecutiveFailures = 0;
+    this.lastListTime = this.base.clock.now();
+    this.lastEventTime = this.lastListTime;
+    for (const [key, object] of fresh) {
+      const before = old.get(key);
+      if (!before) this.emit('add', object);
+      else if (before.metadata.resourceVersion !== object.metadata.resourceVersion)
+        this.emit('update', object);
+    }
+    for (const [key, object] of old) {
+      if (!fresh.has(key)) this.emit('delete', object);
+    }
+  }
+
+  private async watchOnce(): Promise<void> {
+    const { clock } = this.base;
+    const abort = new AbortController();
+    this.watchAbort = abort;
+    this.interruptReason = undefined;
+    this.lastEventTime = clock.now();
+    const shortest = Math.min(this.options.silenceTimeoutMs, this.options.relistIntervalMs);
+    const checkEvery = Math.max(50, Math.min(shortest / 4, 5_000));
+    let cancelWatchdog: () => void = () => {};
+    const watchdog = () => {
+      const now = clock.now();
+      if (now - (this.lastEventTime ?? now) > this.options.silenceTimeoutMs) this.interrupt('silent');
+      else if (now - (this.lastListTime ?? now) > this.options.relistIntervalMs) this.interrupt('relist-due');
+      else cancelWatchdog = clock.schedule(watchdog, checkEvery);
+    };
+    cancelWatchdog = clock.schedule(watchdog, checkEvery);
+    try {
+      await this.base.rest.stream(
+        {
+          method: 'GET',
+          path: this.base.path,
+          query: {
+            watch: 1,
+            resourceVersion: this.resourceVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds: this.options.watchTimeoutSeconds,
+          },
+          signal: abort.signal,
+        },
+        (value) => this.onWatchEvent(value),
+        () => {
+          this.stats.consecutiveFailures = 0;
+        },
+      );
+    } catch (error) {
+      if (this.interruptReason) throw new WatchInterrupted(this.interruptReason);
+      throw error;
+    } finally {
+      cancelWatchdog();
+      this.watchAbort = undefined;
+    }
+    if (this.interruptReason) throw new WatchInterrupted(this.interruptReason);
+  }
+
+  private onWatchEvent(value: unknown): void {
+    if (this.interruptReason) return;
+    const event = watchEventSchema.safeParse(value);
+    if (!event.success) return;
+    this.lastEventTime = this.base.clock.now();
+    const { type, object } = event.data;
+    if (type === 'ERROR') {
+      const code = (object as { code?: unknown } | null)?.code;
+      this.lastError = `watch ERROR event ${JSON.stringify(object)}`;
+      // 410 means our resourceVersion is gone from the server's history; any other error also warrants a relist.
+      this.interrupt(code === 410 ? 'gone' : 'relist-due');
+      return;
+    }
+    const parsed = kubeObjectSchema.safeParse(object);
+    if (!parsed.success) return;
+    const obj = parsed.data;
+    if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    if (type === 'BOOKMARK') return;
+    const key = keyOf(obj);
+    if (type === 'DELETED') {
+      this.cache.delete(key);
+      this.emit('delete', obj);
+      return;
+    }
+    const existed = this.cache.has(key);
+    this.cache.set(key, obj);
+    this.emit(existed ? 'update' : 'add', obj);
+  }
+
+  private interrupt(reason: RestartReason): void {
+    if (!this.watchAbort || this.interruptReason) return;
+    this.interruptReason = reason;
+    this.watchAbort.abort();
+  }
+
+  private emit(type: InformerEventType, object: KubeObject): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(type, object);
+      } catch (error) {
+        this.base.logger.error({ path: this.base.path, err: String(error) }, 'informer handler threw');
+      }
+    }
+  }
+}
+
+export function keyOf(object: KubeObject): string {
+  return objectKey(object.metadata.namespace, object.metadata.name);
+}

@@ -1,0 +1,145 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/controller/clock.js';
+import { Informer, type InformerEventType } from '../src/controller/informer.js';
+import { KubeRest } from '../src/kube/rest-client.js';
+import { type Sandbox, startSandbox } from '../src/sandbox/sandbox.js';
+import { deploymentFixture } from './sandbox/fixtures.js';
+import { waitFor } from './support/wait-for.js';
+
+const silent = pino({ level: 'silent' });
+
+describe('Informer against the sandbox', () => {
+  let sandbox: Sandbox;
+  let informer: Informer | undefined;
+  const events: { type: InformerEventType; name: string }[] = [];
+
+  beforeEach(async () => {
+    sandbox = await startSandbox({ port: 0, bookmarkIntervalMs: 200 });
+    events.length = 0;
+  });
+  afterEach(async () => {
+    await informer?.stop();
+    informer = undefined;
+    await sandbox.stop();
+  });
+
+  function start(options: { silenceTimeoutMs?: number; relistIntervalMs?: number } = {}) {
+    informer = new Informer({
+      rest: new KubeRest(sandbox.kubeConfig()),
+      path: '/apis/apps/v1/deployments',
+      clock: systemClock,
+      logger: silent,
+      backoffInitialMs: 50,
+      backoffMaxMs: 500,
+      ...options,
+    });
+    informer.on((type, obj) => events.push({ type, name: obj.metadata.name }));
+    informer.start();
+    return informer;
+  }
+
+  const create = (name: string) =>
+    sandbox.create('apps', 'v1', 'deployments', {
+      ...deploymentFixture(name),
+      metadata: { name, namespace: 'default' },
+    } as never);
+  const remove = (name: string) => sandbox.service.delete(deploymentType(), 'v1', 'default', name, {});
+  const deploymentType = () => {
+    const type = sandbox.registry.find('apps', 'v1', 'deployments');
+    if (!type) throw new Error('no deployments');
+    return type;
+  };
+
+  /** The informer's view equals the server's: same names, same resourceVersions. */
+  function consistent(inf: Informer): boolean {
+    const server = sandbox.store
+      .list('deployments.apps')
+      .map(
+        (o) =>
+          `${(o.metadata as { name: string }).name}@${(o.metadata as { resourceVersion: string }).resourceVersion}`,
+      )
+      .sort();
+    const cached = inf
+      .list()
+      .map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)
+      .sort();
+    return JSON.stringify(server) === JSON.stringify(cached);
+  }
+
+  it('syncs, follows changes, and resumes after a dropped watch without replaying everything', async () => {
+    create('a');
+    create('b');
+    const inf = start();
+    await waitFor('synced', () => inf.hasSynced() && inf.list().length === 2);
+    create('c');
+    await waitFor('c arrives by watch', () => consistent(inf) && inf.list().length === 3);
+    const relistsBefore = inf.getStats().relists;
+
+    expect(sandbox.faults.dropWatches()).toBeGreaterThan(0);
+    create('d');
+    await waitFor('d arrives after the drop', () => consistent(inf) && inf.list().length === 4);
+    expect(inf.getStats().relists).toBe(relistsBefore); // resumed from its resourceVersion, no relist
+    expect(events.filter((e) => e.type === 'add').map((e) => e.name)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('relists after a forced 410 and after compaction, emitting only the differences', async () => {
+    create('a');
+    create('b');
+    const inf = start();
+    await waitFor('synced', () => inf.hasSynced() && consistent(inf));
+    const relists = inf.getStats().relists;
+
+    sandbox.faults.forceGoneOnNextWatch();
+    sandbox.faults.dropWatches();
+    await waitFor('relist after 410', () => inf.getStats().relists === relists + 1);
+
+    // Changes the watch cannot replay: history compacted while the watch is down.
+    await sandbox.suspend();
+    remove('a');
+    create('e');
+    sandbox.faults.compact();
+    await sandbox.resume();
+    await waitFor(
+      'consistent after compaction',
+      () => consistent(inf) && inf.getStats().relists >= relists + 2,
+    );
+    expect(
+      inf
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['b', 'e']);
+    expect(events.filter((e) => e.name === 'b' && e.type === 'add')).toHaveLength(1);
+    expect(events).toContainEqual({ type: 'delete', name: 'a' });
+  });
+
+  it('survives an API outage with backoff and catches up on what changed meanwhile', async () => {
+    create('a');
+    const inf = start();
+    await waitFor('synced', () => inf.hasSynced() && consistent(inf));
+    await sandbox.suspend();
+    create('during-outage');
+    await waitFor('watch failures counted', () => inf.getStats().consecutiveFailures >= 2);
+    await sandbox.resume();
+    await waitFor('caught up', () => consistent(inf) && inf.list().length === 2);
+    expect(inf.getStats().consecutiveFailures).toBe(0);
+  });
+
+  it('treats a watch with no events or bookmarks as dead and relists', async () => {
+    await sandbox.stop();
+    sandbox = await startSandbox({ port: 0, bookmarkIntervalMs: 60_000 });
+    create('a');
+    const inf = start({ silenceTimeoutMs: 300 });
+    await waitFor('synced', () => inf.hasSynced());
+    await waitFor('silent watch replaced', () => inf.getStats().relists >= 3);
+    expect(events.filter((e) => e.type === 'add')).toHaveLength(1);
+  });
+
+  it('relists periodically even when the watch is healthy', async () => {
+    create('a');
+    const inf = start({ relistIntervalMs: 300 });
+    await waitFor('periodic relists', () => inf.getStats().relists >= 3);
+    expect(consistent(inf)).toBe(true);
+  });
+});
