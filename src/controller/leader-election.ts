@@ -1,0 +1,195 @@
+import type { Logger } from 'pino';
+import { type Clock, sleep } from './clock.js';
+
+/** The fields of coordination.k8s.io/v1 LeaseSpec that leader election uses. */
+export interface LeaseRecord {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+/** Lease persistence; create and update throw on conflict (409) so two candidates can never both win. */
+export interface LeaseStore {
+  get(): Promise<{ record: LeaseRecord; resourceVersion: string } | undefined>;
+  create(record: LeaseRecord): Promise<void>;
+  update(record: LeaseRecord, resourceVersion: string): Promise<void>;
+  describe(): string;
+}
+
+export interface LeaderElectorOptions {
+  identity: string;
+  store: LeaseStore;
+  clock: Clock;
+  logger: Logger;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  onStartedLeading: () => void;
+  onStoppedLeading: () => void;
+}
+
+/** Kubernetes MicroTime: RFC 3339 with six fractional digits. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/**
+ * Lease-based leader election with client-go's semantics. Expiry is judged by the local time at which this
+ * candidate last saw the lease record change, never by comparing the holder's timestamps with our clock, so clock
+ * skew between nodes cannot cause two leaders. A leader that cannot renew within renewDeadline steps down (and
+ * stops reconciling) before its lease can expire for others; on stop() a leader releases the lease so a successor
+ * need not wait for expiry.
+ */
+export class LeaderElector {
+  private leader = false;
+  private running = false;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private readonly wake = new AbortController();
+  private observed: { raw: string; at: number } | undefined;
+  private lastRenew = 0;
+  private lastError: string | undefined;
+
+  constructor(private readonly o: LeaderElectorOptions) {
+    if (
+      !(o.leaseDurationMs > o.renewDeadlineMs && o.renewDeadlineMs > o.retryPeriodMs && o.retryPeriodMs > 0)
+    ) {
+      throw new Error('leader election needs lease duration > renew deadline > retry period > 0');
+    }
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop ??= this.run();
+  }
+
+  isLeader(): boolean {
+    return this.leader;
+  }
+
+  isRunning(): boolean {
+    return this.running && !this.stopped;
+  }
+
+  status(): { identity: string; leader: boolean; running: boolean; lease: string; lastError?: string } {
+    return {
+      identity: this.o.identity,
+      leader: this.leader,
+      running: this.isRunning(),
+      lease: this.o.store.describe(),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  /** Stops campaigning; a leader releases the lease. Call after in-flight work has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake.abort();
+    await this.loop;
+    if (this.leader) {
+      await this.release();
+      this.leader = false;
+    }
+    this.running = false;
+  }
+
+  private async run(): Promise<void> {
+    const { clock, logger, identity } = this.o;
+    while (!this.stopped) {
+      const ok = await this.tryAcquireOrRenew();
+      if (this.stopped) break;
+      const now = clock.now();
+      if (ok) {
+        this.lastRenew = now;
+        if (!this.leader) {
+          this.leader = true;
+          logger.info({ identity, lease: this.o.store.describe() }, 'became leader');
+          this.o.onStartedLeading();
+        }
+      } else if (this.leader && now - this.lastRenew > this.o.renewDeadlineMs) {
+        this.leader = false;
+        logger.warn(
+          { identity, err: this.lastError },
+          'could not renew the lease within the renew deadline; stepping down',
+        );
+        this.o.onStoppedLeading();
+      }
+      await sleep(clock, this.nextAttemptIn(now), this.wake.signal);
+    }
+  }
+
+  /** Followers wake exactly when the observed lease would expire, so takeover does not wait an extra period. */
+  private nextAttemptIn(now: number): number {
+    if (this.leader || !this.observed) return this.o.retryPeriodMs;
+    const untilExpiry = this.observed.at + this.o.leaseDurationMs - now;
+    return Math.max(10, Math.min(this.o.retryPeriodMs, untilExpiry));
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { store, clock, identity } = this.o;
+    const now = clock.now();
+    const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
+    try {
+      const existing = await store.get();
+      if (!existing) {
+        await store.create({
+          holderIdentity: identity,
+          leaseDurationSeconds: durationSeconds,
+          acquireTime: microTime(now),
+          renewTime: microTime(now),
+          leaseTransitions: 0,
+        });
+        this.lastError = undefined;
+        return true;
+      }
+      const { record, resourceVersion } = existing;
+      const raw = JSON.stringify(record);
+      if (this.observed?.raw !== raw) this.observed = { raw, at: now };
+      const holder = record.holderIdentity ?? '';
+      const heldByOther = holder !== '' && holder !== identity;
+      const recordDurationMs = (record.leaseDurationSeconds ?? durationSeconds) * 1000;
+      if (heldByOther && now < (this.observed?.at ?? now) + recordDurationMs) return false;
+      const mine = holder === identity;
+      await store.update(
+        {
+          holderIdentity: identity,
+          leaseDurationSeconds: durationSeconds,
+          acquireTime: mine && record.acquireTime ? record.acquireTime : microTime(now),
+          renewTime: microTime(now),
+          leaseTransitions: mine ? (record.leaseTransitions ?? 0) : (record.leaseTransitions ?? 0) + 1,
+        },
+        resourceVersion,
+      );
+      this.lastError = undefined;
+      return true;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      return false;
+    }
+  }
+
+  /** Hands the lease back: empty holder, so the next candidate acquires it on its next attempt. */
+  private async release(): Promise<void> {
+    const { store, clock, logger, identity } = this.o;
+    try {
+      const existing = await store.get();
+      if (!existing || existing.record.holderIdentity !== identity) return;
+      const now = microTime(clock.now());
+      await store.update(
+        {
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: existing.record.leaseTransitions ?? 0,
+        },
+        existing.resourceVersion,
+      );
+      logger.info({ identity, lease: store.describe() }, 'released the lease');
+    } catch (error) {
+      logger.warn({ identity, err: String(error) }, 'could not release the lease; it will expire');
+    }
+  }
+}

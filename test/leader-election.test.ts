@@ -1,0 +1,154 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { LeaderElector, type LeaseRecord, type LeaseStore } from '../src/controller/leader-election.js';
+import { FakeClock } from './support/fake-clock.js';
+
+/** An in-memory Lease with optimistic concurrency, and a switch to cut one candidate off (a partition). */
+class MemoryLease {
+  record: LeaseRecord | undefined;
+  version = 0;
+  storeFor(name: string, partitioned: () => boolean = () => false): LeaseStore {
+    return {
+      describe: () => 'test/lease',
+      get: async () => {
+        if (partitioned()) throw new Error(`${name}: connection refused`);
+        return this.record
+          ? { record: { ...this.record }, resourceVersion: String(this.version) }
+          : undefined;
+      },
+      create: async (record) => {
+        if (partitioned()) throw new Error(`${name}: connection refused`);
+        if (this.record) throw new Error('409 AlreadyExists');
+        this.record = { ...record };
+        this.version++;
+      },
+      update: async (record, rv) => {
+        if (partitioned()) throw new Error(`${name}: connection refused`);
+        if (rv !== String(this.version)) throw new Error('409 Conflict');
+        this.record = { ...record };
+        this.version++;
+      },
+    };
+  }
+}
+
+const timings = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
+
+function candidate(
+  name: string,
+  lease: MemoryLease,
+  clock: FakeClock,
+  log: string[],
+  partitioned?: () => boolean,
+) {
+  return new LeaderElector({
+    identity: name,
+    store: lease.storeFor(name, partitioned),
+    clock,
+    logger: pino({ level: 'silent' }),
+    ...timings,
+    onStartedLeading: () => log.push(`${clock.now()} ${name} start`),
+    onStoppedLeading: () => log.push(`${clock.now()} ${name} stop`),
+  });
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+/** Moves fake time in small steps, letting the electors' promises settle in between. */
+async function elapse(clock: FakeClock, ms: number, step = 50): Promise<void> {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(step);
+    await flush();
+  }
+}
+
+describe('LeaderElector', () => {
+  it('elects exactly one of two candidates and keeps it while it renews', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const log: string[] = [];
+    const a = candidate('a', lease, clock, log);
+    const b = candidate('b', lease, clock, log);
+    a.start();
+    await flush();
+    b.start();
+    await elapse(clock, 20_000);
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    expect(log).toHaveLength(1);
+    expect(lease.record?.holderIdentity).toBe('a');
+    await a.stop();
+    await b.stop();
+  });
+
+  it('a released lease is taken over at the next attempt, long before it would expire', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const log: string[] = [];
+    const a = candidate('a', lease, clock, log);
+    const b = candidate('b', lease, clock, log);
+    a.start();
+    await flush();
+    b.start();
+    await elapse(clock, 2_000);
+    const released = clock.now();
+    await a.stop();
+    expect(lease.record?.holderIdentity).toBe('');
+    await elapse(clock, timings.retryPeriodMs + 100);
+    expect(b.isLeader()).toBe(true);
+    expect(clock.now() - released).toBeLessThan(timings.leaseDurationMs);
+    expect(lease.record?.leaseTransitions).toBe(1);
+    await b.stop();
+  });
+
+  it('a partitioned leader steps down before a follower may take over: never two leaders', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const log: string[] = [];
+    let cut = false;
+    const a = candidate('a', lease, clock, log, () => cut);
+    const b = candidate('b', lease, clock, log);
+    a.start();
+    await flush();
+    b.start();
+    await elapse(clock, 2_000);
+    cut = true;
+    const cutAt = clock.now();
+    let overlap = false;
+    for (let t = 0; t < 10_000; t += 50) {
+      await elapse(clock, 50);
+      if (a.isLeader() && b.isLeader()) overlap = true;
+    }
+    expect(overlap).toBe(false);
+    expect(a.isLeader()).toBe(false);
+    expect(b.isLeader()).toBe(true);
+    const stepDown = Number(log.find((l) => l.endsWith('a stop'))?.split(' ')[0]);
+    const takeover = Number(log.find((l) => l.endsWith('b start'))?.split(' ')[0]);
+    expect(stepDown - cutAt).toBeLessThanOrEqual(timings.renewDeadlineMs + timings.retryPeriodMs);
+    expect(takeover).toBeGreaterThan(stepDown);
+    // The follower waits a full lease duration after it last saw the record change.
+    expect(takeover - cutAt).toBeGreaterThanOrEqual(timings.leaseDurationMs - timings.retryPeriodMs);
+    expect(takeover - cutAt).toBeLessThanOrEqual(timings.leaseDurationMs + timings.retryPeriodMs);
+    await a.stop();
+    await b.stop();
+  });
+
+  it('rejects timings that would let two leaders overlap', () => {
+    const lease = new MemoryLease();
+    expect(
+      () =>
+        new LeaderElector({
+          identity: 'x',
+          store: lease.storeFor('x'),
+          clock: new FakeClock(),
+          logger: pino({ level: 'silent' }),
+          leaseDurationMs: 1000,
+          renewDeadlineMs: 2000,
+          retryPeriodMs: 500,
+          onStartedLeading: () => {},
+          onStoppedLeading: () => {},
+        }),
+    ).toThrow(/lease duration > renew deadline/);
+  });
+});
