@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { KubeObject } from '../kube/kube-object.js';
+import { findCondition } from '../policy/conditions.js';
+import { buildPolicyStatus, type DependencyStates, type StatusDecision } from '../policy/policy-status.js';
+import { Reason } from '../policy/reasons.js';
+import { parseStatus } from '../policy/status-types.js';
+import { selectTargets, type Workload } from '../policy/target-selection.js';
+import { describeErrors, validatePolicySpec } from '../policy/validate.js';
+import type { JsonObject } from '../sandbox/json.js';
+import type { Clock } from './clock.js';
+import type { EventType } from './event-recorder.js';
+import type { ReconcileResult, Reconciler } from './reconciler.js';
+import type { StatusWriter } from './status-writer.js';
+
+/** Everything the policy reconciler needs, as small interfaces (the kube-rs "Context"). */
+export interface PolicyReconcilerContext {
+  policies: { get(key: string): KubeObject | undefined };
+  workloads: () => Iterable<Workload>;
+  statusWriter: Pick<StatusWriter, 'write'>;
+  events: { record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> };
+  dependencies: () => DependencyStates;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Reconciles one RemediationPolicy: validate, select targets from the informer caches, and converge status. It
+ * never acts on an invalid policy. Remediation itself arrives in later issues and plugs in after target selection.
+ */
+export class PolicyReconciler implements Reconciler {
+  constructor(private readonly ctx: PolicyReconcilerContext) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { ctx } = this;
+    const policy = ctx.policies.get(key);
+    if (!policy || policy.metadata.deletionTimestamp) return {};
+    const namespace = policy.metadata.namespace ?? 'default';
+    const validation = validatePolicySpec(policy.spec);
+    const targets = validation.valid ? selectTargets(namespace, validation.spec, ctx.workloads()) : [];
+    const dependencies = ctx.dependencies();
+    const previousReady = findCondition(parseStatus(policy.status).conditions, 'Ready');
+
+    let decision: StatusDecision | undefined;
+    const result = await ctx.statusWriter.write(policy, (current) => {
+      decision = buildPolicyStatus({
+        generation: current.metadata.generation,
+        previous: parseStatus(current.status),
+        validation,
+        targets,
+        dependencies,
+        now: ctx.clock.now(),
+      });
+      return decision.status as JsonObject;
+    });
+
+    if (!validation.valid) {
+      const message = describeErrors(validation.errors);
+      if (previousReady?.reason !== Reason.InvalidSpec || previousReady.message !== message) {
+        ctx.logger.warn({ policy: key, errors: validation.errors }, 'policy is invalid; it will not act');
+        await ctx.events.record(policy, 'Warning', Reason.InvalidSpec, message);
+      }
+    } else if (previousReady?.reason === Reason.InvalidSpec) {
+      await ctx.events.record(policy, 'Normal', Reason.SpecValid, 'the policy is valid again');
+    }
+    ctx.logger.debug({ policy: key, status: result, targets: targets.length }, 'reconciled policy');
+    return decision ? { requeueAfterMs: decision.nextInMs } : {};
+  }
+}

@@ -1,0 +1,113 @@
+import { derivePhase, findCondition, setCondition } from './conditions.js';
+import { parseDuration } from './duration.js';
+import { Reason } from './reasons.js';
+import type { DETECTION_MODES } from './spec-schema.js';
+import type { Condition, ConditionType, PolicyStatus } from './status-types.js';
+import type { TargetRef } from './target-selection.js';
+import { describeErrors, type PolicyValidation } from './validate.js';
+
+export type DependencyState = 'ok' | 'degraded' | 'down';
+export interface DependencyStates {
+  prometheus: DependencyState;
+  mlService: DependencyState;
+}
+
+export interface StatusInput {
+  generation: number | undefined;
+  previous: PolicyStatus;
+  validation: PolicyValidation;
+  targets: readonly TargetRef[];
+  dependencies: DependencyStates;
+  now: number;
+}
+
+export interface StatusDecision {
+  status: PolicyStatus;
+  /** True when this pass counts as an evaluation (lastEvaluationTime moved). */
+  evaluated: boolean;
+  /** When the policy should be looked at again even if nothing changes. */
+  nextInMs: number;
+}
+
+/** How often an invalid policy is looked at anyway: it cannot change without an event, this is a safety net. */
+export const INVALID_RECHECK_MS = 5 * 60_000;
+/** Reconciles within this much of the interval count as on time (avoids re-stamping on timer jitter). */
+const DUE_SLACK_MS = 1_000;
+
+const NEEDS: Record<(typeof DETECTION_MODES)[number], (keyof DependencyStates)[]> = {
+  rules: ['prometheus'],
+  ml: ['prometheus', 'mlService'],
+  hybrid: ['prometheus', 'mlService'],
+};
+
+/**
+ * Computes the status a policy should have, purely from its inputs. It is deterministic for unchanged inputs, so
+ * the status writer can skip the write; lastEvaluationTime only moves when an evaluation is due (new generation,
+ * first pass, or the evaluation interval elapsed), never on every reconcile.
+ */
+export function buildPolicyStatus(input: StatusInput): StatusDecision {
+  const { previous, validation, generation, now } = input;
+  const nowIso = new Date(now).toISOString();
+  let conditions: Condition[] = previous.conditions ?? [];
+  const set = (type: ConditionType, status: Condition['status'], reason: string, message: string) => {
+    conditions = setCondition(conditions, { type, status, reason, message }, nowIso, generation);
+  };
+
+  if (!validation.valid) {
+    set('Ready', 'False', Reason.InvalidSpec, describeErrors(validation.errors));
+    return {
+      status: compact({ ...previous, observedGeneration: generation, conditions, phase: derivePhase(conditions) }),
+      evaluated: false,
+      nextInMs: INVALID_RECHECK_MS,
+    };
+  }
+
+  const { spec } = validation;
+  const intervalMs = parseDuration(spec.evaluationInterval);
+  const lastMs = previous.lastEvaluationTime ? Date.parse(previous.lastEvaluationTime) : Number.NaN;
+  const sinceLast = now - lastMs;
+  const due =
+    previous.observedGeneration !== generation || Number.isNaN(lastMs) || sinceLast >= intervalMs - DUE_SLACK_MS;
+
+  const total = input.targets.length;
+  set('Ready', 'True', Reason.Reconciled, `${total} target(s) selected; detection mode ${spec.detection.mode}`);
+  const missing = NEEDS[spec.detection.mode].filter((dep) => input.dependencies[dep] !== 'ok');
+  if (missing.length > 0) {
+    set(
+      'Degraded',
+      'True',
+      Reason.DependencyUnavailable,
+      missing.map((dep) => `${dep} is ${input.dependencies[dep]}`).join('; '),
+    );
+  } else {
+    set('Degraded', 'False', Reason.DependenciesHealthy, 'detection dependencies are available');
+  }
+  if (spec.safety.paused) {
+    set('Paused', 'True', Reason.Paused, spec.safety.pausedReason ?? 'paused without a reason');
+  } else {
+    set('Paused', 'False', Reason.NotPaused, '');
+  }
+  // Storm and escalation are decided by the remediation engine; until it runs they are explicitly False.
+  if (!findCondition(conditions, 'StormActive')) set('StormActive', 'False', Reason.NoStorm, '');
+  if (!findCondition(conditions, 'Escalated')) set('Escalated', 'False', Reason.NotEscalated, '');
+
+  const status: PolicyStatus = {
+    ...previous,
+    observedGeneration: generation,
+    conditions,
+    phase: derivePhase(conditions),
+    lastEvaluationTime: due ? nowIso : previous.lastEvaluationTime,
+    // Detection (later issues) classifies targets; until it has run on a target, that target lacks data.
+    targets: { total, healthy: 0, anomalous: 0, insufficientData: total },
+  };
+  return {
+    status: compact(status),
+    evaluated: due,
+    nextInMs: due ? intervalMs : Math.max(DUE_SLACK_MS, intervalMs - sinceLast),
+  };
+}
+
+/** Drops undefined fields so the status compares equal to what the API server returns. */
+function compact(status: PolicyStatus): PolicyStatus {
+  return JSON.parse(JSON.stringify(status)) as PolicyStatus;
+}
