@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerRunCommand } from './run-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
 
 export function buildProgram(): Command {
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError();
   registerSandboxCommand(program);
+  registerRunCommand(program);
   return program;
 }

@@ -42,7 +42,10 @@ export interface EventRecorderOptions {
  * stable text supplied by the engine (never ML free text), so deduplication does not break.
  */
 export class EventRecorder {
-  private readonly series = new Map<string, { name: string; namespace: string; count: number; first: number }>();
+  private readonly series = new Map<
+    string,
+    { name: string; namespace: string; count: number; first: number }
+  >();
   private readonly windowMs: number;
   private readonly maxSeries: number;
   private seq = 0;
@@ -55,7 +58,9 @@ export class EventRecorder {
   /** Never throws: an Event that cannot be written is logged, not allowed to fail a reconcile. */
   async record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = object.metadata.namespace ?? 'default';
-    const key = [object.metadata.uid ?? '', namespace, object.metadata.name, type, reason, message].join('\u0000');
+    const key = [object.metadata.uid ?? '', namespace, object.metadata.name, type, reason, message].join(
+      '\u0000',
+    );
     const now = this.o.clock.now();
     const existing = this.series.get(key);
     try {
@@ -100,7 +105,10 @@ export class EventRecorder {
         if (oldest !== undefined) this.series.delete(oldest);
       }
     } catch (error) {
-      this.o.logger.warn({ reason, object: `${namespace}/${object.metadata.name}`, err: String(error) }, 'could not record Event');
+      this.o.logger.warn(
+        { reason, object: `${namespace}/${object.metadata.name}`, err: String(error) },
+        'could not record Event',
+      );
     }
   }
 }

@@ -19,6 +19,8 @@ export interface PolicyReconcilerContext {
   statusWriter: Pick<StatusWriter, 'write'>;
   events: { record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> };
   dependencies: () => DependencyStates;
+  /** False until every cache has listed once: a partial cache would publish wrong target counts. */
+  cachesSynced: () => boolean;
   clock: Clock;
   logger: Logger;
 }
@@ -32,6 +34,7 @@ export class PolicyReconciler implements Reconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const { ctx } = this;
+    if (!ctx.cachesSynced()) return { requeueAfterMs: 500 };
     const policy = ctx.policies.get(key);
     if (!policy || policy.metadata.deletionTimestamp) return {};
     const namespace = policy.metadata.namespace ?? 'default';

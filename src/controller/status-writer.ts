@@ -25,7 +25,10 @@ export class StatusWriter {
     private readonly maxAttempts = 4,
   ) {}
 
-  async write(snapshot: KubeObject, compute: (current: KubeObject) => JsonObject): Promise<StatusWriteResult> {
+  async write(
+    snapshot: KubeObject,
+    compute: (current: KubeObject) => JsonObject,
+  ): Promise<StatusWriteResult> {
     let current: KubeObject | undefined = snapshot;
     const { namespace = '', name } = snapshot.metadata;
     for (let attempt = 1; ; attempt++) {

@@ -18,7 +18,11 @@ export class KubeEventSink implements EventSink {
     return { name: createdSchema.parse(raw).metadata.name };
   }
 
-  async patch(namespace: string, name: string, patch: { count: number; lastTimestamp: string }): Promise<void> {
+  async patch(
+    namespace: string,
+    name: string,
+    patch: { count: number; lastTimestamp: string },
+  ): Promise<void> {
     await this.rest.request({
       method: 'PATCH',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events/${encodeURIComponent(name)}`,

@@ -14,7 +14,9 @@ export class PolicyStatusApi implements StatusApi {
 
   async get(namespace: string, name: string): Promise<KubeObject | undefined> {
     try {
-      return kubeObjectSchema.parse(await this.rest.request({ method: 'GET', path: this.path(namespace, name) }));
+      return kubeObjectSchema.parse(
+        await this.rest.request({ method: 'GET', path: this.path(namespace, name) }),
+      );
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
       throw error;

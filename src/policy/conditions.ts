@@ -1,5 +1,5 @@
-import type { Condition, ConditionType, Phase } from './status-types.js';
 import { Reason } from './reasons.js';
+import type { Condition, ConditionType, Phase } from './status-types.js';
 
 export interface ConditionInput {
   type: ConditionType;
@@ -34,7 +34,10 @@ function conditionOrder(type: string): number {
   return i < 0 ? ORDER.length : i;
 }
 
-export function findCondition(conditions: readonly Condition[] | undefined, type: ConditionType): Condition | undefined {
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: ConditionType,
+): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }
 

@@ -56,7 +56,12 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
   if (!validation.valid) {
     set('Ready', 'False', Reason.InvalidSpec, describeErrors(validation.errors));
     return {
-      status: compact({ ...previous, observedGeneration: generation, conditions, phase: derivePhase(conditions) }),
+      status: compact({
+        ...previous,
+        observedGeneration: generation,
+        conditions,
+        phase: derivePhase(conditions),
+      }),
       evaluated: false,
       nextInMs: INVALID_RECHECK_MS,
     };
@@ -67,10 +72,17 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
   const lastMs = previous.lastEvaluationTime ? Date.parse(previous.lastEvaluationTime) : Number.NaN;
   const sinceLast = now - lastMs;
   const due =
-    previous.observedGeneration !== generation || Number.isNaN(lastMs) || sinceLast >= intervalMs - DUE_SLACK_MS;
+    previous.observedGeneration !== generation ||
+    Number.isNaN(lastMs) ||
+    sinceLast >= intervalMs - DUE_SLACK_MS;
 
   const total = input.targets.length;
-  set('Ready', 'True', Reason.Reconciled, `${total} target(s) selected; detection mode ${spec.detection.mode}`);
+  set(
+    'Ready',
+    'True',
+    Reason.Reconciled,
+    `${total} target(s) selected; detection mode ${spec.detection.mode}`,
+  );
   const missing = NEEDS[spec.detection.mode].filter((dep) => input.dependencies[dep] !== 'ok');
   if (missing.length > 0) {
     set(

@@ -24,7 +24,11 @@ export function coveredNamespaces(policyNamespace: string, spec: PolicySpec): st
 }
 
 /** Workloads a policy selects, in a stable order: kind, namespace, name. */
-export function selectTargets(policyNamespace: string, spec: PolicySpec, workloads: Iterable<Workload>): TargetRef[] {
+export function selectTargets(
+  policyNamespace: string,
+  spec: PolicySpec,
+  workloads: Iterable<Workload>,
+): TargetRef[] {
   const namespaces = new Set(coveredNamespaces(policyNamespace, spec));
   const kinds = new Set(spec.targets.kinds);
   const selected: TargetRef[] = [];
@@ -36,7 +40,8 @@ export function selectTargets(policyNamespace: string, spec: PolicySpec, workloa
     selected.push({ kind: w.kind, namespace: w.namespace, name: w.name });
   }
   return selected.sort(
-    (a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+    (a, b) =>
+      a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
   );
 }
 

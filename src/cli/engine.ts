@@ -1,0 +1,250 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { EngineConfig } from '../config/settings.js';
+import { CacheGroup } from '../controller/cache-group.js';
+import { systemClock } from '../controller/clock.js';
+import { Controller } from '../controller/controller.js';
+import { EventRecorder } from '../controller/event-recorder.js';
+import { keyOf } from '../controller/informer.js';
+import { LeaderElector } from '../controller/leader-election.js';
+import { PolicyReconciler } from '../controller/policy-reconciler.js';
+import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
+import { StatusWriter } from '../controller/status-writer.js';
+import { WorkQueue } from '../controller/workqueue.js';
+import { KubeEventSink } from '../kube/event-sink.js';
+import type { KubeObject } from '../kube/kube-object.js';
+import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
+import { KubeLeaseStore } from '../kube/lease-store.js';
+import { PolicyStatusApi } from '../kube/policy-status-api.js';
+import { KubeRest } from '../kube/rest-client.js';
+import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
+import type { DependencyState } from '../policy/policy-status.js';
+import { coveredNamespaces, type Workload } from '../policy/target-selection.js';
+import { validatePolicySpec } from '../policy/validate.js';
+import { EngineMetrics } from '../server/engine-metrics.js';
+import { type HealthSource, notConfiguredSource } from '../server/health.js';
+import { HttpProbeSource } from '../server/http-probe-source.js';
+import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
+import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
+
+export interface RunningEngine {
+  apiPort: number;
+  metricsPort: number;
+  /** Stop taking work, finish in-flight reconciles, release the lease, close caches and servers. */
+  stop(): Promise<void>;
+}
+
+const CONTROLLER = 'remediationpolicy';
+const DEPENDENCY_REFRESH_MS = 10_000;
+
+/** Composition root: builds the engine from its configuration and starts it. */
+export async function startEngine(config: EngineConfig, logger: Logger): Promise<RunningEngine> {
+  const clock = systemClock;
+  const rest = new KubeRest(loadKubeConfig(config.kubeconfig));
+  const metrics = new EngineMetrics();
+  const cache = (resource: string, groupVersionPath: string, plural: string) =>
+    new CacheGroup({
+      resource,
+      groupVersionPath,
+      plural,
+      namespaces: config.namespaces,
+      rest,
+      clock,
+      logger,
+      relistIntervalMs: config.informerRelistIntervalMs,
+      silenceTimeoutMs: config.watchSilenceTimeoutMs,
+    });
+  const policies = cache('remediationpolicies', `/apis/${POLICY_GROUP}/${POLICY_VERSION}`, POLICY_PLURAL);
+  const deployments = cache('deployments', '/apis/apps/v1', 'deployments');
+  const statefulSets = cache('statefulsets', '/apis/apps/v1', 'statefulsets');
+  const pods = cache('pods', '/api/v1', 'pods');
+  const caches = [policies, deployments, statefulSets, pods];
+  const cachesSynced = () => caches.every((c) => c.hasSynced());
+
+  // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
+  const prometheus: HealthSource = config.prometheusUrl
+    ? new HttpProbeSource({ name: 'prometheus', url: config.prometheusUrl, path: '/-/ready' })
+    : notConfiguredSource('prometheus', 'PROMETHEUS_URL');
+  const mlService: HealthSource = config.mlServiceUrl
+    ? new HttpProbeSource({
+        name: 'mlService',
+        url: config.mlServiceUrl,
+        path: '/health',
+        timeoutMs: config.mlServiceTimeoutMs,
+      })
+    : notConfiguredSource('mlService', 'ML_SERVICE_URL');
+  const dependencyStates: Record<'prometheus' | 'mlService', DependencyState> = {
+    prometheus: 'down',
+    mlService: 'down',
+  };
+  const refreshDependencies = async () => {
+    dependencyStates.prometheus = (await prometheus.check()).status;
+    dependencyStates.mlService = (await mlService.check()).status;
+  };
+  await refreshDependencies();
+  const dependencyTimer = setInterval(() => void refreshDependencies(), DEPENDENCY_REFRESH_MS);
+  dependencyTimer.unref();
+
+  const reconciler = new PolicyReconciler({
+    policies,
+    workloads: () => workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
+    statusWriter: new StatusWriter(new PolicyStatusApi(rest), logger),
+    events: new EventRecorder({
+      sink: new KubeEventSink(rest),
+      clock,
+      logger,
+      component: 'coordination-engine',
+      instance: config.leaderElectionIdentity,
+    }),
+    dependencies: () => ({ ...dependencyStates }),
+    cachesSynced,
+    clock,
+    logger: logger.child({ controller: CONTROLLER }),
+  });
+
+  // The controller exists only while this replica leads; a new one is built on every (re)election.
+  let controller: Controller | undefined;
+  let stopping: Promise<void> | undefined;
+  const queueMetrics = metrics.queue(CONTROLLER);
+  const controllerMetrics = metrics.controller(CONTROLLER);
+  const startController = () => {
+    if (controller) return;
+    controller = new Controller({
+      name: CONTROLLER,
+      queue: new WorkQueue(clock, defaultControllerRateLimiter(clock), queueMetrics),
+      reconciler,
+      clock,
+      logger,
+      workers: config.workers,
+      metrics: controllerMetrics,
+    });
+    controller.start();
+    for (const policy of policies.list()) controller.enqueue(keyOf(policy));
+    logger.info({ workers: config.workers }, 'reconciling');
+  };
+  const stopController = async () => {
+    const current = controller;
+    controller = undefined;
+    if (current) await current.stop();
+  };
+
+  policies.on((type, policy) => {
+    if (type !== 'delete') controller?.enqueue(keyOf(policy));
+  });
+  const onWorkload = (_type: string, workload: KubeObject) => {
+    if (!controller) return;
+    const namespace = workload.metadata.namespace ?? '';
+    for (const policy of policies.list()) {
+      const validation = validatePolicySpec(policy.spec);
+      if (!validation.valid) continue;
+      if (coveredNamespaces(policy.metadata.namespace ?? 'default', validation.spec).includes(namespace)) {
+        controller.enqueue(keyOf(policy));
+      }
+    }
+  };
+  deployments.on(onWorkload);
+  statefulSets.on(onWorkload);
+  pods.on(onWorkload);
+  for (const c of caches) c.start();
+
+  const elector = config.leaderElection
+    ? new LeaderElector({
+        identity: config.leaderElectionIdentity,
+        store: new KubeLeaseStore(
+          rest,
+          config.leaderElectionNamespace,
+          config.leaderElectionLeaseName,
+          Math.min(5_000, config.leaderElectionRetryPeriodMs * 2),
+        ),
+        clock,
+        logger,
+        leaseDurationMs: config.leaderElectionLeaseDurationMs,
+        renewDeadlineMs: config.leaderElectionRenewDeadlineMs,
+        retryPeriodMs: config.leaderElectionRetryPeriodMs,
+        onStartedLeading: () => {
+          metrics.setLeader(true);
+          startController();
+        },
+        onStoppedLeading: () => {
+          metrics.setLeader(false);
+          void stopController();
+        },
+      })
+    : undefined;
+  if (elector) elector.start();
+  else {
+    metrics.setLeader(true);
+    startController();
+  }
+
+  const sources: HealthSource[] = [
+    kubernetesHealthSource(caches, clock),
+    prometheus,
+    mlService,
+    leaderHealthSource(elector),
+  ];
+  const apiServer = createApiServer(sources, {
+    notReadyReasons: () => {
+      const reasons: string[] = [];
+      const unsynced = caches.filter((c) => !c.hasSynced()).map((c) => c.resource);
+      if (unsynced.length > 0) reasons.push(`caches not synced: ${unsynced.join(', ')}`);
+      if (elector && !elector.isRunning()) reasons.push('leader election is not running');
+      return reasons;
+    },
+  });
+  const metricsServer = createMetricsServer(metrics.registry);
+  const servers: Server[] = [apiServer, metricsServer];
+  const apiPort = await listen(apiServer, config.port);
+  const metricsPort = await listen(metricsServer, config.metricsPort);
+  logger.info({ port: apiPort }, 'api server listening');
+  logger.info({ port: metricsPort }, 'metrics server listening');
+  logger.info(
+    {
+      identity: config.leaderElectionIdentity,
+      leaderElection: config.leaderElection,
+      namespaces: config.namespaces.length > 0 ? config.namespaces : 'all',
+      dryRun: config.dryRun,
+    },
+    'engine started',
+  );
+
+  return {
+    apiPort,
+    metricsPort,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('shutting down: no new work; finishing in-flight reconciles');
+        const drained = stopController();
+        const timedOut = new Promise<'timeout'>((resolve) =>
+          setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref(),
+        );
+        if ((await Promise.race([drained, timedOut])) === 'timeout') {
+          logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight reconciles did not finish in time');
+        }
+        await elector?.stop();
+        metrics.setLeader(false);
+        clearInterval(dependencyTimer);
+        await Promise.all(caches.map((c) => c.stop()));
+        await Promise.all(servers.map(close));
+        logger.info('shutdown complete');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function workloadsOf(deployments: KubeObject[], statefulSets: KubeObject[], pods: KubeObject[]): Workload[] {
+  const toWorkload = (kind: Workload['kind'], o: KubeObject): Workload => ({
+    kind,
+    namespace: o.metadata.namespace ?? '',
+    name: o.metadata.name,
+    labels: o.metadata.labels,
+    controlled: (o.metadata.ownerReferences ?? []).some((ref) => ref.controller === true),
+    deleting: o.metadata.deletionTimestamp !== undefined,
+  });
+  return [
+    ...deployments.map((o) => toWorkload('Deployment', o)),
+    ...statefulSets.map((o) => toWorkload('StatefulSet', o)),
+    ...pods.map((o) => toWorkload('Pod', o)),
+  ];
+}

@@ -1,0 +1,304 @@
+import { hostname } from 'node:os';
+import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { parseDuration } from '../policy/duration.js';
+
+/**
+ * Every engine setting, once: its environment variable, its flag (the kebab-case of the variable), its default,
+ * its help text and its parser. The CLI, the help output and validation are all generated from this table, so a
+ * setting cannot exist in one place and be missing in another.
+ */
+export interface Setting<T> {
+  key: keyof EngineConfig;
+  env: string;
+  flag: string;
+  help: string;
+  /** Shown in --help; undefined means "not set". */
+  defaultText: string | undefined;
+  parse(raw: string): T;
+  boolean?: boolean;
+}
+
+export interface EngineConfig {
+  kubeconfig: string | undefined;
+  port: number;
+  metricsPort: number;
+  prometheusUrl: string | undefined;
+  mlServiceUrl: string | undefined;
+  mlServiceTimeoutMs: number;
+  mlCircuitBreakerThreshold: number;
+  mlCircuitBreakerTimeoutMs: number;
+  logLevel: LogLevel;
+  logFormat: 'json' | 'pretty';
+  namespaces: string[];
+  leaderElection: boolean;
+  leaderElectionLeaseName: string;
+  leaderElectionNamespace: string;
+  leaderElectionLeaseDurationMs: number;
+  leaderElectionRenewDeadlineMs: number;
+  leaderElectionRetryPeriodMs: number;
+  leaderElectionIdentity: string;
+  dryRun: boolean;
+  workers: number;
+  informerRelistIntervalMs: number;
+  watchSilenceTimeoutMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export class SettingError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const port = (raw: string) => {
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw.trim()) || n > 65535)
+    throw new Error(`expected a port number 0-65535, got "${raw}"`);
+  return n;
+};
+const positiveInt = (raw: string) => {
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw.trim()) || n < 1) throw new Error(`expected a positive integer, got "${raw}"`);
+  return n;
+};
+const duration = (raw: string) => {
+  const ms = parseDuration(raw.trim());
+  if (ms <= 0) throw new Error(`expected a positive duration, got "${raw}"`);
+  return ms;
+};
+const url = (raw: string) => {
+  const parsed = new URL(raw);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`expected an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+};
+const bool = (raw: string) => {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new Error(`expected true or false, got "${raw}"`);
+};
+const nonEmpty = (raw: string) => {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw.trim();
+};
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (raw: string): T => {
+    if (!(values as readonly string[]).includes(raw))
+      throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+function s<T>(
+  key: keyof EngineConfig,
+  env: string,
+  help: string,
+  defaultText: string | undefined,
+  parse: (raw: string) => T,
+  boolean = false,
+): Setting<T> {
+  const flag = `--${env.toLowerCase().replace(/_/g, '-')}`;
+  return { key, env, flag, help, defaultText, parse, boolean };
+}
+
+export const SETTINGS: readonly Setting<unknown>[] = [
+  s(
+    'kubeconfig',
+    'KUBECONFIG',
+    'kubeconfig file; the in-cluster service account when unset',
+    undefined,
+    nonEmpty,
+  ),
+  s('port', 'PORT', 'API port: /healthz, /readyz, /api/v1/health (0 picks a free port)', '8080', port),
+  s('metricsPort', 'METRICS_PORT', 'Prometheus /metrics port (0 picks a free port)', '9090', port),
+  s('prometheusUrl', 'PROMETHEUS_URL', 'Prometheus or Thanos base URL for feature queries', undefined, url),
+  s(
+    'mlServiceUrl',
+    'ML_SERVICE_URL',
+    'ML service base URL; without it ML detection is unavailable',
+    undefined,
+    url,
+  ),
+  s('mlServiceTimeoutMs', 'ML_SERVICE_TIMEOUT', 'timeout of one ML service request', '30s', duration),
+  s(
+    'mlCircuitBreakerThreshold',
+    'ML_CIRCUIT_BREAKER_THRESHOLD',
+    'consecutive ML failures that open the breaker',
+    '3',
+    positiveInt,
+  ),
+  s(
+    'mlCircuitBreakerTimeoutMs',
+    'ML_CIRCUIT_BREAKER_TIMEOUT',
+    'how long the breaker stays open before a trial call',
+    '30s',
+    duration,
+  ),
+  s('logLevel', 'LOG_LEVEL', `log level (${LOG_LEVELS.join(', ')})`, 'info', oneOf(LOG_LEVELS)),
+  s(
+    'logFormat',
+    'LOG_FORMAT',
+    'json for log shippers, pretty for a terminal',
+    'json',
+    oneOf(['json', 'pretty'] as const),
+  ),
+  s(
+    'namespaces',
+    'NAMESPACES',
+    'comma-separated namespaces to watch; all namespaces when unset',
+    undefined,
+    list,
+  ),
+  s('leaderElection', 'LEADER_ELECTION', 'elect one active replica through a Lease', 'true', bool, true),
+  s(
+    'leaderElectionLeaseName',
+    'LEADER_ELECTION_LEASE_NAME',
+    'name of the Lease',
+    'coordination-engine-leader',
+    nonEmpty,
+  ),
+  s(
+    'leaderElectionNamespace',
+    'LEADER_ELECTION_NAMESPACE',
+    'namespace of the Lease',
+    'POD_NAMESPACE or default',
+    nonEmpty,
+  ),
+  s(
+    'leaderElectionLeaseDurationMs',
+    'LEADER_ELECTION_LEASE_DURATION',
+    'how long a lease lasts without renewal',
+    '15s',
+    duration,
+  ),
+  s(
+    'leaderElectionRenewDeadlineMs',
+    'LEADER_ELECTION_RENEW_DEADLINE',
+    'a leader that cannot renew this long steps down',
+    '10s',
+    duration,
+  ),
+  s(
+    'leaderElectionRetryPeriodMs',
+    'LEADER_ELECTION_RETRY_PERIOD',
+    'interval between acquire/renew attempts',
+    '2s',
+    duration,
+  ),
+  s(
+    'leaderElectionIdentity',
+    'LEADER_ELECTION_IDENTITY',
+    'this replica in the Lease',
+    'POD_NAME or hostname_pid',
+    nonEmpty,
+  ),
+  s('dryRun', 'DRY_RUN', 'global switch: decide and record, never change workloads', 'false', bool, true),
+  s('workers', 'WORKERS', 'concurrent reconciles (never two for the same policy)', '2', positiveInt),
+  s(
+    'informerRelistIntervalMs',
+    'INFORMER_RELIST_INTERVAL',
+    'full relist of every cache this often',
+    '10m',
+    duration,
+  ),
+  s(
+    'watchSilenceTimeoutMs',
+    'WATCH_SILENCE_TIMEOUT',
+    'a watch silent this long (no events or bookmarks) is replaced',
+    '5m',
+    duration,
+  ),
+  s(
+    'shutdownTimeoutMs',
+    'SHUTDOWN_TIMEOUT',
+    'on SIGTERM, how long in-flight reconciles may take to finish',
+    '30s',
+    duration,
+  ),
+];
+
+/** Values when neither the flag nor the variable is set. */
+export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
+  return {
+    kubeconfig: undefined,
+    port: 8080,
+    metricsPort: 9090,
+    prometheusUrl: undefined,
+    mlServiceUrl: undefined,
+    mlServiceTimeoutMs: 30_000,
+    mlCircuitBreakerThreshold: 3,
+    mlCircuitBreakerTimeoutMs: 30_000,
+    logLevel: 'info',
+    logFormat: 'json',
+    namespaces: [],
+    leaderElection: true,
+    leaderElectionLeaseName: 'coordination-engine-leader',
+    leaderElectionNamespace: env.POD_NAMESPACE || 'default',
+    leaderElectionLeaseDurationMs: 15_000,
+    leaderElectionRenewDeadlineMs: 10_000,
+    leaderElectionRetryPeriodMs: 2_000,
+    leaderElectionIdentity: env.POD_NAME || `${hostname()}_${process.pid}`,
+    dryRun: false,
+    workers: 2,
+    informerRelistIntervalMs: 600_000,
+    watchSilenceTimeoutMs: 300_000,
+    shutdownTimeoutMs: 30_000,
+  };
+}
+
+/**
+ * Resolves the configuration: flag over variable over default. Throws SettingError naming the flag and the
+ * variable of the first bad value, and checks cross-setting rules (lease timings, distinct ports).
+ */
+export function resolveConfig(
+  flags: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+): EngineConfig {
+  const config = defaults(env) as unknown as Record<string, unknown>;
+  for (const setting of SETTINGS) {
+    const flagValue = flags[setting.key];
+    const raw = flagValue !== undefined ? String(flagValue) : env[setting.env];
+    if (raw === undefined || (raw === '' && flagValue === undefined)) continue;
+    try {
+      config[setting.key] = setting.parse(raw);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new SettingError(setting.flag, `invalid ${setting.flag} (${setting.env}): ${why}`);
+    }
+  }
+  const result = config as unknown as EngineConfig;
+  const {
+    leaderElectionLeaseDurationMs: d,
+    leaderElectionRenewDeadlineMs: r,
+    leaderElectionRetryPeriodMs: p,
+  } = result;
+  if (!(d > r)) {
+    throw new SettingError(
+      '--leader-election-lease-duration',
+      'invalid --leader-election-lease-duration (LEADER_ELECTION_LEASE_DURATION): must be longer than the renew deadline',
+    );
+  }
+  if (!(r > p)) {
+    throw new SettingError(
+      '--leader-election-renew-deadline',
+      'invalid --leader-election-renew-deadline (LEADER_ELECTION_RENEW_DEADLINE): must be longer than the retry period',
+    );
+  }
+  if (result.port !== 0 && result.port === result.metricsPort) {
+    throw new SettingError(
+      '--metrics-port',
+      'invalid --metrics-port (METRICS_PORT): must differ from --port (PORT)',
+    );
+  }
+  return result;
+}

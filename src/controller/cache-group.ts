@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { KubeObject } from '../kube/kube-object.js';
+import type { KubeRest } from '../kube/rest-client.js';
+import type { Clock } from './clock.js';
+import { Informer, type InformerHandler, type InformerStats } from './informer.js';
+
+export interface CacheGroupOptions {
+  /** Name in logs and health, e.g. "deployments". */
+  resource: string;
+  /** Collection path prefix, e.g. /apis/apps/v1 (namespaced collections are built from it). */
+  groupVersionPath: string;
+  plural: string;
+  /** Empty: one cluster-wide watch. Otherwise one watch per namespace (least privilege RBAC). */
+  namespaces: readonly string[];
+  rest: KubeRest;
+  clock: Clock;
+  logger: Logger;
+  relistIntervalMs: number;
+  silenceTimeoutMs: number;
+}
+
+/** One resource's cache across the watched namespaces: a single informer, or one per namespace. */
+export class CacheGroup {
+  readonly resource: string;
+  private readonly informers: Informer[];
+
+  constructor(o: CacheGroupOptions) {
+    this.resource = o.resource;
+    const paths =
+      o.namespaces.length === 0
+        ? [`${o.groupVersionPath}/${o.plural}`]
+        : o.namespaces.map((ns) => `${o.groupVersionPath}/namespaces/${encodeURIComponent(ns)}/${o.plural}`);
+    this.informers = paths.map(
+      (path) =>
+        new Informer({
+          rest: o.rest,
+          path,
+          clock: o.clock,
+          logger: o.logger.child({ resource: o.resource }),
+          relistIntervalMs: o.relistIntervalMs,
+          silenceTimeoutMs: o.silenceTimeoutMs,
+        }),
+    );
+  }
+
+  on(handler: InformerHandler): void {
+    for (const informer of this.informers) informer.on(handler);
+  }
+
+  start(): void {
+    for (const informer of this.informers) informer.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  hasSynced(): boolean {
+    return this.informers.every((i) => i.hasSynced());
+  }
+
+  list(): KubeObject[] {
+    return this.informers.flatMap((i) => i.list());
+  }
+
+  get(key: string): KubeObject | undefined {
+    for (const informer of this.informers) {
+      const found = informer.get(key);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  stats(): InformerStats[] {
+    return this.informers.map((i) => i.getStats());
+  }
+}

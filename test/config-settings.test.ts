@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, SETTINGS } from '../src/config/settings.js';
+
+describe('engine settings', () => {
+  it('every flag is the kebab-case of its variable', () => {
+    for (const s of SETTINGS) expect(s.flag).toBe(`--${s.env.toLowerCase().replace(/_/g, '-')}`);
+    const flags = SETTINGS.map((s) => s.flag);
+    for (const required of [
+      '--kubeconfig',
+      '--port',
+      '--metrics-port',
+      '--prometheus-url',
+      '--ml-service-url',
+      '--ml-service-timeout',
+      '--ml-circuit-breaker-threshold',
+      '--ml-circuit-breaker-timeout',
+      '--log-level',
+      '--namespaces',
+      '--leader-election-lease-duration',
+      '--dry-run',
+    ]) {
+      expect(flags).toContain(required);
+    }
+  });
+
+  it('uses defaults, then the variable, and the flag wins over the variable', () => {
+    expect(resolveConfig({}, {})).toMatchObject({
+      port: 8080,
+      metricsPort: 9090,
+      mlServiceTimeoutMs: 30_000,
+      dryRun: false,
+    });
+    expect(resolveConfig({}, { PORT: '7000', DRY_RUN: 'true', NAMESPACES: 'a, b' })).toMatchObject({
+      port: 7000,
+      dryRun: true,
+      namespaces: ['a', 'b'],
+    });
+    expect(resolveConfig({ port: '7001', dryRun: true }, { PORT: '7000', DRY_RUN: 'false' })).toMatchObject({
+      port: 7001,
+      dryRun: true,
+    });
+    expect(resolveConfig({}, { ML_SERVICE_TIMEOUT: '1m30s' }).mlServiceTimeoutMs).toBe(90_000);
+  });
+
+  it('names the flag and variable of a bad value', () => {
+    expect(() => resolveConfig({}, { ML_SERVICE_URL: 'not a url' })).toThrow(
+      /--ml-service-url \(ML_SERVICE_URL\)/,
+    );
+    expect(() => resolveConfig({ logLevel: 'loud' }, {})).toThrow(/--log-level \(LOG_LEVEL\).*"loud"/);
+    expect(() => resolveConfig({}, { ML_CIRCUIT_BREAKER_THRESHOLD: '0' })).toThrow(
+      /--ml-circuit-breaker-threshold/,
+    );
+  });
+
+  it('rejects lease timings that could produce two leaders', () => {
+    expect(() =>
+      resolveConfig({}, { LEADER_ELECTION_LEASE_DURATION: '5s', LEADER_ELECTION_RENEW_DEADLINE: '10s' }),
+    ).toThrow(/--leader-election-lease-duration/);
+    expect(() => resolveConfig({}, { LEADER_ELECTION_RETRY_PERIOD: '20s' })).toThrow(
+      /--leader-election-renew-deadline/,
+    );
+  });
+});
