@@ -8,6 +8,7 @@ import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
 import {
   type EngineProcess,
+  leaseHolder,
   policyStatus,
   readyCondition,
   sandboxWithCrd,
@@ -247,8 +248,7 @@ describe('engine end to end (one replica)', () => {
     if (!engine) throw new Error('engine not started');
     engine.proc.child.kill('SIGTERM');
     expect(await engine.proc.exited).toBe(0);
-    const lease = sandbox.getObject('coordination.k8s.io', 'leases', 'default', 'coordination-engine-leader');
-    expect((lease?.spec as JsonObject).holderIdentity).toBe('');
+    expect(leaseHolder(sandbox)).toBe('');
     expect(engine.proc.output()).toContain('released the lease');
   });
 
