@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/sandbox/json.js';
+import { testPolicy } from '../support/policy-fixtures.js';
+import { waitFor } from '../support/wait-for.js';
+import {
+  type EngineProcess,
+  leaseHolder,
+  sandboxWithCrd,
+  startEngineProcess,
+  stopProcess,
+  waitForReady,
+} from './engine-harness.js';
+
+// Timings passed by startEngineProcess: lease 3 s, renew deadline 2 s, retry period 500 ms.
+const LEASE_DURATION_MS = 3_000;
+const RETRY_PERIOD_MS = 500;
+
+describe('engine end to end (two replicas)', () => {
+  let env: Awaited<ReturnType<typeof sandboxWithCrd>>;
+  const engines: EngineProcess[] = [];
+
+  beforeAll(async () => {
+    env = await sandboxWithCrd();
+    const [a, b] = await Promise.all([
+      startEngineProcess(`${env.dir}/kubeconfig`, 'replica-a'),
+      startEngineProcess(`${env.dir}/kubeconfig`, 'replica-b'),
+    ]);
+    engines.push(a, b);
+  });
+
+  afterAll(async () => {
+    await Promise.all(engines.map(stopProcess));
+    await env?.cleanup();
+  });
+
+  const reconciles = async (engine: EngineProcess) => {
+    const { text } = await engine.get('/metrics');
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('coordination_engine_reconcile_total{'))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  };
+  const byIdentity = (identity: string | undefined) => {
+    const engine = engines.find((e) => e.identity === identity);
+    if (!engine) throw new Error(`no engine ${identity}`);
+    return engine;
+  };
+
+  it('exactly one replica reconciles; on the leader being killed the other takes over within the lease duration', async () => {
+    const { sandbox, rest } = env;
+    const holder = await waitFor('a leader', () => leaseHolder(sandbox) || undefined);
+    const leader = byIdentity(holder);
+    const follower = engines.find((e) => e !== leader) as EngineProcess;
+
+    await rest.request({
+      method: 'POST',
+      path: '/apis/coordination-engine.io/v1alpha1/namespaces/default/remediationpolicies',
+      body: testPolicy('p').build() as JsonObject,
+    });
+    await waitForReady(sandbox, 'default', 'p', 1);
+    expect(await reconciles(leader)).toBeGreaterThan(0);
+    expect(await reconciles(follower)).toBe(0);
+    expect(await leader.metric('coordination_engine_leader')).toBe(1);
+    expect(await follower.metric('coordination_engine_leader')).toBe(0);
+    expect((await follower.get('/readyz')).status).toBe(200); // a ready follower is a healthy standby
+    const followerHealth = JSON.parse((await follower.get('/api/v1/health')).text);
+    expect(followerHealth.dependencies.leader.message).toBe('standing by as a follower');
+
+    leader.proc.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await leader.proc.exited;
+    await waitFor('takeover', () => leaseHolder(sandbox) === follower.identity, { timeoutMs: 15_000 });
+    const takeoverMs = Date.now() - killedAt;
+    // A follower only trusts expiry it has observed itself (clock-skew safe), so the bound is one lease duration
+    // after the last renewal it saw, plus at most one retry period for when it saw it.
+    expect(takeoverMs).toBeLessThanOrEqual(LEASE_DURATION_MS + RETRY_PERIOD_MS);
+    console.log(`takeover after leader kill: ${takeoverMs} ms (lease duration ${LEASE_DURATION_MS} ms)`);
+
+    // The new leader reconciles: a spec change is observed.
+    await rest.request({
+      method: 'PATCH',
+      path: '/apis/coordination-engine.io/v1alpha1/namespaces/default/remediationpolicies/p',
+      body: { spec: { evaluationInterval: '2m' } },
+      contentType: 'application/merge-patch+json',
+    });
+    await waitForReady(sandbox, 'default', 'p', 2);
+    expect(await follower.metric('coordination_engine_leader')).toBe(1);
+
+    follower.proc.child.kill('SIGTERM');
+    expect(await follower.proc.exited).toBe(0);
+    expect(leaseHolder(sandbox)).toBe('');
+  });
+});
