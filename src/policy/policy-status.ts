@@ -99,9 +99,17 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
   } else {
     set('Paused', 'False', Reason.NotPaused, '');
   }
-  // Storm and escalation are decided by the remediation engine; until it runs they are explicitly False.
-  if (!findCondition(conditions, 'StormActive')) set('StormActive', 'False', Reason.NoStorm, '');
-  if (!findCondition(conditions, 'Escalated')) set('Escalated', 'False', Reason.NotEscalated, '');
+  // Storm and escalation are decided by the remediation engine: keep what it set (at the current generation);
+  // until it has run they are explicitly False.
+  const storm = findCondition(conditions, 'StormActive');
+  set('StormActive', storm?.status ?? 'False', storm?.reason ?? Reason.NoStorm, storm?.message ?? '');
+  const escalated = findCondition(conditions, 'Escalated');
+  set(
+    'Escalated',
+    escalated?.status ?? 'False',
+    escalated?.reason ?? Reason.NotEscalated,
+    escalated?.message ?? '',
+  );
 
   const status: PolicyStatus = {
     ...previous,

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { derivePhase } from '../src/policy/conditions.js';
+import { buildPolicyStatus, type StatusInput } from '../src/policy/policy-status.js';
+import { selectTargets, type Workload } from '../src/policy/target-selection.js';
+import { validatePolicySpec } from '../src/policy/validate.js';
+import { testPolicy } from './support/policy-fixtures.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function input(overrides: Partial<StatusInput> = {}): StatusInput {
+  return {
+    generation: 1,
+    previous: {},
+    validation: validatePolicySpec(testPolicy().buildSpec()),
+    targets: [],
+    dependencies: { prometheus: 'ok', mlService: 'ok' },
+    now: T0,
+    ...overrides,
+  };
+}
+
+describe('buildPolicyStatus', () => {
+  it('a first pass evaluates, sets every condition and derives the phase', () => {
+    const d = buildPolicyStatus(input());
+    expect(d.evaluated).toBe(true);
+    expect(d.nextInMs).toBe(60_000);
+    expect(d.status.phase).toBe('Active');
+    expect(d.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual([
+      'Ready=True',
+      'Degraded=False',
+      'Paused=False',
+      'StormActive=False',
+      'Escalated=False',
+    ]);
+    expect(d.status.lastEvaluationTime).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('is a fixed point between evaluations: same inputs later give the same status (no write)', () => {
+    const first = buildPolicyStatus(input()).status;
+    const again = buildPolicyStatus(input({ previous: first, now: T0 + 20_000 }));
+    expect(again.status).toEqual(first);
+    expect(again.evaluated).toBe(false);
+    expect(again.nextInMs).toBe(40_000);
+  });
+
+  it('re-evaluates when the interval elapsed or the generation changed, keeping lastTransitionTime', () => {
+    const first = buildPolicyStatus(input()).status;
+    const due = buildPolicyStatus(input({ previous: first, now: T0 + 60_000 }));
+    expect(due.evaluated).toBe(true);
+    expect(due.status.lastEvaluationTime).toBe('2026-01-01T00:01:00.000Z');
+    expect(due.status.conditions?.[0]?.lastTransitionTime).toBe('2026-01-01T00:00:00.000Z');
+    const bumped = buildPolicyStatus(input({ previous: first, generation: 2, now: T0 + 1_000 }));
+    expect(bumped.evaluated).toBe(true);
+    expect(bumped.status.observedGeneration).toBe(2);
+    expect(bumped.status.conditions?.every((c) => c.observedGeneration === 2)).toBe(true);
+  });
+
+  it('an invalid spec flips Ready with InvalidSpec and a new transition time; nothing is evaluated', () => {
+    const first = buildPolicyStatus(input()).status;
+    const invalid = buildPolicyStatus(
+      input({
+        previous: first,
+        generation: 2,
+        now: T0 + 5_000,
+        validation: validatePolicySpec({ actions: 'x' }),
+      }),
+    );
+    const ready = invalid.status.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+      lastTransitionTime: '2026-01-01T00:00:05.000Z',
+    });
+    expect(ready?.message).toContain('spec.actions');
+    expect(invalid.status.phase).toBe('Invalid');
+    expect(invalid.evaluated).toBe(false);
+    expect(invalid.status.lastEvaluationTime).toBe(first.lastEvaluationTime);
+  });
+
+  it('reports Degraded when a dependency the detection mode needs is not ok', () => {
+    const d = buildPolicyStatus(input({ dependencies: { prometheus: 'down', mlService: 'ok' } }));
+    expect(d.status.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'DependencyUnavailable',
+      message: 'prometheus is down',
+    });
+    expect(d.status.phase).toBe('Degraded');
+    // rules mode does not need the ML service
+    expect(
+      buildPolicyStatus(input({ dependencies: { prometheus: 'ok', mlService: 'down' } })).status.phase,
+    ).toBe('Active');
+  });
+
+  it('phase precedence: Invalid > Paused > Storm > Escalated > Degraded > Active', () => {
+    const c = (type: string, status: string, reason = 'x') =>
+      ({ type, status, reason, message: '', lastTransitionTime: '' }) as never;
+    expect(derivePhase([c('Ready', 'True'), c('Paused', 'True'), c('Degraded', 'True')])).toBe('Paused');
+    expect(derivePhase([c('Ready', 'True'), c('StormActive', 'True'), c('Escalated', 'True')])).toBe('Storm');
+    expect(derivePhase([c('Ready', 'False', 'InvalidSpec'), c('Paused', 'True')])).toBe('Invalid');
+    expect(derivePhase([])).toBe('Pending');
+  });
+});
+
+describe('selectTargets', () => {
+  const workloads: Workload[] = [
+    { kind: 'Deployment', namespace: 'own', name: 'api', labels: { tier: 'web' } },
+    { kind: 'Deployment', namespace: 'own', name: 'db', labels: { tier: 'data' } },
+    { kind: 'StatefulSet', namespace: 'other', name: 'cache', labels: { tier: 'web' } },
+    { kind: 'Pod', namespace: 'own', name: 'debug', labels: { tier: 'web' } },
+    { kind: 'Pod', namespace: 'own', name: 'api-123', labels: { tier: 'web' }, controlled: true },
+    { kind: 'Deployment', namespace: 'own', name: 'old', labels: { tier: 'web' }, deleting: true },
+  ];
+  const spec = (s: Record<string, unknown>) => {
+    const v = validatePolicySpec({ ...testPolicy().buildSpec(), ...s });
+    if (!v.valid) throw new Error(JSON.stringify(v.errors));
+    return v.spec;
+  };
+
+  it('covers its own namespace by default, standalone Pods only, never objects being deleted', () => {
+    expect(selectTargets('own', spec({}), workloads).map((t) => t.name)).toEqual(['api', 'db', 'debug']);
+  });
+
+  it('honours listed namespaces, selector, kinds and exclusions', () => {
+    const s = spec({
+      targets: {
+        namespaces: ['own', 'other'],
+        selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] },
+        kinds: ['Deployment', 'StatefulSet'],
+        exclude: [{ name: 'api', kind: 'Deployment' }],
+      },
+    });
+    expect(selectTargets('own', s, workloads)).toEqual([
+      { kind: 'StatefulSet', namespace: 'other', name: 'cache' },
+    ]);
+  });
+});
