@@ -5,6 +5,8 @@ import { selectTargets, type Workload } from '../src/policy/target-selection.js'
 import { validatePolicySpec } from '../src/policy/validate.js';
 import { testPolicy } from './support/policy-fixtures.js';
 
+const ok = { state: 'ok', message: 'reachable' } as const;
+const down = { state: 'down', message: 'connection refused' } as const;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 function input(overrides: Partial<StatusInput> = {}): StatusInput {
@@ -13,7 +15,7 @@ function input(overrides: Partial<StatusInput> = {}): StatusInput {
     previous: {},
     validation: validatePolicySpec(testPolicy().buildSpec()),
     targets: [],
-    dependencies: { prometheus: 'ok', mlService: 'ok' },
+    dependencies: { prometheus: ok, mlService: ok },
     now: T0,
     ...overrides,
   };
@@ -78,17 +80,17 @@ describe('buildPolicyStatus', () => {
   });
 
   it('reports Degraded when a dependency the detection mode needs is not ok', () => {
-    const d = buildPolicyStatus(input({ dependencies: { prometheus: 'down', mlService: 'ok' } }));
+    const d = buildPolicyStatus(input({ dependencies: { prometheus: down, mlService: ok } }));
     expect(d.status.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({
       status: 'True',
       reason: 'DependencyUnavailable',
-      message: 'prometheus is down',
+      message: 'prometheus is down: connection refused',
     });
     expect(d.status.phase).toBe('Degraded');
     // rules mode does not need the ML service
-    expect(
-      buildPolicyStatus(input({ dependencies: { prometheus: 'ok', mlService: 'down' } })).status.phase,
-    ).toBe('Active');
+    expect(buildPolicyStatus(input({ dependencies: { prometheus: ok, mlService: down } })).status.phase).toBe(
+      'Active',
+    );
   });
 
   it('phase precedence: Invalid > Paused > Storm > Escalated > Degraded > Active', () => {

@@ -18,7 +18,7 @@ import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
-import type { DependencyState } from '../policy/policy-status.js';
+import type { DependencyStates } from '../policy/policy-status.js';
 import { coveredNamespaces, type Workload } from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
@@ -73,13 +73,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         timeoutMs: config.mlServiceTimeoutMs,
       })
     : notConfiguredSource('mlService', 'ML_SERVICE_URL');
-  const dependencyStates: Record<'prometheus' | 'mlService', DependencyState> = {
-    prometheus: 'down',
-    mlService: 'down',
+  const dependencyStates: DependencyStates = {
+    prometheus: { state: 'down', message: 'not checked yet' },
+    mlService: { state: 'down', message: 'not checked yet' },
   };
   const refreshDependencies = async () => {
-    dependencyStates.prometheus = (await prometheus.check()).status;
-    dependencyStates.mlService = (await mlService.check()).status;
+    const [p, m] = [await prometheus.check(), await mlService.check()];
+    dependencyStates.prometheus = { state: p.status, message: p.message };
+    dependencyStates.mlService = { state: m.status, message: m.message };
   };
   await refreshDependencies();
   const dependencyTimer = setInterval(() => void refreshDependencies(), DEPENDENCY_REFRESH_MS);
@@ -96,7 +97,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       component: 'coordination-engine',
       instance: config.leaderElectionIdentity,
     }),
-    dependencies: () => ({ ...dependencyStates }),
+    dependencies: () => structuredClone(dependencyStates),
     cachesSynced,
     clock,
     logger: logger.child({ controller: CONTROLLER }),

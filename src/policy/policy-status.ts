@@ -7,9 +7,14 @@ import type { TargetRef } from './target-selection.js';
 import { describeErrors, type PolicyValidation } from './validate.js';
 
 export type DependencyState = 'ok' | 'degraded' | 'down';
+export interface DependencyReport {
+  state: DependencyState;
+  /** Why, for the Degraded condition, e.g. "not configured (PROMETHEUS_URL is unset)". */
+  message: string;
+}
 export interface DependencyStates {
-  prometheus: DependencyState;
-  mlService: DependencyState;
+  prometheus: DependencyReport;
+  mlService: DependencyReport;
 }
 
 export interface StatusInput {
@@ -83,13 +88,15 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
     Reason.Reconciled,
     `${total} target(s) selected; detection mode ${spec.detection.mode}`,
   );
-  const missing = NEEDS[spec.detection.mode].filter((dep) => input.dependencies[dep] !== 'ok');
+  const missing = NEEDS[spec.detection.mode].filter((dep) => input.dependencies[dep].state !== 'ok');
   if (missing.length > 0) {
     set(
       'Degraded',
       'True',
       Reason.DependencyUnavailable,
-      missing.map((dep) => `${dep} is ${input.dependencies[dep]}`).join('; '),
+      missing
+        .map((dep) => `${dep} is ${input.dependencies[dep].state}: ${input.dependencies[dep].message}`)
+        .join('; '),
     );
   } else {
     set('Degraded', 'False', Reason.DependenciesHealthy, 'detection dependencies are available');
