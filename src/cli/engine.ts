@@ -108,8 +108,11 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   let stopping: Promise<void> | undefined;
   const queueMetrics = metrics.queue(CONTROLLER);
   const controllerMetrics = metrics.controller(CONTROLLER);
-  const startController = () => {
-    if (controller) return;
+  let draining: Promise<void> = Promise.resolve();
+  const startController = async () => {
+    // A previous term's reconciles must finish before a new term starts, or one key could run twice at once.
+    await draining;
+    if (controller || stopping) return;
     controller = new Controller({
       name: CONTROLLER,
       queue: new WorkQueue(clock, defaultControllerRateLimiter(clock), queueMetrics),
@@ -123,10 +126,11 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     for (const policy of policies.list()) controller.enqueue(keyOf(policy));
     logger.info({ workers: config.workers }, 'reconciling');
   };
-  const stopController = async () => {
+  const stopController = () => {
     const current = controller;
     controller = undefined;
-    if (current) await current.stop();
+    if (current) draining = current.stop();
+    return draining;
   };
 
   policies.on((type, policy) => {
@@ -164,7 +168,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         retryPeriodMs: config.leaderElectionRetryPeriodMs,
         onStartedLeading: () => {
           metrics.setLeader(true);
-          startController();
+          void startController();
         },
         onStoppedLeading: () => {
           metrics.setLeader(false);
@@ -175,7 +179,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   if (elector) elector.start();
   else {
     metrics.setLeader(true);
-    startController();
+    void startController();
   }
 
   const sources: HealthSource[] = [

@@ -134,8 +134,12 @@ export class Informer {
           await this.relist();
           needRelist = false;
         }
+        const watchStarted = clock.now();
         await this.watchOnce();
         this.stats.consecutiveFailures = 0;
+        // A server or proxy that ends every watch at once must not turn this loop into a busy loop.
+        if (clock.now() - watchStarted < 1_000)
+          await sleep(clock, this.options.backoffInitialMs, this.stopSignal.signal);
       } catch (error) {
         if (this.stopped) break;
         if (error instanceof WatchInterrupted) {
