@@ -190,8 +190,9 @@ export class PrometheusClient implements PromQueryApi {
     });
   }
 
+  // Times go to the driver as Date objects: it treats a numeric 0 as "not given" and substitutes now.
   async instant(query: string, atMs: number): Promise<InstantSample[]> {
-    const result = await this.run(() => this.driver.instantQuery(query, atMs, this.serverTimeout));
+    const result = await this.run(() => this.driver.instantQuery(query, new Date(atMs), this.serverTimeout));
     if (result.resultType !== 'vector') {
       throw new PrometheusQueryError(
         'invalid_response',
@@ -209,7 +210,7 @@ export class PrometheusClient implements PromQueryApi {
 
   async range(query: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeSeries[]> {
     const result = await this.run(() =>
-      this.driver.rangeQuery(query, startMs, endMs, stepSeconds, this.serverTimeout),
+      this.driver.rangeQuery(query, new Date(startMs), new Date(endMs), stepSeconds, this.serverTimeout),
     );
     if (result.resultType !== 'matrix') {
       throw new PrometheusQueryError(
