@@ -156,9 +156,22 @@ describe('production options: Thanos, bearer token, TLS', () => {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
     await execFileAsync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ]); // biome-ignore format: one flag per pair reads better
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
     const fake = await startFakePrometheusApi({ key: await readFile(key), cert: await readFile(cert) });
     try {
       const untrusted = new PrometheusClient({ url: fake.url, timeoutMs: 5_000, maxConcurrency: 1 });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerFeaturesCommand } from './features-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
         'scores them with an ML service and applies guarded remediations.',
     )
     .showHelpAfterError();
+  registerFeaturesCommand(program);
   return program;
 }
