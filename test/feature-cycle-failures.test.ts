@@ -94,6 +94,35 @@ describe('feature cycles when Prometheus cannot answer', () => {
     }
   });
 
+  it('NaN and Inf from PromQL become not_finite features, and the cycle stays ok', async () => {
+    const fake = await startFakePrometheusApi();
+    try {
+      const metric = { namespace: 'shop', pod: 'p' };
+      const at = Math.floor(t / 60_000) * 60; // the builder's step-aligned instant, in seconds
+      fake.reply = (path: string) =>
+        path.endsWith('query_range')
+          ? {
+              status: 'success',
+              data: { resultType: 'matrix', result: [{ metric, values: [[at, 'NaN']] }] },
+            }
+          : {
+              status: 'success',
+              data: {
+                resultType: 'vector',
+                result: [{ metric: { ...metric, node: 'n' }, value: [at, '+Inf'] }],
+              },
+            };
+      const cycle = await builderFor({ url: fake.url }).build({ namespaces: ['shop'] }, t);
+      expect(cycle.status).toBe('ok');
+      if (cycle.status !== 'ok') return;
+      const pod = cycle.vectors.find((v) => v.pod === 'p');
+      expect(pod?.features[18]).toEqual({ ok: false, missing: 'not_finite' }); // pod_cpu_usage.value
+      expect(pod?.state).toBe('insufficient_data');
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('a PromQL error from the server is unavailable/query_error', async () => {
     const client = new PrometheusClient({ url: proxy.url, timeoutMs: 5_000, maxConcurrency: 1 });
     await expect(client.instant('sum(', t)).rejects.toMatchObject({ kind: 'query_error', httpStatus: 400 });

@@ -72,7 +72,10 @@ export interface PromQueryApi {
 // so this is where PromQL results enter the program and where they are validated.
 const labelsSchema = z.record(z.string(), z.string());
 const metricSchema = z.object({ name: z.string().optional(), labels: labelsSchema }).nullable();
-const sampleSchema = z.object({ time: z.date(), value: z.number() });
+// NaN is a legitimate PromQL value (0/0; the driver also parses "+Inf"/"-Inf" to NaN). It must reach the
+// builder, which reports it as a not_finite feature; z.number() would reject it and fail the whole cycle.
+const promNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number');
+const sampleSchema = z.object({ time: z.date(), value: promNumber });
 const vectorSchema = z.array(z.object({ metric: metricSchema, value: sampleSchema }));
 const matrixSchema = z.array(z.object({ metric: metricSchema, values: z.array(sampleSchema) }));
 const driverErrorSchema = z.object({
