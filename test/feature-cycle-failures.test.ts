@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_COUNT } from '../src/metrics/feature-catalogue.js';
+import { actionableVectors } from '../src/metrics/feature-vector.js';
 import { FeatureVectorBuilder } from '../src/metrics/feature-vector-builder.js';
 import { PrometheusClient, type PrometheusClientOptions } from '../src/metrics/prometheus-client.js';
 import { type ClusterDataset, generateCluster } from './support/cluster-metrics.js';
@@ -49,6 +50,7 @@ describe('feature cycles when Prometheus cannot answer', () => {
     if (cycle.status !== 'unavailable') return;
     expect(cycle.reason).toBe('unreachable');
     expect(cycle).not.toHaveProperty('vectors');
+    expect(actionableVectors(cycle)).toEqual({ degraded: true, vectors: [], insufficient: 0 });
   });
 
   it('Prometheus slower than the timeout: the cycle is unavailable/timeout', async () => {

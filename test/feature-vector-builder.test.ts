@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { naivePodFeatures } from '../bench/naive-feature-strategy.js';
 import { FEATURE_COUNT, FEATURE_NAMES, featureIndex } from '../src/metrics/feature-catalogue.js';
-import type { FeatureCycle, PodFeatureVector } from '../src/metrics/feature-vector.js';
+import {
+  actionableVectors,
+  type FeatureCycle,
+  type PodFeatureVector,
+} from '../src/metrics/feature-vector.js';
 import { FeatureVectorBuilder } from '../src/metrics/feature-vector-builder.js';
 import { PrometheusClient } from '../src/metrics/prometheus-client.js';
 import { type ClusterDataset, generateCluster, type PodKey } from './support/cluster-metrics.js';
@@ -121,6 +125,14 @@ describe('feature vectors against a real backfilled Prometheus', () => {
     // The counter reset is corrected, not read as a huge negative rate.
     const reset = vectorOf(cycle, s.counterReset).features[featureIndex('pod_cpu_usage.min_5m')];
     expect(reset?.ok && reset.value > 0).toBe(true);
+    expect(vectorOf(cycle, s.counterReset).state).toBe('complete');
+    // Only complete vectors may be scored or matched; the others are counted, not acted on.
+    const usable = actionableVectors(cycle);
+    expect(usable.degraded).toBe(false);
+    expect(usable.insufficient).toBe(4);
+    const names = new Set(usable.vectors.map((v) => v.pod));
+    for (const pod of [s.noMemoryLimit, s.noCadvisor, s.recentlyStarted, s.unexportedNode])
+      expect(names.has(pod.name)).toBe(false);
   });
 
   it('equals the naive per-pod subquery strategy on the same data', async () => {

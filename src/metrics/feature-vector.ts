@@ -81,4 +81,18 @@ export function numericFeatures(vector: PodFeatureVector): number[] {
   });
 }
 
+/**
+ * What a consumer may act on: nothing when the cycle is unavailable (report Degraded), otherwise only complete
+ * vectors. `insufficient` is the count a policy's status reports; those vectors are never scored nor matched.
+ */
+export function actionableVectors(cycle: FeatureCycle): {
+  degraded: boolean;
+  vectors: readonly PodFeatureVector[];
+  insufficient: number;
+} {
+  if (cycle.status === 'unavailable') return { degraded: true, vectors: [], insufficient: 0 };
+  const vectors = cycle.vectors.filter((v) => v.state === 'complete');
+  return { degraded: false, vectors, insufficient: cycle.vectors.length - vectors.length };
+}
+
 export { FEATURE_SCHEMA_VERSION };
