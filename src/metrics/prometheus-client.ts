@@ -76,8 +76,32 @@ const metricSchema = z.object({ name: z.string().optional(), labels: labelsSchem
 // builder, which reports it as a not_finite feature; z.number() would reject it and fail the whole cycle.
 const promNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number');
 const sampleSchema = z.object({ time: z.date(), value: promNumber });
-const vectorSchema = z.array(z.object({ metric: metricSchema, value: sampleSchema }));
-const matrixSchema = z.array(z.object({ metric: metricSchema, values: z.array(sampleSchema) }));
+const instantSchema = z.object({ metric: metricSchema, value: sampleSchema });
+const rangeSchema = z.object({ metric: metricSchema, values: z.array(sampleSchema) });
+
+/**
+ * Validates and converts one series at a time: parsing the whole array at once would keep three copies of a
+ * 10,000-series result alive together (driver objects, zod's copy, ours) and raise the peak memory.
+ */
+function convertEach<S extends z.ZodType, T>(
+  items: unknown[],
+  schema: S,
+  query: string,
+  convert: (s: z.infer<S>) => T,
+): T[] {
+  const out: T[] = [];
+  for (const [i, item] of items.entries()) {
+    const parsed = schema.safeParse(item);
+    if (!parsed.success) {
+      throw new PrometheusQueryError(
+        'invalid_response',
+        `result ${i} of "${query}": ${parsed.error.message}`,
+      );
+    }
+    out.push(convert(parsed.data));
+  }
+  return out;
+}
 const driverErrorSchema = z.object({
   status: z.literal('error'),
   errorType: z.string(),
@@ -202,13 +226,11 @@ export class PrometheusClient implements PromQueryApi {
         `expected a vector for "${query}", got ${result.resultType}`,
       );
     }
-    const parsed = vectorSchema.safeParse(result.result);
-    if (!parsed.success)
-      throw new PrometheusQueryError(
-        'invalid_response',
-        `vector result of "${query}": ${parsed.error.message}`,
-      );
-    return parsed.data.map((s) => ({ labels: labelsOf(s.metric), value: s.value.value }));
+    const items: unknown[] = result.result;
+    return convertEach(items, instantSchema, query, (s) => ({
+      labels: labelsOf(s.metric),
+      value: s.value.value,
+    }));
   }
 
   async range(query: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeSeries[]> {
@@ -221,13 +243,8 @@ export class PrometheusClient implements PromQueryApi {
         `expected a matrix for "${query}", got ${result.resultType}`,
       );
     }
-    const parsed = matrixSchema.safeParse(result.result);
-    if (!parsed.success)
-      throw new PrometheusQueryError(
-        'invalid_response',
-        `matrix result of "${query}": ${parsed.error.message}`,
-      );
-    return parsed.data.map((s) => ({
+    const items: unknown[] = result.result;
+    return convertEach(items, rangeSchema, query, (s) => ({
       labels: labelsOf(s.metric),
       times: s.values.map((v) => v.time.getTime()),
       values: s.values.map((v) => v.value),
