@@ -15,6 +15,7 @@ import {
   type BackfilledPrometheus,
   freePort,
   startBackfilledPrometheus,
+  waitFor,
 } from './support/prometheus-harness.js';
 
 const execFileAsync = promisify(execFile);
@@ -57,14 +58,38 @@ describe('feature cycles when Prometheus cannot answer', () => {
     proxy.stall = true;
     try {
       proxy.reset();
-      const cycle = await builderFor({ url: proxy.url, timeoutMs: 300 }).build({ namespaces: ['shop'] }, t);
+      const client = new PrometheusClient({ url: proxy.url, timeoutMs: 300, maxConcurrency: 4 });
+      const cycle = await new FeatureVectorBuilder(client).build({ namespaces: ['shop'] }, t);
       expect(cycle.status).toBe('unavailable');
       if (cycle.status !== 'unavailable') return;
       expect(cycle.reason).toBe('timeout');
+      expect(client.load()).toEqual({ active: 0, waiting: 0 }); // nothing left running behind the cycle
       expect(proxy.queryCount()).toBeGreaterThan(0); // the requests did reach the (stalled) server
     } finally {
       proxy.stall = false;
     }
+  });
+
+  it('never has more queries on the wire than maxConcurrency', async () => {
+    const client = new PrometheusClient({ url: proxy.url, timeoutMs: 1_000, maxConcurrency: 2 });
+    proxy.reset();
+    proxy.stall = true;
+    const settled = Promise.allSettled(Array.from({ length: 6 }, () => client.instant('up', t)));
+    try {
+      await waitFor(
+        async () => client.load().waiting === 4 && proxy.requests.length === 2,
+        'two stalled queries',
+      );
+      expect(client.load()).toEqual({ active: 2, waiting: 4 });
+      expect(proxy.requests).toHaveLength(2);
+    } finally {
+      proxy.stall = false;
+    }
+    // The two stalled queries time out; the four held back then reach Prometheus and succeed.
+    const results = await settled;
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(2);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+    expect(proxy.requests).toHaveLength(6);
   });
 
   it('missing series: pods without any data are insufficient_data with every feature missing', async () => {

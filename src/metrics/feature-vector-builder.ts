@@ -89,7 +89,12 @@ export class FeatureVectorBuilder {
     };
     try {
       const podInfoPromise = needPodInfo ? instant(queries.podInfo) : Promise.resolve(undefined);
-      const [podInfo, ...signalResults] = await Promise.all([podInfoPromise, ...queries.signals.map(range)]);
+      const signalPromises = queries.signals.map(range);
+      // Wait for every query, even after one failed: a cycle must not leave queries running behind it (they
+      // would hit an already struggling Prometheus and land in the next cycle's accounting).
+      await Promise.allSettled([podInfoPromise, ...signalPromises]);
+      const podInfo = await podInfoPromise;
+      const signalResults = await Promise.all(signalPromises);
       const vectors = this.assemble(selection, queries.signals, signalResults, podInfo, t);
       return {
         status: 'ok',

@@ -167,6 +167,8 @@ export class PrometheusClient implements PromQueryApi {
   private readonly limiter: BulkheadPolicy;
   private readonly serverTimeout: string;
   private warnings: string[] = [];
+  private active = 0;
+  private waiting = 0;
 
   constructor(options: PrometheusClientOptions) {
     if (!/^https?:\/\//.test(options.url)) {
@@ -257,9 +259,23 @@ export class PrometheusClient implements PromQueryApi {
     return out;
   }
 
+  /** Queries on the wire and queries held back by the concurrency cap, for diagnostics. */
+  load(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting };
+  }
+
   private async run(call: () => Promise<QueryResult>): Promise<QueryResult> {
+    this.waiting++;
     try {
-      return await this.limiter.execute(call);
+      return await this.limiter.execute(async () => {
+        this.waiting--;
+        this.active++;
+        try {
+          return await call();
+        } finally {
+          this.active--;
+        }
+      });
     } catch (err) {
       throw classify(err);
     }
