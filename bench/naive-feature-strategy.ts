@@ -3,7 +3,7 @@
  * design: one instant query per feature per pod (45), plus one kube_pod_info lookup for the pod's node.
  * Statistics use subqueries at the same step, lags are instant queries at t-1m / t-5m (what `offset` does).
  */
-import type { PromQueryApi } from '../src/metrics/prometheus-client.js';
+import type { PromQueryApi } from '../src/metrics/prometheus-api.js';
 
 export const NAIVE_QUERIES_PER_POD = 46;
 

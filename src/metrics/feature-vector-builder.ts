@@ -8,7 +8,7 @@ import {
   type PodFeatureVector,
   vectorState,
 } from './feature-vector.js';
-import { PrometheusQueryError, type PromQueryApi, type RangeSeries } from './prometheus-client.js';
+import { PrometheusQueryError, type PromQueryApi, type RangeSeries } from './prometheus-api.js';
 
 export interface PodRef {
   readonly namespace: string;

@@ -1,5 +1,5 @@
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION, type FeatureName } from './feature-catalogue.js';
-import type { PrometheusFailureKind } from './prometheus-client.js';
+import type { PrometheusFailureKind } from './prometheus-api.js';
 
 /**
  * Why a feature has no value. Never replaced by a default: a model must not score invented data.

@@ -6,25 +6,12 @@ import type { InternalAxiosRequestConfig } from 'axios';
 import { type BulkheadPolicy, bulkhead } from 'cockatiel';
 import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import { z } from 'zod';
-
-/** Why a query produced no data at all. Each kind is a documented cycle state (docs/features.md), never a number. */
-export type PrometheusFailureKind =
-  | 'unreachable'
-  | 'timeout'
-  | 'http_error'
-  | 'query_error'
-  | 'invalid_response';
-
-export class PrometheusQueryError extends Error {
-  constructor(
-    readonly kind: PrometheusFailureKind,
-    message: string,
-    readonly httpStatus?: number,
-  ) {
-    super(message);
-    this.name = 'PrometheusQueryError';
-  }
-}
+import {
+  type InstantSample,
+  PrometheusQueryError,
+  type PromQueryApi,
+  type RangeSeries,
+} from './prometheus-api.js';
 
 export interface ThanosOptions {
   /** Sends `dedup=true` so Thanos Querier merges replicas of HA Prometheus pairs. */
@@ -42,30 +29,10 @@ export interface PrometheusClientOptions {
   readonly thanos?: ThanosOptions;
   /** Read before each request when it changed on disk, so a rotated service-account token is picked up. */
   readonly bearerTokenFile?: string;
-  /** PEM bundle trusted in addition to nothing else: when set, only these CAs are trusted. */
+  /** PEM CA bundle; when set it replaces the system CAs for this server (verification stays on). */
   readonly caFile?: string;
   /** Off by default; turning it on is an explicit operator decision. */
   readonly insecureSkipTlsVerify?: boolean;
-}
-
-export interface InstantSample {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-export interface RangeSeries {
-  readonly labels: Readonly<Record<string, string>>;
-  /** Milliseconds since the epoch, as returned. */
-  readonly times: readonly number[];
-  readonly values: readonly number[];
-}
-
-/** The narrow surface the feature builder needs; tests and the bench may wrap it. */
-export interface PromQueryApi {
-  instant(query: string, atMs: number): Promise<InstantSample[]>;
-  range(query: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeSeries[]>;
-  /** Warnings returned by the server (Thanos partial responses) since the last drain. */
-  drainWarnings(): string[];
 }
 
 // Shapes of what prometheus-query hands back after parsing the HTTP body. The driver types results as `any`,
