@@ -27,6 +27,9 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
+/** `features --prometheus-url <harness> --namespace shop` plus the given flags. */
+let shopFeatures: (extra: string[]) => ReturnType<typeof cli>;
+
 const outputSchema = z.object({
   schemaVersion: z.string(),
   featureNames: z.array(z.string()),
@@ -56,23 +59,15 @@ describe('coordination-engine features', () => {
     dataset = generateCluster({ seed: 3, nodeCount: 3, podCount: 20, namespaces: ['shop'], endMs });
     prom = await startBackfilledPrometheus(dataset);
     t = Math.floor((endMs - 60_000) / 60_000) * 60_000;
+    shopFeatures = (extra) =>
+      cli(['features', '--prometheus-url', prom.url, '--namespace', 'shop', ...extra]);
   });
   afterAll(async () => {
     await prom?.stop();
   });
 
   it('--output json prints the schema version, the 45 names, and values or explicit missing markers', async () => {
-    const run = await cli([
-      'features',
-      '--prometheus-url',
-      prom.url,
-      '--namespace',
-      'shop',
-      '--at',
-      String(t / 1000),
-      '--output',
-      'json',
-    ]);
+    const run = await shopFeatures(['--at', String(t / 1000), '--output', 'json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = outputSchema.parse(JSON.parse(run.stdout));
@@ -101,17 +96,7 @@ describe('coordination-engine features', () => {
   it('--pod with an RFC 3339 --at prints one readable table', async () => {
     const pod = dataset.pods[1]?.name ?? '';
     const at = new Date(t).toISOString();
-    const run = await cli([
-      'features',
-      '--prometheus-url',
-      prom.url,
-      '--namespace',
-      'shop',
-      '--pod',
-      pod,
-      '--at',
-      at,
-    ]);
+    const run = await shopFeatures(['--pod', pod, '--at', at]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`evaluated at ${at}, 1 pod(s)`);
     expect(run.stdout).toContain(`shop/${pod}`);
@@ -165,12 +150,7 @@ describe('coordination-engine features', () => {
           'current-context: x',
         ].join('\n'),
       );
-      const run = await cli([
-        'features',
-        '--prometheus-url',
-        prom.url,
-        '--namespace',
-        'shop',
+      const run = await shopFeatures([
         '--kubeconfig',
         kubeconfig,
         '--at',
@@ -192,15 +172,7 @@ describe('coordination-engine features', () => {
   });
 
   it('rejects a bad --at, naming the flag', async () => {
-    const run = await cli([
-      'features',
-      '--prometheus-url',
-      prom.url,
-      '--namespace',
-      'shop',
-      '--at',
-      'yesterday',
-    ]);
+    const run = await shopFeatures(['--at', 'yesterday']);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('--at');
   });
