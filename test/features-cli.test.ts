@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FEATURE_NAMES, featureIndex } from '../src/metrics/feature-catalogue.js';
+import { startSandbox } from '../src/sandbox/sandbox.js';
 import { type ClusterDataset, generateCluster } from './support/cluster-metrics.js';
 import { expectedFeatures } from './support/expected-features.js';
 import {
@@ -121,35 +121,17 @@ describe('coordination-engine features', () => {
 
   it('--kubeconfig takes pods and nodes from the Kubernetes API and skips the kube_pod_info join', async () => {
     const listed = dataset.pods.slice(0, 3);
-    const paths: string[] = [];
-    const api = createServer((req, res) => {
-      paths.push(req.url ?? '');
-      const items = listed.map((p) => ({
-        metadata: { name: p.name, namespace: p.namespace },
-        spec: { nodeName: p.node },
-      }));
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'PodList', metadata: {}, items }));
-    });
-    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     const dir = await mkdtemp(join(tmpdir(), 'ce-kube-'));
+    const kubeconfig = join(dir, 'config');
+    const sandbox = await startSandbox({ kubeconfigPath: kubeconfig });
     try {
-      const address = api.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      const kubeconfig = join(dir, 'config');
-      await writeFile(
-        kubeconfig,
-        [
-          'apiVersion: v1',
-          'kind: Config',
-          'clusters: [{name: c, cluster: {insecure-skip-tls-verify: true, server: "http://127.0.0.1:' +
-            port +
-            '"}}]',
-          'users: [{name: u, user: {token: t}}]',
-          'contexts: [{name: x, context: {cluster: c, user: u}}]',
-          'current-context: x',
-        ].join('\n'),
-      );
+      sandbox.create('', 'v1', 'namespaces', { metadata: { name: 'shop' } });
+      for (const p of listed) {
+        sandbox.create('', 'v1', 'pods', {
+          metadata: { name: p.name, namespace: p.namespace },
+          spec: { nodeName: p.node, containers: [{ name: 'app', image: 'shop:1' }] },
+        });
+      }
       const run = await shopFeatures([
         '--kubeconfig',
         kubeconfig,
@@ -160,13 +142,12 @@ describe('coordination-engine features', () => {
       ]);
       expect(run.stderr).toBe('');
       const out = outputSchema.extend({ queries: z.number() }).parse(JSON.parse(run.stdout));
-      expect(paths[0]).toMatch(/^\/api\/v1\/namespaces\/shop\/pods/);
+      expect(sandbox.requests.map((r) => r.path)).toContain('/api/v1/namespaces/shop/pods');
       expect(out.pods.map((p) => [p.pod, p.node])).toEqual(listed.map((p) => [p.name, p.node]));
       expect(out.queries).toBe(5);
       expect(out.pods.every((p) => p.state === 'complete')).toBe(true);
     } finally {
-      api.closeAllConnections();
-      await new Promise<void>((r) => api.close(() => r()));
+      await sandbox.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });
