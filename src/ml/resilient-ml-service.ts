@@ -1,0 +1,368 @@
+/**
+ * The ML layer as the engine sees it: it always answers, quickly, and says where each answer came from.
+ *   ml    - the model answered now (and the answer is cached)
+ *   cache - the model is unavailable; a cached answer younger than the TTL is reused
+ *   local - the model is unavailable; the local robust z-score detector decided, with a capped confidence
+ *   rules - no opinion from ML (unavailable, no cache, too little history, or an incomplete vector):
+ *           the policy's rules decide alone
+ * Nothing here throws because the service is down; failures feed the health tracker and the metrics.
+ */
+import type { Logger } from '../log/logger.js';
+import type { Clock } from './clock.js';
+import type {
+  Correlation,
+  Pattern,
+  PatternRequest,
+  PatternResponse,
+  PredictedIssue,
+  PredictionRequest,
+  PredictionResponse,
+} from './contract.js';
+import {
+  type CompleteFeatureVector,
+  type FeatureVector,
+  incompleteReason,
+  isCompleteVector,
+  workloadKey,
+} from './feature-vector.js';
+import type { LocalAnomalyDetector } from './local-anomaly-detector.js';
+import type { AnomalyOutcome, AnomalyVerdict, MlBackend } from './ml-backend.js';
+import type { BreakerTransition } from './ml-client.js';
+import { MlCallError } from './ml-failure.js';
+import type { MlHealthProvider, MlHealthSnapshot, MlHealthTracker } from './ml-health.js';
+import type { BreakerStateName, DecisionKind, FallbackSource, MlMetrics } from './ml-metrics.js';
+import type { PredictionCache } from './prediction-cache.js';
+
+export type DecisionSource = 'ml' | FallbackSource;
+
+export interface AnomalyDecision {
+  namespace: string;
+  pod: string;
+  workload?: string;
+  source: DecisionSource;
+  /** null: no opinion, the rules decide. */
+  anomaly: boolean | null;
+  confidence: number;
+  score?: number;
+  recommendations: string[];
+  /** Why this source, in words for events and logs. */
+  note: string;
+  /** When the reused answer was produced (source `cache`). */
+  cachedAt?: Date;
+}
+
+export interface PredictionDecision {
+  source: DecisionSource;
+  predictedIssues: PredictedIssue[];
+  suggestedActions: string[];
+  note: string;
+  cachedAt?: Date;
+}
+
+export interface PatternDecision {
+  source: DecisionSource;
+  patterns: Pattern[];
+  correlations: Correlation[];
+  note: string;
+  cachedAt?: Date;
+}
+
+/** The breaker's state and its changes; MlClient provides it. */
+export interface BreakerStateSource {
+  readonly breakerState: BreakerStateName;
+  onBreakerTransition(listener: (t: BreakerTransition) => void): () => void;
+}
+
+export interface ResilientMlServiceDeps {
+  backend: MlBackend;
+  breaker: BreakerStateSource;
+  detector: LocalAnomalyDetector;
+  anomalyCache: PredictionCache<AnomalyVerdict>;
+  predictionCache: PredictionCache<PredictionResponse>;
+  patternCache: PredictionCache<PatternResponse>;
+  health: MlHealthTracker;
+  metrics: MlMetrics;
+  clock: Clock;
+  logger?: Logger;
+}
+
+export class ResilientMlService implements MlHealthProvider {
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly deps: ResilientMlServiceDeps) {
+    deps.health.setBreaker(deps.breaker.breakerState);
+    this.unsubscribe = deps.breaker.onBreakerTransition((t) => deps.health.setBreaker(t.to));
+  }
+
+  snapshot(): MlHealthSnapshot {
+    return this.deps.health.snapshot();
+  }
+
+  onChange(listener: (snapshot: MlHealthSnapshot) => void): () => void {
+    return this.deps.health.onChange(listener);
+  }
+
+  /** One decision per input vector, in order. Incomplete vectors are never sent; the rules decide for them. */
+  async assessAnomalies(vectors: readonly FeatureVector[]): Promise<AnomalyDecision[]> {
+    const { detector, metrics } = this.deps;
+    const complete: CompleteFeatureVector[] = [];
+    const decisions = new Array<AnomalyDecision>(vectors.length);
+    const positions: number[] = [];
+    vectors.forEach((vector, i) => {
+      if (isCompleteVector(vector)) {
+        complete.push(vector);
+        positions.push(i);
+        return;
+      }
+      metrics.vectorsSkipped.inc({ reason: 'incomplete' });
+      decisions[i] = this.rulesDecision(vector, `vector not sent: ${incompleteReason(vector)}`);
+    });
+    if (complete.length === 0) return decisions;
+
+    // History is read before this cycle's sample is added, then the sample joins it for the next cycle.
+    const local = complete.map((v) => safely(() => detector.assess(v), undefined));
+    for (const v of complete) safely(() => detector.observe(v), undefined);
+
+    const call = await attemptCall(() => this.deps.backend.detectAnomalies(complete));
+    const outcomes: AnomalyOutcome[] = call.ok
+      ? call.value
+      : complete.map((vector) => ({ vector, error: call.error }));
+    let anyFailure: MlCallError | undefined;
+    let anySuccess = false;
+    outcomes.forEach((outcome, j) => {
+      const position = positions[j] as number;
+      const vector = outcome.vector;
+      if (outcome.verdict) {
+        anySuccess = true;
+        this.deps.anomalyCache.set(workloadKey(vector), outcome.verdict);
+        decisions[position] = {
+          ...identity(vector),
+          source: 'ml',
+          anomaly: outcome.verdict.anomaly,
+          confidence: outcome.verdict.confidence,
+          score: outcome.verdict.score,
+          recommendations: outcome.verdict.recommendations,
+          note: 'ML service verdict',
+        };
+        return;
+      }
+      anyFailure = outcome.error;
+      decisions[position] = this.anomalyFallback(vector, outcome.error, local[j]);
+    });
+    this.recordOutcome(anySuccess, anyFailure);
+    return decisions;
+  }
+
+  /** Predictions for one workload (`key` as workloadKey()); cached answers are reused while ML is down. */
+  async predictIssues(key: string, request: PredictionRequest): Promise<PredictionDecision> {
+    const { backend, predictionCache } = this.deps;
+    if (!backend.predictIssues) {
+      return this.ruleOnly('prediction', `the ${backend.kind} backend has no prediction model`, {
+        predictedIssues: [],
+        suggestedActions: [],
+      });
+    }
+    const predict = backend.predictIssues.bind(backend);
+    const result = await attemptCall(() => predict(request));
+    if (result.ok) {
+      this.recordOutcome(true, undefined);
+      predictionCache.set(key, result.value);
+      return {
+        source: 'ml',
+        predictedIssues: result.value.predicted_issues,
+        suggestedActions: result.value.suggested_actions,
+        note: 'ML service prediction',
+      };
+    }
+    this.recordOutcome(false, result.error);
+    const cached = this.fromCache('prediction', predictionCache, key);
+    if (cached) {
+      return {
+        source: 'cache',
+        predictedIssues: cached.value.predicted_issues,
+        suggestedActions: cached.value.suggested_actions,
+        note: `ML unavailable (${result.error.kind}); reusing a prediction ${Math.round(cached.ageMs / 1000)}s old`,
+        cachedAt: new Date(cached.storedAt),
+      };
+    }
+    return this.ruleOnly('prediction', `ML unavailable (${result.error.kind}) and no cached prediction`, {
+      predictedIssues: [],
+      suggestedActions: [],
+    });
+  }
+
+  async analyzePatterns(key: string, request: PatternRequest): Promise<PatternDecision> {
+    const { backend, patternCache } = this.deps;
+    if (!backend.analyzePatterns) {
+      return this.ruleOnly('pattern', `the ${backend.kind} backend has no pattern model`, {
+        patterns: [],
+        correlations: [],
+      });
+    }
+    const analyze = backend.analyzePatterns.bind(backend);
+    const result = await attemptCall(() => analyze(request));
+    if (result.ok) {
+      this.recordOutcome(true, undefined);
+      patternCache.set(key, result.value);
+      return {
+        source: 'ml',
+        patterns: result.value.patterns,
+        correlations: result.value.correlations ?? [],
+        note: 'ML service pattern analysis',
+      };
+    }
+    this.recordOutcome(false, result.error);
+    const cached = this.fromCache('pattern', patternCache, key);
+    if (cached) {
+      return {
+        source: 'cache',
+        patterns: cached.value.patterns,
+        correlations: cached.value.correlations ?? [],
+        note: `ML unavailable (${result.error.kind}); reusing an analysis ${Math.round(cached.ageMs / 1000)}s old`,
+        cachedAt: new Date(cached.storedAt),
+      };
+    }
+    return this.ruleOnly('pattern', `ML unavailable (${result.error.kind}) and no cached analysis`, {
+      patterns: [],
+      correlations: [],
+    });
+  }
+
+  /** Asks the backend whether it is ready; feeds health the same way a call does. Never throws. */
+  async probe(): Promise<MlHealthSnapshot> {
+    try {
+      const readiness = await this.deps.backend.checkReady();
+      if (readiness.ready) this.recordOutcome(true, undefined);
+      else {
+        this.recordOutcome(
+          false,
+          new MlCallError({ kind: 'http_5xx', endpoint: 'readiness', detail: readiness.detail }),
+        );
+      }
+    } catch (err) {
+      this.recordOutcome(false, toCallError(err, 'readiness'));
+    }
+    return this.snapshot();
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private anomalyFallback(
+    vector: CompleteFeatureVector,
+    error: MlCallError,
+    local: ReturnType<LocalAnomalyDetector['assess']>,
+  ): AnomalyDecision {
+    const why = `ML unavailable (${error.kind})`;
+    const cached = this.fromCache('anomaly', this.deps.anomalyCache, workloadKey(vector));
+    if (cached) {
+      return {
+        ...identity(vector),
+        source: 'cache',
+        anomaly: cached.value.anomaly,
+        confidence: cached.value.confidence,
+        score: cached.value.score,
+        recommendations: cached.value.recommendations,
+        note: `${why}; reusing an ML verdict ${Math.round(cached.ageMs / 1000)}s old`,
+        cachedAt: new Date(cached.storedAt),
+      };
+    }
+    if (local) {
+      this.deps.metrics.fallbackDecisions.inc({ kind: 'anomaly', source: 'local' });
+      return {
+        ...identity(vector),
+        source: 'local',
+        anomaly: local.anomaly,
+        confidence: local.confidence,
+        score: local.score,
+        recommendations: [],
+        note:
+          `${why}; local robust z-score ${local.score.toFixed(1)} on ${local.feature} over ` +
+          `${local.samples} samples (local detector, lower confidence than the model)`,
+      };
+    }
+    return this.rulesDecision(
+      vector,
+      `${why}; no cached verdict and too little history for the local detector`,
+    );
+  }
+
+  private rulesDecision(vector: FeatureVector, note: string): AnomalyDecision {
+    this.deps.metrics.fallbackDecisions.inc({ kind: 'anomaly', source: 'rules' });
+    return { ...identity(vector), source: 'rules', anomaly: null, confidence: 0, recommendations: [], note };
+  }
+
+  private ruleOnly<T extends object>(
+    kind: DecisionKind,
+    note: string,
+    empty: T,
+  ): T & { source: 'rules'; note: string } {
+    this.deps.metrics.fallbackDecisions.inc({ kind, source: 'rules' });
+    return { ...empty, source: 'rules', note };
+  }
+
+  private fromCache<V>(kind: DecisionKind, cache: PredictionCache<V>, key: string) {
+    const cached = cache.get(key);
+    if (cached) {
+      this.deps.metrics.cacheHits.inc({ kind });
+      this.deps.metrics.fallbackDecisions.inc({ kind, source: 'cache' });
+    } else {
+      this.deps.metrics.cacheMisses.inc({ kind });
+    }
+    return cached;
+  }
+
+  private recordOutcome(success: boolean, failure: MlCallError | undefined): void {
+    const { health, logger } = this.deps;
+    if (failure) {
+      const before = health.snapshot().status;
+      health.recordFailure(failure);
+      if (before === 'ok') {
+        logger?.warn(
+          { kind: failure.kind, err: failure.message },
+          'ML service unavailable; degrading to rules',
+        );
+      }
+    } else if (success) {
+      const before = health.snapshot().status;
+      health.recordSuccess();
+      if (before === 'degraded' && health.snapshot().status === 'ok') logger?.info('ML service recovered');
+    }
+  }
+}
+
+function identity(vector: FeatureVector): Pick<AnomalyDecision, 'namespace' | 'pod' | 'workload'> {
+  return vector.workload === undefined
+    ? { namespace: vector.namespace, pod: vector.pod }
+    : { namespace: vector.namespace, pod: vector.pod, workload: vector.workload };
+}
+
+type CallResult<T> = { ok: true; value: T } | { ok: false; error: MlCallError };
+
+/** Runs a backend call; any rejection, even an unexpected one, becomes a failed result instead of a throw. */
+async function attemptCall<T>(call: () => Promise<T>): Promise<CallResult<T>> {
+  try {
+    return { ok: true, value: await call() };
+  } catch (err) {
+    return { ok: false, error: toCallError(err, 'backend') };
+  }
+}
+
+function toCallError(err: unknown, endpoint: string): MlCallError {
+  if (err instanceof MlCallError) return err;
+  return new MlCallError({
+    kind: 'connection',
+    endpoint,
+    detail: err instanceof Error ? err.message : String(err),
+  });
+}
+
+/** The local detector must never take a decision down with it. */
+function safely<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
