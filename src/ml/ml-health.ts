@@ -58,6 +58,11 @@ export class MlHealthTracker implements MlHealthProvider {
 
   recordFailure(error: MlCallError): void {
     this.lastCallFailed = true;
+    // "circuit open" is a consequence; keep the failure that opened it as the error worth reporting.
+    if (error.kind === 'circuit_open' && this.lastError) {
+      this.update();
+      return;
+    }
     this.lastError = {
       kind: error.kind,
       message: error.message,

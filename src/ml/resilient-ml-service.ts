@@ -1,8 +1,8 @@
 /**
  * The ML layer as the engine sees it: it always answers, quickly, and says where each answer came from.
  *   ml    - the model answered now (and the answer is cached)
- *   cache - the model is unavailable; a cached answer younger than the TTL is reused
  *   local - the model is unavailable; the local robust z-score detector decided, with a capped confidence
+ *   cache - the model is unavailable; a cached answer younger than the TTL is reused
  *   rules - no opinion from ML (unavailable, no cache, too little history, or an incomplete vector):
  *           the policy's rules decide alone
  * Nothing here throws because the service is down; failures feed the health tracker and the metrics.
@@ -146,7 +146,10 @@ export class ResilientMlService implements MlHealthProvider {
         };
         return;
       }
-      anyFailure = outcome.error;
+      // Report the cause (e.g. a 503) rather than the "circuit open" it led to later in the cycle.
+      if (!anyFailure || (anyFailure.kind === 'circuit_open' && outcome.error.kind !== 'circuit_open')) {
+        anyFailure = outcome.error;
+      }
       decisions[position] = this.anomalyFallback(vector, outcome.error, local[j]);
     });
     this.recordOutcome(anySuccess, anyFailure);
@@ -249,25 +252,16 @@ export class ResilientMlService implements MlHealthProvider {
     this.unsubscribe();
   }
 
+  /**
+   * Anomaly fallback order: the local detector first, because it looks at this cycle's vector, then a cached
+   * model verdict (which describes an older vector), then the rules alone.
+   */
   private anomalyFallback(
     vector: CompleteFeatureVector,
     error: MlCallError,
     local: ReturnType<LocalAnomalyDetector['assess']>,
   ): AnomalyDecision {
     const why = `ML unavailable (${error.kind})`;
-    const cached = this.fromCache('anomaly', this.deps.anomalyCache, workloadKey(vector));
-    if (cached) {
-      return {
-        ...identity(vector),
-        source: 'cache',
-        anomaly: cached.value.anomaly,
-        confidence: cached.value.confidence,
-        score: cached.value.score,
-        recommendations: cached.value.recommendations,
-        note: `${why}; reusing an ML verdict ${Math.round(cached.ageMs / 1000)}s old`,
-        cachedAt: new Date(cached.storedAt),
-      };
-    }
     if (local) {
       this.deps.metrics.fallbackDecisions.inc({ kind: 'anomaly', source: 'local' });
       return {
@@ -282,9 +276,22 @@ export class ResilientMlService implements MlHealthProvider {
           `${local.samples} samples (local detector, lower confidence than the model)`,
       };
     }
+    const cached = this.fromCache('anomaly', this.deps.anomalyCache, workloadKey(vector));
+    if (cached) {
+      return {
+        ...identity(vector),
+        source: 'cache',
+        anomaly: cached.value.anomaly,
+        confidence: cached.value.confidence,
+        score: cached.value.score,
+        recommendations: cached.value.recommendations,
+        note: `${why}; reusing an ML verdict ${Math.round(cached.ageMs / 1000)}s old`,
+        cachedAt: new Date(cached.storedAt),
+      };
+    }
     return this.rulesDecision(
       vector,
-      `${why}; no cached verdict and too little history for the local detector`,
+      `${why}; too little history for the local detector and no cached verdict`,
     );
   }
 
