@@ -109,8 +109,10 @@ function parseNumber(variable: string, text: string, min: number, max = Number.P
 }
 
 function parseInteger(variable: string, text: string, min: number): number {
-  const n = parseNumber(variable, text, min);
-  if (!Number.isInteger(n)) throw new Error(`${variable}: expected an integer >= ${min}, got "${text}"`);
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new Error(`${variable}: expected an integer >= ${min}, got "${text}"`);
+  }
   return n;
 }
 
