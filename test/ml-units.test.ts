@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/ml/clock.js';
 import { LocalAnomalyDetector, robustZ } from '../src/ml/local-anomaly-detector.js';
-import { DEFAULT_ML_CONFIG, mlConfigFromEnv, parseDuration } from '../src/ml/ml-config.js';
+import { mlConfigFromEnv, parseDuration } from '../src/ml/ml-config.js';
 import { MlCallError } from '../src/ml/ml-failure.js';
 import { MlHealthTracker, mlDegradedCondition } from '../src/ml/ml-health.js';
 import { PredictionCache } from '../src/ml/prediction-cache.js';
