@@ -1,4 +1,6 @@
 /** The KServe v1 backend against the mock: batching, encodings, readiness and the width contract. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MockMlServer, startMockMlServer } from '../mock-ml-server/src/server.js';
@@ -110,6 +112,29 @@ describe('prediction encodings', () => {
     server.faults.set({ malformed: 'missing_field' });
     const [outcome] = await backend().detectAnomalies([vectorFor('calm')]);
     expect(outcome?.error?.kind).toBe('invalid_response');
+  });
+});
+
+describe('prediction count', () => {
+  it('rejects a response with fewer predictions than instances sent', async () => {
+    // A deliberately broken server: always one prediction, whatever the batch.
+    const broken = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ predictions: [1] }));
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = broken.address() as AddressInfo;
+      const client = new MlClient(testClientConfig(`http://127.0.0.1:${port}`), metrics);
+      clients.push(client);
+      const kserve = new KServeMlBackend(client, { ...DEFAULT_ML_CONFIG.kserve, anomalyModel: MODEL });
+      const outcomes = await kserve.detectAnomalies([vectorFor('a'), vectorFor('b')]);
+      expect(outcomes.map((o) => o.error?.kind)).toEqual(['invalid_response', 'invalid_response']);
+      expect(outcomes[0]?.error?.detail).toMatch(/expected 2 predictions \(one per instance\), got 1/);
+    } finally {
+      broken.closeAllConnections();
+      await new Promise<void>((resolve) => broken.close(() => resolve()));
+    }
   });
 });
 
