@@ -3,8 +3,8 @@
  * prove what reached the service; prom-client counters prove what was recorded.
  */
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type MockMlServer, startMockMlServer } from '../mock-ml-server/src/server.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startMockMlServer } from '../mock-ml-server/src/server.js';
 import { AnomalyDetectResponseSchema, HealthResponseSchema } from '../src/ml/contract.js';
 import { toMetricPoints } from '../src/ml/feature-vector.js';
 import { type BreakerTransition, MlClient } from '../src/ml/ml-client.js';
@@ -12,16 +12,17 @@ import type { MlClientConfig } from '../src/ml/ml-config.js';
 import { MlCallError } from '../src/ml/ml-failure.js';
 import { createMlMetrics } from '../src/ml/ml-metrics.js';
 import { metricValue, testClientConfig, vectorFor } from './support/ml-fixtures.js';
+import { useMockMlServer } from './support/mock-ml.js';
 import { waitFor } from './support/wait-for.js';
 
 const DETECT = '/api/v1/anomaly/detect';
 
-let server: MockMlServer;
+const mock = useMockMlServer();
 let registry: Registry;
 let clients: MlClient[] = [];
 
 function makeClient(overrides: Partial<MlClientConfig> = {}): MlClient {
-  const client = new MlClient(testClientConfig(server.url, overrides), createMlMetrics(registry));
+  const client = new MlClient(testClientConfig(mock().url, overrides), createMlMetrics(registry));
   clients.push(client);
   return client;
 }
@@ -47,18 +48,10 @@ async function failureOf(promise: Promise<unknown>): Promise<MlCallError> {
   throw new Error('expected the call to fail');
 }
 
-const served = (path = DETECT) => server.counts().byPath[path] ?? 0;
+const served = (path = DETECT) => mock().counts().byPath[path] ?? 0;
 
-beforeAll(async () => {
-  server = await startMockMlServer({ port: 0, faults: {} });
-});
-afterAll(async () => {
-  await server.close();
-});
 beforeEach(() => {
   registry = new Registry();
-  server.faults.set({});
-  server.resetCounts();
 });
 afterEach(() => {
   for (const c of clients) c.close();
@@ -70,7 +63,7 @@ describe('circuit breaker', () => {
     const client = makeClient({ breakerThreshold: 3, breakerHalfOpenAfterMs: 60_000 });
     const transitions: BreakerTransition[] = [];
     client.onBreakerTransition((t) => transitions.push(t));
-    server.faults.set({ failEvery: 1, failStatus: 500 });
+    mock().faults.set({ failEvery: 1, failStatus: 500 });
 
     for (let i = 1; i <= 3; i++) {
       expect((await failureOf(detect(client))).kind).toBe('http_5xx');
@@ -97,11 +90,11 @@ describe('circuit breaker', () => {
     const client = makeClient({ breakerThreshold: 2, breakerHalfOpenAfterMs: 150 });
     const transitions: string[] = [];
     client.onBreakerTransition((t) => transitions.push(t.to));
-    server.faults.set({ failEvery: 1, failStatus: 500 });
+    mock().faults.set({ failEvery: 1, failStatus: 500 });
     await failureOf(detect(client));
     await failureOf(detect(client));
     expect(client.breakerState).toBe('open');
-    server.faults.set({});
+    mock().faults.set({});
 
     // Poll with real calls: while open they fail fast without reaching the server; the first call after the
     // half-open delay is the trial.
@@ -125,7 +118,7 @@ describe('circuit breaker', () => {
     const client = makeClient({ breakerThreshold: 1, breakerHalfOpenAfterMs: 100 });
     const transitions: string[] = [];
     client.onBreakerTransition((t) => transitions.push(t.to));
-    server.faults.set({ failEvery: 1, failStatus: 502 });
+    mock().faults.set({ failEvery: 1, failStatus: 502 });
     await failureOf(detect(client));
     await waitFor(async () => (await failureOf(detect(client))).kind === 'http_5xx', 'the half-open trial');
     expect(transitions).toEqual(['open', 'half_open', 'open']);
@@ -134,9 +127,9 @@ describe('circuit breaker', () => {
 
   it('does not count 4xx or contract violations as service failures', async () => {
     const client = makeClient({ breakerThreshold: 2 });
-    server.faults.set({ failEvery: 1, failStatus: 422 });
+    mock().faults.set({ failEvery: 1, failStatus: 422 });
     for (let i = 0; i < 4; i++) expect((await failureOf(detect(client))).kind).toBe('http_4xx');
-    server.faults.set({
+    mock().faults.set({
       failEvery: 1,
       failStatus: 500,
       failMessage: 'X has 44 features, but IsolationForest is expecting 45 features as input.',
@@ -150,7 +143,7 @@ describe('circuit breaker', () => {
 describe('retries', () => {
   it('never retries a 4xx', async () => {
     const client = makeClient({ retryMaxAttempts: 4 });
-    server.faults.set({ failEvery: 1, failStatus: 400 });
+    mock().faults.set({ failEvery: 1, failStatus: 400 });
     const failure = await failureOf(detect(client));
     expect(failure.kind).toBe('http_4xx');
     expect(failure.status).toBe(400);
@@ -160,7 +153,7 @@ describe('retries', () => {
   it('retries 502/503/504 with backoff until an attempt succeeds', async () => {
     const client = makeClient({ retryMaxAttempts: 3, breakerThreshold: 10 });
     // Every 2nd request fails: the first call succeeds at once, the second needs one retry.
-    server.faults.set({ failEvery: 2, failStatus: 503 });
+    mock().faults.set({ failEvery: 2, failStatus: 503 });
     await detect(client);
     expect(served()).toBe(1);
     await detect(client);
@@ -172,14 +165,14 @@ describe('retries', () => {
 
   it('gives up after the configured attempts on a transient fault', async () => {
     const client = makeClient({ retryMaxAttempts: 3, breakerThreshold: 10 });
-    server.faults.set({ failEvery: 1, failStatus: 504 });
+    mock().faults.set({ failEvery: 1, failStatus: 504 });
     expect((await failureOf(detect(client))).status).toBe(504);
     expect(served()).toBe(3);
   });
 
   it('does not retry a plain 500 or a contract violation', async () => {
     const client = makeClient({ retryMaxAttempts: 3, breakerThreshold: 10 });
-    server.faults.set({ failEvery: 1, failStatus: 500 });
+    mock().faults.set({ failEvery: 1, failStatus: 500 });
     await failureOf(detect(client));
     expect(served()).toBe(1);
   });
@@ -188,7 +181,7 @@ describe('retries', () => {
 describe('timeouts and connection faults', () => {
   it('times out when the server hangs, and retries the timeout as transient', async () => {
     const client = makeClient({ timeoutMs: 150, retryMaxAttempts: 2, breakerThreshold: 10 });
-    server.faults.set({ hang: true });
+    mock().faults.set({ hang: true });
     const started = Date.now();
     const failure = await failureOf(detect(client));
     expect(failure.kind).toBe('timeout');
@@ -199,7 +192,7 @@ describe('timeouts and connection faults', () => {
 
   it('reports a reset connection as a connection failure', async () => {
     const client = makeClient({ retryMaxAttempts: 2, breakerThreshold: 10 });
-    server.faults.set({ reset: true });
+    mock().faults.set({ reset: true });
     expect((await failureOf(detect(client))).kind).toBe('connection');
     expect(served()).toBe(2);
   });
@@ -233,7 +226,7 @@ describe('response validation', () => {
     ['missing_field', /anomaly_detected/],
   ] as const)('rejects a %s body as invalid_response and counts it', async (mode, detail) => {
     const client = makeClient({ retryMaxAttempts: 3 });
-    server.faults.set({ malformed: mode });
+    mock().faults.set({ malformed: mode });
     const failure = await failureOf(detect(client));
     expect(failure.kind).toBe('invalid_response');
     expect(failure.detail).toMatch(detail);
@@ -258,7 +251,7 @@ describe('response validation', () => {
   it('records call latency by endpoint and outcome', async () => {
     const client = makeClient();
     await detect(client);
-    server.faults.set({ failEvery: 1, failStatus: 400 });
+    mock().faults.set({ failEvery: 1, failStatus: 400 });
     await failureOf(detect(client));
     const text = await registry.getSingleMetricAsString('coordination_engine_ml_call_duration_seconds');
     expect(text).toMatch(/_count\{endpoint="anomaly_detect",outcome="success"\} 1/);
@@ -269,7 +262,7 @@ describe('response validation', () => {
 describe('bulkhead', () => {
   it('rejects calls beyond the concurrency and queue caps without sending them', async () => {
     const client = makeClient({ bulkheadConcurrency: 1, bulkheadQueue: 1 });
-    server.faults.set({ latencyMs: 100 });
+    mock().faults.set({ latencyMs: 100 });
     const results = await Promise.allSettled([detect(client), detect(client), detect(client)]);
     const kinds = results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as MlCallError).kind));
     expect(kinds.sort()).toEqual(['bulkhead_rejected', 'ok', 'ok']);

@@ -4,8 +4,8 @@
  * the policy condition says MLServiceUnavailable; after recovery all of it clears.
  */
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type MockMlServer, startMockMlServer } from '../mock-ml-server/src/server.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startMockMlServer } from '../mock-ml-server/src/server.js';
 import { ManualClock } from '../src/ml/clock.js';
 import type { PredictionRequest } from '../src/ml/contract.js';
 import type { FeatureVector } from '../src/ml/feature-vector.js';
@@ -14,13 +14,14 @@ import { mlDegradedCondition } from '../src/ml/ml-health.js';
 import { createMlService, type MlServiceHandle } from '../src/ml/ml-service-factory.js';
 import type { AnomalyDecision } from '../src/ml/resilient-ml-service.js';
 import { metricValue, testClientConfig, vectorFor } from './support/ml-fixtures.js';
+import { useMockMlServer } from './support/mock-ml.js';
 import { waitFor } from './support/wait-for.js';
 
 const T0 = Date.parse('2026-01-25T10:00:00Z');
 const MINUTE = 60_000;
 const DETECT = '/api/v1/anomaly/detect';
 
-let server: MockMlServer;
+const mock = useMockMlServer();
 let registry: Registry;
 let clock: ManualClock;
 let ml: MlServiceHandle;
@@ -28,7 +29,7 @@ let ml: MlServiceHandle;
 function config(overrides: Partial<MlConfig> = {}): MlConfig {
   return {
     ...DEFAULT_ML_CONFIG,
-    client: testClientConfig(server.url, { breakerThreshold: 2, breakerHalfOpenAfterMs: 150 }),
+    client: testClientConfig(mock().url, { breakerThreshold: 2, breakerHalfOpenAfterMs: 150 }),
     restConcurrency: 1,
     ...overrides,
   };
@@ -41,20 +42,12 @@ function cycleAt(m: number, vectors: (at: Date) => FeatureVector[]): Promise<Ano
 }
 
 const wobble = (m: number) => 0.5 + 0.01 * ((m % 3) - 1);
-const served = () => server.counts().byPath[DETECT] ?? 0;
+const served = () => mock().counts().byPath[DETECT] ?? 0;
 const bySource = (decisions: AnomalyDecision[]) => decisions.map((d) => `${d.pod}:${d.source}`);
 
-beforeAll(async () => {
-  server = await startMockMlServer({ port: 0, faults: {} });
-});
-afterAll(async () => {
-  await server.close();
-});
 beforeEach(() => {
   registry = new Registry();
   clock = new ManualClock(T0);
-  server.faults.set({});
-  server.resetCounts();
   ml = createMlService(config(), { registry, clock });
 });
 afterEach(() => {
@@ -79,7 +72,7 @@ describe('anomaly decisions while the ML service is down', () => {
     expect(ml.service.snapshot().status).toBe('ok');
     expect(mlDegradedCondition(ml.service.snapshot()).status).toBe('False');
 
-    server.faults.set({ failEvery: 1, failStatus: 503 });
+    mock().faults.set({ failEvery: 1, failStatus: 503 });
     const before = served();
     const down = await cycleAt(7, (at) => [
       vectorFor('web-1', { workload: 'web', at, now: { pod_memory_usage: 0.97 } }),
@@ -143,7 +136,7 @@ describe('anomaly decisions while the ML service is down', () => {
       1,
     );
 
-    server.faults.set({});
+    mock().faults.set({});
     let m = 9;
     const recovered = await waitFor(async () => {
       const decisions = await cycleAt(m++, calm(m));
@@ -164,7 +157,7 @@ describe('anomaly decisions while the ML service is down', () => {
     const [decision] = await ml.service.assessAnomalies([vector]);
     expect(decision).toMatchObject({ source: 'rules', anomaly: null });
     expect(decision?.note).toMatch(/feature 27 \(pod_memory_usage\.value\) is null/);
-    expect(server.counts().total).toBe(0);
+    expect(mock().counts().total).toBe(0);
     expect(
       await metricValue(registry, 'coordination_engine_ml_vectors_skipped_total', { reason: 'incomplete' }),
     ).toBe(1);
@@ -204,7 +197,7 @@ describe('prediction decisions while the ML service is down', () => {
     expect(live.source).toBe('ml');
     expect(live.predictedIssues.map((i) => i.issue)).toEqual(['pod_oom']);
 
-    server.faults.set({ failEvery: 1, failStatus: 503 });
+    mock().faults.set({ failEvery: 1, failStatus: 503 });
     clock.advance(2 * MINUTE);
     const cached = await ml.service.predictIssues('shop/web', request);
     expect(cached).toMatchObject({ source: 'cache', predictedIssues: live.predictedIssues });
@@ -222,12 +215,32 @@ describe('prediction decisions while the ML service is down', () => {
     ).toBe(1);
   });
 
+  it('reuses a cached pattern analysis while the service is down', async () => {
+    const events = [0, 10, 20, 30, 40].map((m) => ({
+      timestamp: new Date(T0 + m * MINUTE).toISOString(),
+      type: 'high_cpu',
+    }));
+    const patternRequest = { historical_data: { time_range: '1h', events } };
+    const live = await ml.service.analyzePatterns('shop', patternRequest);
+    expect(live.source).toBe('ml');
+    expect(live.patterns.map((p) => p.pattern)).toContain('periodic_high_cpu');
+    mock().faults.set({ reset: true });
+    clock.advance(MINUTE);
+    const cached = await ml.service.analyzePatterns('shop', patternRequest);
+    expect(cached).toMatchObject({ source: 'cache', patterns: live.patterns });
+    expect(cached.note).toMatch(/ML unavailable \(connection\); reusing the cached analysis from 60s ago/);
+    expect(await ml.service.analyzePatterns('elsewhere', patternRequest)).toMatchObject({
+      source: 'rules',
+      patterns: [],
+    });
+  });
+
   it('decides predictions on rules when the backend has no prediction model (KServe)', async () => {
     ml.close();
     ml = createMlService(config({ backend: 'kserve' }), { registry: new Registry(), clock });
     const decision = await ml.service.predictIssues('shop/web', request);
     expect(decision.source).toBe('rules');
     expect(decision.note).toMatch(/kserve backend has no prediction model/);
-    expect(server.counts().total).toBe(0);
+    expect(mock().counts().total).toBe(0);
   });
 });

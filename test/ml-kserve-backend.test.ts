@@ -2,8 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type MockMlServer, startMockMlServer } from '../mock-ml-server/src/server.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KServePredictResponseSchema } from '../src/ml/contract.js';
 import { KServeMlBackend } from '../src/ml/kserve-backend.js';
 import { MlClient } from '../src/ml/ml-client.js';
@@ -11,17 +10,18 @@ import { DEFAULT_ML_CONFIG, type KServeConfig } from '../src/ml/ml-config.js';
 import { MlCallError } from '../src/ml/ml-failure.js';
 import { createMlMetrics, type MlMetrics } from '../src/ml/ml-metrics.js';
 import { metricValue, testClientConfig, vectorFor } from './support/ml-fixtures.js';
+import { useMockMlServer } from './support/mock-ml.js';
 
 const MODEL = 'anomaly-detector';
 const PREDICT = `/v1/models/${MODEL}:predict`;
 
-let server: MockMlServer;
+const mock = useMockMlServer();
 let registry: Registry;
 let metrics: MlMetrics;
 let clients: MlClient[] = [];
 
 function backend(overrides: Partial<KServeConfig> = {}, retryMaxAttempts = 1): KServeMlBackend {
-  const client = new MlClient(testClientConfig(server.url, { retryMaxAttempts }), metrics);
+  const client = new MlClient(testClientConfig(mock().url, { retryMaxAttempts }), metrics);
   clients.push(client);
   return new KServeMlBackend(client, { ...DEFAULT_ML_CONFIG.kserve, anomalyModel: MODEL, ...overrides });
 }
@@ -33,18 +33,10 @@ function cycle(n: number) {
   );
 }
 
-beforeAll(async () => {
-  server = await startMockMlServer({ port: 0, faults: {} });
-});
-afterAll(async () => {
-  await server.close();
-});
 beforeEach(() => {
   registry = new Registry();
   metrics = createMlMetrics(registry);
-  server.faults.set({});
-  server.resetCounts();
-  Object.assign(server.settings, {
+  Object.assign(mock().settings, {
     encoding: 'sklearn',
     maxBatchSize: Number.MAX_SAFE_INTEGER,
     models: [MODEL],
@@ -59,22 +51,22 @@ describe('KServe batching', () => {
   it('sends a whole cycle of vectors in one call when the batch limit allows', async () => {
     const vectors = cycle(25);
     const outcomes = await backend({ maxBatchSize: 100 }).detectAnomalies(vectors);
-    expect(server.counts().byPath[PREDICT]).toBe(1);
-    expect(server.counts().kserveBatchSizes).toEqual([25]);
+    expect(mock().counts().byPath[PREDICT]).toBe(1);
+    expect(mock().counts().kserveBatchSizes).toEqual([25]);
     expect(outcomes.map((o) => o.vector.pod)).toEqual(vectors.map((v) => v.pod));
     expect(outcomes.map((o) => o.verdict?.anomaly)).toEqual(vectors.map((_, i) => i % 3 === 0));
   });
 
   it('splits into batches no larger than the configured maximum', async () => {
     const outcomes = await backend({ maxBatchSize: 10 }).detectAnomalies(cycle(25));
-    expect(server.counts().kserveBatchSizes).toEqual([10, 10, 5]);
+    expect(mock().counts().kserveBatchSizes).toEqual([10, 10, 5]);
     expect(outcomes.filter((o) => o.verdict).length).toBe(25);
   });
 
   it('fails only the batches a size-limited server rejects', async () => {
-    server.settings.maxBatchSize = 10;
+    mock().settings.maxBatchSize = 10;
     const outcomes = await backend({ maxBatchSize: 12 }).detectAnomalies(cycle(16));
-    expect(server.counts().kserveBatchSizes).toEqual([12, 4]);
+    expect(mock().counts().kserveBatchSizes).toEqual([12, 4]);
     expect(outcomes.slice(0, 12).every((o) => o.error?.kind === 'http_5xx')).toBe(true);
     expect(outcomes.slice(12).every((o) => o.verdict !== undefined)).toBe(true);
   });
@@ -86,7 +78,7 @@ describe('prediction encodings', () => {
     ['boolean', { encoding: 'boolean' }],
     ['score', { encoding: 'score', scoreThreshold: 0.5 }],
   ] as const)('decodes the %s encoding', async (encoding, config) => {
-    server.settings.encoding = encoding;
+    mock().settings.encoding = encoding;
     const outcomes = await backend(config).detectAnomalies([
       vectorFor('calm'),
       vectorFor('leaking', { now: { pod_memory_usage: 0.98 } }),
@@ -99,7 +91,7 @@ describe('prediction encodings', () => {
   });
 
   it('rejects predictions that do not fit the configured encoding as invalid responses', async () => {
-    server.settings.encoding = 'boolean';
+    mock().settings.encoding = 'boolean';
     const [outcome] = await backend({ encoding: 'sklearn' }).detectAnomalies([vectorFor('calm')]);
     expect(outcome?.error?.kind).toBe('invalid_response');
     expect(outcome?.error?.detail).toMatch(/predictions\.0: expected an sklearn label/);
@@ -109,7 +101,7 @@ describe('prediction encodings', () => {
   });
 
   it('rejects a response without predictions as invalid', async () => {
-    server.faults.set({ malformed: 'missing_field' });
+    mock().faults.set({ malformed: 'missing_field' });
     const [outcome] = await backend().detectAnomalies([vectorFor('calm')]);
     expect(outcome?.error?.kind).toBe('invalid_response');
   });
@@ -141,7 +133,7 @@ describe('prediction count', () => {
 describe('readiness and contract violations', () => {
   it('reads model readiness from GET /v1/models/<model>', async () => {
     expect(await backend().checkReady()).toEqual({ ready: true, detail: `model ${MODEL} is ready` });
-    expect(server.counts().byPath[`/v1/models/${MODEL}`]).toBe(1);
+    expect(mock().counts().byPath[`/v1/models/${MODEL}`]).toBe(1);
     const missing = await backend({ anomalyModel: 'no-such-model' })
       .checkReady()
       .catch((err: unknown) => err);
@@ -150,7 +142,7 @@ describe('readiness and contract violations', () => {
   });
 
   it('reports a wrong input width as a contract violation: not retried, not an anomaly', async () => {
-    const client = new MlClient(testClientConfig(server.url, { retryMaxAttempts: 3 }), metrics);
+    const client = new MlClient(testClientConfig(mock().url, { retryMaxAttempts: 3 }), metrics);
     clients.push(client);
     const err = await client
       .request({
@@ -164,7 +156,7 @@ describe('readiness and contract violations', () => {
     expect(err).toBeInstanceOf(MlCallError);
     expect((err as MlCallError).kind).toBe('contract_violation');
     expect((err as MlCallError).detail).toMatch(/X has 44 features/);
-    expect(server.counts().byPath[PREDICT]).toBe(1);
+    expect(mock().counts().byPath[PREDICT]).toBe(1);
     expect(client.breakerState).toBe('closed');
     expect(
       await metricValue(registry, 'coordination_engine_ml_failures_total', { kind: 'contract_violation' }),
@@ -172,7 +164,7 @@ describe('readiness and contract violations', () => {
   });
 
   it('turns a width error from the server into per-vector failures, never verdicts', async () => {
-    server.faults.set({
+    mock().faults.set({
       failEvery: 1,
       failStatus: 500,
       failMessage: 'X has 44 features, but IsolationForest is expecting 45 features as input.',
@@ -181,6 +173,6 @@ describe('readiness and contract violations', () => {
     expect(outcomes.every((o) => o.verdict === undefined && o.error?.kind === 'contract_violation')).toBe(
       true,
     );
-    expect(server.counts().byPath[PREDICT]).toBe(1);
+    expect(mock().counts().byPath[PREDICT]).toBe(1);
   });
 });

@@ -51,6 +51,13 @@ export interface AnomalyDecision {
   cachedAt?: Date;
 }
 
+/** What every decision carries besides its payload. */
+export interface Decided {
+  source: DecisionSource;
+  note: string;
+  cachedAt?: Date;
+}
+
 export interface PredictionDecision {
   source: DecisionSource;
   predictedIssues: PredictedIssue[];
@@ -157,78 +164,64 @@ export class ResilientMlService implements MlHealthProvider {
   }
 
   /** Predictions for one workload (`key` as workloadKey()); cached answers are reused while ML is down. */
-  async predictIssues(key: string, request: PredictionRequest): Promise<PredictionDecision> {
-    const { backend, predictionCache } = this.deps;
-    if (!backend.predictIssues) {
-      return this.ruleOnly('prediction', `the ${backend.kind} backend has no prediction model`, {
-        predictedIssues: [],
-        suggestedActions: [],
-      });
-    }
-    const predict = backend.predictIssues.bind(backend);
-    const result = await attemptCall(() => predict(request));
-    if (result.ok) {
-      this.recordOutcome(true, undefined);
-      predictionCache.set(key, result.value);
-      return {
-        source: 'ml',
-        predictedIssues: result.value.predicted_issues,
-        suggestedActions: result.value.suggested_actions,
-        note: 'ML service prediction',
-      };
-    }
-    this.recordOutcome(false, result.error);
-    const cached = this.fromCache('prediction', predictionCache, key);
-    if (cached) {
-      return {
-        source: 'cache',
-        predictedIssues: cached.value.predicted_issues,
-        suggestedActions: cached.value.suggested_actions,
-        note: `ML unavailable (${result.error.kind}); reusing a prediction ${Math.round(cached.ageMs / 1000)}s old`,
-        cachedAt: new Date(cached.storedAt),
-      };
-    }
-    return this.ruleOnly('prediction', `ML unavailable (${result.error.kind}) and no cached prediction`, {
-      predictedIssues: [],
-      suggestedActions: [],
+  predictIssues(key: string, request: PredictionRequest): Promise<PredictionDecision> {
+    const { backend } = this.deps;
+    return this.cachedDecision({
+      kind: 'prediction',
+      what: 'prediction',
+      cache: this.deps.predictionCache,
+      key,
+      call: backend.predictIssues?.bind(backend, request),
+      view: (r) => ({ predictedIssues: r.predicted_issues, suggestedActions: r.suggested_actions }),
+      empty: { predictedIssues: [], suggestedActions: [] },
     });
   }
 
-  async analyzePatterns(key: string, request: PatternRequest): Promise<PatternDecision> {
-    const { backend, patternCache } = this.deps;
-    if (!backend.analyzePatterns) {
-      return this.ruleOnly('pattern', `the ${backend.kind} backend has no pattern model`, {
-        patterns: [],
-        correlations: [],
-      });
-    }
-    const analyze = backend.analyzePatterns.bind(backend);
-    const result = await attemptCall(() => analyze(request));
+  /** Pattern analysis for one scope (`key`); cached analyses are reused while ML is down. */
+  analyzePatterns(key: string, request: PatternRequest): Promise<PatternDecision> {
+    const { backend } = this.deps;
+    return this.cachedDecision({
+      kind: 'pattern',
+      what: 'analysis',
+      cache: this.deps.patternCache,
+      key,
+      call: backend.analyzePatterns?.bind(backend, request),
+      view: (r) => ({ patterns: r.patterns, correlations: r.correlations ?? [] }),
+      empty: { patterns: [], correlations: [] },
+    });
+  }
+
+  /** ml → cache → rules for the calls whose answers stay useful for a while (predictions, patterns). */
+  private async cachedDecision<V, D extends object>(spec: {
+    kind: DecisionKind;
+    what: string;
+    cache: PredictionCache<V>;
+    key: string;
+    call: (() => Promise<V>) | undefined;
+    view: (value: V) => D;
+    empty: D;
+  }): Promise<D & Decided> {
+    const { kind, what, cache, key, call, view, empty } = spec;
+    if (!call)
+      return this.ruleOnly(kind, `the ${this.deps.backend.kind} backend has no ${kind} model`, empty);
+    const result = await attemptCall(call);
     if (result.ok) {
       this.recordOutcome(true, undefined);
-      patternCache.set(key, result.value);
-      return {
-        source: 'ml',
-        patterns: result.value.patterns,
-        correlations: result.value.correlations ?? [],
-        note: 'ML service pattern analysis',
-      };
+      cache.set(key, result.value);
+      return { ...view(result.value), source: 'ml', note: `ML service ${what}` };
     }
     this.recordOutcome(false, result.error);
-    const cached = this.fromCache('pattern', patternCache, key);
+    const why = `ML unavailable (${result.error.kind})`;
+    const cached = this.fromCache(kind, cache, key);
     if (cached) {
       return {
+        ...view(cached.value),
         source: 'cache',
-        patterns: cached.value.patterns,
-        correlations: cached.value.correlations ?? [],
-        note: `ML unavailable (${result.error.kind}); reusing an analysis ${Math.round(cached.ageMs / 1000)}s old`,
+        note: `${why}; reusing the cached ${what} from ${Math.round(cached.ageMs / 1000)}s ago`,
         cachedAt: new Date(cached.storedAt),
       };
     }
-    return this.ruleOnly('pattern', `ML unavailable (${result.error.kind}) and no cached analysis`, {
-      patterns: [],
-      correlations: [],
-    });
+    return this.ruleOnly(kind, `${why} and no cached ${what}`, empty);
   }
 
   /** Asks the backend whether it is ready; feeds health the same way a call does. Never throws. */
