@@ -272,3 +272,20 @@ describe('bulkhead', () => {
     ).toBe(1);
   });
 });
+
+describe('connection pool', () => {
+  it('reuses one keep-alive connection for sequential calls', async () => {
+    const client = makeClient();
+    for (let i = 0; i < 20; i++) await detect(client);
+    expect(served()).toBe(20);
+    expect(mock().counts().connections).toBe(1);
+  });
+
+  it('caps open connections per host at the pool size', async () => {
+    const client = makeClient({ poolMaxSocketsPerHost: 2, bulkheadConcurrency: 10 });
+    mock().faults.set({ latencyMs: 30 });
+    await Promise.all(Array.from({ length: 10 }, () => detect(client)));
+    expect(served()).toBe(10);
+    expect(mock().counts().connections).toBe(2);
+  });
+});

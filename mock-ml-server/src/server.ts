@@ -34,6 +34,8 @@ export interface MockMlServerOptions {
 
 export interface RequestCounts {
   total: number;
+  /** TCP connections accepted: with keep-alive, far fewer than requests. */
+  connections: number;
   byPath: Record<string, number>;
   /** Sizes of the `instances` batches received by KServe predict, in arrival order (last 1000). */
   kserveBatchSizes: number[];
@@ -54,6 +56,10 @@ export const DEFAULT_MODEL_SETTINGS: ModelSettings = {
   maxBatchSize: Number.MAX_SAFE_INTEGER,
   models: ['anomaly-detector'],
 };
+
+function emptyCounts(): RequestCounts {
+  return { total: 0, connections: 0, byPath: {}, kserveBatchSizes: [] };
+}
 
 const KSERVE_PREDICT = /^\/v1\/models\/([^/]+):predict$/;
 const KSERVE_MODEL = /^\/v1\/models\/([^/:]+)$/;
@@ -79,7 +85,7 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
     help: 'KServe instances received',
     registers: [registry],
   });
-  let counts: RequestCounts = { total: 0, byPath: {}, kserveBatchSizes: [] };
+  let counts = emptyCounts();
 
   const route = async (req: IncomingMessage, path: string): Promise<RouteResult & { name: string }> => {
     const method = req.method ?? 'GET';
@@ -116,7 +122,7 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
     if (path === '/control/requests') {
       if (method === 'GET') return sendJson(res, 200, counts);
       if (method === 'DELETE') {
-        counts = { total: 0, byPath: {}, kserveBatchSizes: [] };
+        counts = emptyCounts();
         return sendJson(res, 200, counts);
       }
     }
@@ -182,6 +188,9 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
       sendError(res, 500, err instanceof Error ? err.message : String(err));
     });
   });
+  server.on('connection', () => {
+    counts.connections++;
+  });
   server.keepAliveTimeout = 95_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -196,7 +205,7 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
     settings,
     counts: () => structuredClone(counts),
     resetCounts: () => {
-      counts = { total: 0, byPath: {}, kserveBatchSizes: [] };
+      counts = emptyCounts();
     },
     close: () =>
       new Promise<void>((resolve) => {
