@@ -2,8 +2,7 @@
  * `npm run bench:ml`: what a cycle's anomaly scoring costs against the mock ML server over loopback HTTP.
  * Compares the ADR-009 REST backend (one call per vector) with the KServe backend (many vectors per call),
  * and measures what a call costs while the circuit breaker is open. The mock runs in the same process, so its
- * CPU is in the figures too. Figures depend on the machine; compare
- * rows, not absolute numbers.
+ * CPU is in the figures too. Figures depend on the machine; compare rows, not absolute numbers.
  */
 import { Registry } from 'prom-client';
 import { startMockMlServer } from '../mock-ml-server/src/server.js';
