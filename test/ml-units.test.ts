@@ -120,7 +120,28 @@ describe('local anomaly detector', () => {
     expect(spike?.score).toBeGreaterThan(3.5);
   });
 
-  it('keeps a bounded window per workload and forgets idle workloads', () => {
+  it('keeps each replica of a workload on its own history', () => {
+    const detector = new LocalAnomalyDetector(options, new ManualClock());
+    const replica = (pod: string, level: number, m: number) =>
+      vectorFor(pod, { workload: 'web', levels: { pod_memory_usage: level + 0.01 * (m % 2) }, at: at(m) });
+    for (let m = 0; m < 5; m++) {
+      detector.observe(replica('web-a', 0.5, m));
+      detector.observe(replica('web-b', 0.8, m));
+    }
+    expect(detector.size).toBe(2);
+    expect(
+      detector.assess(vectorFor('web-b', { workload: 'web', levels: { pod_memory_usage: 0.8 }, at: at(5) })),
+    ).toMatchObject({
+      anomaly: false,
+      samples: 5,
+    });
+    expect(
+      detector.assess(vectorFor('web-a', { workload: 'web', now: { pod_memory_usage: 0.8 }, at: at(5) }))
+        ?.anomaly,
+    ).toBe(true);
+  });
+
+  it('keeps a bounded window per pod and forgets idle pods', () => {
     const clock = new ManualClock();
     const detector = new LocalAnomalyDetector(
       { ...options, windowSize: 3, minSamples: 3, maxIdleMs: 1_000 },

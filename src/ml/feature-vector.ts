@@ -35,7 +35,16 @@ export function incompleteReason(vector: FeatureVector): string | undefined {
   return `feature ${index} (${FEATURE_NAMES[index]}) is ${String(vector.values[index])}`;
 }
 
-/** The key the cache and the local detector group history by: the workload when known, else the pod. */
+/**
+ * The key of one pod's series: the local detector's history and cached anomaly verdicts are per pod, because
+ * replicas of one workload can legitimately differ (one hot shard) and merging them would blur exactly the
+ * outlier a fallback should catch. A replaced pod starts a fresh history.
+ */
+export function podKey(vector: Pick<FeatureVector, 'namespace' | 'pod'>): string {
+  return `${vector.namespace}/${vector.pod}`;
+}
+
+/** A workload-level key (the workload when known, else the pod), for callers' prediction and pattern caches. */
 export function workloadKey(vector: Pick<FeatureVector, 'namespace' | 'pod' | 'workload'>): string {
   return `${vector.namespace}/${vector.workload ?? vector.pod}`;
 }

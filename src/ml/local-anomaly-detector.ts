@@ -1,5 +1,5 @@
 /**
- * The fallback detector used while the ML service is unavailable. For each workload it keeps the recent
+ * The fallback detector used while the ML service is unavailable. For each pod it keeps the recent
  * history of the five signals' current values (the `.value` feature of each signal) and scores a new vector
  * with a robust z-score per signal: |x - median| / (1.4826 * MAD). The median and MAD ignore the spikes
  * they are meant to find, unlike a mean and standard deviation. Its confidence is capped well below what a
@@ -7,10 +7,10 @@
  */
 import { FEATURE_NAMES, type FeatureName, SIGNALS, STATISTICS } from '../metrics/feature-catalogue.js';
 import type { Clock } from './clock.js';
-import { type CompleteFeatureVector, workloadKey } from './feature-vector.js';
+import { type CompleteFeatureVector, podKey } from './feature-vector.js';
 
 export interface LocalDetectorOptions {
-  /** Samples of history kept per workload. */
+  /** Samples of history kept per pod. */
   windowSize: number;
   /** Below this many samples the detector gives no opinion. */
   minSamples: number;
@@ -18,7 +18,7 @@ export interface LocalDetectorOptions {
   zThreshold: number;
   /** Confidence ceiling for local verdicts. */
   maxConfidence: number;
-  /** A workload not seen for this long loses its history (bounds memory as pods come and go). */
+  /** A pod not seen for this long loses its history (bounds memory as pods come and go). */
   maxIdleMs?: number;
 }
 
@@ -54,9 +54,9 @@ export class LocalAnomalyDetector {
     private readonly clock: Clock,
   ) {}
 
-  /** Records a vector in its workload's history. Call it every cycle, ML up or down, so history exists. */
+  /** Records a vector in its pod's history. Call it every cycle, ML up or down, so history exists. */
   observe(vector: CompleteFeatureVector): void {
-    const key = workloadKey(vector);
+    const key = podKey(vector);
     const now = this.clock.now();
     let history = this.histories.get(key);
     if (!history) {
@@ -77,9 +77,9 @@ export class LocalAnomalyDetector {
     this.evictIdle(now);
   }
 
-  /** Scores `vector` against its workload's history, excluding itself; undefined when history is too short. */
+  /** Scores `vector` against its pod's history, excluding itself; undefined when history is too short. */
   assess(vector: CompleteFeatureVector): LocalVerdict | undefined {
-    const history = this.histories.get(workloadKey(vector));
+    const history = this.histories.get(podKey(vector));
     if (!history) return undefined;
     const at = vector.timestamp.getTime();
     const keep = history.timestamps.map((t) => t !== at);
@@ -107,7 +107,7 @@ export class LocalAnomalyDetector {
     };
   }
 
-  /** Number of workloads with history (for tests and diagnostics). */
+  /** Number of pods with history (for tests and diagnostics). */
   get size(): number {
     return this.histories.size;
   }

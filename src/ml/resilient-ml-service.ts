@@ -23,7 +23,7 @@ import {
   type FeatureVector,
   incompleteReason,
   isCompleteVector,
-  workloadKey,
+  podKey,
 } from './feature-vector.js';
 import type { LocalAnomalyDetector } from './local-anomaly-detector.js';
 import type { AnomalyOutcome, AnomalyVerdict, MlBackend } from './ml-backend.js';
@@ -141,7 +141,7 @@ export class ResilientMlService implements MlHealthProvider {
       const vector = outcome.vector;
       if (outcome.verdict) {
         anySuccess = true;
-        this.deps.anomalyCache.set(workloadKey(vector), outcome.verdict);
+        this.deps.anomalyCache.set(podKey(vector), outcome.verdict);
         decisions[position] = {
           ...identity(vector),
           source: 'ml',
@@ -163,7 +163,7 @@ export class ResilientMlService implements MlHealthProvider {
     return decisions;
   }
 
-  /** Predictions for one workload (`key` as workloadKey()); cached answers are reused while ML is down. */
+  /** Predictions for one workload (`key`, e.g. workloadKey()); cached answers are reused while ML is down. */
   predictIssues(key: string, request: PredictionRequest): Promise<PredictionDecision> {
     const { backend } = this.deps;
     return this.cachedDecision({
@@ -269,7 +269,7 @@ export class ResilientMlService implements MlHealthProvider {
           `${local.samples} samples (local detector, lower confidence than the model)`,
       };
     }
-    const cached = this.fromCache('anomaly', this.deps.anomalyCache, workloadKey(vector));
+    const cached = this.fromCache('anomaly', this.deps.anomalyCache, podKey(vector));
     if (cached) {
       return {
         ...identity(vector),
