@@ -1,6 +1,7 @@
 /** The KServe v1 backend against the mock: batching, encodings, readiness and the width contract. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KServePredictResponseSchema } from '../src/ml/contract.js';
@@ -161,6 +162,32 @@ describe('readiness and contract violations', () => {
     expect(
       await metricValue(registry, 'coordination_engine_ml_failures_total', { kind: 'contract_violation' }),
     ).toBe(1);
+  });
+
+  it("logs a contract violation at error level with the server's message", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const client = new MlClient(testClientConfig(mock().url), metrics, logger);
+    clients.push(client);
+    await new KServeMlBackend(client, { ...DEFAULT_ML_CONFIG.kserve, anomalyModel: MODEL }).detectAnomalies([
+      vectorFor('a'),
+    ]);
+    expect(lines).toEqual([]);
+    mock().faults.set({
+      failEvery: 1,
+      failStatus: 500,
+      failMessage: 'X has 46 features, but IsolationForest is expecting 45 features as input.',
+    });
+    await new KServeMlBackend(client, { ...DEFAULT_ML_CONFIG.kserve, anomalyModel: MODEL }).detectAnomalies([
+      vectorFor('a'),
+    ]);
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.msg).toMatch(/ML CONTRACT VIOLATION/);
+    expect(errors[0]?.detail).toMatch(/X has 46 features/);
   });
 
   it('turns a width error from the server into per-vector failures, never verdicts', async () => {
