@@ -15,8 +15,8 @@ import {
   type BackfilledPrometheus,
   freePort,
   startBackfilledPrometheus,
-  waitFor,
 } from './support/prometheus-harness.js';
+import { waitFor } from './support/wait-for.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -77,8 +77,8 @@ describe('feature cycles when Prometheus cannot answer', () => {
     const settled = Promise.allSettled(Array.from({ length: 6 }, () => client.instant('up', t)));
     try {
       await waitFor(
-        async () => client.load().waiting === 4 && proxy.requests.length === 2,
         'two stalled queries',
+        async () => client.load().waiting === 4 && proxy.requests.length === 2,
       );
       expect(client.load()).toEqual({ active: 2, waiting: 4 });
       expect(proxy.requests).toHaveLength(2);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ClusterDataset } from './cluster-metrics.js';
 import { writeOpenMetrics } from './openmetrics-writer.js';
+import { waitFor } from './wait-for.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -30,20 +31,6 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Polls `check` until it returns true or the deadline passes. No fixed sleeps: the interval only paces polling. */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**
@@ -109,12 +96,12 @@ export async function startPrometheus(dataDir: string, workDir: string): Promise
     });
     try {
       await waitFor(
+        'prometheus readiness',
         async () => {
           if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
           return isReady(url);
         },
-        'prometheus readiness',
-        60_000,
+        { timeoutMs: 60_000 },
       );
       const pid = child.pid ?? -1;
       return { url, port, pid, stop: () => stopProcess(child) };
