@@ -222,9 +222,13 @@ describe('field selectors', () => {
 
   it('handles empty selectors and escaped values', () => {
     expect(isEmptySelector(parseFieldSelector('', supported))).toBe(true);
-    expect(parseFieldSelector('metadata.name=a\\,b', supported).requirements).toEqual([
-      { field: 'metadata.name', operator: 'Equals', value: 'a,b' },
+    expect(parseFieldSelector('metadata.name=a\\,b\\=c\\\\', supported).requirements).toEqual([
+      { field: 'metadata.name', operator: 'Equals', value: 'a,b=c\\' },
     ]);
+    // The operator found first, scanning left to right, splits the term.
+    expect(parseFieldSelector('status.phase!=Running', supported).requirements[0]?.operator).toBe(
+      'NotEquals',
+    );
   });
 
   it('rejects unsupported fields and terms without an operator', () => {
@@ -234,6 +238,15 @@ describe('field selectors', () => {
     expect(() => parseFieldSelector('metadata.name', supported)).toThrow(
       new SelectorError("invalid selector: 'metadata.name'; can't understand 'metadata.name'"),
     );
-    expect(() => parseFieldSelector('metadata.name=a\\q', supported)).toThrow(/invalid escape sequence/);
+    expect(() => parseFieldSelector('metadata.name=a\\q', supported)).toThrow(
+      new SelectorError('invalid field selector: invalid escape sequence: \\q'),
+    );
+    expect(() => parseFieldSelector('metadata.name=a=b', supported)).toThrow(
+      new SelectorError('invalid field selector: unescaped character in value: 61'),
+    );
+    // Spaces are part of the field name upstream, so this names an unsupported field.
+    expect(() => parseFieldSelector('metadata.name = x', supported)).toThrow(
+      'field label not supported: metadata.name ',
+    );
   });
 });
