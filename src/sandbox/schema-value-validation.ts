@@ -7,7 +7,6 @@ import {
   childPath,
   duplicate,
   type FieldError,
-  forbidden,
   indexPath,
   invalid,
   jsonTypeName,
@@ -213,7 +212,8 @@ function validateObject(schema: JSONSchemaProps, value: JsonObject, path: string
     if (prop) {
       validateNode(prop, child, childPath(path, key), errs);
     } else if (schema.additionalProperties === false) {
-      errs.push(forbidden(childPath(path, key), `${childPath(path, key)} in body is a forbidden property`));
+      // kube-openapi reports this on the object, with the key as the bad value.
+      errs.push(invalid(path, key, `${childPath(path, key)} in body is a forbidden property`));
     }
   }
 }
