@@ -287,6 +287,17 @@ describe('pruneUnknownFields', () => {
     });
   });
 
+  it('keeps keys under additionalProperties: true but prunes inside their values, as upstream', () => {
+    const schema: JSONSchemaProps = { type: 'object', additionalProperties: true };
+    const { value, pruned } = pruneUnknownFields(
+      schema,
+      { a: 1, b: { c: 2 }, d: [{ e: 3 }] },
+      { resourceRoot: false },
+    );
+    expect(value).toEqual({ a: 1, b: {}, d: [{}] });
+    expect(pruned).toEqual(['b.c', 'd[0].e']);
+  });
+
   it('still prunes inside known properties of a preserve-unknown-fields object', () => {
     const schema: JSONSchemaProps = {
       type: 'object',
