@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/sandbox/json.js';
+import { type JSONSchemaProps, validateStructuralSchema } from '../../src/sandbox/schema-validation.js';
+import { policySchema } from './schema-fixtures.js';
+
+describe('validateStructuralSchema', () => {
+  const base = 'spec.versions[0].schema.openAPIV3Schema';
+
+  it('accepts a well-formed schema', () => {
+    expect(validateStructuralSchema(policySchema, base)).toEqual([]);
+  });
+
+  it('requires types, items, and a typed root', () => {
+    const msgs = validateStructuralSchema(
+      { type: 'object', properties: { spec: { properties: { list: { type: 'array' } } } } },
+      base,
+    ).map((e) => e.message);
+    // Sorted by message, as the apiserver sorts them.
+    expect(msgs).toEqual([
+      `${base}.properties[spec].properties[list].items: Required value: must be specified`,
+      `${base}.properties[spec].type: Required value: must not be empty for specified object fields`,
+    ]);
+    expect(validateStructuralSchema({ properties: {} }, base).map((e) => e.message)).toEqual([
+      `${base}.type: Required value: must not be empty at the root`,
+    ]);
+    expect(validateStructuralSchema({ type: 'string' }, base)[0]?.message).toBe(
+      `${base}.type: Invalid value: "string": must be object at the root`,
+    );
+    expect(
+      validateStructuralSchema({ type: 'object', properties: { a: { type: 'array', items: {} } } }, base)[0]
+        ?.message,
+    ).toBe(`${base}.properties[a].items.type: Required value: must not be empty for specified array items`);
+  });
+
+  it('checks defaults against their own schema', () => {
+    const msgs = validateStructuralSchema(
+      {
+        type: 'object',
+        properties: {
+          spec: { type: 'object', properties: { replicas: { type: 'integer', maximum: 10, default: 200 } } },
+          mode: { type: 'string', default: 3 },
+          obj: { type: 'object', properties: { a: { type: 'string' } }, default: { a: 'x', b: 1 } },
+        },
+      },
+      base,
+    ).map((e) => e.message);
+    expect(msgs).toEqual([
+      `${base}.properties[mode].default: Invalid value: "integer": in body must be of type string: "integer"`,
+      `${base}.properties[obj].default: Invalid value: {"a":"x","b":1}: must not have unknown fields: "b"`,
+      `${base}.properties[spec].properties[replicas].default: Invalid value: 200: in body should be less than or equal to 10`,
+    ]);
+  });
+
+  it('rejects non-structural constructs and malformed keywords', () => {
+    const fields = validateStructuralSchema(
+      {
+        type: 'object',
+        properties: {
+          a: {
+            type: 'object',
+            properties: { x: { type: 'string' } },
+            additionalProperties: { type: 'string' },
+          },
+          b: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+          c: { type: 'string', anyOf: [{ type: 'string' }] },
+          d: { type: 'strin' },
+          e: { type: 'string', pattern: '([' },
+          f: { type: 'array', 'x-kubernetes-list-type': 'map', items: { type: 'object' } },
+          g: { type: 'integer', maximum: '10' } as unknown as JSONSchemaProps,
+        },
+      },
+      base,
+    ).map((e) => `${e.field} ${e.type}`);
+    expect(fields).toEqual([
+      `${base}.properties[a].additionalProperties FieldValueForbidden`,
+      `${base}.properties[b].uniqueItems FieldValueForbidden`,
+      `${base}.properties[c].anyOf[0].type FieldValueForbidden`,
+      `${base}.properties[d].type FieldValueNotSupported`,
+      `${base}.properties[e].pattern FieldValueInvalid`,
+      `${base}.properties[f].x-kubernetes-list-map-keys FieldValueRequired`,
+      `${base}.properties[g].maximum FieldValueInvalid`,
+    ]);
+    expect(validateStructuralSchema('nope', base)[0]?.field).toBe(base);
+  });
+
+  it('enforces resource-level rules at the root and in embedded resources', () => {
+    const msgs = (schema: JSONSchemaProps) => validateStructuralSchema(schema, base).map((e) => e.message);
+    expect(msgs({ type: 'object', additionalProperties: { type: 'string' } })).toEqual([
+      `${base}.additionalProperties: Forbidden: must not be used at the root`,
+    ]);
+    expect(
+      msgs({
+        type: 'object',
+        properties: { metadata: { type: 'object', properties: { labels: { type: 'object' } } } },
+      }),
+    ).toEqual([
+      `${base}.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`,
+    ]);
+    expect(
+      msgs({
+        type: 'object',
+        properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 20 } } } },
+      }),
+    ).toEqual([]);
+    expect(msgs({ type: 'object', properties: { kind: { type: 'integer' } } })).toEqual([
+      `${base}.properties[kind].type: Invalid value: "integer": must be string`,
+    ]);
+    expect(
+      msgs({ type: 'object', properties: { t: { type: 'object', 'x-kubernetes-embedded-resource': true } } }),
+    ).toEqual([
+      `${base}.properties[t].properties: Required value: must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields`,
+    ]);
+    expect(
+      msgs({
+        type: 'object',
+        properties: {
+          t: {
+            type: 'object',
+            'x-kubernetes-embedded-resource': true,
+            'x-kubernetes-preserve-unknown-fields': true,
+          },
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it('rejects unsupported keywords, bad list types and conflicting extensions', () => {
+    const msgs = (prop: JsonObject) =>
+      validateStructuralSchema({ type: 'object', properties: { p: prop } }, base).map((e) =>
+        e.message.slice(`${base}.properties[p].`.length),
+      );
+    expect(msgs({ $ref: '#/definitions/x' })).toEqual([
+      '$ref: Forbidden: $ref is not supported',
+      'type: Required value: must not be empty for specified object fields',
+    ]);
+    expect(msgs({ type: 'array', items: [{ type: 'string' }] })).toEqual([
+      'items: Forbidden: items must be a schema object and not an array',
+    ]);
+    expect(msgs({ type: 'string', 'x-kubernetes-list-type': 'set' })).toEqual([
+      'x-kubernetes-list-type: Invalid value: "set": must only be used on type array',
+    ]);
+    expect(
+      msgs({ type: 'array', items: { type: 'string' }, 'x-kubernetes-list-map-keys': ['name'] }),
+    ).toEqual([
+      'x-kubernetes-list-type: Required value: must be map if x-kubernetes-list-map-keys is non-empty',
+    ]);
+    expect(msgs({ type: 'object', 'x-kubernetes-preserve-unknown-fields': false })).toEqual([
+      'x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined',
+    ]);
+    expect(
+      msgs({ 'x-kubernetes-int-or-string': true, 'x-kubernetes-preserve-unknown-fields': true }),
+    ).toEqual([
+      'x-kubernetes-preserve-unknown-fields: Invalid value: true: must be false if x-kubernetes-int-or-string is true',
+    ]);
+    expect(msgs({ type: 'object', anyOf: [{ properties: { metadata: {} }, description: 'x' }] })).toEqual([
+      'anyOf[0].description: Forbidden: must be empty to be structural',
+      'anyOf[0].properties[metadata]: Forbidden: must not be specified in a nested context',
+    ]);
+  });
+
+  it('accepts the int-or-string anyOf and allOf patterns', () => {
+    const anyOf = [{ type: 'integer' }, { type: 'string' }];
+    expect(
+      validateStructuralSchema(
+        {
+          type: 'object',
+          properties: {
+            a: { 'x-kubernetes-int-or-string': true, anyOf },
+            b: { 'x-kubernetes-int-or-string': true, allOf: [{ anyOf }, { pattern: '^[0-9]+%?$' }] },
+          },
+        },
+        base,
+      ),
+    ).toEqual([]);
+  });
+
+  it('accepts int-or-string and preserve-unknown-fields nodes without a type', () => {
+    expect(
+      validateStructuralSchema(
+        {
+          type: 'object',
+          properties: {
+            port: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] },
+            blob: { 'x-kubernetes-preserve-unknown-fields': true },
+          },
+        },
+        base,
+      ),
+    ).toEqual([]);
+  });
+});
