@@ -212,6 +212,19 @@ describe('processCustomResource', () => {
     expect(r.object.spec).not.toHaveProperty('name');
   });
 
+  it('checks metadata.name against the schema, and nothing else in metadata', () => {
+    const schema: JSONSchemaProps = {
+      type: 'object',
+      properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 5 } } } },
+    };
+    const r = processCustomResource(
+      schema,
+      { apiVersion: 'a/v1', kind: 'K', metadata: { name: 'too-long', labels: { a: 'b' } } },
+      'Strict',
+    );
+    expect(r.errors.map((e) => e.message)).toEqual(['metadata.name: Too long: may not be more than 5 bytes']);
+  });
+
   it('does not validate metadata against the schema', () => {
     const schema: JSONSchemaProps = {
       type: 'object',
