@@ -36,6 +36,9 @@ const MAP_LIST_KEYS: Record<string, string> = {
   resourceClaims: 'name',
   podIPs: 'ip',
   hostIPs: 'ip',
+  schedulingGates: 'name',
+  // ServiceAccount.secrets
+  secrets: 'name',
 };
 
 const CONTAINER_FIELDS = new Set(['containers', 'initContainers', 'ephemeralContainers']);

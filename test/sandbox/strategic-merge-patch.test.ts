@@ -200,6 +200,14 @@ describe('applyStrategicMergePatch: list strategies', () => {
     });
   });
 
+  it('merges schedulingGates and ServiceAccount secrets by name', () => {
+    const out = applyStrategicMergePatch(
+      { secrets: [{ name: 'a' }], spec: { schedulingGates: [{ name: 'g1' }] } },
+      { secrets: [{ name: 'b' }], spec: { schedulingGates: [{ $patch: 'delete', name: 'g1' }] } },
+    );
+    expect(out).toEqual({ secrets: [{ name: 'b' }, { name: 'a' }], spec: { schedulingGates: [] } });
+  });
+
   it('unions metadata.finalizers and deletes with $deleteFromPrimitiveList', () => {
     const added = applyStrategicMergePatch(deployment(), { metadata: { finalizers: ['b.io/y', 'a.io/x'] } });
     expect(((added as JsonObject).metadata as JsonObject).finalizers).toEqual(['b.io/y', 'a.io/x']);
