@@ -38,16 +38,46 @@ const BOOL_KEYS = [
 
 export function validateStructuralSchema(schema: JSONSchemaProps | JsonValue, path: string): FieldError[] {
   if (!isJsonObject(schema as JsonValue)) return [required(path, 'must be a schema object')];
+  const root = schema as JsonObject;
   const errs: FieldError[] = [];
-  walk(schema as JsonObject, path, 'root', errs);
-  return errs.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  const pending: PendingDefault[] = [];
+  if (root.nullable === true) errs.push(forbidden(`${path}.nullable`, 'nullable cannot be true at the root'));
+  walk(root, path, 'root', errs, { insideResourceMeta: false }, pending);
+  errs.sort(byMessage);
+  // Upstream validates defaults only once the schema is structural.
+  if (errs.length === 0) for (const d of pending) checkDefault(d.schema, d.path, errs);
+  return errs.sort(byMessage);
 }
+
+function byMessage(a: FieldError, b: FieldError): number {
+  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+}
+
+/** Where a node sits relative to TypeMeta/ObjectMeta, which changes what defaults may do there. */
+interface MetaContext {
+  insideResourceMeta: boolean;
+  forbidDefaults?: string;
+}
+
+interface PendingDefault {
+  schema: JSONSchemaProps;
+  path: string;
+}
+
+const META_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 
 const obj = (v: JsonValue | undefined): JsonObject | undefined => (isJsonObject(v) ? v : undefined);
 const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
 
 /** One node of the structural tree (the root, a property, array items or additionalProperties). */
-function walk(s: JsonObject, path: string, level: Level, errs: FieldError[]): void {
+function walk(
+  s: JsonObject,
+  path: string,
+  level: Level,
+  errs: FieldError[],
+  meta: MetaContext,
+  pending: PendingDefault[],
+): void {
   checkKeywords(s, path, errs);
   const type = str(s.type);
   const intOrString = s['x-kubernetes-int-or-string'] === true;
@@ -57,7 +87,16 @@ function walk(s: JsonObject, path: string, level: Level, errs: FieldError[]): vo
   const items = obj(s.items);
 
   if (type === 'array' && s.items === undefined) errs.push(required(`${path}.items`, 'must be specified'));
-  if (type !== '' && !TYPES.includes(type)) errs.push(notSupported(`${path}.type`, type, TYPES));
+  if (type === 'null') {
+    errs.push(forbidden(`${path}.type`, 'type cannot be set to null, use nullable as an alternative'));
+  } else if (type !== '' && !TYPES.includes(type)) {
+    errs.push(notSupported(`${path}.type`, type, TYPES));
+  }
+  if (meta.insideResourceMeta && embedded) {
+    errs.push(
+      forbidden(`${path}.x-kubernetes-embedded-resource`, 'must not be used inside of resource meta'),
+    );
+  }
   if (embedded && type !== 'object') {
     const why = 'must be object if x-kubernetes-embedded-resource is true';
     errs.push(type === '' ? required(`${path}.type`, why) : invalid(`${path}.type`, type, why));
@@ -115,14 +154,31 @@ function walk(s: JsonObject, path: string, level: Level, errs: FieldError[]): vo
 
   if (props) {
     for (const [key, sub] of Object.entries(props)) {
-      if (isJsonObject(sub)) walk(sub, `${path}.properties[${key}]`, 'field', errs);
+      if (!isJsonObject(sub)) continue;
+      let childMeta = meta;
+      if ((level === 'root' || embedded) && META_FIELDS.has(key)) {
+        childMeta = {
+          insideResourceMeta: true,
+          forbidDefaults: level === 'root' ? `in top-level ${key}` : meta.forbidDefaults,
+        };
+      }
+      walk(sub, `${path}.properties[${key}]`, 'field', errs, childMeta, pending);
     }
   }
-  if (items) walk(items, `${path}.items`, 'item', errs);
+  if (items) walk(items, `${path}.items`, 'item', errs, meta, pending);
   const additional = obj(s.additionalProperties);
-  if (additional) walk(additional, `${path}.additionalProperties`, 'field', errs);
-  if (s.default !== undefined && !(level === 'field' && path.endsWith('properties[metadata]'))) {
-    checkDefault(s as JSONSchemaProps, `${path}.default`, errs);
+  if (additional) {
+    const childMeta = meta.insideResourceMeta
+      ? { ...meta, forbidDefaults: 'inside additionalProperties applying to object metadata' }
+      : meta;
+    walk(additional, `${path}.additionalProperties`, 'field', errs, childMeta, pending);
+  }
+  if (s.default !== undefined) {
+    if (meta.forbidDefaults !== undefined) {
+      errs.push(forbidden(`${path}.default`, `must not be set ${meta.forbidDefaults}`));
+    } else {
+      pending.push({ schema: s as JSONSchemaProps, path: `${path}.default` });
+    }
   }
 }
 
@@ -163,6 +219,7 @@ function checkKeywords(s: JsonObject, path: string, errs: FieldError[]): void {
   }
   expect('not', isJsonObject, 'a schema');
   expect('x-kubernetes-validations', Array.isArray, 'a list of rules');
+  if (Array.isArray(s['x-kubernetes-validations'])) checkCelRules(s['x-kubernetes-validations'], path, errs);
   if (typeof s.pattern === 'string') {
     try {
       new RegExp(s.pattern, 'u');
@@ -173,6 +230,24 @@ function checkKeywords(s: JsonObject, path: string, errs: FieldError[]): void {
   } else {
     expect('pattern', () => false, 'a string');
   }
+}
+
+/** CEL rules are not evaluated here, but their shape is checked as the apiserver does before compiling. */
+function checkCelRules(rules: JsonValue[], path: string, errs: FieldError[]): void {
+  rules.forEach((raw, i) => {
+    const at = `${path}.x-kubernetes-validations[${i}]`;
+    const rule = obj(raw) ?? {};
+    const text = str(rule.rule).trim();
+    const message = typeof rule.message === 'string' ? rule.message : '';
+    if (text === '') errs.push(required(`${at}.rule`, 'rule is not specified'));
+    else if (message.length > 0 && message.trim() === '') {
+      errs.push(invalid(`${at}.message`, message, 'message must be non-empty if specified'));
+    } else if (/[\n\r]/.test(message.trim())) {
+      errs.push(invalid(`${at}.message`, message, 'message must not contain line breaks'));
+    } else if (/[\n\r]/.test(text) && message.trim() === '') {
+      errs.push(required(`${at}.message`, 'message must be specified if rule contains line breaks'));
+    }
+  });
 }
 
 /** apiVersion and kind must be strings, metadata an object; at the root metadata may only restate name/generateName. */
@@ -206,48 +281,95 @@ function checkResourceFields(
   }
 }
 
+function typeMustBe(s: JsonObject, path: string, want: string, ext: string, errs: FieldError[]): void {
+  if (s.type === want) return;
+  const why = `must be ${want} if ${ext} is specified`;
+  errs.push(str(s.type) === '' ? required(`${path}.type`, why) : invalid(`${path}.type`, str(s.type), why));
+}
+
 function checkListType(s: JsonObject, path: string, errs: FieldError[]): void {
   const listType = s['x-kubernetes-list-type'];
   const keys = s['x-kubernetes-list-map-keys'];
-  const hasKeys = Array.isArray(keys) && keys.length > 0;
+  const keyList = Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
+  const mapType = s['x-kubernetes-map-type'];
+  if (mapType !== undefined) {
+    typeMustBe(s, path, 'object', 'x-kubernetes-map-type', errs);
+    if (mapType !== 'atomic' && mapType !== 'granular') {
+      errs.push(notSupported(`${path}.x-kubernetes-map-type`, mapType, ['atomic', 'granular']));
+    }
+  }
   if (listType !== undefined) {
+    typeMustBe(s, path, 'array', 'x-kubernetes-list-type', errs);
     if (typeof listType !== 'string' || !['atomic', 'set', 'map'].includes(listType)) {
       errs.push(notSupported(`${path}.x-kubernetes-list-type`, listType, ['atomic', 'set', 'map']));
     }
-    if (s.type !== 'array')
-      errs.push(invalid(`${path}.x-kubernetes-list-type`, listType, 'must only be used on type array'));
   }
   if (keys !== undefined && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) {
     errs.push(invalid(`${path}.x-kubernetes-list-map-keys`, keys, 'must be a list of strings'));
   }
-  if (hasKeys && listType === undefined) {
-    errs.push(
-      required(`${path}.x-kubernetes-list-type`, 'must be map if x-kubernetes-list-map-keys is non-empty'),
-    );
-  } else if (hasKeys && listType !== 'map') {
-    errs.push(
-      invalid(
-        `${path}.x-kubernetes-list-type`,
-        listType as JsonValue,
-        'must be map if x-kubernetes-list-map-keys is non-empty',
-      ),
-    );
+  const keysWhy = 'must be map if x-kubernetes-list-map-keys is non-empty';
+  if (keyList.length > 0 && listType === undefined)
+    errs.push(required(`${path}.x-kubernetes-list-type`, keysWhy));
+  else if (keyList.length > 0 && listType !== 'map') {
+    errs.push(invalid(`${path}.x-kubernetes-list-type`, listType as JsonValue, keysWhy));
   }
+  const items = obj(s.items);
   if (listType === 'map') {
-    if (!hasKeys)
+    if (keyList.length === 0) {
       errs.push(
         required(`${path}.x-kubernetes-list-map-keys`, 'must not be empty if x-kubernetes-list-type is map'),
       );
-    const items = obj(s.items);
+    }
     if (!items) errs.push(required(`${path}.items`, 'must have a schema if x-kubernetes-list-type is map'));
     else if (items.type !== 'object') {
       const why = "must be object if parent array's x-kubernetes-list-type is map";
       errs.push(invalid(`${path}.items.type`, str(items.type), why));
+    } else {
+      checkMapKeys(items, keyList, keys as JsonValue, path, errs);
     }
   }
-  const mapType = s['x-kubernetes-map-type'];
-  if (mapType !== undefined && mapType !== 'atomic' && mapType !== 'granular') {
-    errs.push(notSupported(`${path}.x-kubernetes-map-type`, mapType, ['atomic', 'granular']));
+  if ((listType === 'map' || listType === 'set') && items?.nullable === true) {
+    errs.push(
+      forbidden(`${path}.items.nullable`, `cannot be nullable when x-kubernetes-list-type is ${listType}`),
+    );
+  }
+}
+
+/** Map-list keys must be scalar item properties, unique, and required or defaulted. */
+function checkMapKeys(
+  items: JsonObject,
+  keyList: string[],
+  keys: JsonValue,
+  path: string,
+  errs: FieldError[],
+): void {
+  const props = obj(items.properties) ?? {};
+  const requiredKeys = Array.isArray(items.required) ? items.required : [];
+  const seen = new Set<string>();
+  for (const k of keyList) {
+    const prop = obj(props[k]);
+    if (!prop) {
+      errs.push(
+        invalid(`${path}.x-kubernetes-list-map-keys`, keys, 'entries must all be names of item properties'),
+      );
+    } else {
+      if (prop.type === 'array' || prop.type === 'object') {
+        const why = "must be a scalar type if parent array's x-kubernetes-list-type is map";
+        errs.push(invalid(`${path}.items.properties[${k}].type`, 'object', why));
+      }
+      if (!requiredKeys.includes(k) && prop.default === undefined) {
+        const why =
+          'this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property';
+        errs.push(required(`${path}.items.properties[${k}].default`, why));
+      }
+      if (prop.nullable === true) {
+        const why = 'this property is in x-kubernetes-list-map-keys, so it cannot be nullable';
+        errs.push(forbidden(`${path}.items.properties[${k}].nullable`, why));
+      }
+    }
+    if (seen.has(k))
+      errs.push(invalid(`${path}.x-kubernetes-list-map-keys`, keys, 'must not contain duplicate entries'));
+    seen.add(k);
   }
 }
 

@@ -137,7 +137,7 @@ describe('validateStructuralSchema', () => {
       'items: Forbidden: items must be a schema object and not an array',
     ]);
     expect(msgs({ type: 'string', 'x-kubernetes-list-type': 'set' })).toEqual([
-      'x-kubernetes-list-type: Invalid value: "set": must only be used on type array',
+      'type: Invalid value: "string": must be array if x-kubernetes-list-type is specified',
     ]);
     expect(
       msgs({ type: 'array', items: { type: 'string' }, 'x-kubernetes-list-map-keys': ['name'] }),
@@ -155,6 +155,60 @@ describe('validateStructuralSchema', () => {
     expect(msgs({ type: 'object', anyOf: [{ properties: { metadata: {} }, description: 'x' }] })).toEqual([
       'anyOf[0].description: Forbidden: must be empty to be structural',
       'anyOf[0].properties[metadata]: Forbidden: must not be specified in a nested context',
+    ]);
+  });
+
+  it('applies the apiserver rules for defaults, null types, map types, map keys and CEL rule shapes', () => {
+    const msgs = (schema: JsonObject) =>
+      validateStructuralSchema(schema, base).map((e) => e.message.slice(base.length + 1));
+    expect(msgs({ type: 'object', properties: { metadata: { type: 'object', default: {} } } })).toEqual([
+      'properties[metadata].default: Forbidden: must not be set in top-level metadata',
+    ]);
+    expect(msgs({ type: 'object', nullable: true })).toEqual([
+      'nullable: Forbidden: nullable cannot be true at the root',
+    ]);
+    expect(msgs({ type: 'object', properties: { n: { type: 'null' } } })).toEqual([
+      'properties[n].type: Forbidden: type cannot be set to null, use nullable as an alternative',
+    ]);
+    expect(
+      msgs({ type: 'object', properties: { m: { type: 'string', 'x-kubernetes-map-type': 'atomic' } } }),
+    ).toEqual([
+      'properties[m].type: Invalid value: "string": must be object if x-kubernetes-map-type is specified',
+    ]);
+    const mapList = (items: JsonObject, keys: string[]) => ({
+      type: 'object',
+      properties: {
+        l: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': keys, items },
+      },
+    });
+    expect(msgs(mapList({ type: 'object', properties: { name: { type: 'string' } } }, ['name']))).toEqual([
+      'properties[l].items.properties[name].default: Required value: this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property',
+    ]);
+    expect(
+      msgs(
+        mapList({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }, [
+          'name',
+          'port',
+        ]),
+      ),
+    ).toEqual([
+      'properties[l].x-kubernetes-list-map-keys: Invalid value: ["name","port"]: entries must all be names of item properties',
+    ]);
+    expect(
+      msgs({
+        type: 'object',
+        'x-kubernetes-validations': [{ rule: ' ' }, { rule: 'self.a > 0', message: 'bad\nline' }],
+      }),
+    ).toEqual([
+      'x-kubernetes-validations[0].rule: Required value: rule is not specified',
+      'x-kubernetes-validations[1].message: Invalid value: "bad\\nline": message must not contain line breaks',
+    ]);
+  });
+
+  it('checks defaults only once the schema is structural, as upstream', () => {
+    const schema = { type: 'object', properties: { a: { type: 'integer', default: 'x' }, b: {} } };
+    expect(validateStructuralSchema(schema, base).map((e) => e.field)).toEqual([
+      `${base}.properties[b].type`,
     ]);
   });
 
