@@ -55,6 +55,18 @@ export function checkListType(s: JsonObject, path: string, errs: FieldError[]): 
       checkMapKeys(items, keyList, keys as JsonValue, path, errs);
     }
   }
+  if (listType === 'set' && s.type === 'array' && items) {
+    // Set members are compared whole, so nested lists and maps must be atomic too.
+    const why = 'must be atomic as item of a list with x-kubernetes-list-type=set';
+    const nestedList = items['x-kubernetes-list-type'];
+    if (items.type === 'array' && nestedList !== undefined && nestedList !== 'atomic') {
+      errs.push(invalid(`${path}.items.x-kubernetes-list-type`, nestedList, why));
+    }
+    const nestedMap = items['x-kubernetes-map-type'];
+    if (items.type === 'object' && nestedMap !== 'atomic') {
+      errs.push(invalid(`${path}.items.x-kubernetes-map-type`, nestedMap ?? null, why));
+    }
+  }
   if ((listType === 'map' || listType === 'set') && items?.nullable === true) {
     errs.push(
       forbidden(`${path}.items.nullable`, `cannot be nullable when x-kubernetes-list-type is ${listType}`),

@@ -205,6 +205,21 @@ describe('validateStructuralSchema', () => {
     ]);
   });
 
+  it('requires atomic object items in set lists', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        s: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'object', properties: {} } },
+      },
+    };
+    expect(validateStructuralSchema(schema, base).map((e) => e.message)).toEqual([
+      `${base}.properties[s].items.x-kubernetes-map-type: Invalid value: null: must be atomic as item of a list with x-kubernetes-list-type=set`,
+    ]);
+    const atomic = structuredClone(schema);
+    (atomic.properties.s.items as Record<string, unknown>)['x-kubernetes-map-type'] = 'atomic';
+    expect(validateStructuralSchema(atomic, base)).toEqual([]);
+  });
+
   it('checks defaults only once the schema is structural, as upstream', () => {
     const schema = { type: 'object', properties: { a: { type: 'integer', default: 'x' }, b: {} } };
     expect(validateStructuralSchema(schema, base).map((e) => e.field)).toEqual([
