@@ -7,6 +7,7 @@
  * errors are sorted by message, as upstream sorts them.
  */
 import { type FieldError, forbidden, invalid, notSupported, required } from './field-errors.js';
+import { compileGoRegexp } from './go-regexp.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { checkCelRules, checkListType } from './schema-extension-rules.js';
 import { pruneUnknownFields } from './schema-pruning.js';
@@ -223,7 +224,7 @@ function checkKeywords(s: JsonObject, path: string, errs: FieldError[]): void {
   if (Array.isArray(s['x-kubernetes-validations'])) checkCelRules(s['x-kubernetes-validations'], path, errs);
   if (typeof s.pattern === 'string') {
     try {
-      new RegExp(s.pattern, 'u');
+      compileGoRegexp(s.pattern);
     } catch (err) {
       const why = `must be a valid regular expression, but isn't: ${(err as Error).message}`;
       errs.push(invalid(`${path}.pattern`, s.pattern, why));

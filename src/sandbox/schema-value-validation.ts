@@ -16,6 +16,7 @@ import {
   tooMany,
   typeInvalid,
 } from './field-errors.js';
+import { cachedGoRegexp } from './go-regexp.js';
 import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { additionalSchema, itemsSchema, type JSONSchemaProps, propertySchema } from './schema-types.js';
 
@@ -106,12 +107,7 @@ function validateString(schema: JSONSchemaProps, value: string, path: string, er
     errs.push(invalid(path, value, `${subject(path)} should be at least ${schema.minLength} chars long`));
   }
   if (typeof schema.pattern === 'string') {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(schema.pattern, 'u');
-    } catch {
-      re = undefined;
-    }
+    const re = cachedGoRegexp(schema.pattern);
     if (re && !re.test(value))
       errs.push(invalid(path, value, `${subject(path)} should match '${schema.pattern}'`));
   }

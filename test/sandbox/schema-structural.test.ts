@@ -10,6 +10,86 @@ describe('validateStructuralSchema', () => {
     expect(validateStructuralSchema(policySchema, base)).toEqual([]);
   });
 
+  it('accepts a kubebuilder-style schema with standard conditions and an int-or-string field', () => {
+    const condition = {
+      type: 'object',
+      required: ['lastTransitionTime', 'message', 'reason', 'status', 'type'],
+      properties: {
+        lastTransitionTime: { type: 'string', format: 'date-time' },
+        message: { type: 'string', maxLength: 32768 },
+        observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+        reason: {
+          type: 'string',
+          maxLength: 1024,
+          minLength: 1,
+          pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+        },
+        status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+        type: {
+          type: 'string',
+          maxLength: 316,
+          pattern:
+            '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+        },
+      },
+    };
+    const schema = {
+      description: 'RemediationPolicy is the Schema for the remediationpolicies API',
+      type: 'object',
+      properties: {
+        apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema' },
+        kind: { type: 'string' },
+        metadata: { type: 'object' },
+        spec: {
+          type: 'object',
+          properties: {
+            maxUnavailable: {
+              anyOf: [{ type: 'integer' }, { type: 'string' }],
+              'x-kubernetes-int-or-string': true,
+            },
+            selector: {
+              type: 'object',
+              properties: {
+                matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+                matchExpressions: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['key', 'operator'],
+                    properties: {
+                      key: { type: 'string' },
+                      operator: { type: 'string' },
+                      values: {
+                        type: 'array',
+                        items: { type: 'string' },
+                        'x-kubernetes-list-type': 'atomic',
+                      },
+                    },
+                  },
+                  'x-kubernetes-list-type': 'atomic',
+                },
+              },
+              'x-kubernetes-map-type': 'atomic',
+            },
+          },
+          'x-kubernetes-validations': [{ rule: 'has(self.selector)', message: 'selector is required' }],
+        },
+        status: {
+          type: 'object',
+          properties: {
+            conditions: {
+              type: 'array',
+              items: condition,
+              'x-kubernetes-list-map-keys': ['type'],
+              'x-kubernetes-list-type': 'map',
+            },
+          },
+        },
+      },
+    };
+    expect(validateStructuralSchema(schema, base)).toEqual([]);
+  });
+
   it('requires types, items, and a typed root', () => {
     const msgs = validateStructuralSchema(
       { type: 'object', properties: { spec: { properties: { list: { type: 'array' } } } } },
@@ -225,6 +305,14 @@ describe('validateStructuralSchema', () => {
     expect(validateStructuralSchema(schema, base).map((e) => e.field)).toEqual([
       `${base}.properties[b].type`,
     ]);
+  });
+
+  it('accepts Go regexp syntax in patterns', () => {
+    const schema = {
+      type: 'object',
+      properties: { a: { type: 'string', pattern: '(?i)^[[:alpha:]]\\-x\\z' } },
+    };
+    expect(validateStructuralSchema(schema, base)).toEqual([]);
   });
 
   it('accepts the int-or-string anyOf and allOf patterns', () => {
