@@ -45,9 +45,8 @@ function typeMatches(type: string, value: JsonValue): boolean {
 }
 
 const FORMATS: Record<string, (v: string) => boolean> = {
-  'date-time': (v) =>
-    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v) &&
-    !Number.isNaN(Date.parse(v)),
+  // strfmt accepts RFC 3339 plus reduced-precision and zone-less ISO 8601 variants.
+  'date-time': (v) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/.test(v),
   datetime: (v) => FORMATS['date-time']?.(v) ?? true,
   date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)),
   uuid: (v) => /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/.test(v),
@@ -138,9 +137,6 @@ function validateNumber(schema: JSONSchemaProps, value: number, path: string, er
     if (Math.abs(q - Math.round(q)) > 1e-9) {
       errs.push(invalid(path, value, `${s} should be a multiple of ${schema.multipleOf}`));
     }
-  }
-  if (schema.format === 'int32' && (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31)) {
-    errs.push(invalid(path, value, `${s} must be of type int32: "${value}"`));
   }
 }
 

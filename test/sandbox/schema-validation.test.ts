@@ -156,7 +156,14 @@ describe('validateValue: apiserver messages', () => {
     expect(messages(dt, 'yesterday', 'spec.t')).toEqual([
       'spec.t: Invalid value: "yesterday": spec.t in body must be of type date-time: "yesterday"',
     ]);
+    expect(messages(dt, '2024-01-02T03:04:05.123+02:00', 'spec.t')).toEqual([]);
+    expect(messages(dt, '2024-01-02T03:04Z', 'spec.t')).toEqual([]);
     expect(messages({ type: 'string', format: 'unknown-format' }, 'x', 'spec.t')).toEqual([]);
+    // Number formats are documentation only; the apiserver does not range-check them.
+    expect(messages({ type: 'integer', format: 'int32' }, 2 ** 40, 'spec.n')).toEqual([]);
+    expect(messages({ type: 'string', format: 'uuid' }, 'nope', 'spec.u')).toEqual([
+      'spec.u: Invalid value: "nope": spec.u in body must be of type uuid: "nope"',
+    ]);
   });
 });
 
