@@ -280,7 +280,10 @@ export function parseLabelSelector(text: string): LabelSelector {
   return { requirements: new LabelParser(lex(text)).parse() };
 }
 
-/** metav1.LabelSelector → LabelSelector. Absent, null or `{}` select everything. */
+/**
+ * metav1.LabelSelector → LabelSelector. `{}` selects everything; so do absent and null here, whereas upstream
+ * LabelSelectorAsSelector(nil) selects nothing: callers that need that must check for absence first.
+ */
 export function labelSelectorFromObject(sel: JsonValue | undefined): LabelSelector {
   if (sel === undefined || sel === null) return { requirements: [] };
   if (!isJsonObject(sel)) throw new SelectorError('label selector must be an object');
