@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerFeaturesCommand } from './features-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
         'scores them with an ML service and applies guarded remediations.',
     )
     .showHelpAfterError();
+  registerFeaturesCommand(program);
   registerSandboxCommand(program);
   registerRunCommand(program);
   return program;
