@@ -38,21 +38,37 @@ function normalisedBound(key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * x-kubernetes-int-or-string: structural schemas allow only `anyOf: [{type: integer}, {type: string}]`, so the
+ * CRD carries the bounds beside the anyOf (minimum applies to integers, pattern to strings) while zod puts them
+ * in its union branches.
+ */
+function compareIntOrString(crdNode: Schema, zodNode: Schema, path: string, out: string[]): void {
+  if (crdNode['x-kubernetes-int-or-string'] !== true)
+    out.push(`${path}: CRD lacks x-kubernetes-int-or-string`);
+  const branches = (crdNode.anyOf ?? []) as Schema[];
+  if (JSON.stringify(branches) !== JSON.stringify([{ type: 'integer' }, { type: 'string' }])) {
+    out.push(`${path}.anyOf: CRD must be exactly [{type: integer}, {type: string}] to be structural`);
+  }
+  const zodBranches = (zodNode.anyOf ?? []) as Schema[];
+  const intBranch = zodBranches.find((b) => b.type === 'integer') ?? {};
+  const stringBranch = zodBranches.find((b) => b.type === 'string') ?? {};
+  const pairs: [string, unknown, unknown][] = [
+    ['default', crdNode.default, zodNode.default],
+    ['minimum', crdNode.minimum, intBranch.minimum],
+    ['pattern', crdNode.pattern, stringBranch.pattern],
+  ];
+  for (const [key, left, right] of pairs) {
+    if (JSON.stringify(left) !== JSON.stringify(right)) {
+      out.push(`${path}.${key}: CRD ${JSON.stringify(left)} vs zod ${JSON.stringify(right)}`);
+    }
+  }
+}
+
 /** Walks both schemas and collects every disagreement, so one run lists all drift. */
 function compare(crdNode: Schema, zodNode: Schema, path: string, out: string[]): void {
   if (Array.isArray(zodNode.anyOf) || Array.isArray(crdNode.anyOf)) {
-    const a = (crdNode.anyOf ?? []) as Schema[];
-    const b = (zodNode.anyOf ?? []) as Schema[];
-    if (a.length !== b.length) out.push(`${path}: anyOf has ${a.length} branches in CRD, ${b.length} in zod`);
-    if (JSON.stringify(crdNode.default) !== JSON.stringify(zodNode.default)) {
-      out.push(
-        `${path}.default: CRD ${JSON.stringify(crdNode.default)} vs zod ${JSON.stringify(zodNode.default)}`,
-      );
-    }
-    a.forEach((branch, i) => {
-      const other = b[i];
-      if (other) compare(branch, other, `${path}.anyOf[${i}]`, out);
-    });
+    compareIntOrString(crdNode, zodNode, path, out);
     return;
   }
   for (const key of CHECKED) {
