@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerFeaturesCommand } from './features-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
 
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
         'scores them with an ML service and applies guarded remediations.',
     )
     .showHelpAfterError();
+  registerFeaturesCommand(program);
   registerSandboxCommand(program);
   return program;
 }

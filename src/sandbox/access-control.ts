@@ -59,6 +59,9 @@ export function authorizeRequest(
   rbac: RbacObjects,
 ): void {
   const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+  // `kubectl get pod x -w` lists with fieldSelector=metadata.name=x: the apiserver authorises it for name x,
+  // so rules restricted by resourceNames apply.
+  const selectedName = /^metadata\.name==?([^,]+)$/.exec(query.get('fieldSelector') ?? '')?.[1];
   const attrs =
     target.kind === 'nonResource'
       ? { user, verb: method.toLowerCase(), apiGroup: '', resource: '', nonResourcePath: target.path }
@@ -69,7 +72,7 @@ export function authorizeRequest(
           resource: target.resource,
           subresource: target.subresource,
           namespace: target.namespace,
-          name: target.name,
+          name: target.name ?? selectedName,
         };
   const decision = authorize(attrs, rbac);
   if (!decision.allowed) {

@@ -1,4 +1,5 @@
 import type { StatusCause } from './api-error.js';
+import { validatePrinterColumn, validateScaleSubresource } from './crd-version-rules.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { PrinterColumn, ResourceType, ScaleSubresource } from './resource-type.js';
 import { resourceKey } from './resource-type.js';
@@ -90,9 +91,16 @@ export function validateCrd(crd: JsonObject): StatusCause[] {
       );
       return;
     }
-    for (const e of validateStructuralSchema(schema as JSONSchemaProps, `${path}.schema.openAPIV3Schema`)) {
-      causes.push(cause(e.field, e.type, e.detail));
-    }
+    const errors = [
+      ...validateStructuralSchema(schema as JSONSchemaProps, `${path}.schema.openAPIV3Schema`),
+      ...(Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : []).flatMap((c, j) =>
+        validatePrinterColumn(c, `${path}.additionalPrinterColumns[${j}]`),
+      ),
+      ...(isJsonObject(v.subresources) && v.subresources.scale !== undefined
+        ? validateScaleSubresource(v.subresources.scale, `${path}.subresources.scale`)
+        : []),
+    ];
+    for (const e of errors) causes.push(cause(e.field, e.type, e.detail));
   });
   return causes;
 }

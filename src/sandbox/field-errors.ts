@@ -69,11 +69,16 @@ export function notSupported(field: string, value: JsonValue, supported: JsonVal
 }
 
 export function tooLong(field: string, max: number): FieldError {
-  return make(field, 'FieldValueTooLong', `Too long: may not be more than ${max} bytes`);
+  return make(
+    field,
+    'FieldValueTooLong',
+    `Too long: may not be more than ${max} ${max === 1 ? 'byte' : 'bytes'}`,
+  );
 }
 
 export function tooMany(field: string, actual: number, max: number): FieldError {
-  return make(field, 'FieldValueTooMany', `Too many: ${actual}: must have at most ${max} items`, actual);
+  const items = max === 1 ? 'item' : 'items';
+  return make(field, 'FieldValueTooMany', `Too many: ${actual}: must have at most ${max} ${items}`, actual);
 }
 
 export function duplicate(field: string, value: JsonValue): FieldError {

@@ -34,19 +34,21 @@ function splitTerms(text: string): string[] {
   return terms;
 }
 
-function unescapeFieldValue(raw: string, term: string): string {
+/** fields.UnescapeValue: only `\\`, `\,` and `\=` are escapes; bare `,` and `=` are errors. */
+function unescapeFieldValue(raw: string): string {
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i] ?? '';
     if (c === '\\') {
       const n = raw[i + 1];
       if (n !== '\\' && n !== ',' && n !== '=') {
-        throw new SelectorError(`invalid field selector: '${term}'; invalid escape sequence`);
+        throw new SelectorError(`invalid field selector: invalid escape sequence: \\${n ?? ''}`);
       }
       out += n;
       i++;
     } else if (c === ',' || c === '=') {
-      throw new SelectorError(`invalid field selector: '${term}'; unescaped ${c} in value`);
+      // Go formats the offending rune with %v, which prints its code point.
+      throw new SelectorError(`invalid field selector: unescaped character in value: ${c.codePointAt(0)}`);
     } else {
       out += c;
     }
@@ -54,33 +56,35 @@ function unescapeFieldValue(raw: string, term: string): string {
   return out;
 }
 
+const TERM_OPERATORS = [
+  ['!=', 'NotEquals'],
+  ['==', 'Equals'],
+  ['=', 'Equals'],
+] as const;
+
+/** Splits at the first position where any operator starts, as fields.splitTerm does. No trimming, as upstream. */
+function splitTerm(
+  term: string,
+): { field: string; operator: FieldRequirement['operator']; raw: string } | undefined {
+  for (let i = 0; i < term.length; i++) {
+    for (const [op, operator] of TERM_OPERATORS) {
+      if (term.startsWith(op, i))
+        return { field: term.slice(0, i), operator, raw: term.slice(i + op.length) };
+    }
+  }
+  return undefined;
+}
+
 export function parseFieldSelector(text: string, supportedFields: readonly string[]): FieldSelector {
   const requirements: FieldRequirement[] = [];
   for (const term of splitTerms(text)) {
-    if (term.trim().length === 0) continue;
-    let operator: FieldRequirement['operator'] | undefined;
-    let at = -1;
-    let opLen = 0;
-    for (const [op, kind] of [
-      ['!=', 'NotEquals'],
-      ['==', 'Equals'],
-      ['=', 'Equals'],
-    ] as const) {
-      const idx = term.indexOf(op);
-      if (idx >= 0) {
-        operator = kind;
-        at = idx;
-        opLen = op.length;
-        break;
-      }
-    }
-    if (operator === undefined) {
-      throw new SelectorError(`invalid selector: '${text}'; can't understand '${term}'`);
-    }
-    const field = term.slice(0, at).trim();
-    const value = unescapeFieldValue(term.slice(at + opLen).trim(), term);
-    if (!supportedFields.includes(field)) throw new SelectorError(`field label not supported: ${field}`);
-    requirements.push({ field, operator, value });
+    if (term === '') continue;
+    const parts = splitTerm(term);
+    if (!parts) throw new SelectorError(`invalid selector: '${text}'; can't understand '${term}'`);
+    const value = unescapeFieldValue(parts.raw);
+    if (!supportedFields.includes(parts.field))
+      throw new SelectorError(`field label not supported: ${parts.field}`);
+    requirements.push({ field: parts.field, operator: parts.operator, value });
   }
   return { requirements };
 }

@@ -31,7 +31,7 @@ export function labelKeyErrors(key: string): string[] {
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push('name part must be no more than 63 characters');
-  else if (!NAME_PART.test(name)) errs.push(NAME_PART_MSG);
+  if (!NAME_PART.test(name)) errs.push(NAME_PART_MSG);
   return errs;
 }
 

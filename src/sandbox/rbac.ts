@@ -291,13 +291,17 @@ export function authorize(attrs: RequestAttributes, rbac: RbacObjects): Decision
   return { allowed: false, reason: `RBAC: ${errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`}` };
 }
 
-/** The verb RBAC checks for an HTTP request, as the apiserver's request-info resolver derives it. */
+/**
+ * The verb RBAC checks for an HTTP request, as the apiserver's RequestInfoFactory derives it: a GET without a
+ * name is list or (with ?watch=true) watch; a named GET stays get even with ?watch. The apiserver also treats a
+ * collection request whose fieldSelector pins metadata.name as a request for that name.
+ */
 export function verbForRequest(method: string, opts: { collection: boolean; watch: boolean }): string {
   switch (method.toUpperCase()) {
     case 'GET':
     case 'HEAD':
-      if (opts.watch) return 'watch';
-      return opts.collection ? 'list' : 'get';
+      if (!opts.collection) return 'get';
+      return opts.watch ? 'watch' : 'list';
     case 'POST':
       return 'create';
     case 'PUT':

@@ -39,9 +39,9 @@ function prune(
   pruned: string[],
 ): void {
   if (Array.isArray(value)) {
+    // A preserve-unknown-fields array without items keeps its elements; otherwise items prune each element.
     const items = schema ? itemsSchema(schema) : undefined;
-    const keepAll = schema !== undefined && preservesUnknown(schema) && items === undefined;
-    if (keepAll) return;
+    if (schema !== undefined && preservesUnknown(schema) && items === undefined) return;
     value.forEach((item, i) => {
       prune(item, items, indexPath(path, i), items?.['x-kubernetes-embedded-resource'] === true, pruned);
     });
@@ -50,21 +50,18 @@ function prune(
   if (!isJsonObject(value)) return;
   const keepUnknown = schema !== undefined && preservesUnknown(schema);
   const additional = schema ? additionalSchema(schema) : undefined;
+  // `additionalProperties: true` keeps every key but, having no schema, prunes the values' own fields.
+  const anyKey = schema?.additionalProperties === true;
   for (const key of Object.keys(value)) {
     const child = value[key] as JsonValue;
     const keyPath = childPath(path, key);
-    if (isResource && RESOURCE_FIELDS.has(key)) {
-      // metadata is coerced into ObjectMeta by the caller, not pruned by the schema.
-      if (key !== 'metadata') {
-        const prop = schema ? propertySchema(schema, key) : undefined;
-        if (prop) prune(child, prop, keyPath, false, pruned);
-      }
-      continue;
-    }
-    const prop = schema ? propertySchema(schema, key) : undefined;
-    const childSchema = prop ?? additional;
+    // apiVersion, kind and metadata of a resource are left alone; ObjectMeta is coerced by the caller.
+    if (isResource && RESOURCE_FIELDS.has(key)) continue;
+    const childSchema = (schema ? propertySchema(schema, key) : undefined) ?? additional;
     if (childSchema) {
       prune(child, childSchema, keyPath, childSchema['x-kubernetes-embedded-resource'] === true, pruned);
+    } else if (anyKey) {
+      prune(child, undefined, keyPath, false, pruned);
     } else if (!keepUnknown) {
       delete value[key];
       pruned.push(keyPath);

@@ -60,5 +60,5 @@ export function itemsSchema(schema: JSONSchemaProps): JSONSchemaProps | undefine
 }
 
 export function preservesUnknown(schema: JSONSchemaProps): boolean {
-  return schema['x-kubernetes-preserve-unknown-fields'] === true || schema.additionalProperties === true;
+  return schema['x-kubernetes-preserve-unknown-fields'] === true;
 }

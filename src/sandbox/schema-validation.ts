@@ -47,11 +47,28 @@ export function processCustomResource(
   }
   const defaulted = pruneNonNullableNulls(schema, applyDefaults(schema, value));
   const object = isJsonObject(defaulted) ? defaulted : deepClone(obj);
-  const errors = validateValue(schemaWithoutMetadata(schema), withoutMetadata(object), '');
+  const errors = [
+    ...validateValue(schemaWithoutMetadata(schema), withoutMetadata(object), ''),
+    ...validateMetadataNames(schema, object),
+  ];
   return { object, errors, warnings: mode === 'Warn' ? unknownMessages : [], unknownFields: pruned };
 }
 
-/** ObjectMeta has its own validation; the schema may only restate name/generateName, which the caller checks. */
+/**
+ * ObjectMeta has its own validation (the caller's job); the schema may only add rules for metadata.name and
+ * metadata.generateName, which the apiserver checks against the schema as well.
+ */
+function validateMetadataNames(schema: JSONSchemaProps, object: JsonObject): FieldError[] {
+  const props = schema.properties?.metadata?.properties;
+  const metadata = object.metadata;
+  if (!props || !isJsonObject(metadata)) return [];
+  return (['name', 'generateName'] as const).flatMap((key) => {
+    const sub = props[key];
+    const value = metadata[key];
+    return sub && value !== undefined ? validateValue(sub, value, `metadata.${key}`) : [];
+  });
+}
+
 function withoutMetadata(obj: JsonObject): JsonObject {
   const { metadata: _metadata, ...rest } = obj;
   return rest;

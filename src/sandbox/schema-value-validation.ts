@@ -7,7 +7,6 @@ import {
   childPath,
   duplicate,
   type FieldError,
-  forbidden,
   indexPath,
   invalid,
   jsonTypeName,
@@ -17,6 +16,7 @@ import {
   tooMany,
   typeInvalid,
 } from './field-errors.js';
+import { cachedGoRegexp } from './go-regexp.js';
 import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { additionalSchema, itemsSchema, type JSONSchemaProps, propertySchema } from './schema-types.js';
 
@@ -45,9 +45,8 @@ function typeMatches(type: string, value: JsonValue): boolean {
 }
 
 const FORMATS: Record<string, (v: string) => boolean> = {
-  'date-time': (v) =>
-    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v) &&
-    !Number.isNaN(Date.parse(v)),
+  // strfmt accepts RFC 3339 plus reduced-precision and zone-less ISO 8601 variants.
+  'date-time': (v) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/.test(v),
   datetime: (v) => FORMATS['date-time']?.(v) ?? true,
   date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)),
   uuid: (v) => /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/.test(v),
@@ -107,12 +106,7 @@ function validateString(schema: JSONSchemaProps, value: string, path: string, er
     errs.push(invalid(path, value, `${subject(path)} should be at least ${schema.minLength} chars long`));
   }
   if (typeof schema.pattern === 'string') {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(schema.pattern, 'u');
-    } catch {
-      re = undefined;
-    }
+    const re = cachedGoRegexp(schema.pattern);
     if (re && !re.test(value))
       errs.push(invalid(path, value, `${subject(path)} should match '${schema.pattern}'`));
   }
@@ -143,9 +137,6 @@ function validateNumber(schema: JSONSchemaProps, value: number, path: string, er
     if (Math.abs(q - Math.round(q)) > 1e-9) {
       errs.push(invalid(path, value, `${s} should be a multiple of ${schema.multipleOf}`));
     }
-  }
-  if (schema.format === 'int32' && (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31)) {
-    errs.push(invalid(path, value, `${s} must be of type int32: "${value}"`));
   }
 }
 
@@ -213,7 +204,8 @@ function validateObject(schema: JSONSchemaProps, value: JsonObject, path: string
     if (prop) {
       validateNode(prop, child, childPath(path, key), errs);
     } else if (schema.additionalProperties === false) {
-      errs.push(forbidden(childPath(path, key), `${childPath(path, key)} in body is a forbidden property`));
+      // kube-openapi reports this on the object, with the key as the bad value.
+      errs.push(invalid(path, key, `${childPath(path, key)} in body is a forbidden property`));
     }
   }
 }

@@ -47,44 +47,48 @@ function goStringList(values: string[]): string {
   return `[]string{${values.map(quoteGo).join(', ')}}`;
 }
 
+/** Go's field.ErrorList aggregate: one error prints alone, several print as `[a, b]`. */
+function aggregate(errs: string[]): string {
+  return errs.length === 1 ? (errs[0] ?? '') : `[${errs.join(', ')}]`;
+}
+
 /** Builds a requirement the way labels.NewRequirement does, collecting every problem into one error. */
-function newRequirement(key: string, operator: LabelOperator, values: string[]): LabelRequirement {
+function newRequirement(
+  key: string,
+  operator: LabelOperator,
+  values: string[],
+  prefix = '',
+): LabelRequirement {
   const errs: string[] = [];
-  for (const e of labelKeyErrors(key)) errs.push(`key: Invalid value: ${quoteGo(key)}: ${e}`);
+  const keyErrs = labelKeyErrors(key);
+  if (keyErrs.length > 0) errs.push(`key: Invalid value: ${quoteGo(key)}: ${keyErrs.join('; ')}`);
+  const list = goStringList(values);
   switch (operator) {
     case 'In':
     case 'NotIn':
       if (values.length === 0) {
-        errs.push(
-          `values: Invalid value: ${goStringList(values)}: for 'in', 'notin' operators, values set can't be empty`,
-        );
+        errs.push(`values: Invalid value: ${list}: for 'in', 'notin' operators, values set can't be empty`);
       }
       break;
     case 'Equals':
     case 'NotEquals':
       if (values.length !== 1) {
-        errs.push(
-          `values: Invalid value: ${goStringList(values)}: exact-match compatibility requires one single value`,
-        );
+        errs.push(`values: Invalid value: ${list}: exact-match compatibility requires one single value`);
       }
       break;
     case 'Exists':
     case 'DoesNotExist':
       if (values.length !== 0) {
-        errs.push(
-          `values: Invalid value: ${goStringList(values)}: values set must be empty for exists and does not exist`,
-        );
+        errs.push(`values: Invalid value: ${list}: values set must be empty for exists and does not exist`);
       }
       break;
     case 'GreaterThan':
     case 'LessThan':
       if (values.length !== 1) {
-        errs.push(
-          `values: Invalid value: ${goStringList(values)}: for 'Gt', 'Lt' operators, exactly one value is required`,
-        );
+        errs.push(`values: Invalid value: ${list}: for 'Gt', 'Lt' operators, exactly one value is required`);
       }
       values.forEach((v, i) => {
-        if (!/^-?\d+$/.test(v)) {
+        if (!/^[-+]?\d+$/.test(v)) {
           errs.push(
             `values[${i}]: Invalid value: ${quoteGo(v)}: for 'Gt', 'Lt' operators, the value must be an integer`,
           );
@@ -93,11 +97,18 @@ function newRequirement(key: string, operator: LabelOperator, values: string[]):
       break;
   }
   values.forEach((v, i) => {
-    for (const e of labelValueErrors(v)) errs.push(`values[${i}]: Invalid value: ${quoteGo(v)}: ${e}`);
+    const valueErrs = labelValueErrors(v);
+    if (valueErrs.length > 0) {
+      errs.push(`values[${i}][${key}]: Invalid value: ${quoteGo(v)}: ${valueErrs.join('; ')}`);
+    }
   });
-  if (errs.length === 1) throw new SelectorError(`unable to parse requirement: ${errs[0]}`);
-  if (errs.length > 1) throw new SelectorError(`unable to parse requirement: [${errs.join(', ')}]`);
+  if (errs.length > 0) throw new SelectorError(`${prefix}${aggregate(errs)}`);
   return { key, operator, values };
+}
+
+/** A set of values as apimachinery keeps it: deduplicated and sorted. */
+function valueSet(values: string[]): string[] {
+  return [...new Set(values)].sort();
 }
 
 // --- label selector string parser (apimachinery labels.Parse) ---
@@ -141,15 +152,20 @@ function lex(text: string): Token[] {
   return tokens;
 }
 
+const REQUIREMENT_ERROR = 'unable to parse requirement: ';
+
+/** Mirrors labels.Parser; errors inside a requirement carry the apiserver's "unable to parse requirement" prefix. */
 class LabelParser {
   private pos = 0;
   constructor(private readonly tokens: Token[]) {}
 
-  private peek(): Token {
-    return this.tokens[this.pos] ?? { kind: 'end', text: '' };
+  /** In value position the keywords `in`/`notin` are plain identifiers, as upstream. */
+  private peek(values = true): Token {
+    const t = this.tokens[this.pos] ?? { kind: 'end', text: '' };
+    return values && (t.kind === 'in' || t.kind === 'notin') ? { kind: 'ident', text: t.text } : t;
   }
-  private next(): Token {
-    const t = this.peek();
+  private next(values = true): Token {
+    const t = this.peek(values);
     if (this.pos < this.tokens.length - 1) this.pos++;
     return t;
   }
@@ -164,7 +180,7 @@ class LabelParser {
     for (;;) {
       reqs.push(this.requirement());
       const t = this.next();
-      if (t.kind === 'end') return reqs;
+      if (t.kind === 'end') return reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       if (t.kind !== ',') throw new SelectorError(`found '${t.text}', expected: ',' or 'end of string'`);
       const after = this.peek();
       if (after.kind !== 'ident' && after.kind !== '!') {
@@ -173,37 +189,42 @@ class LabelParser {
     }
   }
 
+  private fail(message: string): never {
+    throw new SelectorError(REQUIREMENT_ERROR + message);
+  }
+
   private requirement(): LabelRequirement {
     let t = this.next();
-    if (t.kind === '!') {
-      t = this.next();
-      if (t.kind !== 'ident') throw new SelectorError(`found '${t.text}', expected: identifier after '!'`);
-      const after = this.peek();
-      if (after.kind !== 'end' && after.kind !== ',') {
-        throw new SelectorError(`found '${after.text}', expected: ',' or 'end of string'`);
-      }
-      return newRequirement(t.text, 'DoesNotExist', []);
-    }
-    if (t.kind !== 'ident') throw new SelectorError(`found '${t.text}', expected: identifier`);
+    const negated = t.kind === '!';
+    if (negated) t = this.next();
+    if (t.kind !== 'ident') this.fail(`found '${t.text}', expected: identifier`);
     const key = t.text;
-    const op = this.peek();
-    if (op.kind === 'end' || op.kind === ',') return newRequirement(key, 'Exists', []);
-    this.next();
+    const keyErrs = labelKeyErrors(key);
+    // The parser validates the key with a nil field path, which Go prints as "<nil>".
+    if (keyErrs.length > 0) this.fail(`<nil>: Invalid value: ${quoteGo(key)}: ${keyErrs.join('; ')}`);
+    const after = this.peek();
+    if (negated) return newRequirement(key, 'DoesNotExist', [], REQUIREMENT_ERROR);
+    if (after.kind === 'end' || after.kind === ',')
+      return newRequirement(key, 'Exists', [], REQUIREMENT_ERROR);
+    const op = this.next(false);
+    const build = (operator: LabelOperator, values: string[]) =>
+      newRequirement(key, operator, valueSet(values), REQUIREMENT_ERROR);
     switch (op.kind) {
       case 'in':
+        return build('In', this.values());
       case 'notin':
-        return newRequirement(key, op.kind === 'in' ? 'In' : 'NotIn', this.valueSet());
+        return build('NotIn', this.values());
       case '=':
       case '==':
-        return newRequirement(key, 'Equals', [this.exactValue()]);
+        return build('Equals', [this.exactValue()]);
       case '!=':
-        return newRequirement(key, 'NotEquals', [this.exactValue()]);
+        return build('NotEquals', [this.exactValue()]);
       case '>':
-        return newRequirement(key, 'GreaterThan', [this.exactValue()]);
+        return build('GreaterThan', [this.exactValue()]);
       case '<':
-        return newRequirement(key, 'LessThan', [this.exactValue()]);
+        return build('LessThan', [this.exactValue()]);
       default:
-        throw new SelectorError(`found '${op.text}', expected: in, notin, =, ==, !=, gt, lt`);
+        return this.fail(`found '${op.text}', expected: '=', '!=', '==', 'in', notin'`);
     }
   }
 
@@ -211,35 +232,47 @@ class LabelParser {
     const t = this.peek();
     if (t.kind === 'end' || t.kind === ',') return '';
     this.next();
-    if (t.kind === 'ident' || t.kind === 'in' || t.kind === 'notin') return t.text;
-    throw new SelectorError(`found '${t.text}', expected: identifier`);
+    if (t.kind === 'ident') return t.text;
+    return this.fail(`found '${t.text}', expected: identifier`);
   }
 
-  private valueSet(): string[] {
+  private values(): string[] {
     const open = this.next();
-    if (open.kind !== '(') throw new SelectorError(`found '${open.text}', expected: '('`);
-    const values: string[] = [];
-    if (this.peek().kind === ')') {
+    if (open.kind !== '(') this.fail(`found '${open.text}' expected: '('`);
+    const first = this.peek();
+    if (first.kind === ')') {
       this.next();
-      return values;
+      return [''];
     }
+    if (first.kind !== 'ident' && first.kind !== ',')
+      this.fail(`found '${first.text}', expected: ',', ')' or identifier`);
+    const values: string[] = [];
     for (;;) {
       const t = this.next();
-      if (t.kind === 'ident' || t.kind === 'in' || t.kind === 'notin') {
+      if (t.kind === 'ident') {
         values.push(t.text);
-        const sep = this.next();
-        if (sep.kind === ')') return values;
-        if (sep.kind !== ',') throw new SelectorError(`found '${sep.text}', expected: ',' or ')'`);
+        const sep = this.peek();
+        if (sep.kind === ')') break;
+        if (sep.kind !== ',') this.fail(`found '${sep.text}', expected: ',' or ')'`);
       } else if (t.kind === ',') {
-        // `in (a,,b)` and `in (,a)`: the apiserver reads the gap as the empty value.
-        values.push('');
-      } else if (t.kind === ')') {
-        values.push('');
-        return values;
+        // `(,a)`, `(a,,b)` and `(a,)` all contain the empty value, as upstream reads them.
+        if (values.length === 0) values.push('');
+        const ahead = this.peek();
+        if (ahead.kind === ')') {
+          values.push('');
+          break;
+        }
+        if (ahead.kind === ',') {
+          this.next();
+          values.push('');
+        }
       } else {
-        throw new SelectorError(`found '${t.text}', expected: ',', ')' or identifier`);
+        this.fail(`found '${t.text}', expected: ',', or identifier`);
       }
     }
+    const close = this.next();
+    if (close.kind !== ')') this.fail(`found '${first.text}', expected: ')'`);
+    return values;
   }
 }
 
@@ -247,7 +280,10 @@ export function parseLabelSelector(text: string): LabelSelector {
   return { requirements: new LabelParser(lex(text)).parse() };
 }
 
-/** metav1.LabelSelector → LabelSelector. Absent, null or `{}` select everything. */
+/**
+ * metav1.LabelSelector → LabelSelector. `{}` selects everything; so do absent and null here, whereas upstream
+ * LabelSelectorAsSelector(nil) selects nothing: callers that need that must check for absence first.
+ */
 export function labelSelectorFromObject(sel: JsonValue | undefined): LabelSelector {
   if (sel === undefined || sel === null) return { requirements: [] };
   if (!isJsonObject(sel)) throw new SelectorError('label selector must be an object');

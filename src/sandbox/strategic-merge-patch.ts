@@ -36,6 +36,9 @@ const MAP_LIST_KEYS: Record<string, string> = {
   resourceClaims: 'name',
   podIPs: 'ip',
   hostIPs: 'ip',
+  schedulingGates: 'name',
+  // ServiceAccount.secrets
+  secrets: 'name',
 };
 
 const CONTAINER_FIELDS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
@@ -77,9 +80,8 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, path: str
   if (directive !== undefined) {
     if (directive === 'replace') return stripDirectives(withoutKey(patch, DIRECTIVE)) as JsonObject;
     if (directive === 'delete') return {};
-    if (directive !== 'merge') {
-      throw new PatchError(`unknown patch type: ${describe(directive)} in map: ${describe(patch)}`);
-    }
+    // Upstream accepts only replace and delete here; `$patch: merge` in a map is rejected too.
+    throw new PatchError(`unknown patch type: ${describe(directive)} in map: ${describe(patch)}`);
   }
   const result: JsonObject = original ? deepClone(original) : {};
 
@@ -87,13 +89,13 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, path: str
   if (retain !== undefined) {
     if (!Array.isArray(retain) || retain.some((k) => typeof k !== 'string')) {
       throw new PatchError(
-        `invalid patch: ${RETAIN_KEYS} must be a list of strings, got ${describe(retain)}`,
+        `invalid patch format of retainKeys: ${RETAIN_KEYS} must be a list of strings, got ${describe(retain)}`,
       );
     }
     for (const [key, value] of Object.entries(patch)) {
       if (!isDirectiveKey(key) && value !== null && !retain.includes(key)) {
         throw new PatchError(
-          `invalid patch: ${RETAIN_KEYS} does not contain key "${key}" that is in the patch`,
+          `invalid patch format of retainKeys: ${RETAIN_KEYS} lacks "${key}", which the patch sets`,
         );
       }
     }
@@ -104,7 +106,9 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, path: str
     if (!key.startsWith(DELETE_PRIMITIVE)) continue;
     const field = key.slice(DELETE_PRIMITIVE.length);
     if (!Array.isArray(value))
-      throw new PatchError(`invalid patch: ${key} must be a list, got ${describe(value)}`);
+      throw new PatchError(
+        `invalid patch format of primitive list: ${key} must be a list, got ${describe(value)}`,
+      );
     const current = result[field];
     if (Array.isArray(current))
       result[field] = current.filter((item) => !value.some((v) => deepEqual(v, item)));
@@ -130,7 +134,9 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, path: str
     if (!key.startsWith(SET_ORDER)) continue;
     const field = key.slice(SET_ORDER.length);
     if (!Array.isArray(order))
-      throw new PatchError(`invalid patch: ${key} must be a list, got ${describe(order)}`);
+      throw new PatchError(
+        `invalid patch format of setElementOrder list: ${key} must be a list, got ${describe(order)}`,
+      );
     const merged = result[field];
     if (!Array.isArray(merged)) continue;
     const strategy = listStrategy(field, path, [...merged, ...order]);
@@ -283,8 +289,7 @@ function checkPatchFollowsOrder(
 ): void {
   let at = 0;
   for (const item of patchList) {
-    if (isJsonObject(item) && item[DIRECTIVE] === 'delete') continue;
-    if (isJsonObject(item) && DIRECTIVE in item && mergeKey !== undefined && !(mergeKey in item)) continue;
+    if (isJsonObject(item) && DIRECTIVE in item) continue;
     while (at < order.length && indexIn([order[at] as JsonValue], item, mergeKey) < 0) at++;
     if (at >= order.length) {
       throw new PatchError(

@@ -62,6 +62,44 @@ describe('sandbox RBAC', () => {
     expect(del.message).toContain('cannot delete resource "pods"');
   });
 
+  it('authorises a list narrowed to one name by fieldSelector against resourceNames, like kubectl get x -w', async () => {
+    const admin = sandbox.kubeConfig();
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({
+      namespace: 'ops',
+      body: {
+        metadata: { name: 'one-cm' },
+        rules: [
+          {
+            apiGroups: [''],
+            resources: ['configmaps'],
+            resourceNames: ['settings'],
+            verbs: ['list', 'watch'],
+          },
+        ],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: 'ops',
+      body: {
+        metadata: { name: 'one-cm' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'one-cm' },
+        subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'ops' }],
+      },
+    });
+    const reader = sandbox
+      .kubeConfig(sandbox.authenticator.tokenForServiceAccount('ops', 'reader'))
+      .makeApiClient(CoreV1Api);
+    expect(
+      (
+        await status(
+          reader.listNamespacedConfigMap({ namespace: 'ops', fieldSelector: 'metadata.name=settings' }),
+        )
+      ).code,
+    ).toBe(200);
+    expect((await status(reader.listNamespacedConfigMap({ namespace: 'ops' }))).code).toBe(403);
+  });
+
   it('rejects requests without a known token with 401', async () => {
     const res = await fetch(`${sandbox.url}/api/v1/namespaces/ops/pods`);
     expect(res.status).toBe(401);

@@ -291,6 +291,8 @@ describe('verbForRequest', () => {
     expect(verbForRequest('GET', { collection: false, watch: false })).toBe('get');
     expect(verbForRequest('GET', { collection: true, watch: false })).toBe('list');
     expect(verbForRequest('GET', { collection: true, watch: true })).toBe('watch');
+    expect(verbForRequest('GET', { collection: false, watch: true })).toBe('get');
+    expect(verbForRequest('HEAD', { collection: false, watch: false })).toBe('get');
     expect(verbForRequest('POST', { collection: true, watch: false })).toBe('create');
     expect(verbForRequest('PUT', { collection: false, watch: false })).toBe('update');
     expect(verbForRequest('PATCH', { collection: false, watch: false })).toBe('patch');

@@ -1,80 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/sandbox/json.js';
 import {
-  applyDefaults,
   type JSONSchemaProps,
   processCustomResource,
-  pruneNonNullableNulls,
-  pruneUnknownFields,
-  validateStructuralSchema,
   validateValue,
 } from '../../src/sandbox/schema-validation.js';
-
-/** A RemediationPolicy-like CRD schema exercising most keywords. */
-const policySchema: JSONSchemaProps = {
-  type: 'object',
-  properties: {
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { type: 'object' },
-    spec: {
-      type: 'object',
-      required: ['targets'],
-      properties: {
-        mode: { type: 'string', enum: ['rules', 'ml', 'hybrid'], default: 'hybrid' },
-        replicas: { type: 'integer', minimum: 1, maximum: 100, default: 2 },
-        count: { type: 'integer' },
-        name: { type: 'string', pattern: '^[a-z]+$', maxLength: 10, minLength: 2 },
-        ratio: { type: 'number', minimum: 0, maximum: 1, exclusiveMaximum: true },
-        targets: {
-          type: 'array',
-          maxItems: 3,
-          minItems: 1,
-          items: {
-            type: 'object',
-            required: ['name'],
-            properties: {
-              name: { type: 'string' },
-              weight: { type: 'integer', default: 1 },
-            },
-          },
-        },
-        labels: { type: 'object', additionalProperties: { type: 'string' } },
-        thresholds: {
-          type: 'object',
-          additionalProperties: {
-            type: 'object',
-            properties: { value: { type: 'number' }, op: { type: 'string', default: 'gt' } },
-          },
-        },
-        safety: {
-          type: 'object',
-          default: {},
-          properties: {
-            dryRun: { type: 'boolean', default: false },
-            maxActions: { type: 'integer', default: 5 },
-          },
-        },
-        extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        port: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] },
-        template: {
-          type: 'object',
-          'x-kubernetes-embedded-resource': true,
-          properties: { spec: { type: 'object', properties: { image: { type: 'string' } } } },
-        },
-        note: { type: 'string', nullable: true },
-        rules: {
-          type: 'array',
-          'x-kubernetes-validations': [{ rule: 'self.size() > 0' }],
-          items: { type: 'string' },
-        },
-      },
-    },
-    status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-  },
-};
-
-const spec = policySchema.properties?.spec as JSONSchemaProps;
+import { policySchema, spec } from './schema-fixtures.js';
 
 function messages(schema: JSONSchemaProps, value: JsonObject | JsonObject[keyof JsonObject], path = 'spec') {
   return validateValue(schema, value, path).map((e) => e.message);
@@ -197,7 +128,7 @@ describe('validateValue: apiserver messages', () => {
     expect(mapErrs.map((e) => [e.field, e.type])).toEqual([['spec.ports[1]', 'FieldValueDuplicate']]);
     const closed: JSONSchemaProps = { type: 'object', additionalProperties: false };
     expect(messages(closed, { x: 1 }, 'spec.c')).toEqual([
-      'spec.c.x: Forbidden: spec.c.x in body is a forbidden property',
+      'spec.c: Invalid value: "x": spec.c.x in body is a forbidden property',
     ]);
   });
 
@@ -225,236 +156,14 @@ describe('validateValue: apiserver messages', () => {
     expect(messages(dt, 'yesterday', 'spec.t')).toEqual([
       'spec.t: Invalid value: "yesterday": spec.t in body must be of type date-time: "yesterday"',
     ]);
+    expect(messages(dt, '2024-01-02T03:04:05.123+02:00', 'spec.t')).toEqual([]);
+    expect(messages(dt, '2024-01-02T03:04Z', 'spec.t')).toEqual([]);
     expect(messages({ type: 'string', format: 'unknown-format' }, 'x', 'spec.t')).toEqual([]);
-  });
-});
-
-describe('pruneUnknownFields', () => {
-  it('drops unknown fields and reports their paths, keeping apiVersion/kind/metadata at the root', () => {
-    const schema: JSONSchemaProps = { type: 'object', properties: { spec: spec } };
-    const obj: JsonObject = {
-      apiVersion: 'x/v1',
-      kind: 'P',
-      metadata: { name: 'p', whatever: 1 },
-      spec: { foo: 1, targets: [{ name: 'a' }, { name: 'b' }, { name: 'c', bar: true }], mode: 'ml' },
-      top: 'x',
-    };
-    const { value, pruned } = pruneUnknownFields(schema, obj);
-    expect(pruned).toEqual(['spec.foo', 'spec.targets[2].bar', 'top']);
-    expect(value).toEqual({
-      apiVersion: 'x/v1',
-      kind: 'P',
-      metadata: { name: 'p', whatever: 1 },
-      spec: { targets: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], mode: 'ml' },
-    });
-    expect(obj.spec).toHaveProperty('foo', 1); // input untouched
-  });
-
-  it('prunes a non-resource root when asked', () => {
-    const { pruned } = pruneUnknownFields({ type: 'object' }, { kind: 'x' }, { resourceRoot: false });
-    expect(pruned).toEqual(['kind']);
-  });
-
-  it('respects preserve-unknown-fields, additionalProperties and embedded resources', () => {
-    const { value, pruned } = pruneUnknownFields(policySchema, {
-      spec: {
-        extra: { a: { b: 1 } },
-        labels: { any: 'x' },
-        thresholds: { cpu: { value: 1, junk: 2 } },
-        template: {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { name: 'x' },
-          spec: { image: 'i', junk: 1 },
-          junk: 2,
-        },
-      },
-      status: { free: 'form' },
-    });
-    expect(pruned.sort()).toEqual([
-      'spec.template.junk',
-      'spec.template.spec.junk',
-      'spec.thresholds.cpu.junk',
+    // Number formats are documentation only; the apiserver does not range-check them.
+    expect(messages({ type: 'integer', format: 'int32' }, 2 ** 40, 'spec.n')).toEqual([]);
+    expect(messages({ type: 'string', format: 'uuid' }, 'nope', 'spec.u')).toEqual([
+      'spec.u: Invalid value: "nope": spec.u in body must be of type uuid: "nope"',
     ]);
-    expect(value).toEqual({
-      spec: {
-        extra: { a: { b: 1 } },
-        labels: { any: 'x' },
-        thresholds: { cpu: { value: 1 } },
-        template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { image: 'i' } },
-      },
-      status: { free: 'form' },
-    });
-  });
-
-  it('still prunes inside known properties of a preserve-unknown-fields object', () => {
-    const schema: JSONSchemaProps = {
-      type: 'object',
-      'x-kubernetes-preserve-unknown-fields': true,
-      properties: { known: { type: 'object', properties: { a: { type: 'string' } } } },
-    };
-    const { value, pruned } = pruneUnknownFields(
-      schema,
-      { other: 1, known: { a: 'x', b: 'y' } },
-      { resourceRoot: false },
-    );
-    expect(value).toEqual({ other: 1, known: { a: 'x' } });
-    expect(pruned).toEqual(['known.b']);
-  });
-});
-
-describe('applyDefaults', () => {
-  it('fills missing properties recursively, including inside defaulted objects, items and maps', () => {
-    const out = applyDefaults(spec, {
-      targets: [{ name: 'a' }, { name: 'b', weight: 7 }],
-      thresholds: { cpu: { value: 1 } },
-    });
-    expect(out).toEqual({
-      mode: 'hybrid',
-      replicas: 2,
-      safety: { dryRun: false, maxActions: 5 },
-      targets: [
-        { name: 'a', weight: 1 },
-        { name: 'b', weight: 7 },
-      ],
-      thresholds: { cpu: { value: 1, op: 'gt' } },
-    });
-  });
-
-  it('keeps explicit values, defaults non-nullable nulls and keeps nullable nulls', () => {
-    const schema: JSONSchemaProps = {
-      type: 'object',
-      properties: {
-        a: { type: 'string', default: 'x' },
-        b: { type: 'string', default: 'y', nullable: true },
-        c: { type: 'boolean', default: true },
-      },
-    };
-    expect(applyDefaults(schema, { a: null, b: null, c: false })).toEqual({ a: 'x', b: null, c: false });
-  });
-
-  it('defaults null array items and null map values when the item schema has a default', () => {
-    const schema: JSONSchemaProps = {
-      type: 'object',
-      properties: {
-        list: { type: 'array', items: { type: 'string', default: 'd' } },
-        map: { type: 'object', additionalProperties: { type: 'integer', default: 0 } },
-      },
-    };
-    expect(applyDefaults(schema, { list: ['a', null], map: { k: null } })).toEqual({
-      list: ['a', 'd'],
-      map: { k: 0 },
-    });
-  });
-
-  it('pruneNonNullableNulls drops nulls without default or nullable', () => {
-    const schema: JSONSchemaProps = {
-      type: 'object',
-      properties: {
-        a: { type: 'string' },
-        b: { type: 'string', nullable: true },
-        list: { type: 'array', items: { type: 'string' } },
-      },
-    };
-    expect(pruneNonNullableNulls(schema, { a: null, b: null, list: [null] })).toEqual({
-      b: null,
-      list: [null],
-    });
-  });
-});
-
-describe('validateStructuralSchema', () => {
-  const base = 'spec.versions[0].schema.openAPIV3Schema';
-
-  it('accepts a well-formed schema', () => {
-    expect(validateStructuralSchema(policySchema, base)).toEqual([]);
-  });
-
-  it('requires types, items, and a typed root', () => {
-    const msgs = validateStructuralSchema(
-      { type: 'object', properties: { spec: { properties: { list: { type: 'array' } } } } },
-      base,
-    ).map((e) => e.message);
-    expect(msgs).toEqual([
-      `${base}.properties[spec].type: Required value: must not be empty for specified object fields`,
-      `${base}.properties[spec].properties[list].items: Required value: must be specified`,
-    ]);
-    expect(validateStructuralSchema({ properties: {} }, base).map((e) => e.message)).toEqual([
-      `${base}.type: Required value: must not be empty at the root`,
-    ]);
-    expect(validateStructuralSchema({ type: 'string' }, base)[0]?.message).toBe(
-      `${base}.type: Invalid value: "string": must be object at the root`,
-    );
-    expect(
-      validateStructuralSchema({ type: 'object', properties: { a: { type: 'array', items: {} } } }, base)[0]
-        ?.message,
-    ).toBe(`${base}.properties[a].items.type: Required value: must not be empty for specified array items`);
-  });
-
-  it('checks defaults against their own schema', () => {
-    const msgs = validateStructuralSchema(
-      {
-        type: 'object',
-        properties: {
-          spec: { type: 'object', properties: { replicas: { type: 'integer', maximum: 10, default: 200 } } },
-          mode: { type: 'string', default: 3 },
-          obj: { type: 'object', properties: { a: { type: 'string' } }, default: { a: 'x', b: 1 } },
-        },
-      },
-      base,
-    ).map((e) => e.message);
-    expect(msgs).toEqual([
-      `${base}.properties[spec].properties[replicas].default: Invalid value: 200: in body should be less than or equal to 10`,
-      `${base}.properties[mode].default: Invalid value: "integer": in body must be of type string: "integer"`,
-      `${base}.properties[obj].default: Invalid value: {"a":"x","b":1}: must not have unknown fields: "b"`,
-    ]);
-  });
-
-  it('rejects non-structural constructs and malformed keywords', () => {
-    const fields = validateStructuralSchema(
-      {
-        type: 'object',
-        properties: {
-          a: {
-            type: 'object',
-            properties: { x: { type: 'string' } },
-            additionalProperties: { type: 'string' },
-          },
-          b: { type: 'array', items: { type: 'string' }, uniqueItems: true },
-          c: { type: 'string', anyOf: [{ type: 'string' }] },
-          d: { type: 'strin' },
-          e: { type: 'string', pattern: '([' },
-          f: { type: 'array', 'x-kubernetes-list-type': 'map', items: { type: 'object' } },
-          g: { type: 'integer', maximum: '10' } as unknown as JSONSchemaProps,
-        },
-      },
-      base,
-    ).map((e) => `${e.field} ${e.type}`);
-    expect(fields).toEqual([
-      `${base}.properties[a].additionalProperties FieldValueForbidden`,
-      `${base}.properties[b].uniqueItems FieldValueForbidden`,
-      `${base}.properties[c].anyOf[0].type FieldValueForbidden`,
-      `${base}.properties[d].type FieldValueInvalid`,
-      `${base}.properties[e].pattern FieldValueInvalid`,
-      `${base}.properties[f].x-kubernetes-list-map-keys FieldValueRequired`,
-      `${base}.properties[g].maximum FieldValueInvalid`,
-    ]);
-    expect(validateStructuralSchema('nope', base)[0]?.field).toBe(base);
-  });
-
-  it('accepts int-or-string and preserve-unknown-fields nodes without a type', () => {
-    expect(
-      validateStructuralSchema(
-        {
-          type: 'object',
-          properties: {
-            port: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] },
-            blob: { 'x-kubernetes-preserve-unknown-fields': true },
-          },
-        },
-        base,
-      ),
-    ).toEqual([]);
   });
 });
 
@@ -508,6 +217,19 @@ describe('processCustomResource', () => {
     const r = processCustomResource(policySchema, obj({ targets: [{ name: 'a' }], name: null }), 'Strict');
     expect(r.errors).toEqual([]);
     expect(r.object.spec).not.toHaveProperty('name');
+  });
+
+  it('checks metadata.name against the schema, and nothing else in metadata', () => {
+    const schema: JSONSchemaProps = {
+      type: 'object',
+      properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 5 } } } },
+    };
+    const r = processCustomResource(
+      schema,
+      { apiVersion: 'a/v1', kind: 'K', metadata: { name: 'too-long', labels: { a: 'b' } } },
+      'Strict',
+    );
+    expect(r.errors.map((e) => e.message)).toEqual(['metadata.name: Too long: may not be more than 5 bytes']);
   });
 
   it('does not validate metadata against the schema', () => {

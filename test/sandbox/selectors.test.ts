@@ -77,34 +77,64 @@ describe('parseLabelSelector', () => {
 
   it('rejects malformed syntax naming the offending token', () => {
     expect(parseError('app=web tier=x')).toBe("found 'tier', expected: ',' or 'end of string'");
-    expect(parseError('app in web')).toBe("found 'web', expected: '('");
+    expect(parseError('app in web')).toBe("unable to parse requirement: found 'web' expected: '('");
     expect(parseError('app=web,')).toBe("found '', expected: identifier after ','");
-    expect(parseError('!')).toBe("found '', expected: identifier after '!'");
+    expect(parseError('!')).toBe("unable to parse requirement: found '', expected: identifier");
     expect(parseError('=web')).toBe("found '=', expected: !, identifier, or 'end of string'");
-    expect(parseError('app in (a b)')).toBe("found 'b', expected: ',' or ')'");
+    expect(parseError('app in (a b)')).toBe("unable to parse requirement: found 'b', expected: ',' or ')'");
+    expect(parseError('app in (a=b)')).toBe("unable to parse requirement: found '=', expected: ',' or ')'");
+    expect(parseError('app in (=)')).toBe(
+      "unable to parse requirement: found '=', expected: ',', ')' or identifier",
+    );
     expect(parseError('!app=x')).toBe("found '=', expected: ',' or 'end of string'");
-    expect(parseError('app=(x)')).toBe("found '(', expected: identifier");
+    expect(parseError('app=(x)')).toBe("unable to parse requirement: found '(', expected: identifier");
+    expect(parseError('app (x)')).toBe(
+      "unable to parse requirement: found '(', expected: '=', '!=', '==', 'in', notin'",
+    );
+  });
+
+  it('reads empty set members the way upstream does', () => {
+    expect(parseLabelSelector('a in ()').requirements).toEqual([{ key: 'a', operator: 'In', values: [''] }]);
+    expect(parseLabelSelector('a in (,x)').requirements[0]?.values).toEqual(['', 'x']);
+    expect(parseLabelSelector('a in (x,,y)').requirements[0]?.values).toEqual(['', 'x', 'y']);
+    expect(parseLabelSelector('a in (y,x,)').requirements[0]?.values).toEqual(['', 'x', 'y']);
+    expect(parseLabelSelector('a in (x,x)').requirements[0]?.values).toEqual(['x']);
+    expect(selects('tier in (,frontend)', web)).toBe(true);
+    expect(selects('tier in ()', { tier: '' })).toBe(true);
+  });
+
+  it('treats in/notin as identifiers in value and key position', () => {
+    expect(parseLabelSelector('in=notin').requirements).toEqual([
+      { key: 'in', operator: 'Equals', values: ['notin'] },
+    ]);
+    expect(parseLabelSelector('a in (in,notin)').requirements[0]?.values).toEqual(['in', 'notin']);
+  });
+
+  it('sorts requirements by key like upstream', () => {
+    expect(parseLabelSelector('z=1,a=2').requirements.map((r) => r.key)).toEqual(['a', 'z']);
   });
 
   it('validates key and value syntax like the apiserver', () => {
     expect(parseError('-app=web')).toMatch(
-      /^unable to parse requirement: key: Invalid value: "-app": name part must consist of alphanumeric/,
+      /^unable to parse requirement: <nil>: Invalid value: "-app": name part must consist of alphanumeric/,
     );
     expect(parseError('app=-web')).toMatch(
-      /^unable to parse requirement: values\[0\]: Invalid value: "-web": a valid label must be an empty string/,
+      /^unable to parse requirement: values\[0\]\[app\]: Invalid value: "-web": a valid label must be an empty string/,
     );
     expect(parseError(`app=${'x'.repeat(64)}`)).toContain('must be no more than 63 characters');
     expect(parseError('Bad_Prefix/app=x')).toContain('prefix part a lowercase RFC 1123 subdomain');
-    expect(parseError('app in ()')).toBe(
-      "unable to parse requirement: values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty",
+    expect(parseError('a/=x')).toMatch(
+      /<nil>: Invalid value: "a\/": name part must be non-empty; name part must consist/,
     );
-    expect(parseError('n>abc')).toContain("for 'Gt', 'Lt' operators, the value must be an integer");
+    expect(parseError('n>abc')).toBe(
+      "unable to parse requirement: values[0]: Invalid value: \"abc\": for 'Gt', 'Lt' operators, the value must be an integer",
+    );
   });
 
   it('round-trips through formatLabelSelector', () => {
     const text = 'app=web,tier!=db,env in (prod,dev),zone notin (a),has,!gone';
     const formatted = formatLabelSelector(parseLabelSelector(text));
-    expect(formatted).toBe('app=web,tier!=db,env in (dev,prod),zone notin (a),has,!gone');
+    expect(formatted).toBe('app=web,env in (dev,prod),!gone,has,tier!=db,zone notin (a)');
     expect(parseLabelSelector(formatted)).toEqual(parseLabelSelector(formatted.replace(/ /g, '  ')));
   });
 });
@@ -145,7 +175,12 @@ describe('labelSelectorFromObject', () => {
       labelSelectorFromObject({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] }),
     ).toThrow(/values set must be empty for exists and does not exist/);
     expect(() => labelSelectorFromObject({ matchLabels: { a: 3 } })).toThrow(SelectorError);
-    expect(() => labelSelectorFromObject({ matchLabels: { 'bad key': 'x' } })).toThrow(/key: Invalid value/);
+    expect(() => labelSelectorFromObject({ matchLabels: { 'bad key': 'x' } })).toThrow(
+      /^key: Invalid value: "bad key"/,
+    );
+    expect(() => labelSelectorFromObject({ matchLabels: { '-k': '-v' } })).toThrow(
+      /^\[key: Invalid value: "-k": .*, values\[0\]\[-k\]: Invalid value: "-v": .*\]$/,
+    );
     expect(() => labelSelectorFromObject('app=web')).toThrow(SelectorError);
   });
 });
@@ -187,9 +222,13 @@ describe('field selectors', () => {
 
   it('handles empty selectors and escaped values', () => {
     expect(isEmptySelector(parseFieldSelector('', supported))).toBe(true);
-    expect(parseFieldSelector('metadata.name=a\\,b', supported).requirements).toEqual([
-      { field: 'metadata.name', operator: 'Equals', value: 'a,b' },
+    expect(parseFieldSelector('metadata.name=a\\,b\\=c\\\\', supported).requirements).toEqual([
+      { field: 'metadata.name', operator: 'Equals', value: 'a,b=c\\' },
     ]);
+    // The operator found first, scanning left to right, splits the term.
+    expect(parseFieldSelector('status.phase!=Running', supported).requirements[0]?.operator).toBe(
+      'NotEquals',
+    );
   });
 
   it('rejects unsupported fields and terms without an operator', () => {
@@ -199,6 +238,15 @@ describe('field selectors', () => {
     expect(() => parseFieldSelector('metadata.name', supported)).toThrow(
       new SelectorError("invalid selector: 'metadata.name'; can't understand 'metadata.name'"),
     );
-    expect(() => parseFieldSelector('metadata.name=a\\q', supported)).toThrow(/invalid escape sequence/);
+    expect(() => parseFieldSelector('metadata.name=a\\q', supported)).toThrow(
+      new SelectorError('invalid field selector: invalid escape sequence: \\q'),
+    );
+    expect(() => parseFieldSelector('metadata.name=a=b', supported)).toThrow(
+      new SelectorError('invalid field selector: unescaped character in value: 61'),
+    );
+    // Spaces are part of the field name upstream, so this names an unsupported field.
+    expect(() => parseFieldSelector('metadata.name = x', supported)).toThrow(
+      'field label not supported: metadata.name ',
+    );
   });
 });

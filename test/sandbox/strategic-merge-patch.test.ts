@@ -200,6 +200,14 @@ describe('applyStrategicMergePatch: list strategies', () => {
     });
   });
 
+  it('merges schedulingGates and ServiceAccount secrets by name', () => {
+    const out = applyStrategicMergePatch(
+      { secrets: [{ name: 'a' }], spec: { schedulingGates: [{ name: 'g1' }] } },
+      { secrets: [{ name: 'b' }], spec: { schedulingGates: [{ $patch: 'delete', name: 'g1' }] } },
+    );
+    expect(out).toEqual({ secrets: [{ name: 'b' }, { name: 'a' }], spec: { schedulingGates: [] } });
+  });
+
   it('unions metadata.finalizers and deletes with $deleteFromPrimitiveList', () => {
     const added = applyStrategicMergePatch(deployment(), { metadata: { finalizers: ['b.io/y', 'a.io/x'] } });
     expect(((added as JsonObject).metadata as JsonObject).finalizers).toEqual(['b.io/y', 'a.io/x']);
@@ -293,13 +301,20 @@ describe('applyStrategicMergePatch: malformed patches', () => {
   });
 
   it('rejects malformed directive values', () => {
-    bad({ spec: { strategy: { $retainKeys: 'type' } } }, /\$retainKeys must be a list of strings/);
+    bad({ spec: { strategy: { $retainKeys: 'type' } } }, /invalid patch format of retainKeys/);
+    bad({ spec: { $patch: 'merge' } }, 'unknown patch type: "merge" in map: {"$patch":"merge"}');
     bad(
       { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } },
-      /does not contain key "rollingUpdate"/,
+      /\$retainKeys lacks "rollingUpdate"/,
     );
-    bad({ metadata: { '$deleteFromPrimitiveList/finalizers': 'a' } }, /must be a list/);
-    bad(templateSpec({ '$setElementOrder/containers': { name: 'web' } }), /must be a list/);
+    bad(
+      { metadata: { '$deleteFromPrimitiveList/finalizers': 'a' } },
+      /invalid patch format of primitive list/,
+    );
+    bad(
+      templateSpec({ '$setElementOrder/containers': { name: 'web' } }),
+      /invalid patch format of setElementOrder list/,
+    );
     bad(
       templateSpec({ '$setElementOrder/containers': [{ image: 'x' }] }),
       /does not contain declared merge key: name/,

@@ -1,0 +1,182 @@
+import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION, type FeatureName, SIGNALS } from './feature-catalogue.js';
+import { buildFeatureQueries, type SignalQuery } from './feature-queries.js';
+import { type SignalPoints, signalStatistics, WINDOW_MS } from './feature-statistics.js';
+import {
+  type FeatureCycle,
+  type FeatureValue,
+  missing,
+  type PodFeatureVector,
+  vectorState,
+} from './feature-vector.js';
+import { PrometheusQueryError, type PromQueryApi, type RangeSeries } from './prometheus-api.js';
+
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+  /** spec.nodeName when the caller knows it; skips the kube_pod_info join for this pod. */
+  readonly nodeName?: string;
+}
+
+export interface FeatureSelection {
+  readonly namespaces: readonly string[];
+  /** Restrict to these pods. Without it, the pods are those kube-state-metrics reports at the instant. */
+  readonly pods?: readonly PodRef[];
+}
+
+export interface FeatureBuilderOptions {
+  /** Seconds between window points; must divide 60 so that t-1m and t-5m are points. Default 60. */
+  readonly stepSeconds?: number;
+  /** rate() range for the CPU counters, seconds. Default 300. */
+  readonly rateWindowSeconds?: number;
+  /** node-exporter label holding the node name. Default `instance`. */
+  readonly nodeLabel?: string;
+  /** Features a vector needs to be `complete`. Default: all 45. */
+  readonly requiredFeatures?: readonly FeatureName[];
+}
+
+const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+
+/** Builds the 45-feature vectors of every selected pod with a fixed number of queries (see feature-queries.ts). */
+export class FeatureVectorBuilder {
+  private readonly stepMs: number;
+  private readonly rateWindowSeconds: number;
+  private readonly nodeLabel: string;
+  private readonly required: readonly FeatureName[];
+
+  constructor(
+    private readonly prometheus: PromQueryApi,
+    options: FeatureBuilderOptions = {},
+  ) {
+    const step = options.stepSeconds ?? 60;
+    if (!Number.isInteger(step) || step < 1 || 60 % step !== 0) {
+      throw new Error(
+        `stepSeconds must be a whole divisor of 60 (1, 2, 3, 5, 10, 15, 20, 30, 60), got ${step}`,
+      );
+    }
+    this.stepMs = step * 1000;
+    this.rateWindowSeconds = options.rateWindowSeconds ?? 300;
+    this.nodeLabel = options.nodeLabel ?? 'instance';
+    this.required = options.requiredFeatures ?? FEATURE_NAMES;
+  }
+
+  /** The shared evaluation instant for a requested time: rounded down to the step, as subquery points are. */
+  alignedInstant(atMs: number): number {
+    return Math.floor(atMs / this.stepMs) * this.stepMs;
+  }
+
+  async build(selection: FeatureSelection, atMs: number): Promise<FeatureCycle> {
+    const t = this.alignedInstant(atMs);
+    const singlePod = selection.pods?.length === 1 ? selection.pods[0]?.name : undefined;
+    // Pods named by the caller are covered even when their namespace was not listed separately.
+    const namespaces = [
+      ...new Set([...selection.namespaces, ...(selection.pods ?? []).map((p) => p.namespace)]),
+    ];
+    const queries = buildFeatureQueries({
+      namespaces,
+      ...(singlePod !== undefined ? { pod: singlePod } : {}),
+      rateWindowSeconds: this.rateWindowSeconds,
+      nodeLabel: this.nodeLabel,
+    });
+    const needPodInfo = selection.pods === undefined || selection.pods.some((p) => p.nodeName === undefined);
+    let issued = 0;
+    const range = (q: SignalQuery) => {
+      issued++;
+      return this.prometheus.range(q.promql, t - WINDOW_MS, t, this.stepMs / 1000);
+    };
+    const instant = (promql: string) => {
+      issued++;
+      return this.prometheus.instant(promql, t);
+    };
+    try {
+      const podInfoPromise = needPodInfo ? instant(queries.podInfo) : Promise.resolve(undefined);
+      const signalPromises = queries.signals.map(range);
+      // Wait for every query, even after one failed: a cycle must not leave queries running behind it (they
+      // would hit an already struggling Prometheus and land in the next cycle's accounting).
+      await Promise.allSettled([podInfoPromise, ...signalPromises]);
+      const podInfo = await podInfoPromise;
+      const signalResults = await Promise.all(signalPromises);
+      const vectors = this.assemble(selection, queries.signals, signalResults, podInfo, t);
+      return {
+        status: 'ok',
+        schemaVersion: FEATURE_SCHEMA_VERSION,
+        evaluatedAtMs: t,
+        vectors,
+        queries: issued,
+        warnings: this.prometheus.drainWarnings(),
+      };
+    } catch (err) {
+      this.prometheus.drainWarnings();
+      const e =
+        err instanceof PrometheusQueryError
+          ? err
+          : new PrometheusQueryError('invalid_response', err instanceof Error ? err.message : String(err));
+      return {
+        status: 'unavailable',
+        schemaVersion: FEATURE_SCHEMA_VERSION,
+        evaluatedAtMs: t,
+        reason: e.kind,
+        message: e.message,
+        queries: issued,
+      };
+    }
+  }
+
+  private assemble(
+    selection: FeatureSelection,
+    signals: readonly SignalQuery[],
+    results: readonly RangeSeries[][],
+    podInfo: { labels: Readonly<Record<string, string>>; value: number }[] | undefined,
+    t: number,
+  ): PodFeatureVector[] {
+    // Pod -> node from kube_pod_info: the node with the most recent kube-state-metrics sample wins.
+    const nodeOf = new Map<string, { node: string; seen: number }>();
+    for (const s of podInfo ?? []) {
+      const { namespace, pod, node } = s.labels;
+      if (!namespace || !pod || !node) continue;
+      const key = podKey(namespace, pod);
+      const prev = nodeOf.get(key);
+      if (!prev || s.value > prev.seen) nodeOf.set(key, { node, seen: s.value });
+    }
+    const pods: PodRef[] = selection.pods
+      ? [...selection.pods]
+      : [...nodeOf.keys()].sort().map((key) => {
+          const [namespace = '', name = ''] = key.split('/');
+          return { namespace, name };
+        });
+
+    const bySignal = signals.map((q, i) => {
+      const index = new Map<string, SignalPoints>();
+      for (const series of results[i] ?? []) {
+        const key =
+          q.scope === 'node'
+            ? series.labels[this.nodeLabel]
+            : podKey(series.labels.namespace ?? '', series.labels.pod ?? '');
+        if (key === undefined) continue;
+        const points = new Map<number, number>();
+        series.times.forEach((ms, j) => {
+          points.set(ms, series.values[j] ?? Number.NaN);
+        });
+        index.set(key, points);
+      }
+      return { query: q, index };
+    });
+
+    return pods.map((pod) => {
+      const key = podKey(pod.namespace, pod.name);
+      const node = pod.nodeName ?? nodeOf.get(key)?.node;
+      const features: FeatureValue[] = [];
+      for (const signal of SIGNALS) {
+        const entry = bySignal.find((b) => b.query.signal === signal);
+        if (entry?.query.scope === 'node' && node === undefined) {
+          features.push(...Array.from({ length: 9 }, () => missing('no_node')));
+          continue;
+        }
+        const lookup = entry?.query.scope === 'node' ? node : key;
+        const points = lookup === undefined ? undefined : entry?.index.get(lookup);
+        features.push(...signalStatistics(points, t, this.stepMs));
+      }
+      const { state, missing: absent } = vectorState(features, this.required);
+      return { namespace: pod.namespace, pod: pod.name, node, features, state, missing: absent };
+    });
+  }
+}

@@ -1,0 +1,141 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ClusterDataset } from './cluster-metrics.js';
+import { writeOpenMetrics } from './openmetrics-writer.js';
+import { waitFor } from './wait-for.js';
+
+const execFileAsync = promisify(execFile);
+
+export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
+
+export interface RunningPrometheus {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Stops the process (SIGTERM, then SIGKILL after a deadline) and deletes its temporary storage. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Backfills the dataset into a fresh TSDB directory with promtool. Prometheus 2.42 loads such blocks on start
+ * even when they reach up to "now": with an empty head there is nothing to overlap, so no scrape target is
+ * needed to serve the recent window (checked by the exactness tests, which evaluate 1-2 minutes before now).
+ */
+export async function backfill(
+  dataset: ClusterDataset,
+  dataDir: string,
+  workDir: string,
+): Promise<{ samples: number }> {
+  const file = join(workDir, 'history.om');
+  const { samples } = writeOpenMetrics(file, dataset.series);
+  await execFileAsync(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  await rm(file, { force: true });
+  return { samples };
+}
+
+async function isReady(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/-/ready`);
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts /usr/bin/prometheus on 127.0.0.1 with a free port over an existing TSDB directory. */
+export async function startPrometheus(dataDir: string, workDir: string): Promise<RunningPrometheus> {
+  const config = join(workDir, 'prometheus.yml');
+  await writeFile(config, 'global:\n  evaluation_interval: 1m\n');
+  let lastError = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(
+      PROMETHEUS_BIN,
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${dataDir}`,
+        // Backfilled history must never age out while a test or the bench runs.
+        '--storage.tsdb.retention.time=100y',
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    try {
+      await waitFor(
+        'prometheus readiness',
+        async () => {
+          if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
+          return isReady(url);
+        },
+        { timeoutMs: 60_000 },
+      );
+      const pid = child.pid ?? -1;
+      return { url, port, pid, stop: () => stopProcess(child) };
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+      await stopProcess(child);
+    }
+  }
+  throw new Error(`could not start prometheus: ${lastError}`);
+}
+
+export interface BackfilledPrometheus extends RunningPrometheus {
+  readonly dataset: ClusterDataset;
+  readonly samples: number;
+}
+
+/** The whole fixture: backfill the dataset, start Prometheus, and clean every temporary file on stop(). */
+export async function startBackfilledPrometheus(dataset: ClusterDataset): Promise<BackfilledPrometheus> {
+  const workDir = await mkdtemp(join(tmpdir(), 'ce-prom-'));
+  const dataDir = join(workDir, 'data');
+  try {
+    const { samples } = await backfill(dataset, dataDir, workDir);
+    const prom = await startPrometheus(dataDir, workDir);
+    return {
+      ...prom,
+      dataset,
+      samples,
+      stop: async () => {
+        await prom.stop();
+        await rm(workDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await rm(workDir, { recursive: true, force: true });
+    throw err;
+  }
+}
