@@ -1,0 +1,72 @@
+import type { DecisionSource } from '../ml/resilient-ml-service.js';
+import type { TargetRef } from '../policy/target-selection.js';
+import type { RuleFinding } from './rule-tracker.js';
+
+export type AssessmentState = 'healthy' | 'anomalous' | 'insufficient_data';
+
+/** What the ML layer said about one pod, with where the answer came from (model, local detector, cache). */
+export interface MlFinding {
+  source: DecisionSource;
+  anomaly: boolean;
+  confidence: number;
+  note: string;
+}
+
+export interface PodAssessment {
+  namespace: string;
+  pod: string;
+  state: AssessmentState;
+  /** Conditions that hold now; only `firing` ones make the pod anomalous. */
+  rules: RuleFinding[];
+  ml?: MlFinding;
+  /** Feature names the vector lacked (insufficient data). */
+  missing: readonly string[];
+}
+
+export interface TargetAssessment {
+  target: TargetRef;
+  state: AssessmentState;
+  pods: PodAssessment[];
+}
+
+export interface TargetsSummary {
+  total: number;
+  healthy: number;
+  anomalous: number;
+  insufficientData: number;
+}
+
+/** Why detection ran reduced this cycle; becomes the policy's Degraded condition. */
+export interface DependencyProblem {
+  dependency: 'prometheus' | 'mlService';
+  reason: 'PrometheusUnavailable' | 'MLServiceUnavailable';
+  message: string;
+}
+
+export interface PolicyAssessment {
+  policy: string;
+  evaluatedAtMs: number;
+  targets: TargetAssessment[];
+  summary: TargetsSummary;
+  problems: DependencyProblem[];
+}
+
+/**
+ * A workload is anomalous when any of its pods is (with complete data); it has insufficient data when no pod
+ * could be judged anomalous and some pod (or the workload itself, with no pods) lacks data; healthy otherwise.
+ */
+export function targetState(pods: readonly PodAssessment[]): AssessmentState {
+  if (pods.some((p) => p.state === 'anomalous')) return 'anomalous';
+  if (pods.length === 0 || pods.some((p) => p.state === 'insufficient_data')) return 'insufficient_data';
+  return 'healthy';
+}
+
+export function summarize(targets: readonly TargetAssessment[]): TargetsSummary {
+  const count = (state: AssessmentState) => targets.filter((t) => t.state === state).length;
+  return {
+    total: targets.length,
+    healthy: count('healthy'),
+    anomalous: count('anomalous'),
+    insufficientData: count('insufficient_data'),
+  };
+}

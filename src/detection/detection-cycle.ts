@@ -1,0 +1,186 @@
+import type { FeatureCycle, PodFeatureVector } from '../metrics/feature-vector.js';
+import type { FeatureSelection, PodRef } from '../metrics/feature-vector-builder.js';
+import type { FeatureVector } from '../ml/feature-vector.js';
+import type { MlHealthSnapshot } from '../ml/ml-health.js';
+import type { AnomalyDecision } from '../ml/resilient-ml-service.js';
+import type { PolicySpec } from '../policy/spec-schema.js';
+import type { TargetRef } from '../policy/target-selection.js';
+import {
+  type DependencyProblem,
+  type PodAssessment,
+  type PolicyAssessment,
+  summarize,
+  type TargetAssessment,
+  targetState,
+} from './assessment.js';
+import { podVerdict } from './pod-verdict.js';
+import type { RuleTracker } from './rule-tracker.js';
+
+/** Where vectors come from: FeatureVectorBuilder in the engine. */
+export interface FeatureSource {
+  build(selection: FeatureSelection, atMs: number): Promise<FeatureCycle>;
+}
+
+/** The ML side as detection needs it: ResilientMlService in the engine. */
+export interface AnomalyAssessor {
+  assessAnomalies(vectors: readonly FeatureVector[]): Promise<AnomalyDecision[]>;
+  snapshot(): MlHealthSnapshot;
+}
+
+export interface PolicyTargets {
+  /** `namespace/name` of the policy. */
+  key: string;
+  spec: PolicySpec;
+  targets: ReadonlyArray<{ target: TargetRef; pods: readonly PodRef[] }>;
+}
+
+const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+
+function toMlVector(v: PodFeatureVector, atMs: number, workload: string | undefined): FeatureVector {
+  return {
+    namespace: v.namespace,
+    pod: v.pod,
+    ...(workload ? { workload } : {}),
+    timestamp: new Date(atMs),
+    values: v.features.map((f) => (f.ok ? f.value : null)),
+  };
+}
+
+/**
+ * One detection cycle for every due policy at once: one batched feature build for the union of their pods
+ * (a fixed number of PromQL queries however many policies and pods), one ML call for the complete vectors of
+ * ML-guided policies, then a verdict per pod and workload. Nothing here acts; it only assesses.
+ */
+export class DetectionCycle {
+  constructor(private readonly deps: { features: FeatureSource; ml?: AnomalyAssessor; rules: RuleTracker }) {}
+
+  async run(policies: readonly PolicyTargets[], nowMs: number): Promise<Map<string, PolicyAssessment>> {
+    const pods = new Map<string, PodRef>();
+    const workloadOf = new Map<string, string>();
+    for (const policy of policies) {
+      for (const { target, pods: targetPods } of policy.targets) {
+        for (const pod of targetPods) {
+          pods.set(podKey(pod.namespace, pod.name), pod);
+          if (target.kind !== 'Pod')
+            workloadOf.set(podKey(pod.namespace, pod.name), `${target.kind}/${target.name}`);
+        }
+      }
+    }
+    const results = new Map<string, PolicyAssessment>();
+    if (policies.length === 0) return results;
+
+    const cycle: FeatureCycle =
+      pods.size === 0
+        ? { status: 'ok', schemaVersion: 'v1', evaluatedAtMs: nowMs, vectors: [], queries: 0, warnings: [] }
+        : await this.deps.features.build({ namespaces: [], pods: [...pods.values()] }, nowMs);
+    if (cycle.status === 'unavailable') {
+      const problem: DependencyProblem = {
+        dependency: 'prometheus',
+        reason: 'PrometheusUnavailable',
+        message: `metrics unavailable (${cycle.reason}): ${cycle.message}; not acting on any target`,
+      };
+      for (const policy of policies)
+        results.set(policy.key, this.withoutData(policy, cycle.evaluatedAtMs, problem));
+      return results;
+    }
+
+    const vectors = new Map(cycle.vectors.map((v) => [podKey(v.namespace, v.pod), v]));
+    const decisions = await this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs);
+    const mlSnapshot = this.deps.ml?.snapshot();
+    for (const policy of policies) {
+      const usesMl = policy.spec.detection.mode !== 'rules';
+      const evaluated = new Set<string>();
+      const targets: TargetAssessment[] = policy.targets.map(({ target, pods: targetPods }) => {
+        const assessed = targetPods.map((pod): PodAssessment => {
+          const key = podKey(pod.namespace, pod.name);
+          const vector = vectors.get(key);
+          if (!vector || vector.state !== 'complete') {
+            return {
+              namespace: pod.namespace,
+              pod: pod.name,
+              state: 'insufficient_data',
+              rules: [],
+              missing: vector?.missing ?? ['*'],
+            };
+          }
+          evaluated.add(key);
+          const rules = this.deps.rules.evaluate(
+            policy.key,
+            policy.spec.detection.rules,
+            vector,
+            cycle.evaluatedAtMs,
+          );
+          const verdict = podVerdict(policy.spec.detection, rules, usesMl ? decisions.get(key) : undefined);
+          return { namespace: pod.namespace, pod: pod.name, rules, missing: [], ...verdict };
+        });
+        return { target, pods: assessed, state: targetState(assessed) };
+      });
+      this.deps.rules.retainOnly(policy.key, evaluated);
+      const problems: DependencyProblem[] = [];
+      if (usesMl && mlSnapshot && mlSnapshot.status !== 'ok') {
+        problems.push({
+          dependency: 'mlService',
+          reason: 'MLServiceUnavailable',
+          message: `ML service ${mlSnapshot.status} (breaker ${mlSnapshot.breaker}${mlSnapshot.lastError ? `, last error: ${mlSnapshot.lastError.message}` : ''}); detecting with rules and the local detector`,
+        });
+      }
+      results.set(policy.key, {
+        policy: policy.key,
+        evaluatedAtMs: cycle.evaluatedAtMs,
+        targets,
+        summary: summarize(targets),
+        problems,
+      });
+    }
+    return results;
+  }
+
+  private async assessWithMl(
+    policies: readonly PolicyTargets[],
+    vectors: ReadonlyMap<string, PodFeatureVector>,
+    workloadOf: ReadonlyMap<string, string>,
+    atMs: number,
+  ): Promise<Map<string, AnomalyDecision>> {
+    const decisions = new Map<string, AnomalyDecision>();
+    if (!this.deps.ml) return decisions;
+    const wanted = new Map<string, FeatureVector>();
+    for (const policy of policies) {
+      if (policy.spec.detection.mode === 'rules' || !policy.spec.detection.ml.endpoints.includes('anomaly'))
+        continue;
+      for (const { pods } of policy.targets) {
+        for (const pod of pods) {
+          const key = podKey(pod.namespace, pod.name);
+          const vector = vectors.get(key);
+          if (vector?.state === 'complete' && !wanted.has(key))
+            wanted.set(key, toMlVector(vector, atMs, workloadOf.get(key)));
+        }
+      }
+    }
+    if (wanted.size === 0) return decisions;
+    const answers = await this.deps.ml.assessAnomalies([...wanted.values()]);
+    for (const answer of answers) decisions.set(podKey(answer.namespace, answer.pod), answer);
+    return decisions;
+  }
+
+  private withoutData(policy: PolicyTargets, atMs: number, problem: DependencyProblem): PolicyAssessment {
+    const targets: TargetAssessment[] = policy.targets.map(({ target, pods }) => ({
+      target,
+      state: 'insufficient_data',
+      pods: pods.map((p) => ({
+        namespace: p.namespace,
+        pod: p.name,
+        state: 'insufficient_data',
+        rules: [],
+        missing: ['*'],
+      })),
+    }));
+    this.deps.rules.forget(policy.key);
+    return {
+      policy: policy.key,
+      evaluatedAtMs: atMs,
+      targets,
+      summary: summarize(targets),
+      problems: [problem],
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import type { AnomalyDecision } from '../ml/resilient-ml-service.js';
+import type { PolicySpec } from '../policy/spec-schema.js';
+import type { AssessmentState, MlFinding } from './assessment.js';
+import type { RuleFinding } from './rule-tracker.js';
+
+/**
+ * Combines rules and the ML answer for one pod with complete data, per detection mode:
+ * - rules: a firing rule makes it anomalous;
+ * - ml: the model's verdict at or above minConfidence; while the model is unavailable (the answer came from the
+ *   local detector or the cache) the rules count too, as ADR-009's degradation asks;
+ * - hybrid: either.
+ */
+export function podVerdict(
+  detection: PolicySpec['detection'],
+  rules: readonly RuleFinding[],
+  decision: AnomalyDecision | undefined,
+): { state: AssessmentState; ml?: MlFinding } {
+  const ruleFires = rules.some((r) => r.firing);
+  const ml =
+    decision && decision.anomaly !== null
+      ? {
+          source: decision.source,
+          anomaly: decision.anomaly,
+          confidence: decision.confidence,
+          note: decision.note,
+        }
+      : undefined;
+  const mlFires = ml !== undefined && ml.anomaly && ml.confidence >= mlThreshold(detection, ml.source);
+  const fromModel = decision?.source === 'ml';
+  let anomalous: boolean;
+  switch (detection.mode) {
+    case 'rules':
+      anomalous = ruleFires;
+      break;
+    case 'ml':
+      anomalous = fromModel ? mlFires : mlFires || ruleFires;
+      break;
+    case 'hybrid':
+      anomalous = mlFires || ruleFires;
+      break;
+  }
+  return { state: anomalous ? 'anomalous' : 'healthy', ...(ml ? { ml } : {}) };
+}
+
+/**
+ * The local detector's confidence is deliberately lower than a model's (it is a robust z-score, labelled as
+ * such), so holding it to the model's minConfidence would silence the fallback entirely. It must still say
+ * "anomaly"; its own threshold decides that.
+ */
+function mlThreshold(detection: PolicySpec['detection'], source: MlFinding['source']): number {
+  return source === 'local' ? 0 : detection.ml.minConfidence;
+}

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AnomalyAssessor,
+  DetectionCycle,
+  type FeatureSource,
+  type PolicyTargets,
+} from '../../src/detection/detection-cycle.js';
+import { RuleTracker } from '../../src/detection/rule-tracker.js';
+import { featureIndex } from '../../src/metrics/feature-catalogue.js';
+import type { FeatureCycle, PodFeatureVector } from '../../src/metrics/feature-vector.js';
+import type { FeatureSelection } from '../../src/metrics/feature-vector-builder.js';
+import type { FeatureVector } from '../../src/ml/feature-vector.js';
+import type { MlHealthSnapshot } from '../../src/ml/ml-health.js';
+import type { AnomalyDecision } from '../../src/ml/resilient-ml-service.js';
+import { type PolicySpecInput, policySpecSchema } from '../../src/policy/spec-schema.js';
+import { vector } from './vectors.js';
+
+class RecordingFeatures implements FeatureSource {
+  readonly calls: FeatureSelection[] = [];
+  constructor(private readonly answer: (atMs: number) => FeatureCycle) {}
+  async build(selection: FeatureSelection, atMs: number): Promise<FeatureCycle> {
+    this.calls.push(selection);
+    return this.answer(atMs);
+  }
+}
+
+const okCycle =
+  (vectors: PodFeatureVector[]) =>
+  (atMs: number): FeatureCycle => ({
+    status: 'ok',
+    schemaVersion: 'v1',
+    evaluatedAtMs: atMs,
+    vectors,
+    queries: 6,
+    warnings: [],
+  });
+
+class ScriptedMl implements AnomalyAssessor {
+  readonly sent: FeatureVector[][] = [];
+  constructor(
+    private readonly verdict: (
+      v: FeatureVector,
+    ) => Pick<AnomalyDecision, 'source' | 'anomaly' | 'confidence'>,
+    private readonly health: MlHealthSnapshot = {
+      status: 'ok',
+      breaker: 'closed',
+      since: '2026-11-23T00:00:00Z',
+    },
+  ) {}
+  async assessAnomalies(vectors: readonly FeatureVector[]): Promise<AnomalyDecision[]> {
+    this.sent.push([...vectors]);
+    return vectors.map((v) => ({
+      namespace: v.namespace,
+      pod: v.pod,
+      recommendations: [],
+      note: 'scripted',
+      ...this.verdict(v),
+    }));
+  }
+  snapshot(): MlHealthSnapshot {
+    return this.health;
+  }
+}
+
+const spec = (input: PolicySpecInput) => policySpecSchema.parse(input);
+const restartRule = {
+  name: 'restarting',
+  feature: 'container_restart_count.diff',
+  operator: '>',
+  value: 0,
+  for: '0s',
+} as const;
+
+function policy(key: string, input: PolicySpecInput, withStandalone = true): PolicyTargets {
+  return {
+    key,
+    spec: spec(input),
+    targets: [
+      {
+        target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+        pods: [
+          { namespace: 'shop', name: 'web-1' },
+          { namespace: 'shop', name: 'web-2' },
+        ],
+      },
+      ...(withStandalone
+        ? [
+            {
+              target: { kind: 'Pod' as const, namespace: 'shop', name: 'solo' },
+              pods: [{ namespace: 'shop', name: 'solo' }],
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+describe('DetectionCycle', () => {
+  it('builds one batch for all policies and judges workloads by rules', async () => {
+    const features = new RecordingFeatures(
+      okCycle([
+        vector('web-1'),
+        vector('web-2', { 'container_restart_count.diff': 3 }),
+        vector('solo', { 'pod_cpu_usage.value': null }),
+      ]),
+    );
+    const cycle = new DetectionCycle({ features, rules: new RuleTracker() });
+    const results = await cycle.run(
+      [
+        policy('shop/a', { detection: { mode: 'rules', rules: [restartRule] } }),
+        policy('shop/b', { detection: { mode: 'rules', rules: [restartRule] } }, false),
+      ],
+      1_000,
+    );
+    expect(features.calls).toHaveLength(1);
+    expect(features.calls[0]?.pods?.map((p) => p.name).sort()).toEqual(['solo', 'web-1', 'web-2']);
+    const a = results.get('shop/a');
+    expect(a?.summary).toEqual({ total: 2, healthy: 0, anomalous: 1, insufficientData: 1 });
+    expect(a?.targets[0]?.pods.map((p) => p.state)).toEqual(['healthy', 'anomalous']);
+    expect(a?.targets[1]?.pods[0]?.missing).toEqual(['pod_cpu_usage.value']);
+    expect(a?.problems).toEqual([]);
+    expect(results.get('shop/b')?.summary).toEqual({
+      total: 1,
+      healthy: 0,
+      anomalous: 1,
+      insufficientData: 0,
+    });
+  });
+
+  it('does not judge anything when Prometheus is unavailable, and reports why', async () => {
+    const features = new RecordingFeatures((atMs) => ({
+      status: 'unavailable',
+      schemaVersion: 'v1',
+      evaluatedAtMs: atMs,
+      reason: 'unreachable',
+      message: 'connect ECONNREFUSED',
+      queries: 1,
+    }));
+    const ml = new ScriptedMl(() => ({ source: 'ml', anomaly: true, confidence: 1 }));
+    const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
+      [policy('shop/a', { detection: { mode: 'hybrid', rules: [restartRule] } })],
+      0,
+    );
+    const a = results.get('shop/a');
+    expect(a?.summary).toEqual({ total: 2, healthy: 0, anomalous: 0, insufficientData: 2 });
+    expect(a?.problems).toMatchObject([{ reason: 'PrometheusUnavailable' }]);
+    expect(a?.problems[0]?.message).toContain('ECONNREFUSED');
+    expect(ml.sent).toEqual([]);
+  });
+
+  it('uses the model verdict above minConfidence and never sends an incomplete vector', async () => {
+    const features = new RecordingFeatures(
+      okCycle([
+        vector('web-1', { 'pod_cpu_usage.value': 0.9 }),
+        vector('web-2', { 'pod_cpu_usage.value': 0.5 }),
+        vector('solo', { 'node_cpu_utilization.max_5m': null }),
+      ]),
+    );
+    const ml = new ScriptedMl((v) => ({
+      source: 'ml',
+      anomaly: true,
+      confidence: v.values[featureIndex('pod_cpu_usage.value')] as number,
+    }));
+    const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
+      [policy('shop/a', { detection: { mode: 'ml', rules: [restartRule], ml: { minConfidence: 0.8 } } })],
+      0,
+    );
+    expect(ml.sent).toHaveLength(1);
+    expect(ml.sent[0]?.map((v) => v.pod)).toEqual(['web-1', 'web-2']);
+    expect(ml.sent[0]?.[0]?.workload).toBe('Deployment/web');
+    const a = results.get('shop/a');
+    expect(a?.targets[0]?.pods.map((p) => [p.pod, p.state, p.ml?.confidence])).toEqual([
+      ['web-1', 'anomalous', 0.9],
+      ['web-2', 'healthy', 0.5],
+    ]);
+    expect(a?.summary).toMatchObject({ anomalous: 1, insufficientData: 1 });
+  });
+
+  it('falls back to rules and the local detector while the ML service is degraded, and says so', async () => {
+    const features = new RecordingFeatures(
+      okCycle([vector('web-1'), vector('web-2', { 'container_restart_count.diff': 1 }), vector('solo')]),
+    );
+    const degraded: MlHealthSnapshot = {
+      status: 'degraded',
+      breaker: 'open',
+      since: '2026-11-23T00:00:00Z',
+      lastError: { kind: 'http_5xx', message: 'HTTP 503', at: '2026-11-23T00:00:00Z' },
+    };
+    const ml = new ScriptedMl(
+      (v) => ({ source: 'local', anomaly: v.pod === 'solo', confidence: 0.4 }),
+      degraded,
+    );
+    const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
+      [policy('shop/a', { detection: { mode: 'ml', rules: [restartRule] } })],
+      0,
+    );
+    const a = results.get('shop/a');
+    expect(a?.targets.map((t) => t.state)).toEqual(['anomalous', 'anomalous']);
+    expect(a?.targets[1]?.pods[0]?.ml).toMatchObject({ source: 'local', confidence: 0.4 });
+    expect(a?.problems).toMatchObject([{ dependency: 'mlService', reason: 'MLServiceUnavailable' }]);
+    expect(a?.problems[0]?.message).toContain('HTTP 503');
+  });
+
+  it('ignores the model entirely for rules-only policies', async () => {
+    const features = new RecordingFeatures(okCycle([vector('web-1'), vector('web-2'), vector('solo')]));
+    const ml = new ScriptedMl(() => ({ source: 'ml', anomaly: true, confidence: 1 }), {
+      status: 'degraded',
+      breaker: 'open',
+      since: 'x',
+    });
+    const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
+      [policy('shop/a', { detection: { mode: 'rules', rules: [restartRule] } })],
+      0,
+    );
+    expect(ml.sent).toEqual([]);
+    expect(results.get('shop/a')?.summary.healthy).toBe(2);
+    expect(results.get('shop/a')?.problems).toEqual([]);
+  });
+});
