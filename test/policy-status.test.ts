@@ -83,7 +83,7 @@ describe('buildPolicyStatus', () => {
     const d = buildPolicyStatus(input({ dependencies: { prometheus: down, mlService: ok } }));
     expect(d.status.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({
       status: 'True',
-      reason: 'DependencyUnavailable',
+      reason: 'PrometheusUnavailable',
       message: 'prometheus is down: connection refused',
     });
     expect(d.status.phase).toBe('Degraded');
@@ -134,5 +134,34 @@ describe('selectTargets', () => {
     expect(selectTargets('own', s, workloads)).toEqual([
       { kind: 'StatefulSet', namespace: 'other', name: 'cache' },
     ]);
+  });
+
+  it('counts the selected targets by their assessed state and reports detection problems', () => {
+    const a = { kind: 'Deployment', namespace: 'default', name: 'a' } as const;
+    const b = { kind: 'Deployment', namespace: 'default', name: 'b' } as const;
+    const c = { kind: 'Pod', namespace: 'default', name: 'c' } as const;
+    const ranAtMs = T0 - 5_000;
+    const d = buildPolicyStatus(
+      input({
+        validation: validatePolicySpec(testPolicy().withMode('ml').buildSpec()),
+        targets: [a, b, c],
+        assessment: {
+          ranAtMs,
+          targets: [
+            { target: a, state: 'healthy' },
+            { target: b, state: 'anomalous' },
+          ],
+          problems: [{ dependency: 'mlService', message: 'ML service degraded (breaker open)' }],
+        },
+      }),
+    );
+    // c was selected after the last evaluation: not judged yet, so it lacks data rather than being healthy.
+    expect(d.status.targets).toEqual({ total: 3, healthy: 1, anomalous: 1, insufficientData: 1 });
+    expect(d.status.lastEvaluationTime).toBe(new Date(ranAtMs).toISOString());
+    expect(d.status.conditions?.find((x) => x.type === 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'MLServiceUnavailable',
+      message: 'ML service degraded (breaker open)',
+    });
   });
 });

@@ -4,6 +4,7 @@ import type { EngineConfig } from '../config/settings.js';
 import { CacheGroup } from '../controller/cache-group.js';
 import { systemClock } from '../controller/clock.js';
 import { Controller } from '../controller/controller.js';
+import { EvaluationLoop } from '../controller/evaluation-loop.js';
 import { EventRecorder } from '../controller/event-recorder.js';
 import { keyOf } from '../controller/informer.js';
 import { LeaderElector } from '../controller/leader-election.js';
@@ -11,20 +12,29 @@ import { PolicyReconciler } from '../controller/policy-reconciler.js';
 import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { WorkQueue } from '../controller/workqueue.js';
+import { AssessmentStore } from '../detection/assessment-store.js';
+import { DetectionCycle, type FeatureSource } from '../detection/detection-cycle.js';
+import { RuleTracker } from '../detection/rule-tracker.js';
+import { podsOfTargets } from '../detection/workload-pods.js';
 import { KubeEventSink } from '../kube/event-sink.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
 import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
+import { FeatureVectorBuilder } from '../metrics/feature-vector-builder.js';
+import { PrometheusClient } from '../metrics/prometheus-client.js';
+import { mlConfigFromEnv } from '../ml/ml-config.js';
+import { createMlService } from '../ml/ml-service-factory.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import type { DependencyStates } from '../policy/policy-status.js';
-import { coveredNamespaces, type Workload } from '../policy/target-selection.js';
+import { coveredNamespaces, selectTargets, type Workload } from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
 import { type HealthSource, notConfiguredSource } from '../server/health.js';
 import { HttpProbeSource } from '../server/http-probe-source.js';
 import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
+import { mlServiceHealthSource } from '../server/ml-health-source.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
 
 export interface RunningEngine {
@@ -36,6 +46,34 @@ export interface RunningEngine {
 
 const CONTROLLER = 'remediationpolicy';
 const DEPENDENCY_REFRESH_MS = 10_000;
+const EVALUATION_TICK_MS = 1_000;
+
+/** Without PROMETHEUS_URL there are no features: every cycle is unavailable and nothing is judged or acted on. */
+const NO_PROMETHEUS: FeatureSource = {
+  build: async (_selection, atMs) => ({
+    status: 'unavailable',
+    schemaVersion: 'v1',
+    evaluatedAtMs: atMs,
+    reason: 'unreachable',
+    message: 'not configured (PROMETHEUS_URL is unset)',
+    queries: 0,
+  }),
+};
+
+/** ML settings: the ML_* variables, with the engine's own flags (which win over variables) applied on top. */
+function mlConfig(config: EngineConfig, baseUrl: string) {
+  const fromEnv = mlConfigFromEnv(process.env);
+  return {
+    ...fromEnv,
+    client: {
+      ...fromEnv.client,
+      baseUrl,
+      timeoutMs: config.mlServiceTimeoutMs,
+      breakerThreshold: config.mlCircuitBreakerThreshold,
+      breakerHalfOpenAfterMs: config.mlCircuitBreakerTimeoutMs,
+    },
+  };
+}
 
 /** Composition root: builds the engine from its configuration and starts it. */
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<RunningEngine> {
@@ -65,14 +103,24 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const prometheus: HealthSource = config.prometheusUrl
     ? new HttpProbeSource({ name: 'prometheus', url: config.prometheusUrl, path: '/-/ready' })
     : notConfiguredSource('prometheus', 'PROMETHEUS_URL');
-  const mlService: HealthSource = config.mlServiceUrl
-    ? new HttpProbeSource({
-        name: 'mlService',
-        url: config.mlServiceUrl,
-        path: '/health',
-        timeoutMs: config.mlServiceTimeoutMs,
+  const ml = config.mlServiceUrl
+    ? createMlService(mlConfig(config, config.mlServiceUrl), {
+        registry: metrics.registry,
+        logger: logger.child({ component: 'ml' }),
       })
-    : notConfiguredSource('mlService', 'ML_SERVICE_URL');
+    : undefined;
+  const mlService: HealthSource =
+    config.mlServiceUrl && ml
+      ? mlServiceHealthSource(
+          new HttpProbeSource({
+            name: 'mlService',
+            url: config.mlServiceUrl,
+            path: '/health',
+            timeoutMs: Math.min(config.mlServiceTimeoutMs, 5_000),
+          }),
+          ml.service,
+        )
+      : notConfiguredSource('mlService', 'ML_SERVICE_URL');
   const dependencyStates: DependencyStates = {
     prometheus: { state: 'down', message: 'not checked yet' },
     mlService: { state: 'down', message: 'not checked yet' },
@@ -86,6 +134,40 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const dependencyTimer = setInterval(() => void refreshDependencies(), DEPENDENCY_REFRESH_MS);
   dependencyTimer.unref();
 
+  // Detection: one batched cycle for every due policy (fixed PromQL bill), one ML call per cycle.
+  const features: FeatureSource = config.prometheusUrl
+    ? new FeatureVectorBuilder(
+        new PrometheusClient({
+          url: config.prometheusUrl,
+          timeoutMs: config.prometheusTimeoutMs,
+          maxConcurrency: 4,
+        }),
+      )
+    : NO_PROMETHEUS;
+  const rules = new RuleTracker();
+  const assessments = new AssessmentStore();
+  const evaluation = new EvaluationLoop({
+    policies: () => policies.list(),
+    targetsFor: (policy, spec) =>
+      podsOfTargets(
+        selectTargets(
+          policy.metadata.namespace ?? 'default',
+          spec,
+          workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
+        ),
+        { deployments: deployments.list(), statefulSets: statefulSets.list(), pods: pods.list() },
+      ),
+    detection: new DetectionCycle({ features, rules, ...(ml ? { ml: ml.service } : {}) }),
+    store: assessments,
+    rules,
+    clock,
+    tickMs: EVALUATION_TICK_MS,
+    onEvaluated: (keys) => {
+      for (const key of keys) controller?.enqueue(key);
+    },
+    logger: logger.child({ component: 'detection' }),
+  });
+
   const reconciler = new PolicyReconciler({
     policies,
     workloads: () => workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
@@ -98,6 +180,16 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       instance: config.leaderElectionIdentity,
     }),
     dependencies: () => structuredClone(dependencyStates),
+    assessments: (key) => {
+      const stored = assessments.get(key);
+      return stored
+        ? {
+            ranAtMs: stored.ranAtMs,
+            targets: stored.assessment.targets,
+            problems: stored.assessment.problems,
+          }
+        : undefined;
+    },
     cachesSynced,
     clock,
     logger: logger.child({ controller: CONTROLLER }),
@@ -123,13 +215,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       metrics: controllerMetrics,
     });
     controller.start();
+    evaluation.start();
     for (const policy of policies.list()) controller.enqueue(keyOf(policy));
     logger.info({ workers: config.workers }, 'reconciling');
   };
   const stopController = () => {
     const current = controller;
     controller = undefined;
-    if (current) draining = current.stop();
+    if (current) draining = Promise.all([evaluation.stop(), current.stop()]).then(() => undefined);
     return draining;
   };
 
@@ -229,6 +322,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         await elector?.stop();
         metrics.setLeader(false);
         clearInterval(dependencyTimer);
+        ml?.close();
         await Promise.all(caches.map((c) => c.stop()));
         await Promise.all(servers.map(close));
         logger.info('shutdown complete');

@@ -23,6 +23,7 @@ export interface EngineConfig {
   port: number;
   metricsPort: number;
   prometheusUrl: string | undefined;
+  prometheusTimeoutMs: number;
   mlServiceUrl: string | undefined;
   mlServiceTimeoutMs: number;
   mlCircuitBreakerThreshold: number;
@@ -122,6 +123,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   s('port', 'PORT', 'API port: /healthz, /readyz, /api/v1/health (0 picks a free port)', '8080', port),
   s('metricsPort', 'METRICS_PORT', 'Prometheus /metrics port (0 picks a free port)', '9090', port),
   s('prometheusUrl', 'PROMETHEUS_URL', 'Prometheus or Thanos base URL for feature queries', undefined, url),
+  s('prometheusTimeoutMs', 'PROMETHEUS_TIMEOUT', 'timeout of one PromQL query', '30s', duration),
   s(
     'mlServiceUrl',
     'ML_SERVICE_URL',
@@ -234,6 +236,7 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     port: 8080,
     metricsPort: 9090,
     prometheusUrl: undefined,
+    prometheusTimeoutMs: 30_000,
     mlServiceUrl: undefined,
     mlServiceTimeoutMs: 30_000,
     mlCircuitBreakerThreshold: 3,

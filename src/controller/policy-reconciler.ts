@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/kube-object.js';
 import { findCondition } from '../policy/conditions.js';
-import { buildPolicyStatus, type DependencyStates, type StatusDecision } from '../policy/policy-status.js';
+import {
+  type AssessmentInput,
+  buildPolicyStatus,
+  type DependencyStates,
+  type StatusDecision,
+} from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { parseStatus } from '../policy/status-types.js';
 import { selectTargets, type Workload } from '../policy/target-selection.js';
@@ -19,6 +24,8 @@ export interface PolicyReconcilerContext {
   statusWriter: Pick<StatusWriter, 'write'>;
   events: { record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> };
   dependencies: () => DependencyStates;
+  /** The latest detection result per policy key (written by the evaluation loop). */
+  assessments?: (key: string) => AssessmentInput | undefined;
   /** False until every cache has listed once: a partial cache would publish wrong target counts. */
   cachesSynced: () => boolean;
   clock: Clock;
@@ -38,19 +45,24 @@ export class PolicyReconciler implements Reconciler {
     const policy = ctx.policies.get(key);
     if (!policy || policy.metadata.deletionTimestamp) return {};
     const namespace = policy.metadata.namespace ?? 'default';
-    const validation = validatePolicySpec(policy.spec);
-    const targets = validation.valid ? selectTargets(namespace, validation.spec, ctx.workloads()) : [];
     const dependencies = ctx.dependencies();
     const previousReady = findCondition(parseStatus(policy.status).conditions, 'Ready');
 
+    // Everything is derived from the object handed to compute: on a conflict the writer re-reads the policy,
+    // and a newer generation must never be stamped on a status computed from the older spec.
     let decision: StatusDecision | undefined;
+    let validation = validatePolicySpec(policy.spec);
     const result = await ctx.statusWriter.write(policy, (current) => {
+      validation = validatePolicySpec(current.spec);
+      const targets = validation.valid ? selectTargets(namespace, validation.spec, ctx.workloads()) : [];
+      const assessment = validation.valid ? ctx.assessments?.(key) : undefined;
       decision = buildPolicyStatus({
         generation: current.metadata.generation,
         previous: parseStatus(current.status),
         validation,
         targets,
         dependencies,
+        ...(assessment ? { assessment } : {}),
         now: ctx.clock.now(),
       });
       return decision.status as JsonObject;
@@ -65,7 +77,10 @@ export class PolicyReconciler implements Reconciler {
     } else if (previousReady?.reason === Reason.InvalidSpec) {
       await ctx.events.record(policy, 'Normal', Reason.SpecValid, 'the policy is valid again');
     }
-    ctx.logger.debug({ policy: key, status: result, targets: targets.length }, 'reconciled policy');
+    ctx.logger.debug(
+      { policy: key, status: result, targets: decision?.status.targets?.total },
+      'reconciled policy',
+    );
     return decision ? { requeueAfterMs: decision.nextInMs } : {};
   }
 }

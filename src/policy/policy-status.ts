@@ -17,13 +17,40 @@ export interface DependencyStates {
   mlService: DependencyReport;
 }
 
+/** The latest detection result for the policy (see src/detection), as the status needs it. */
+export interface AssessmentInput {
+  ranAtMs: number;
+  targets: ReadonlyArray<{ target: TargetRef; state: 'healthy' | 'anomalous' | 'insufficient_data' }>;
+  problems: ReadonlyArray<{ dependency: keyof DependencyStates; message: string }>;
+}
+
 export interface StatusInput {
   generation: number | undefined;
   previous: PolicyStatus;
   validation: PolicyValidation;
   targets: readonly TargetRef[];
   dependencies: DependencyStates;
+  /** Absent until the evaluation loop has assessed this policy. */
+  assessment?: AssessmentInput;
   now: number;
+}
+
+const targetKey = (t: TargetRef) => `${t.kind}/${t.namespace}/${t.name}`;
+
+/**
+ * Counts the currently selected targets by their last assessed state. A target selected since the last
+ * evaluation has not been judged yet, so it counts as lacking data, never as healthy.
+ */
+function targetsSummary(targets: readonly TargetRef[], assessment: AssessmentInput | undefined) {
+  const states = new Map(assessment?.targets.map((t) => [targetKey(t.target), t.state]) ?? []);
+  const summary = { total: targets.length, healthy: 0, anomalous: 0, insufficientData: 0 };
+  for (const target of targets) {
+    const state = states.get(targetKey(target)) ?? 'insufficient_data';
+    if (state === 'healthy') summary.healthy++;
+    else if (state === 'anomalous') summary.anomalous++;
+    else summary.insufficientData++;
+  }
+  return summary;
 }
 
 export interface StatusDecision {
@@ -88,16 +115,19 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
     Reason.Reconciled,
     `${total} target(s) selected; detection mode ${spec.detection.mode}`,
   );
-  const missing = NEEDS[spec.detection.mode].filter((dep) => input.dependencies[dep].state !== 'ok');
-  if (missing.length > 0) {
-    set(
-      'Degraded',
-      'True',
-      Reason.DependencyUnavailable,
-      missing
-        .map((dep) => `${dep} is ${input.dependencies[dep].state}: ${input.dependencies[dep].message}`)
-        .join('; '),
-    );
+  const problems = new Map<keyof DependencyStates, string>();
+  for (const dep of NEEDS[spec.detection.mode]) {
+    const report = input.dependencies[dep];
+    if (report.state !== 'ok') problems.set(dep, `${dep} is ${report.state}: ${report.message}`);
+  }
+  for (const problem of input.assessment?.problems ?? []) {
+    if (NEEDS[spec.detection.mode].includes(problem.dependency))
+      problems.set(problem.dependency, problem.message);
+  }
+  if (problems.size > 0) {
+    // Without metrics nothing is judged at all, so that is the reason to show first.
+    const reason = problems.has('prometheus') ? Reason.PrometheusUnavailable : Reason.MLServiceUnavailable;
+    set('Degraded', 'True', reason, [...problems.values()].join('; '));
   } else {
     set('Degraded', 'False', Reason.DependenciesHealthy, 'detection dependencies are available');
   }
@@ -123,9 +153,12 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
     observedGeneration: generation,
     conditions,
     phase: derivePhase(conditions),
-    lastEvaluationTime: due ? nowIso : previous.lastEvaluationTime,
-    // Detection (later issues) classifies targets; until it has run on a target, that target lacks data.
-    targets: { total, healthy: 0, anomalous: 0, insufficientData: total },
+    lastEvaluationTime: input.assessment
+      ? new Date(input.assessment.ranAtMs).toISOString()
+      : due
+        ? nowIso
+        : previous.lastEvaluationTime,
+    targets: targetsSummary(input.targets, input.assessment),
   };
   return {
     status: compact(status),

@@ -13,7 +13,10 @@ export const Reason = {
   NotPaused: 'NotPaused',
   /** Degraded: a dependency (Prometheus, ML) is unavailable, so detection runs reduced. */
   DependenciesHealthy: 'DependenciesHealthy',
-  DependencyUnavailable: 'DependencyUnavailable',
+  /** Degraded=True: metrics cannot be read, so no target is judged and nothing is acted on. */
+  PrometheusUnavailable: 'PrometheusUnavailable',
+  /** Degraded=True: the ML service is down; ML-guided detection falls back to rules and the local detector. */
+  MLServiceUnavailable: 'MLServiceUnavailable',
   NoStorm: 'NoStorm',
   StormDetected: 'StormDetected',
   NotEscalated: 'NotEscalated',

@@ -182,7 +182,7 @@ describe('engine end to end (one replica)', () => {
     expect(body.status).toBe('degraded');
     expect(body.dependencies.kubernetes.status).toBe('ok');
     expect(body.dependencies.leader).toMatchObject({ status: 'ok', message: 'this replica is the leader' });
-    expect(body.dependencies.mlService.status).toBe('down'); // unreachable, yet the engine is only degraded
+    expect(body.dependencies.mlService.status).toBe('degraded'); // unreachable: an ML outage is never down
     expect(body.dependencies.mlService.critical).toBe(false);
     expect(body.dependencies.prometheus.status).toBe('degraded'); // not configured
     const notFound = await engine.get('/nope');

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import type { PolicyAssessment } from '../detection/assessment.js';
+import type { AssessmentStore } from '../detection/assessment-store.js';
+import type { PolicyTargets } from '../detection/detection-cycle.js';
+import type { RuleTracker } from '../detection/rule-tracker.js';
+import type { KubeObject } from '../kube/kube-object.js';
+import { parseDuration } from '../policy/duration.js';
+import type { PolicySpec } from '../policy/spec-schema.js';
+import { validatePolicySpec } from '../policy/validate.js';
+import type { Clock } from './clock.js';
+import { keyOf } from './informer.js';
+
+export interface EvaluationLoopDeps {
+  policies: () => readonly KubeObject[];
+  targetsFor(policy: KubeObject, spec: PolicySpec): PolicyTargets['targets'];
+  detection: {
+    run(policies: readonly PolicyTargets[], nowMs: number): Promise<Map<string, PolicyAssessment>>;
+  };
+  store: AssessmentStore;
+  rules: Pick<RuleTracker, 'forget'>;
+  clock: Clock;
+  /** How often due-ness is checked; evaluation itself follows each policy's evaluationInterval. */
+  tickMs: number;
+  /** Called with the keys of the policies just assessed, so the reconciler converges their status. */
+  onEvaluated(keys: string[]): void;
+  logger: Logger;
+}
+
+/** A policy whose interval is within this much of elapsing is taken along, so cycles batch instead of drifting. */
+const DUE_SLACK_MS = 1_000;
+
+/**
+ * Runs detection for every policy that is due, all in one DetectionCycle, then hands the keys to the
+ * reconciler. Only the leader runs it. A cycle that fails is logged and retried on the next tick; it never
+ * throws out of the loop.
+ */
+export class EvaluationLoop {
+  private cancel: (() => void) | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = true;
+
+  constructor(private readonly deps: EvaluationLoopDeps) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops scheduling and waits for a cycle in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancel?.();
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.cancel = this.deps.clock.schedule(() => {
+      this.running = this.tick().then(
+        () => this.schedule(this.deps.tickMs),
+        () => this.schedule(this.deps.tickMs),
+      );
+    }, delayMs);
+  }
+
+  /** One pass: assess the due policies. Exposed for tests. */
+  async tick(): Promise<string[]> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const due: Array<PolicyTargets & { generation: number | undefined }> = [];
+    const present = new Set<string>();
+    for (const policy of deps.policies()) {
+      const key = keyOf(policy);
+      present.add(key);
+      if (policy.metadata.deletionTimestamp) continue;
+      const validation = validatePolicySpec(policy.spec);
+      if (!validation.valid) {
+        deps.store.delete(key);
+        deps.rules.forget(key);
+        continue;
+      }
+      const stored = deps.store.get(key);
+      const generation = policy.metadata.generation;
+      const interval = parseDuration(validation.spec.evaluationInterval);
+      if (stored && stored.generation === generation && now - stored.ranAtMs < interval - DUE_SLACK_MS)
+        continue;
+      due.push({ key, generation, spec: validation.spec, targets: deps.targetsFor(policy, validation.spec) });
+    }
+    for (const key of deps.store.keys()) {
+      if (!present.has(key)) {
+        deps.store.delete(key);
+        deps.rules.forget(key);
+      }
+    }
+    if (due.length === 0) return [];
+    try {
+      const results = await deps.detection.run(due, now);
+      for (const policy of due) {
+        const assessment = results.get(policy.key);
+        if (assessment)
+          deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
+      }
+      const keys = due.map((p) => p.key);
+      deps.logger.debug({ policies: keys }, 'detection cycle done');
+      deps.onEvaluated(keys);
+      return keys;
+    } catch (error) {
+      deps.logger.error({ err: error }, 'detection cycle failed; retrying on the next tick');
+      return [];
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { EvaluationLoop } from '../../src/controller/evaluation-loop.js';
+import type { PolicyAssessment } from '../../src/detection/assessment.js';
+import { AssessmentStore } from '../../src/detection/assessment-store.js';
+import type { PolicyTargets } from '../../src/detection/detection-cycle.js';
+import { RuleTracker } from '../../src/detection/rule-tracker.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { testPolicy } from '../support/policy-fixtures.js';
+
+function policyObject(name: string, interval: string, generation = 1, invalid = false): KubeObject {
+  const built = testPolicy(name)
+    .inNamespace('shop')
+    .withSpecField('evaluationInterval', invalid ? '1s' : interval)
+    .build() as KubeObject;
+  return { ...built, metadata: { ...built.metadata, name, namespace: 'shop', generation } };
+}
+
+function harness(policies: KubeObject[]) {
+  const clock = new FakeClock();
+  const runs: string[][] = [];
+  const evaluated: string[][] = [];
+  const store = new AssessmentStore();
+  const loop = new EvaluationLoop({
+    policies: () => policies,
+    targetsFor: () => [],
+    detection: {
+      run: async (due: readonly PolicyTargets[], nowMs: number) => {
+        runs.push(due.map((p) => p.key));
+        return new Map(
+          due.map((p): [string, PolicyAssessment] => [
+            p.key,
+            {
+              policy: p.key,
+              evaluatedAtMs: nowMs,
+              targets: [],
+              summary: { total: 0, healthy: 0, anomalous: 0, insufficientData: 0 },
+              problems: [],
+            },
+          ]),
+        );
+      },
+    },
+    store,
+    rules: new RuleTracker(),
+    clock,
+    tickMs: 1_000,
+    onEvaluated: (keys) => evaluated.push(keys),
+    logger: pino({ level: 'silent' }),
+  });
+  return { loop, clock, runs, evaluated, store };
+}
+
+describe('EvaluationLoop', () => {
+  it('assesses all due policies in one cycle, then each again when its own interval elapses', async () => {
+    const policies = [policyObject('fast', '10s'), policyObject('slow', '1m')];
+    const { loop, clock, runs, evaluated } = harness(policies);
+    expect(await loop.tick()).toEqual(['shop/fast', 'shop/slow']);
+    expect(runs).toEqual([['shop/fast', 'shop/slow']]);
+    expect(evaluated).toEqual([['shop/fast', 'shop/slow']]);
+    clock.advance(5_000);
+    expect(await loop.tick()).toEqual([]);
+    clock.advance(5_000);
+    expect(await loop.tick()).toEqual(['shop/fast']);
+    clock.advance(50_000);
+    expect(await loop.tick()).toEqual(['shop/fast', 'shop/slow']);
+  });
+
+  it('re-evaluates at once after a spec change (new generation)', async () => {
+    const policies = [policyObject('p', '1m')];
+    const { loop, clock } = harness(policies);
+    await loop.tick();
+    clock.advance(1_000);
+    expect(await loop.tick()).toEqual([]);
+    policies[0] = policyObject('p', '1m', 2);
+    expect(await loop.tick()).toEqual(['shop/p']);
+  });
+
+  it('never assesses an invalid policy and forgets deleted ones', async () => {
+    const policies = [policyObject('bad', '1m', 1, true), policyObject('gone', '1m')];
+    const { loop, store } = harness(policies);
+    expect(await loop.tick()).toEqual(['shop/gone']);
+    expect(store.get('shop/bad')).toBeUndefined();
+    policies.pop();
+    await loop.tick();
+    expect(store.keys()).toEqual([]);
+  });
+
+  it('runs on its own schedule once started, and stops', async () => {
+    const { loop, clock, runs } = harness([policyObject('p', '10s')]);
+    loop.start();
+    clock.advance(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toHaveLength(1);
+    await loop.stop();
+    clock.advance(60_000);
+    expect(runs).toHaveLength(1);
+  });
+});

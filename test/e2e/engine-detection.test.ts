@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MockMlServer, startMockMlServer } from '../../mock-ml-server/src/server.js';
+import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { type ClusterDataset, generateCluster } from '../support/cluster-metrics.js';
+import { testPolicy } from '../support/policy-fixtures.js';
+import { type BackfilledPrometheus, startBackfilledPrometheus } from '../support/prometheus-harness.js';
+import { waitFor } from '../support/wait-for.js';
+import {
+  type EngineProcess,
+  type PolicyStatusView,
+  policyStatus,
+  sandboxWithCrd,
+  startEngineProcess,
+  stopProcess,
+} from './engine-harness.js';
+
+/**
+ * The engine with all its real dependencies: the Kubernetes API sandbox, Debian's Prometheus with backfilled
+ * exporter history for the very pods the sandbox holds, and the mock ML server over HTTP.
+ */
+let env: Awaited<ReturnType<typeof sandboxWithCrd>>;
+let sandbox: Sandbox;
+let dataset: ClusterDataset;
+let prometheus: BackfilledPrometheus;
+let ml: MockMlServer;
+let engine: EngineProcess;
+
+type Condition = NonNullable<PolicyStatusView['conditions']>[number];
+type Status = PolicyStatusView & {
+  targets?: { total: number; healthy: number; anomalous: number; insufficientData: number };
+};
+const status = () => policyStatus(sandbox, 'shop', 'ml-guided') as Status | undefined;
+const degraded = (): Condition | undefined => status()?.conditions?.find((c) => c.type === 'Degraded');
+
+async function health(): Promise<{
+  status: number;
+  body: {
+    status: string;
+    dependencies: Record<string, { status: string; details?: Record<string, unknown> }>;
+  };
+}> {
+  const res = await engine.get('/api/v1/health');
+  return { status: res.status, body: JSON.parse(res.text) };
+}
+
+/** Waits for an evaluation strictly after `after` (ISO time) that satisfies `check`. */
+async function nextEvaluation(description: string, after: string | undefined, check: (s: Status) => boolean) {
+  return waitFor(
+    description,
+    () => {
+      const s = status();
+      if (!s?.lastEvaluationTime || (after !== undefined && s.lastEvaluationTime <= after)) return undefined;
+      return check(s) ? s : undefined;
+    },
+    { timeoutMs: 40_000 },
+  );
+}
+
+beforeAll(async () => {
+  dataset = generateCluster({
+    seed: 11,
+    nodeCount: 3,
+    podCount: 6,
+    namespaces: ['shop'],
+    endMs: Date.now(),
+    scenarios: false,
+  });
+  [prometheus, ml, env] = await Promise.all([
+    startBackfilledPrometheus(dataset),
+    startMockMlServer({ port: 0, faults: {} }),
+    sandboxWithCrd(),
+  ]);
+  sandbox = env.sandbox;
+  sandbox.create('', 'v1', 'namespaces', { metadata: { name: 'shop' } });
+  for (const pod of dataset.pods) {
+    sandbox.create('', 'v1', 'pods', {
+      metadata: { name: pod.name, namespace: pod.namespace, labels: { app: 'shop' } },
+      spec: { nodeName: pod.node, containers: pod.containers.map((name) => ({ name, image: 'shop:1' })) },
+    });
+  }
+  const policy = testPolicy('ml-guided')
+    .inNamespace('shop')
+    .targeting({ app: 'shop' })
+    .withMode('ml')
+    .withSpecField('evaluationInterval', '10s')
+    .build();
+  sandbox.create('coordination-engine.io', 'v1alpha1', 'remediationpolicies', policy as never);
+  engine = await startEngineProcess(`${env.dir}/kubeconfig`, 'detector', [
+    '--prometheus-url',
+    prometheus.url,
+    '--ml-service-url',
+    ml.url,
+    '--ml-service-timeout',
+    '1s',
+    '--ml-circuit-breaker-threshold',
+    '1',
+    '--ml-circuit-breaker-timeout',
+    '2s',
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await stopProcess(engine);
+  await Promise.all([prometheus?.stop(), ml?.close(), env?.cleanup()]);
+});
+
+describe('engine detection with Prometheus and the ML service', () => {
+  it('judges every selected pod from real features through the ML service', async () => {
+    const s = await nextEvaluation(
+      'a full evaluation',
+      undefined,
+      (x) => x.targets?.total === dataset.pods.length && x.targets.insufficientData === 0,
+    );
+    expect((s.targets?.healthy ?? 0) + (s.targets?.anomalous ?? 0)).toBe(dataset.pods.length);
+    expect(degraded()).toMatchObject({ status: 'False', reason: 'DependenciesHealthy' });
+    expect(ml.counts().byPath['/api/v1/anomaly/detect']).toBeGreaterThanOrEqual(dataset.pods.length);
+    const h = await health();
+    expect(h.body.dependencies.mlService?.status).toBe('ok');
+    expect(h.body.dependencies.prometheus?.status).toBe('ok');
+  });
+
+  it('keeps evaluating on rules and the local detector while the ML service is down, then clears', async () => {
+    ml.faults.set({ failEvery: 1, failStatus: 503 });
+    const before = status()?.lastEvaluationTime;
+    const down = await nextEvaluation(
+      'Degraded=True MLServiceUnavailable',
+      before,
+      () => degraded()?.reason === 'MLServiceUnavailable',
+    );
+    expect(degraded()?.status).toBe('True');
+    expect(down.phase).toBe('Degraded');
+    // Still judging every target (rules and the local detector), never "insufficient" because of the ML outage.
+    expect(down.targets).toMatchObject({ total: dataset.pods.length, insufficientData: 0 });
+    const kept = await nextEvaluation(
+      'another evaluation during the outage',
+      down.lastEvaluationTime,
+      (x) => x.targets?.insufficientData === 0,
+    );
+    expect((kept.lastEvaluationTime ?? '') > (down.lastEvaluationTime ?? '')).toBe(true);
+    const during = await health();
+    expect(during.status).toBe(200);
+    expect(during.body.status).toBe('degraded');
+    expect(during.body.dependencies.mlService?.status).toBe('degraded');
+    expect(['open', 'half_open']).toContain(during.body.dependencies.mlService?.details?.breaker);
+    expect(during.body.dependencies.mlService?.details?.lastError).toBeDefined();
+
+    ml.faults.set({});
+    await nextEvaluation(
+      'Degraded cleared after recovery',
+      kept.lastEvaluationTime,
+      () => degraded()?.status === 'False',
+    );
+    await waitFor(
+      'mlService ok in health',
+      async () => (await health()).body.dependencies.mlService?.status === 'ok',
+      { timeoutMs: 20_000 },
+    );
+    expect((await health()).body.dependencies.mlService?.details?.breaker).toBe('closed');
+    expect(status()?.phase).toBe('Active');
+  });
+
+  it('reports PrometheusUnavailable and judges nothing when Prometheus is unreachable', async () => {
+    const before = status()?.lastEvaluationTime;
+    await prometheus.stop();
+    const s = await nextEvaluation(
+      'Degraded=True PrometheusUnavailable',
+      before,
+      () => degraded()?.reason === 'PrometheusUnavailable',
+    );
+    expect(s.targets).toEqual({
+      total: dataset.pods.length,
+      healthy: 0,
+      anomalous: 0,
+      insufficientData: dataset.pods.length,
+    });
+    expect(degraded()?.message).toContain('metrics unavailable');
+  });
+});
