@@ -112,8 +112,9 @@ export class KubeRest {
         if (error === undefined) resolve();
         else reject(error);
       };
-      // Watch hands out its AbortController only once the response headers arrived, so the caller's signal settles
-      // this promise by itself and the connection is aborted as soon as the controller exists.
+      // Watch hands out its AbortController only once the response headers arrived (kubernetes-client/javascript
+      // #2860), so the caller's signal settles this promise by itself (stop() and the silent-watch watchdog must not
+      // wait for headers) and the connection is aborted as soon as the controller exists.
       const onAbort = () => finish(new Error(`watch ${req.path} aborted`));
       if (req.signal?.aborted) {
         onAbort();
