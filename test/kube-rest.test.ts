@@ -194,7 +194,7 @@ describe('KubeRest against the sandbox', () => {
     await waitFor('server saw the watch close', () => sandbox.api.openWatchCount === 0);
 
     // The server holds the headers back; aborting must not wait for them.
-    sandbox.faults.delayNext({ count: 1, path: LEASES, delayMs: 500 });
+    sandbox.faults.delayNext({ count: 1, path: LEASES, delayMs: 1_500 });
     const earlyAbort = new AbortController();
     let openedLate = false;
     const early = rest.stream(
