@@ -1,7 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
-import { createInterface } from 'node:readline';
-import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  type KubeConfig,
+  RequestContext,
+  Watch,
+} from '@kubernetes/client-node';
 
 /** An error answer from the API server, with the HTTP status and the Status reason callers branch on. */
 export class KubeApiError extends Error {
@@ -31,15 +34,24 @@ export interface KubeRequest {
 }
 
 /**
- * A thin JSON client for the Kubernetes API. client-node supplies the configuration and credentials (kubeconfig,
- * in-cluster service account, exec plugins, TLS); requests go through node:http so the controller owns timeouts,
- * cancellation and the watch stream, which is what the informer's restart logic needs.
+ * A thin JSON client for the Kubernetes API, transported entirely by @kubernetes/client-node:
+ * - plain requests use client-node's own HTTP layer (RequestContext, the kubeconfig as authentication,
+ *   IsomorphicFetchHttpLibrary), i.e. what its typed APIs do minus their model (de)serialisation. The typed APIs
+ *   and KubernetesObjectApi would turn timestamps into Date objects and rename fields, while the engine compares
+ *   statuses as JSON and sends merge patches, so objects must stay plain JSON end to end;
+ * - watches use client-node's Watch (streaming, line splitting, abort).
+ * This class adds what the controller needs on top: per-request timeouts, caller cancellation, and KubeApiError.
  */
 export class KubeRest {
+  private readonly http = new IsomorphicFetchHttpLibrary();
+  private readonly watcher: Watch;
+
   constructor(
     private readonly kc: KubeConfig,
     private readonly defaultTimeoutMs = 30_000,
-  ) {}
+  ) {
+    this.watcher = new Watch(kc);
+  }
 
   get server(): string {
     const cluster = this.kc.getCurrentCluster();
@@ -48,78 +60,86 @@ export class KubeRest {
   }
 
   async request<T = unknown>(req: KubeRequest): Promise<T> {
-    const res = await this.send(req, req.timeoutMs ?? this.defaultTimeoutMs);
-    const text = await readBody(res);
-    const parsed = text.length > 0 ? safeJson(text) : undefined;
-    if ((res.statusCode ?? 0) >= 400) throw toApiError(res.statusCode ?? 0, parsed, text, req);
-    return parsed as T;
+    const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
+    const context = new RequestContext(this.server.replace(/\/$/, '') + req.path, HttpMethod[req.method]);
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value !== undefined) context.setQueryParam(key, String(value));
+    }
+    context.setHeaderParam('Accept', 'application/json');
+    if (req.body !== undefined) {
+      context.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
+      context.setBody(JSON.stringify(req.body));
+    }
+    await this.kc.applySecurityAuthentication(context);
+
+    // One deadline covers connect, headers and body, so a hung API server cannot stall a caller (e.g. a lease renew).
+    const deadline = new AbortController();
+    const timer = timeoutMs > 0 ? setTimeout(() => deadline.abort(), timeoutMs) : undefined;
+    context.setSignal(req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal);
+    try {
+      const res = await this.http.send(context).toPromise();
+      const text = await res.body.text();
+      const parsed = text.length > 0 ? safeJson(text) : undefined;
+      if (res.httpStatusCode >= 400) throw toApiError(res.httpStatusCode, parsed, text, req);
+      return parsed as T;
+    } catch (error) {
+      if (deadline.signal.aborted && !(error instanceof KubeApiError)) {
+        throw new Error(`${req.method} ${req.path} timed out after ${timeoutMs} ms`);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
-   * Streams newline-delimited JSON (a watch). Resolves when the server ends the stream, rejects on a transport
-   * error, and throws KubeApiError when the server refuses the watch with an HTTP error.
+   * Runs a watch: calls onObject with every event line ({type, object}), onOpen once the server accepted the watch.
+   * Resolves when the server ends the stream, rejects on a transport error or when req.signal aborts, and throws
+   * KubeApiError when the server refuses the watch with an HTTP error. Only GET and the path/query/signal of req
+   * are used; there is no timeout (the informer's watchdog and the server's timeoutSeconds bound a watch).
    */
-  async stream(req: KubeRequest, onObject: (value: unknown) => void, onOpen?: () => void): Promise<void> {
-    const res = await this.send(req, 0);
-    if ((res.statusCode ?? 0) >= 400) {
-      const text = await readBody(res);
-      throw toApiError(res.statusCode ?? 0, safeJson(text), text, req);
-    }
-    onOpen?.();
-    await new Promise<void>((resolve, reject) => {
-      const lines = createInterface({ input: res, crlfDelay: Number.POSITIVE_INFINITY });
-      lines.on('line', (line) => {
-        if (line.trim().length === 0) return;
-        const value = safeJson(line);
-        if (value !== undefined) onObject(value);
-      });
-      res.on('error', reject);
-      lines.on('error', reject);
-      res.on('aborted', () => reject(new Error('watch stream aborted')));
-      lines.on('close', () => resolve());
-    });
-  }
-
-  private async send(req: KubeRequest, timeoutMs: number): Promise<http.IncomingMessage> {
-    const url = new URL(this.server.replace(/\/$/, '') + req.path);
-    for (const [key, value] of Object.entries(req.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const options: https.RequestOptions = {
-      method: req.method,
-      headers: {
-        Accept: 'application/json',
-        ...(body !== undefined
-          ? {
-              'Content-Type': req.contentType ?? 'application/json',
-              'Content-Length': Buffer.byteLength(body),
-            }
-          : {}),
-      },
-    };
-    await this.kc.applyToHTTPSOptions(options);
-    const transport = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      const request = transport.request(url, { ...options, signal: req.signal }, resolve);
-      request.on('error', reject);
-      if (timeoutMs > 0) {
-        request.setTimeout(timeoutMs, () =>
-          request.destroy(new Error(`${req.method} ${req.path} timed out after ${timeoutMs} ms`)),
-        );
+  stream(req: KubeRequest, onObject: (value: unknown) => void, onOpen?: () => void): Promise<void> {
+    // client-node's Watch sets watch=true itself.
+    const { watch: _watch, ...query } = req.query ?? {};
+    return new Promise<void>((resolve, reject) => {
+      let finished = false;
+      let controller: AbortController | undefined;
+      const finish = (error: unknown) => {
+        if (finished) return;
+        finished = true;
+        req.signal?.removeEventListener('abort', onAbort);
+        controller?.abort();
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      // Watch hands out its AbortController only once the response headers arrived (kubernetes-client/javascript
+      // #2860), so the caller's signal settles this promise by itself (stop() and the silent-watch watchdog must not
+      // wait for headers) and the connection is aborted as soon as the controller exists.
+      const onAbort = () => finish(new Error(`watch ${req.path} aborted`));
+      if (req.signal?.aborted) {
+        onAbort();
+        return;
       }
-      request.end(body);
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      this.watcher
+        .watch(
+          req.path,
+          query,
+          (_type: string, _object: unknown, line: unknown) => {
+            if (!finished) onObject(line);
+          },
+          (error: unknown) => finish(error ? toWatchError(error, req) : undefined),
+        )
+        .then(
+          (started) => {
+            controller = started;
+            if (finished) started.abort();
+            else onOpen?.();
+          },
+          (error: unknown) => finish(error ?? new Error(`watch ${req.path} failed`)),
+        );
     });
   }
-}
-
-function readBody(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-  });
 }
 
 function safeJson(text: string): unknown {
@@ -135,4 +155,16 @@ function toApiError(status: number, parsed: unknown, text: string, req: KubeRequ
   const reason = typeof record.reason === 'string' ? record.reason : String(status);
   const message = typeof record.message === 'string' ? record.message : text.slice(0, 200);
   return new KubeApiError(status, reason, `${req.method} ${req.path}: ${status} ${message}`, parsed);
+}
+
+/**
+ * Watch reports a refused watch as an Error carrying statusCode and the HTTP status text; it does not read the
+ * Status body, so reason falls back to the status code (as toApiError does for a body without reason) and body
+ * stays undefined. Everything else (connection refused, reset, aborted) is a transport error and passes through.
+ */
+function toWatchError(error: unknown, req: KubeRequest): unknown {
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode !== 'number' || statusCode < 400) return error;
+  const text = error instanceof Error ? error.message : String(statusCode);
+  return new KubeApiError(statusCode, String(statusCode), `GET ${req.path} (watch): ${statusCode} ${text}`);
 }
