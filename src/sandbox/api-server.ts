@@ -143,6 +143,14 @@ export class ApiServer {
     });
     try {
       if (method !== 'GET') entry.body = await readBody(req);
+      if (/protobuf|cbor/i.test(entry.contentType ?? '')) {
+        // The sandbox speaks JSON only (kubectl apply/run/patch send JSON; `kubectl create deployment` sends protobuf).
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          'the body of the request was in an unknown format - accepted media types include: application/json',
+        );
+      }
       const fault = this.faults.decide(method, url.pathname);
       if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       if (fault.fail)

@@ -116,4 +116,17 @@ describe('sandbox behaviour tests rely on', () => {
       0,
     ]);
   });
+
+  it('answers a protobuf body with 415, naming the media types it accepts', async () => {
+    const res = await fetch(`${sandbox.url}/apis/apps/v1/namespaces/default/deployments`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' },
+      body: Buffer.from('k8s\u0000'),
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({
+      reason: 'UnsupportedMediaType',
+      message: expect.stringContaining('application/json'),
+    });
+  });
 });
