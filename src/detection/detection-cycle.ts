@@ -94,7 +94,7 @@ export class DetectionCycle {
         const assessed = targetPods.map((pod): PodAssessment => {
           const key = podKey(pod.namespace, pod.name);
           const vector = vectors.get(key);
-          if (!vector || vector.state !== 'complete') {
+          if (vector?.state !== 'complete') {
             return {
               namespace: pod.namespace,
               pod: pod.name,

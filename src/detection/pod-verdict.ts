@@ -25,7 +25,7 @@ export function podVerdict(
           note: decision.note,
         }
       : undefined;
-  const mlFires = ml !== undefined && ml.anomaly && ml.confidence >= mlThreshold(detection, ml.source);
+  const mlFires = ml?.anomaly === true && ml.confidence >= mlThreshold(detection, ml.source);
   const fromModel = decision?.source === 'ml';
   let anomalous: boolean;
   switch (detection.mode) {

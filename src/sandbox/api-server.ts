@@ -1,20 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Authenticator, authorizeRequest } from './access-control.js';
 import type { FieldValidation } from './admission.js';
-import { ApiError, badRequest, methodNotAllowed, notFound } from './api-error.js';
+import { ApiError, badRequest, methodNotAllowed } from './api-error.js';
 import { builtinResources } from './builtin-resources.js';
-import { apiGroup, coreVersions, groupList, resourceList, SERVER_VERSION } from './discovery.js';
+import { parseDeleteOptions } from './delete-options.js';
+import { nonResourceBody } from './discovery.js';
 import { FaultInjector } from './faults.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import type { JsonObject, JsonValue } from './json.js';
 import { type ListQuery, matchesQuery, paginate, parseListQuery } from './list-query.js';
 import { ObjectStore } from './object-store.js';
-import { openApiV3GroupVersion, openApiV3Root } from './openapi.js';
-import { applyPatch, patchTypeOf } from './patch.js';
+import { patchTypeOf } from './patch.js';
+import { parseJsonObject, readBody } from './request-body.js';
 import { parseRequestPath, type RequestTarget } from './request-info.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { type DeleteOptions, meta, ResourceService } from './resource-service.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';
-import { applyScale, scaleOf } from './scale.js';
+import { serveScale } from './scale.js';
 import { toTable, wantsTable } from './table.js';
 import { WatchStream } from './watch-stream.js';
 
@@ -38,30 +39,6 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   /** Check every request against stored RBAC objects (off: every authenticated user is admin). */
   rbac?: boolean;
-}
-
-const MAX_BODY = 8 * 1024 * 1024;
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJsonObject(raw: string, what: string): JsonObject {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw badRequest(`${what}: couldn't decode body: ${(err as Error).message}`);
-  }
-  if (!isJsonObject(parsed)) throw badRequest(`${what}: the body must be a JSON object`);
-  return parsed;
 }
 
 function fieldValidationOf(query: URLSearchParams): FieldValidation {
@@ -194,7 +171,7 @@ export class ApiServer {
   ): Promise<void> {
     if (target.kind === 'nonResource') {
       if (method !== 'GET') throw methodNotAllowed(`${method} is not supported on ${target.path}`);
-      const body = this.nonResource(target.path);
+      const body = nonResourceBody(this.registry, target.path);
       if (!body) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       send(res, 200, body);
       return;
@@ -247,7 +224,7 @@ export class ApiServer {
           version,
           namespace,
           parseListQuery(type, query),
-          this.deleteOptions(entry.body, query),
+          parseDeleteOptions(entry.body, query),
         ),
       );
       return;
@@ -255,7 +232,8 @@ export class ApiServer {
     if (name === undefined) throw methodNotAllowed(`${method} is not supported on a collection`);
 
     if (subresource === 'scale' && type.scale) {
-      this.scale(type, version, namespace, name, method, entry, res, dryRun);
+      const request = { method, body: entry.body, contentType: entry.contentType, dryRun };
+      send(res, 200, serveScale(this.service, type, version, namespace, name, type.scale, request));
       return;
     }
     const sub = subresource === 'status' ? 'status' : undefined;
@@ -307,7 +285,7 @@ export class ApiServer {
       }
       case 'DELETE': {
         if (sub) throw methodNotAllowed('DELETE is not supported on the status subresource');
-        const options = this.deleteOptions(entry.body, query);
+        const options = parseDeleteOptions(entry.body, query);
         const object = this.service.delete(type, version, namespace, name, {
           ...options,
           dryRun: dryRun || options.dryRun,
@@ -319,26 +297,6 @@ export class ApiServer {
       default:
         throw methodNotAllowed(`${method} is not supported`);
     }
-  }
-
-  private nonResource(path: string): JsonObject | undefined {
-    if (path === '/version') return SERVER_VERSION;
-    if (path === '/api') return coreVersions();
-    if (path === '/apis') return groupList(this.registry);
-    if (path === '/healthz' || path === '/readyz' || path === '/livez') return { status: 'ok' };
-    if (path === '/openapi/v3') return openApiV3Root(this.registry);
-    const parts = path.split('/').filter(Boolean);
-    if (parts[0] === 'api' && parts.length === 2) return resourceList(this.registry, '', parts[1] as string);
-    if (parts[0] === 'apis' && parts.length === 2) return apiGroup(this.registry, parts[1] as string);
-    if (parts[0] === 'apis' && parts.length === 3)
-      return resourceList(this.registry, parts[1] as string, parts[2] as string);
-    if (parts[0] === 'openapi' && parts[1] === 'v3') {
-      if (parts[2] === 'api' && parts.length === 4)
-        return openApiV3GroupVersion(this.registry, '', parts[3] as string);
-      if (parts[2] === 'apis' && parts.length === 5)
-        return openApiV3GroupVersion(this.registry, parts[3] as string, parts[4] as string);
-    }
-    return undefined;
   }
 
   private matching(
@@ -401,30 +359,6 @@ export class ApiServer {
     stream.start();
   }
 
-  /** DeleteOptions come in the body (kubectl) or as query parameters (client-node). */
-  private deleteOptions(body: string | undefined, query: URLSearchParams): DeleteOptions {
-    const parsed = body ? parseJsonObject(body, 'DeleteOptions') : {};
-    const fromQuery = query.get('propagationPolicy');
-    if (fromQuery) parsed.propagationPolicy = fromQuery;
-    if (query.get('orphanDependents') === 'true' || parsed.orphanDependents === true)
-      parsed.propagationPolicy ??= 'Orphan';
-    const policy = parsed.propagationPolicy;
-    if (policy !== undefined && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
-      throw badRequest(
-        `propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
-      );
-    }
-    const pre = isJsonObject(parsed.preconditions) ? parsed.preconditions : {};
-    return {
-      propagationPolicy: policy,
-      preconditions: {
-        uid: typeof pre.uid === 'string' ? pre.uid : undefined,
-        resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
-      },
-      dryRun: Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All'),
-    };
-  }
-
   private deleteCollection(
     type: ResourceType,
     version: string,
@@ -447,39 +381,5 @@ export class ApiServer {
       metadata: { resourceVersion: String(this.store.resourceVersion) },
       items: deleted,
     };
-  }
-
-  private scale(
-    type: ResourceType,
-    version: string,
-    namespace: string | undefined,
-    name: string,
-    method: string,
-    entry: RequestLogEntry,
-    res: ServerResponse,
-    dryRun: boolean,
-  ): void {
-    const scale = type.scale;
-    if (!scale) throw notFound(type.plural, type.group, name);
-    const object = this.service.get(type, version, namespace, name);
-    if (method === 'GET') {
-      send(res, 200, scaleOf(object, scale));
-      return;
-    }
-    let written: JsonObject;
-    if (method === 'PUT') written = parseJsonObject(entry.body ?? '', 'Scale');
-    else if (method === 'PATCH') {
-      const patchType = patchTypeOf(entry.contentType);
-      if (!patchType || patchType === 'apply')
-        throw new ApiError(415, 'UnsupportedMediaType', 'unsupported patch type for scale');
-      written = applyPatch(
-        scaleOf(object, scale),
-        entry.body ?? '',
-        patchType === 'strategic' ? 'merge' : patchType,
-      );
-    } else throw methodNotAllowed(`${method} is not supported on scale`);
-    const next = applyScale(object, written, scale);
-    const result = this.service.update(type, version, namespace, name, next, { dryRun });
-    send(res, 200, scaleOf(result.object, scale));
   }
 }

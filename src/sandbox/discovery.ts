@@ -1,4 +1,5 @@
 import type { JsonObject } from './json.js';
+import { openApiV3GroupVersion, openApiV3Root } from './openapi.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';
 
@@ -99,4 +100,25 @@ export function resourceList(
     groupVersion: apiVersionOf(group, version),
     resources: registry.inGroupVersion(group, version).flatMap(resourceEntries),
   };
+}
+
+/** Bodies of the non-resource GET endpoints: version, discovery, OpenAPI v3 and health. */
+export function nonResourceBody(registry: ResourceRegistry, path: string): JsonObject | undefined {
+  if (path === '/version') return SERVER_VERSION;
+  if (path === '/api') return coreVersions();
+  if (path === '/apis') return groupList(registry);
+  if (path === '/healthz' || path === '/readyz' || path === '/livez') return { status: 'ok' };
+  if (path === '/openapi/v3') return openApiV3Root(registry);
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'api' && parts.length === 2) return resourceList(registry, '', parts[1] as string);
+  if (parts[0] === 'apis' && parts.length === 2) return apiGroup(registry, parts[1] as string);
+  if (parts[0] === 'apis' && parts.length === 3)
+    return resourceList(registry, parts[1] as string, parts[2] as string);
+  if (parts[0] === 'openapi' && parts[1] === 'v3') {
+    if (parts[2] === 'api' && parts.length === 4)
+      return openApiV3GroupVersion(registry, '', parts[3] as string);
+    if (parts[2] === 'apis' && parts.length === 5)
+      return openApiV3GroupVersion(registry, parts[3] as string, parts[4] as string);
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@ import {
 import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resources.js';
 import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { ObjectStore } from './object-store.js';
+import { dependentsOf, findByUid, orphanDependents } from './ownership.js';
 import { applyPatch, type PatchType, parseApplyBody } from './patch.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';
@@ -307,11 +308,11 @@ export class ResourceService {
     }
     if (options.dryRun) return this.toExternal(type, version, stored);
     const policy = options.propagationPolicy ?? 'Background';
-    if (policy === 'Orphan') this.orphanDependents(String(m.uid));
+    if (policy === 'Orphan') orphanDependents(this.store, this.registry, String(m.uid));
     if (type.plural === 'namespaces' && type.group === '') this.deleteNamespaceContents(name);
 
     const finalizers = finalizersOf(stored);
-    if (policy === 'Foreground' && this.dependentsOf(String(m.uid)).length > 0)
+    if (policy === 'Foreground' && dependentsOf(this.store, this.registry, String(m.uid)).length > 0)
       finalizers.push('foregroundDeletion');
     if (finalizers.length > 0) {
       m.finalizers = [...new Set(finalizers)];
@@ -321,7 +322,7 @@ export class ResourceService {
       }
       const updated = this.store.put(type.storageKey, stored, 'MODIFIED');
       if (policy === 'Foreground') {
-        for (const dep of this.dependentsOf(String(m.uid)))
+        for (const dep of dependentsOf(this.store, this.registry, String(m.uid)))
           this.deleteStored(dep.type, dep.object, 'Foreground');
         this.finishForegroundDeletions();
       }
@@ -363,12 +364,15 @@ export class ResourceService {
       this.registry.remove(crdType.group, crdType.plural);
     }
     // Garbage collection: dependents left with no live owner are deleted in the background.
-    for (const dep of this.dependentsOf(String(meta(removed).uid))) {
+    for (const dep of dependentsOf(this.store, this.registry, String(meta(removed).uid))) {
       const owners = Array.isArray(meta(dep.object).ownerReferences)
         ? (meta(dep.object).ownerReferences as JsonValue[])
         : [];
       const live = owners.some(
-        (ref) => isJsonObject(ref) && ref.uid !== meta(removed).uid && this.findByUid(String(ref.uid)),
+        (ref) =>
+          isJsonObject(ref) &&
+          ref.uid !== meta(removed).uid &&
+          findByUid(this.store, this.registry, String(ref.uid)),
       );
       if (!live) this.deleteStored(dep.type, dep.object, 'Background');
     }
@@ -394,23 +398,11 @@ export class ResourceService {
         const m = meta(object);
         if (m.deletionTimestamp === undefined || !finalizersOf(object).includes('foregroundDeletion'))
           continue;
-        if (this.dependentsOf(String(m.uid)).length > 0) continue;
+        if (dependentsOf(this.store, this.registry, String(m.uid)).length > 0) continue;
         m.finalizers = finalizersOf(object).filter((f) => f !== 'foregroundDeletion');
         if ((m.finalizers as string[]).length > 0) this.store.put(type.storageKey, object, 'MODIFIED');
         else this.afterRemoval(type, this.store.remove(type.storageKey, str(m.namespace), String(m.name)));
       }
-    }
-  }
-
-  private orphanDependents(uid: string): void {
-    for (const dep of this.dependentsOf(uid)) {
-      const m = meta(dep.object);
-      const refs = (m.ownerReferences as JsonValue[]).filter(
-        (ref) => !(isJsonObject(ref) && ref.uid === uid),
-      );
-      if (refs.length > 0) m.ownerReferences = refs;
-      else delete m.ownerReferences;
-      this.store.put(dep.type.storageKey, dep.object, 'MODIFIED');
     }
   }
 
@@ -420,30 +412,5 @@ export class ResourceService {
       for (const object of this.store.list(type.storageKey, namespace))
         this.deleteStored(type, object, 'Background');
     }
-  }
-
-  private uniqueTypes(): ResourceType[] {
-    const seen = new Set<string>();
-    return this.registry.all().filter((t) => !seen.has(t.storageKey) && seen.add(t.storageKey));
-  }
-
-  private dependentsOf(uid: string): Array<{ type: ResourceType; object: JsonObject }> {
-    const found: Array<{ type: ResourceType; object: JsonObject }> = [];
-    for (const type of this.uniqueTypes()) {
-      for (const object of this.store.list(type.storageKey)) {
-        const refs = meta(object).ownerReferences;
-        if (Array.isArray(refs) && refs.some((ref) => isJsonObject(ref) && ref.uid === uid))
-          found.push({ type, object });
-      }
-    }
-    return found;
-  }
-
-  private findByUid(uid: string): JsonObject | undefined {
-    for (const type of this.uniqueTypes()) {
-      const hit = this.store.list(type.storageKey).find((o) => meta(o).uid === uid);
-      if (hit) return hit;
-    }
-    return undefined;
   }
 }

@@ -1,6 +1,9 @@
-import { badRequest } from './api-error.js';
+import { ApiError, badRequest, methodNotAllowed } from './api-error.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import type { ScaleSubresource } from './resource-type.js';
+import { applyPatch, patchTypeOf } from './patch.js';
+import { parseJsonObject } from './request-body.js';
+import type { ResourceService } from './resource-service.js';
+import type { ResourceType, ScaleSubresource } from './resource-type.js';
 
 function segments(path: string): string[] {
   return path.replace(/^\./, '').split('.').filter(Boolean);
@@ -69,4 +72,38 @@ export function applyScale(object: JsonObject, written: JsonObject, scale: Scale
   const rv = isJsonObject(written.metadata) ? written.metadata.resourceVersion : undefined;
   if (typeof rv === 'string' && rv !== '' && isJsonObject(next.metadata)) next.metadata.resourceVersion = rv;
   return next;
+}
+
+/**
+ * The `/scale` subresource: GET reads the Scale view; PUT and PATCH (merge or JSON patch on the Scale) move
+ * only spec.replicas of the object, through the normal update path (so a stale resourceVersion is 409).
+ */
+export function serveScale(
+  service: ResourceService,
+  type: ResourceType,
+  version: string,
+  namespace: string | undefined,
+  name: string,
+  scale: ScaleSubresource,
+  request: { method: string; body?: string; contentType?: string; dryRun: boolean },
+): JsonObject {
+  const object = service.get(type, version, namespace, name);
+  if (request.method === 'GET') return scaleOf(object, scale);
+  let written: JsonObject;
+  if (request.method === 'PUT') written = parseJsonObject(request.body ?? '', 'Scale');
+  else if (request.method === 'PATCH') {
+    const patchType = patchTypeOf(request.contentType);
+    if (!patchType || patchType === 'apply') {
+      throw new ApiError(415, 'UnsupportedMediaType', 'unsupported patch type for scale');
+    }
+    written = applyPatch(
+      scaleOf(object, scale),
+      request.body ?? '',
+      patchType === 'strategic' ? 'merge' : patchType,
+    );
+  } else throw methodNotAllowed(`${request.method} is not supported on scale`);
+  const result = service.update(type, version, namespace, name, applyScale(object, written, scale), {
+    dryRun: request.dryRun,
+  });
+  return scaleOf(result.object, scale);
 }

@@ -1,0 +1,28 @@
+import { badRequest } from './api-error.js';
+import { isJsonObject } from './json.js';
+import { parseJsonObject } from './request-body.js';
+import type { DeleteOptions } from './resource-service.js';
+
+/** DeleteOptions come in the body (kubectl) or as query parameters (client-node). */
+export function parseDeleteOptions(body: string | undefined, query: URLSearchParams): DeleteOptions {
+  const parsed = body ? parseJsonObject(body, 'DeleteOptions') : {};
+  const fromQuery = query.get('propagationPolicy');
+  if (fromQuery) parsed.propagationPolicy = fromQuery;
+  if (query.get('orphanDependents') === 'true' || parsed.orphanDependents === true)
+    parsed.propagationPolicy ??= 'Orphan';
+  const policy = parsed.propagationPolicy;
+  if (policy !== undefined && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
+    throw badRequest(
+      `propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
+    );
+  }
+  const pre = isJsonObject(parsed.preconditions) ? parsed.preconditions : {};
+  return {
+    propagationPolicy: policy,
+    preconditions: {
+      uid: typeof pre.uid === 'string' ? pre.uid : undefined,
+      resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
+    },
+    dryRun: Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All'),
+  };
+}
