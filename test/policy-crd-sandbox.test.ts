@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { JsonObject } from '../src/json/json-value.js';
 import { KubeApiError } from '../src/kube/rest-client.js';
-import type { JsonObject } from '../src/sandbox/json.js';
 import { sandboxWithCrd } from './e2e/engine-harness.js';
 import { testPolicy } from './support/policy-fixtures.js';
 

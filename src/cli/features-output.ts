@@ -1,6 +1,6 @@
+import type { JsonValue } from '../json/json-value.js';
 import { FEATURE_NAMES, FEATURE_SCHEMA, SIGNALS, STATISTICS } from '../metrics/feature-catalogue.js';
 import type { FeatureCycle, FeatureValue, PodFeatureVector } from '../metrics/feature-vector.js';
-import type { JsonValue } from '../sandbox/json.js';
 
 /**
  * Machine output: schema version and the 45 names once, then per pod its values in that order with `null` for a

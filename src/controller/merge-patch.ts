@@ -1,4 +1,4 @@
-import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from '../sandbox/json.js';
+import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 
 /**
  * The RFC 7386 JSON merge patch that turns `from` into `to`: changed keys carry the new value, removed keys are

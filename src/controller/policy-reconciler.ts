@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { JsonObject } from '../json/json-value.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { findCondition } from '../policy/conditions.js';
 import {
@@ -11,7 +12,6 @@ import { Reason } from '../policy/reasons.js';
 import { parseStatus } from '../policy/status-types.js';
 import { selectTargets, type Workload } from '../policy/target-selection.js';
 import { describeErrors, validatePolicySpec } from '../policy/validate.js';
-import type { JsonObject } from '../sandbox/json.js';
 import type { Clock } from './clock.js';
 import type { EventType } from './event-recorder.js';
 import type { ReconcileResult, Reconciler } from './reconciler.js';

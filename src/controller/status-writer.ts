@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { JsonObject, JsonValue } from '../json/json-value.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { isStatus } from '../kube/rest-client.js';
-import type { JsonObject, JsonValue } from '../sandbox/json.js';
 import { createMergePatch } from './merge-patch.js';
 
 /** Reads and status-patches one kind of object. */

@@ -1,6 +1,6 @@
 import type { StatusApi } from '../controller/status-writer.js';
+import type { JsonObject } from '../json/json-value.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
-import type { JsonObject } from '../sandbox/json.js';
 import { type KubeObject, kubeObjectSchema } from './kube-object.js';
 import { isStatus, type KubeRest } from './rest-client.js';
 

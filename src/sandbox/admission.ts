@@ -1,6 +1,6 @@
+import { isJsonObject, type JsonObject } from '../json/json-value.js';
 import { ApiError, invalid, type StatusCause } from './api-error.js';
 import { schemaForVersion } from './crd-resources.js';
-import { isJsonObject, type JsonObject } from './json.js';
 import type { ResourceType } from './resource-type.js';
 import { processCustomResource } from './schema-validation.js';
 

@@ -1,4 +1,4 @@
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../json/json-value.js';
 
 /** One invalid field, as the apiserver reports it in Status.details.causes. */
 export interface StatusCause {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JsonObject, JsonValue } from '../json/json-value.js';
 import { type Authenticator, authorizeRequest } from './access-control.js';
 import type { FieldValidation } from './admission.js';
 import { ApiError, badRequest, methodNotAllowed } from './api-error.js';
@@ -6,7 +7,6 @@ import { builtinResources } from './builtin-resources.js';
 import { parseDeleteOptions } from './delete-options.js';
 import { nonResourceBody } from './discovery.js';
 import { FaultInjector } from './faults.js';
-import type { JsonObject, JsonValue } from './json.js';
 import { type ListQuery, matchesQuery, paginate, parseListQuery } from './list-query.js';
 import { ObjectStore } from './object-store.js';
 import { patchTypeOf } from './patch.js';

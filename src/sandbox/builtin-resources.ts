@@ -1,5 +1,5 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { eventCodecForEventsV1 } from './event-conversion.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { ResourceType, TableColumn } from './resource-type.js';
 import { resourceKey } from './resource-type.js';
 

@@ -1,6 +1,6 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import type { StatusCause } from './api-error.js';
 import { validatePrinterColumn, validateScaleSubresource } from './crd-version-rules.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { PrinterColumn, ResourceType, ScaleSubresource } from './resource-type.js';
 import { resourceKey } from './resource-type.js';
 import { type JSONSchemaProps, validateStructuralSchema } from './schema-validation.js';

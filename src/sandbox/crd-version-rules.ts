@@ -2,8 +2,9 @@
  * apiextensions-apiserver's static checks for the non-schema parts of a CRD version: additionalPrinterColumns
  * and the scale subresource's JSON paths. Pure; the caller feeds the resulting field errors into its 422.
  */
+
+import { isJsonObject, type JsonValue } from '../json/json-value.js';
 import { type FieldError, invalid, required } from './field-errors.js';
-import { isJsonObject, type JsonValue } from './json.js';
 
 const COLUMN_TYPES = ['boolean', 'date', 'integer', 'number', 'string'];
 const COLUMN_FORMATS = ['byte', 'date', 'date-time', 'double', 'float', 'int32', 'int64', 'password'];

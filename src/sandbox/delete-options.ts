@@ -1,5 +1,5 @@
+import { isJsonObject } from '../json/json-value.js';
 import { badRequest } from './api-error.js';
-import { isJsonObject } from './json.js';
 import { parseJsonObject } from './request-body.js';
 import type { DeleteOptions } from './resource-service.js';
 

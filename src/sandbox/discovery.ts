@@ -1,4 +1,4 @@
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../json/json-value.js';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';

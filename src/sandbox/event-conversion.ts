@@ -1,4 +1,4 @@
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../json/json-value.js';
 import type { VersionCodec } from './resource-type.js';
 
 /**

@@ -3,7 +3,7 @@
  * apiserver's: `message` is the whole line (`spec.x: Required value`), `detail` is the part after the field,
  * which is also what a Status cause carries as its message.
  */
-import { isJsonObject, type JsonValue } from './json.js';
+import { isJsonObject, type JsonValue } from '../json/json-value.js';
 
 export type FieldErrorType =
   | 'FieldValueRequired'

@@ -1,5 +1,5 @@
 /** Field selectors as apimachinery's fields.ParseSelector reads them, plus dotted-path matching. */
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { SelectorError } from './selector-error.js';
 
 export interface FieldRequirement {

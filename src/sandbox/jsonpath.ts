@@ -4,7 +4,7 @@
  * `[?(@.x == "y")]` filters. Missing keys yield nothing (the apiserver's printer allows missing keys).
  * Also the apiserver's printer-column cell conversion and kubectl's HumanDuration for ages.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 
 export class JsonPathError extends Error {
   override name = 'JsonPathError';

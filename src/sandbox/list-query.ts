@@ -1,5 +1,5 @@
+import { isJsonObject, type JsonObject } from '../json/json-value.js';
 import { ApiError, badRequest, gone } from './api-error.js';
-import { isJsonObject, type JsonObject } from './json.js';
 import type { ObjectStore } from './object-store.js';
 import type { ResourceType } from './resource-type.js';
 import {

@@ -1,5 +1,5 @@
+import { isJsonObject, type JsonObject } from '../json/json-value.js';
 import { gone } from './api-error.js';
-import { isJsonObject, type JsonObject } from './json.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 

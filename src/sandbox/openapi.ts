@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { JsonObject, JsonValue } from '../json/json-value.js';
 import { schemaForVersion } from './crd-resources.js';
-import type { JsonObject, JsonValue } from './json.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import type { ResourceType } from './resource-type.js';
 

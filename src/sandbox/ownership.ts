@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import type { ObjectStore } from './object-store.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import type { ResourceType } from './resource-type.js';

@@ -1,7 +1,7 @@
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { ApiError, badRequest } from './api-error.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { applyStrategicMergePatch, PatchError } from './strategic-merge-patch.js';
 
 export const PATCH_TYPES = {

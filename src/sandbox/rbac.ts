@@ -4,7 +4,7 @@
  * bootstrap policy every cluster has (discovery, health and self-review access for authenticated users).
  * Forbidden messages match the apiserver's so clients and tests see the real text.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { labelSelectorFromObject, matchesLabels } from './selectors.js';
 
 export interface UserInfo {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { isJsonObject, type JsonObject } from '../json/json-value.js';
 import { ApiError, badRequest } from './api-error.js';
-import { isJsonObject, type JsonObject } from './json.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
 

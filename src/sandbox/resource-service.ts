@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { admit, type FieldValidation } from './admission.js';
 import {
   ApiError,
@@ -10,7 +11,6 @@ import {
   STALE_OBJECT,
 } from './api-error.js';
 import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resources.js';
-import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { ObjectStore } from './object-store.js';
 import { dependentsOf, findByUid, orphanDependents } from './ownership.js';
 import { applyPatch, type PatchType, parseApplyBody } from './patch.js';

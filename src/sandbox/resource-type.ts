@@ -1,4 +1,4 @@
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../json/json-value.js';
 
 /** Where the replica count lives for the `/scale` subresource (autoscaling/v1 Scale). */
 export interface ScaleSubresource {

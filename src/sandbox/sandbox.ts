@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { JsonObject } from '../json/json-value.js';
 import { Authenticator } from './access-control.js';
 import { ApiServer, type RequestLogEntry } from './api-server.js';
 import type { FaultInjector } from './faults.js';
-import type { JsonObject } from './json.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import type { ObjectStore } from './object-store.js';
 import type { ResourceRegistry } from './resource-registry.js';

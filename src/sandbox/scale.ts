@@ -1,5 +1,5 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { ApiError, badRequest, methodNotAllowed } from './api-error.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { applyPatch, patchTypeOf } from './patch.js';
 import { parseJsonObject } from './request-body.js';
 import type { ResourceService } from './resource-service.js';

@@ -3,7 +3,7 @@
  * is absent, or null while not nullable; then defaulting recurses into every present value, so defaults nested
  * inside a defaulted object, inside array items and inside additionalProperties maps apply too.
  */
-import { deepClone, isJsonObject, type JsonValue } from './json.js';
+import { deepClone, isJsonObject, type JsonValue } from '../json/json-value.js';
 import { additionalSchema, itemsSchema, type JSONSchemaProps, propertySchema } from './schema-types.js';
 
 export function applyDefaults(schema: JSONSchemaProps, value: JsonValue): JsonValue {

@@ -2,8 +2,9 @@
  * Checks for the Kubernetes schema extensions a CRD may use (x-kubernetes-list-type, -list-map-keys, -map-type,
  * -validations), with apiextensions-apiserver's messages. Part of validateStructuralSchema.
  */
+
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { type FieldError, forbidden, invalid, notSupported, required } from './field-errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
 const obj = (v: JsonValue | undefined): JsonObject | undefined => (isJsonObject(v) ? v : undefined);
 const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');

@@ -3,8 +3,9 @@
  * except under x-kubernetes-preserve-unknown-fields (or additionalProperties: true), and apiVersion/kind/metadata
  * of embedded resources and of the resource root. The returned paths feed fieldValidation Strict/Warn.
  */
+
+import { deepClone, isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { childPath, indexPath } from './field-errors.js';
-import { deepClone, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import {
   additionalSchema,
   itemsSchema,

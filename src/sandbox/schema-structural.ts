@@ -6,9 +6,10 @@
  * pruning and validate against their own schema. Paths look like `...openAPIV3Schema.properties[spec].type`;
  * errors are sorted by message, as upstream sorts them.
  */
+
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { type FieldError, forbidden, invalid, notSupported, required } from './field-errors.js';
 import { compileGoRegexp } from './go-regexp.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { checkCelRules, checkListType } from './schema-extension-rules.js';
 import { pruneUnknownFields } from './schema-pruning.js';
 import type { JSONSchemaProps } from './schema-types.js';

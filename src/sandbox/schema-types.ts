@@ -1,5 +1,5 @@
 /** The OpenAPI v3 subset a CRD's openAPIV3Schema may use (apiextensions.k8s.io/v1 JSONSchemaProps). */
-import { isJsonObject, type JsonValue } from './json.js';
+import { isJsonObject, type JsonValue } from '../json/json-value.js';
 
 export interface JSONSchemaProps {
   type?: string;

@@ -2,8 +2,9 @@
  * CRD schema processing for custom resources: the pipeline the apiserver runs on create and update
  * (prune unknown fields → apply defaults → drop non-nullable nulls → validate), plus the pieces on their own.
  */
+
+import { deepClone, isJsonObject, type JsonObject } from '../json/json-value.js';
 import { type FieldError, invalid } from './field-errors.js';
-import { deepClone, isJsonObject, type JsonObject } from './json.js';
 import { applyDefaults } from './schema-defaulting.js';
 import { pruneNonNullableNulls, pruneUnknownFields } from './schema-pruning.js';
 import type { JSONSchemaProps } from './schema-types.js';

@@ -3,6 +3,8 @@
  * (`spec.x in body should be less than or equal to 100`), converted to field errors the way
  * apiextensions-apiserver does (Required, NotSupported, TooLong, TooMany, TypeInvalid, Invalid).
  */
+
+import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import {
   childPath,
   duplicate,
@@ -17,7 +19,6 @@ import {
   typeInvalid,
 } from './field-errors.js';
 import { cachedGoRegexp } from './go-regexp.js';
-import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { additionalSchema, itemsSchema, type JSONSchemaProps, propertySchema } from './schema-types.js';
 
 /** "spec.x in body" — kube-openapi's subject for every message. */

@@ -3,8 +3,9 @@
  * `?fieldSelector=` query strings, and metav1.LabelSelector objects found in specs (Deployment, aggregationRule).
  * Error texts follow apimachinery so kubectl users see what they would see against a real cluster.
  */
+
+import { isJsonObject, type JsonValue } from '../json/json-value.js';
 import type { FieldSelector } from './field-selectors.js';
-import { isJsonObject, type JsonValue } from './json.js';
 import { labelKeyErrors, labelValueErrors } from './label-syntax.js';
 import { SelectorError } from './selector-error.js';
 

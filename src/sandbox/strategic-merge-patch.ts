@@ -6,7 +6,7 @@
  * server-only items interleaved by their original position), which is why a new item lands first unless the
  * client sends `$setElementOrder`.
  */
-import { deepClone, deepEqual, isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { deepClone, deepEqual, isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 
 export class PatchError extends Error {
   override name = 'PatchError';

@@ -1,5 +1,5 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { printerColumnsForVersion } from './crd-resources.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { formatAge, printerColumnCell } from './jsonpath.js';
 import type { ResourceType } from './resource-type.js';
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import { isJsonObject, type JsonObject } from '../json/json-value.js';
 import { ApiError } from './api-error.js';
-import { isJsonObject, type JsonObject } from './json.js';
 import { type ListQuery, matchesQuery, parseResourceVersion } from './list-query.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import type { ResourceService } from './resource-service.js';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/json/json-value.js';
 import type { KubeRest } from '../../src/kube/rest-client.js';
-import type { JsonObject } from '../../src/sandbox/json.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { deploymentFixture, podFixture } from '../sandbox/fixtures.js';
 import { testPolicy } from '../support/policy-fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/sandbox/json.js';
+import type { JsonObject } from '../../src/json/json-value.js';
 import { type JSONSchemaProps, validateStructuralSchema } from '../../src/sandbox/schema-validation.js';
 import { policySchema } from './schema-fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonObject, JsonValue } from '../../src/sandbox/json.js';
+import type { JsonObject, JsonValue } from '../../src/json/json-value.js';
 import { applyStrategicMergePatch, PatchError } from '../../src/sandbox/strategic-merge-patch.js';
 
 function deployment(): JsonObject {

@@ -1,4 +1,4 @@
-/** JSON values as they travel over the Kubernetes API: what the sandbox stores and patches. */
+/** JSON values as they travel over the Kubernetes API: what the engine reads and patches and the sandbox stores. */
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
