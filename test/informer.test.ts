@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/controller/clock.js';
 import { Informer, type InformerEventType } from '../src/controller/informer.js';
 import { KubeRest } from '../src/kube/rest-client.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/sandbox.js';
+import { systemClock } from '../src/time/clock.js';
 import { deploymentFixture } from './sandbox/fixtures.js';
 import { waitFor } from './support/wait-for.js';
 

@@ -6,13 +6,13 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMockMlServer } from '../mock-ml-server/src/server.js';
-import { ManualClock } from '../src/ml/clock.js';
 import type { PredictionRequest } from '../src/ml/contract.js';
 import type { FeatureVector } from '../src/ml/feature-vector.js';
 import { DEFAULT_ML_CONFIG, type MlConfig } from '../src/ml/ml-config.js';
 import { mlDegradedCondition } from '../src/ml/ml-health.js';
 import { createMlService, type MlServiceHandle } from '../src/ml/ml-service-factory.js';
 import type { AnomalyDecision } from '../src/ml/resilient-ml-service.js';
+import { FakeClock } from './support/fake-clock.js';
 import { metricValue, testClientConfig, vectorFor } from './support/ml-fixtures.js';
 import { useMockMlServer } from './support/mock-ml.js';
 import { waitFor } from './support/wait-for.js';
@@ -23,7 +23,7 @@ const DETECT = '/api/v1/anomaly/detect';
 
 const mock = useMockMlServer();
 let registry: Registry;
-let clock: ManualClock;
+let clock: FakeClock;
 let ml: MlServiceHandle;
 
 function config(overrides: Partial<MlConfig> = {}): MlConfig {
@@ -47,7 +47,7 @@ const bySource = (decisions: AnomalyDecision[]) => decisions.map((d) => `${d.pod
 
 beforeEach(() => {
   registry = new Registry();
-  clock = new ManualClock(T0);
+  clock = new FakeClock(T0);
   ml = createMlService(config(), { registry, clock });
 });
 afterEach(() => {

@@ -1,12 +1,12 @@
 /** The pure parts of the ML layer: configuration, prediction encodings, local detector, cache and health. */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/ml/clock.js';
 import { LocalAnomalyDetector, robustZ } from '../src/ml/local-anomaly-detector.js';
 import { mlConfigFromEnv, parseDuration } from '../src/ml/ml-config.js';
 import { MlCallError } from '../src/ml/ml-failure.js';
 import { MlHealthTracker, mlDegradedCondition } from '../src/ml/ml-health.js';
 import { PredictionCache } from '../src/ml/prediction-cache.js';
 import { decodePrediction } from '../src/ml/prediction-encoding.js';
+import { FakeClock } from './support/fake-clock.js';
 import { vectorFor } from './support/ml-fixtures.js';
 
 describe('ML configuration', () => {
@@ -102,7 +102,7 @@ describe('local anomaly detector', () => {
   });
 
   it('has no opinion until it has enough history, then flags a spike with capped confidence', () => {
-    const detector = new LocalAnomalyDetector(options, new ManualClock());
+    const detector = new LocalAnomalyDetector(options, new FakeClock(0));
     const history = [0.5, 0.52, 0.49, 0.51, 0.5];
     history.forEach((level, m) => {
       const vector = vectorFor('web-1', { workload: 'web', levels: { pod_memory_usage: level }, at: at(m) });
@@ -121,7 +121,7 @@ describe('local anomaly detector', () => {
   });
 
   it('keeps each replica of a workload on its own history', () => {
-    const detector = new LocalAnomalyDetector(options, new ManualClock());
+    const detector = new LocalAnomalyDetector(options, new FakeClock(0));
     const replica = (pod: string, level: number, m: number) =>
       vectorFor(pod, { workload: 'web', levels: { pod_memory_usage: level + 0.01 * (m % 2) }, at: at(m) });
     for (let m = 0; m < 5; m++) {
@@ -142,7 +142,7 @@ describe('local anomaly detector', () => {
   });
 
   it('keeps a bounded window per pod and forgets idle pods', () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(0);
     const detector = new LocalAnomalyDetector(
       { ...options, windowSize: 3, minSamples: 3, maxIdleMs: 1_000 },
       clock,
@@ -158,7 +158,7 @@ describe('local anomaly detector', () => {
 
 describe('prediction cache', () => {
   it('serves entries until the TTL and evicts the oldest beyond the cap', () => {
-    const clock = new ManualClock(1_000);
+    const clock = new FakeClock(1_000);
     const cache = new PredictionCache<string>(5_000, 2, clock);
     cache.set('a', 'A');
     clock.advance(4_000);
@@ -174,7 +174,7 @@ describe('prediction cache', () => {
 
 describe('ML health', () => {
   it('goes degraded on failure or a non-closed breaker and back to ok on success, tracking since', () => {
-    const clock = new ManualClock(Date.parse('2026-01-25T10:00:00Z'));
+    const clock = new FakeClock(Date.parse('2026-01-25T10:00:00Z'));
     const health = new MlHealthTracker(clock);
     const changes: string[] = [];
     health.onChange((s) => changes.push(s.status));

@@ -1,12 +1,12 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/controller/clock.js';
 import { EventRecorder } from '../src/controller/event-recorder.js';
 import { StatusWriter } from '../src/controller/status-writer.js';
 import type { JsonObject } from '../src/json/json-value.js';
 import { KubeEventSink } from '../src/kube/event-sink.js';
 import { type KubeObject, kubeObjectSchema } from '../src/kube/kube-object.js';
 import { PolicyStatusApi } from '../src/kube/policy-status-api.js';
+import { systemClock } from '../src/time/clock.js';
 import { sandboxWithCrd } from './e2e/engine-harness.js';
 import { testPolicy } from './support/policy-fixtures.js';
 

@@ -1,7 +1,7 @@
 import type { CacheGroup } from '../controller/cache-group.js';
-import type { Clock } from '../controller/clock.js';
 import type { LeaderElector } from '../controller/leader-election.js';
 import type { HealthSource, HealthState } from '../server/health.js';
+import type { Clock } from '../time/clock.js';
 
 /** Failed list/watch attempts in a row after which the API server counts as unreachable. */
 const DOWN_AFTER_FAILURES = 3;

@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { EngineConfig } from '../config/settings.js';
 import { CacheGroup } from '../controller/cache-group.js';
-import { systemClock } from '../controller/clock.js';
 import { Controller } from '../controller/controller.js';
 import { EvaluationLoop } from '../controller/evaluation-loop.js';
 import { EventRecorder } from '../controller/event-recorder.js';
@@ -35,6 +34,7 @@ import { type HealthSource, notConfiguredSource } from '../server/health.js';
 import { HttpProbeSource } from '../server/http-probe-source.js';
 import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
 import { mlServiceHealthSource } from '../server/ml-health-source.js';
+import { systemClock } from '../time/clock.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
 
 export interface RunningEngine {

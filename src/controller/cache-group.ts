@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/kube-object.js';
 import type { KubeRest } from '../kube/rest-client.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 import { Informer, type InformerHandler, type InformerStats } from './informer.js';
 
 export interface CacheGroupOptions {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 import { defaultErrorPolicy, type ErrorPolicy, type Reconciler } from './reconciler.js';
 import type { WorkQueue } from './workqueue.js';
 

@@ -7,7 +7,7 @@ import type { KubeObject } from '../kube/kube-object.js';
 import { parseDuration } from '../policy/duration.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import { validatePolicySpec } from '../policy/validate.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 import { keyOf } from './informer.js';
 
 export interface EvaluationLoopDeps {

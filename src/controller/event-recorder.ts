@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/kube-object.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 
 export type EventType = 'Normal' | 'Warning';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type KubeObject, kubeObjectSchema, listSchema, watchEventSchema } from '../kube/kube-object.js';
 import { isStatus, type KubeRest } from '../kube/rest-client.js';
-import { type Clock, sleep } from './clock.js';
+import { type Clock, sleep } from '../time/clock.js';
 import { objectKey } from './reconciler.js';
 
 export type InformerEventType = 'add' | 'update' | 'delete';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type Clock, sleep } from './clock.js';
+import { type Clock, sleep } from '../time/clock.js';
 
 /** The fields of coordination.k8s.io/v1 LeaseSpec that leader election uses. */
 export interface LeaseRecord {

@@ -12,7 +12,7 @@ import { Reason } from '../policy/reasons.js';
 import { parseStatus } from '../policy/status-types.js';
 import { selectTargets, type Workload } from '../policy/target-selection.js';
 import { describeErrors, validatePolicySpec } from '../policy/validate.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 import type { EventType } from './event-recorder.js';
 import type { ReconcileResult, Reconciler } from './reconciler.js';
 import type { StatusWriter } from './status-writer.js';

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 
 /** Decides how long a key waits before its next attempt (the client-go RateLimiter contract). */
 export interface RateLimiter {

@@ -6,7 +6,7 @@
  * trained model reports, and its verdicts are labelled `local`, so nobody mistakes them for the model's.
  */
 import { FEATURE_NAMES, type FeatureName, SIGNALS, STATISTICS } from '../metrics/feature-catalogue.js';
-import type { Clock } from './clock.js';
+import type { TimeSource as Clock } from '../time/clock.js';
 import { type CompleteFeatureVector, podKey } from './feature-vector.js';
 
 export interface LocalDetectorOptions {

@@ -3,7 +3,7 @@
  * Degraded while the breaker is not closed or since the last call failed; ok again after a successful call
  * with the breaker closed. `since` is when the status last flipped; the last error is kept after recovery.
  */
-import type { Clock } from './clock.js';
+import type { TimeSource as Clock } from '../time/clock.js';
 import type { MlCallError, MlFailureKind } from './ml-failure.js';
 import type { BreakerStateName } from './ml-metrics.js';
 

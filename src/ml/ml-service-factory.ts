@@ -1,7 +1,7 @@
 /** Wires the ML layer from configuration: client, backend, local detector, caches, health and metrics. */
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
-import { type Clock, systemClock } from './clock.js';
+import { type TimeSource as Clock, systemClock } from '../time/clock.js';
 import type { PatternResponse, PredictionResponse } from './contract.js';
 import { KServeMlBackend } from './kserve-backend.js';
 import { LocalAnomalyDetector } from './local-anomaly-detector.js';

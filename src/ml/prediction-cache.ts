@@ -2,7 +2,7 @@
  * Recent ML answers by key, reused while the service is unavailable. Entries expire after a TTL (a stale
  * prediction is worse than none) and the oldest are evicted beyond a size cap. Time comes from the injected clock.
  */
-import type { Clock } from './clock.js';
+import type { TimeSource as Clock } from '../time/clock.js';
 
 export interface CachedEntry<V> {
   value: V;

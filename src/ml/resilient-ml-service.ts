@@ -8,7 +8,7 @@
  * Nothing here throws because the service is down; failures feed the health tracker and the metrics.
  */
 import type { Logger } from '../log/logger.js';
-import type { Clock } from './clock.js';
+import type { TimeSource as Clock } from '../time/clock.js';
 import type {
   Correlation,
   Pattern,

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/controller/clock.js';
+import type { Clock } from '../../src/time/clock.js';
 
 /** A clock tests move by hand; timers fire in time order when advance() passes them. */
 export class FakeClock implements Clock {
@@ -33,6 +33,11 @@ export class FakeClock implements Clock {
       next.fn();
     }
     this.current = until;
+  }
+
+  /** Jumps to an absolute time without firing timers (for code that only reads the time). */
+  set(ms: number): void {
+    this.current = ms;
   }
 
   pending(): number {

@@ -8,6 +8,9 @@ export interface Clock {
   schedule(fn: () => void, ms: number): () => void;
 }
 
+/** What code that only reads the time needs (caches, health, detectors). */
+export type TimeSource = Pick<Clock, 'now'>;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule(fn, ms) {
