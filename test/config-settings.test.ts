@@ -42,6 +42,15 @@ describe('engine settings', () => {
     expect(resolveConfig({}, { ML_SERVICE_TIMEOUT: '1m30s' }).mlServiceTimeoutMs).toBe(90_000);
   });
 
+  it('resolves the ML protocol settings and rejects an unknown backend, naming it', () => {
+    expect(resolveConfig({ mlBackend: 'kserve' }, { ML_KSERVE_ENCODING: 'score' })).toMatchObject({
+      mlBackend: 'kserve',
+      mlKserveEncoding: 'score',
+      mlKserveAnomalyModel: 'anomaly-detector',
+    });
+    expect(() => resolveConfig({}, { ML_BACKEND: 'grpc' })).toThrow(/--ml-backend \(ML_BACKEND\)/);
+  });
+
   it('names the flag and variable of a bad value', () => {
     expect(() => resolveConfig({}, { ML_SERVICE_URL: 'not a url' })).toThrow(
       /--ml-service-url \(ML_SERVICE_URL\)/,

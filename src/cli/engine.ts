@@ -65,6 +65,12 @@ function mlConfig(config: EngineConfig, baseUrl: string) {
   const fromEnv = mlConfigFromEnv(process.env);
   return {
     ...fromEnv,
+    backend: config.mlBackend,
+    kserve: {
+      ...fromEnv.kserve,
+      anomalyModel: config.mlKserveAnomalyModel,
+      encoding: config.mlKserveEncoding,
+    },
     client: {
       ...fromEnv.client,
       baseUrl,

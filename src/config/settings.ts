@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { DEFAULT_ML_CONFIG, ML_BACKENDS, type MlBackendKind } from '../ml/ml-config.js';
+import { PREDICTION_ENCODINGS, type PredictionEncoding } from '../ml/prediction-encoding.js';
 import { parseDuration } from '../policy/duration.js';
 
 /**
@@ -28,6 +30,9 @@ export interface EngineConfig {
   mlServiceTimeoutMs: number;
   mlCircuitBreakerThreshold: number;
   mlCircuitBreakerTimeoutMs: number;
+  mlBackend: MlBackendKind;
+  mlKserveAnomalyModel: string;
+  mlKserveEncoding: PredictionEncoding;
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
   namespaces: string[];
@@ -146,6 +151,27 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     '30s',
     duration,
   ),
+  s(
+    'mlBackend',
+    'ML_BACKEND',
+    'ML protocol: rest (ADR-009) or kserve (v1 inference)',
+    'rest',
+    oneOf(ML_BACKENDS),
+  ),
+  s(
+    'mlKserveAnomalyModel',
+    'ML_KSERVE_ANOMALY_MODEL',
+    'KServe model that scores anomalies (other ML_* tuning variables: docs/ml-service.md)',
+    'anomaly-detector',
+    nonEmpty,
+  ),
+  s(
+    'mlKserveEncoding',
+    'ML_KSERVE_ENCODING',
+    'how the KServe model answers: sklearn (-1/1), boolean, or score',
+    'sklearn',
+    oneOf(PREDICTION_ENCODINGS),
+  ),
   s('logLevel', 'LOG_LEVEL', `log level (${LOG_LEVELS.join(', ')})`, 'info', oneOf(LOG_LEVELS)),
   s(
     'logFormat',
@@ -241,6 +267,9 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     mlServiceTimeoutMs: 30_000,
     mlCircuitBreakerThreshold: 3,
     mlCircuitBreakerTimeoutMs: 30_000,
+    mlBackend: DEFAULT_ML_CONFIG.backend,
+    mlKserveAnomalyModel: DEFAULT_ML_CONFIG.kserve.anomalyModel,
+    mlKserveEncoding: DEFAULT_ML_CONFIG.kserve.encoding,
     logLevel: 'info',
     logFormat: 'json',
     namespaces: [],
