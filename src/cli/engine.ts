@@ -163,7 +163,13 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         ),
         { deployments: deployments.list(), statefulSets: statefulSets.list(), pods: pods.list() },
       ),
-    detection: new DetectionCycle({ features, rules, ...(ml ? { ml: ml.service } : {}) }),
+    detection: new DetectionCycle({
+      features,
+      rules,
+      ...(ml
+        ? { ml: ml.service, mlTarget: { backend: config.mlBackend, model: config.mlKserveAnomalyModel } }
+        : {}),
+    }),
     store: assessments,
     rules,
     clock,

@@ -52,7 +52,29 @@ function toMlVector(v: PodFeatureVector, atMs: number, workload: string | undefi
  * ML-guided policies, then a verdict per pod and workload. Nothing here acts; it only assesses.
  */
 export class DetectionCycle {
-  constructor(private readonly deps: { features: FeatureSource; ml?: AnomalyAssessor; rules: RuleTracker }) {}
+  constructor(
+    private readonly deps: {
+      features: FeatureSource;
+      ml?: AnomalyAssessor;
+      /** The protocol and model the engine's ML client speaks; a policy asking for another cannot use ML. */
+      mlTarget?: { backend: 'rest' | 'kserve'; model: string };
+      rules: RuleTracker;
+    },
+  ) {}
+
+  /** Why this policy cannot use the engine's ML service, or undefined when it can. */
+  private mlMismatch(spec: PolicySpec): string | undefined {
+    const target = this.deps.mlTarget;
+    const ml = spec.detection.ml;
+    if (!target || spec.detection.mode === 'rules') return undefined;
+    if (ml.backend !== target.backend) {
+      return `the policy asks for the ${ml.backend} ML backend but the engine is configured for ${target.backend} (ML_BACKEND); detecting with rules and the local detector only`;
+    }
+    if (ml.backend === 'kserve' && ml.model !== undefined && ml.model !== target.model) {
+      return `the policy asks for KServe model "${ml.model}" but the engine scores with "${target.model}" (ML_KSERVE_ANOMALY_MODEL); detecting with rules only`;
+    }
+    return undefined;
+  }
 
   async run(policies: readonly PolicyTargets[], nowMs: number): Promise<Map<string, PolicyAssessment>> {
     const pods = new Map<string, PodRef>();
@@ -88,7 +110,8 @@ export class DetectionCycle {
     const decisions = await this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs);
     const mlSnapshot = this.deps.ml?.snapshot();
     for (const policy of policies) {
-      const usesMl = policy.spec.detection.mode !== 'rules';
+      const mismatch = this.mlMismatch(policy.spec);
+      const usesMl = policy.spec.detection.mode !== 'rules' && mismatch === undefined;
       const evaluated = new Set<string>();
       const targets: TargetAssessment[] = policy.targets.map(({ target, pods: targetPods }) => {
         const assessed = targetPods.map((pod): PodAssessment => {
@@ -117,6 +140,8 @@ export class DetectionCycle {
       });
       this.deps.rules.retainOnly(policy.key, evaluated);
       const problems: DependencyProblem[] = [];
+      if (mismatch)
+        problems.push({ dependency: 'mlService', reason: 'MLServiceUnavailable', message: mismatch });
       if (usesMl && mlSnapshot && mlSnapshot.status !== 'ok') {
         problems.push({
           dependency: 'mlService',
@@ -147,6 +172,7 @@ export class DetectionCycle {
     for (const policy of policies) {
       if (policy.spec.detection.mode === 'rules' || !policy.spec.detection.ml.endpoints.includes('anomaly'))
         continue;
+      if (this.mlMismatch(policy.spec)) continue;
       for (const { pods } of policy.targets) {
         for (const pod of pods) {
           const key = podKey(pod.namespace, pod.name);

@@ -216,4 +216,30 @@ describe('DetectionCycle', () => {
     expect(results.get('shop/a')?.summary.healthy).toBe(2);
     expect(results.get('shop/a')?.problems).toEqual([]);
   });
+
+  it('does not use the ML service for a policy that asks for another backend, and says why', async () => {
+    const features = new RecordingFeatures(
+      okCycle([vector('web-1'), vector('web-2', { 'container_restart_count.diff': 1 }), vector('solo')]),
+    );
+    const ml = new ScriptedMl(() => ({ source: 'ml', anomaly: true, confidence: 1 }));
+    const results = await new DetectionCycle({
+      features,
+      ml,
+      mlTarget: { backend: 'rest', model: 'anomaly-detector' },
+      rules: new RuleTracker(),
+    }).run(
+      [
+        policy('shop/k', {
+          detection: { mode: 'ml', rules: [restartRule], ml: { backend: 'kserve', model: 'iforest' } },
+        }),
+      ],
+      0,
+    );
+    expect(ml.sent).toEqual([]);
+    const k = results.get('shop/k');
+    expect(k?.targets.map((t) => t.state)).toEqual(['anomalous', 'healthy']);
+    expect(k?.problems).toMatchObject([
+      { reason: 'MLServiceUnavailable', message: expect.stringContaining('kserve ML backend') },
+    ]);
+  });
 });
