@@ -68,7 +68,7 @@ export class DetectionCycle {
     const ml = spec.detection.ml;
     if (!target || spec.detection.mode === 'rules') return undefined;
     if (ml.backend !== target.backend) {
-      return `the policy asks for the ${ml.backend} ML backend but the engine is configured for ${target.backend} (ML_BACKEND); detecting with rules and the local detector only`;
+      return `the policy asks for the ${ml.backend} ML backend but the engine is configured for ${target.backend} (ML_BACKEND); detecting with rules only`;
     }
     if (ml.backend === 'kserve' && ml.model !== undefined && ml.model !== target.model) {
       return `the policy asks for KServe model "${ml.model}" but the engine scores with "${target.model}" (ML_KSERVE_ANOMALY_MODEL); detecting with rules only`;
