@@ -64,7 +64,59 @@ async function elapse(clock: FakeClock, ms: number, step = 50): Promise<void> {
   }
 }
 
+/** A lease store whose calls hang while `stalled()` is true (a slow or blackholed API server). */
+function stallingStore(inner: LeaseStore, stalled: () => boolean): LeaseStore {
+  const hang = <T>(call: () => Promise<T>): Promise<T> => (stalled() ? new Promise<T>(() => {}) : call());
+  return {
+    describe: inner.describe,
+    get: () => hang(() => inner.get()),
+    create: (r) => hang(() => inner.create(r)),
+    update: (r, v) => hang(() => inner.update(r, v)),
+  };
+}
+
 describe('LeaderElector', () => {
+  it('steps down at the renew deadline even while a renewal hangs, before the lease can expire for others', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const log: string[] = [];
+    let stalled = false;
+    const a = new LeaderElector({
+      identity: 'a',
+      store: stallingStore(lease.storeFor('a'), () => stalled),
+      clock,
+      logger: pino({ level: 'silent' }),
+      ...timings,
+      onStartedLeading: () => log.push(`${clock.now()} a start`),
+      onStoppedLeading: () => log.push(`${clock.now()} a stop`),
+    });
+    a.start();
+    await elapse(clock, 1_000);
+    expect(a.isLeader()).toBe(true);
+    const t0 = clock.now();
+    stalled = true;
+    await elapse(clock, 6_000);
+    expect(a.isLeader()).toBe(false);
+    const stoppedAt = Number(log.find((l) => l.endsWith('a stop'))?.split(' ')[0]);
+    // The last successful renewal started at most one retry period before t0.
+    expect(stoppedAt - t0).toBeLessThanOrEqual(timings.renewDeadlineMs);
+    expect(stoppedAt - (t0 - timings.retryPeriodMs)).toBeLessThan(timings.leaseDurationMs);
+  });
+
+  it('a leader that sees another holder on the lease steps down at once', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const log: string[] = [];
+    const a = candidate('a', lease, clock, log);
+    a.start();
+    await elapse(clock, 1_000);
+    expect(a.isLeader()).toBe(true);
+    lease.record = { ...lease.record, holderIdentity: 'intruder' };
+    lease.version++;
+    await elapse(clock, timings.retryPeriodMs + 100);
+    expect(a.isLeader()).toBe(false);
+  });
+
   it('elects exactly one of two candidates and keeps it while it renews', async () => {
     const clock = new FakeClock();
     const lease = new MemoryLease();

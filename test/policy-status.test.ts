@@ -21,9 +21,14 @@ function input(overrides: Partial<StatusInput> = {}): StatusInput {
   };
 }
 
+const assessed = (ranAtMs: number) => ({ ranAtMs, targets: [], problems: [] });
+
 describe('buildPolicyStatus', () => {
-  it('a first pass evaluates, sets every condition and derives the phase', () => {
-    const d = buildPolicyStatus(input());
+  it('a first pass sets every condition and derives the phase; only an assessment counts as an evaluation', () => {
+    const before = buildPolicyStatus(input());
+    expect(before.evaluated).toBe(false);
+    expect(before.status.lastEvaluationTime).toBeUndefined();
+    const d = buildPolicyStatus(input({ assessment: assessed(T0) }));
     expect(d.evaluated).toBe(true);
     expect(d.nextInMs).toBe(60_000);
     expect(d.status.phase).toBe('Active');
@@ -38,27 +43,29 @@ describe('buildPolicyStatus', () => {
   });
 
   it('is a fixed point between evaluations: same inputs later give the same status (no write)', () => {
-    const first = buildPolicyStatus(input()).status;
-    const again = buildPolicyStatus(input({ previous: first, now: T0 + 20_000 }));
+    const first = buildPolicyStatus(input({ assessment: assessed(T0) })).status;
+    const again = buildPolicyStatus(input({ previous: first, assessment: assessed(T0), now: T0 + 20_000 }));
     expect(again.status).toEqual(first);
     expect(again.evaluated).toBe(false);
-    expect(again.nextInMs).toBe(40_000);
+    expect(again.nextInMs).toBe(60_000);
   });
 
-  it('re-evaluates when the interval elapsed or the generation changed, keeping lastTransitionTime', () => {
-    const first = buildPolicyStatus(input()).status;
-    const due = buildPolicyStatus(input({ previous: first, now: T0 + 60_000 }));
+  it('moves lastEvaluationTime with each new assessment and follows a generation change, keeping lastTransitionTime', () => {
+    const first = buildPolicyStatus(input({ assessment: assessed(T0) })).status;
+    const due = buildPolicyStatus(
+      input({ previous: first, assessment: assessed(T0 + 60_000), now: T0 + 60_000 }),
+    );
     expect(due.evaluated).toBe(true);
     expect(due.status.lastEvaluationTime).toBe('2026-01-01T00:01:00.000Z');
     expect(due.status.conditions?.[0]?.lastTransitionTime).toBe('2026-01-01T00:00:00.000Z');
     const bumped = buildPolicyStatus(input({ previous: first, generation: 2, now: T0 + 1_000 }));
-    expect(bumped.evaluated).toBe(true);
     expect(bumped.status.observedGeneration).toBe(2);
     expect(bumped.status.conditions?.every((c) => c.observedGeneration === 2)).toBe(true);
   });
 
   it('an invalid spec flips Ready with InvalidSpec and a new transition time; nothing is evaluated', () => {
-    const first = buildPolicyStatus(input()).status;
+    const first = buildPolicyStatus(input({ assessment: assessed(T0) })).status;
+    expect(first.lastEvaluationTime).toBeDefined();
     const invalid = buildPolicyStatus(
       input({
         previous: first,

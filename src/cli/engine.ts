@@ -153,6 +153,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const rules = new RuleTracker();
   const assessments = new AssessmentStore();
   const evaluation = new EvaluationLoop({
+    ready: cachesSynced,
     policies: () => policies.list(),
     targetsFor: (policy, spec) =>
       podsOfTargets(
@@ -213,10 +214,13 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const queueMetrics = metrics.queue(CONTROLLER);
   const controllerMetrics = metrics.controller(CONTROLLER);
   let draining: Promise<void> = Promise.resolve();
-  const startController = async () => {
+  // Every change of leadership starts a new term; a start that belongs to an older term is dropped, so a
+  // replica that lost the lease again while the previous term drained never starts reconciling without it.
+  let term = 0;
+  const startController = async (myTerm: number) => {
     // A previous term's reconciles must finish before a new term starts, or one key could run twice at once.
     await draining;
-    if (controller || stopping) return;
+    if (controller || stopping || myTerm !== term || (elector && !elector.isLeader())) return;
     controller = new Controller({
       name: CONTROLLER,
       queue: new WorkQueue(clock, defaultControllerRateLimiter(clock), queueMetrics),
@@ -273,9 +277,10 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         retryPeriodMs: config.leaderElectionRetryPeriodMs,
         onStartedLeading: () => {
           metrics.setLeader(true);
-          void startController();
+          void startController(++term);
         },
         onStoppedLeading: () => {
+          term++;
           metrics.setLeader(false);
           void stopController();
         },
@@ -284,7 +289,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   if (elector) elector.start();
   else {
     metrics.setLeader(true);
-    void startController();
+    void startController(term);
   }
 
   const sources: HealthSource[] = [

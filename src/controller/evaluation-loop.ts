@@ -11,6 +11,8 @@ import type { Clock } from '../time/clock.js';
 import { keyOf } from './informer.js';
 
 export interface EvaluationLoopDeps {
+  /** False until the informer caches have synced: a partial cache would judge a partial cluster. */
+  ready: () => boolean;
   policies: () => readonly KubeObject[];
   targetsFor(policy: KubeObject, spec: PolicySpec): PolicyTargets['targets'];
   detection: {
@@ -64,8 +66,18 @@ export class EvaluationLoop {
     }, delayMs);
   }
 
-  /** One pass: assess the due policies. Exposed for tests. */
+  /** One pass: assess the due policies. Exposed for tests. Never throws: a failed pass is retried next tick. */
   async tick(): Promise<string[]> {
+    if (!this.deps.ready()) return [];
+    try {
+      return await this.assessDue();
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'detection cycle failed; retrying on the next tick');
+      return [];
+    }
+  }
+
+  private async assessDue(): Promise<string[]> {
     const { deps } = this;
     const now = deps.clock.now();
     const due: Array<PolicyTargets & { generation: number | undefined }> = [];
@@ -94,20 +106,17 @@ export class EvaluationLoop {
       }
     }
     if (due.length === 0) return [];
-    try {
-      const results = await deps.detection.run(due, now);
-      for (const policy of due) {
-        const assessment = results.get(policy.key);
-        if (assessment)
-          deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
-      }
-      const keys = due.map((p) => p.key);
-      deps.logger.debug({ policies: keys }, 'detection cycle done');
-      deps.onEvaluated(keys);
-      return keys;
-    } catch (error) {
-      deps.logger.error({ err: error }, 'detection cycle failed; retrying on the next tick');
-      return [];
+    const results = await deps.detection.run(due, now);
+    for (const policy of due) {
+      const assessment = results.get(policy.key);
+      if (assessment) deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
     }
+    const keys = due.map((p) => p.key);
+    const warnings = [...new Set([...results.values()].flatMap((a) => a.warnings))];
+    if (warnings.length > 0)
+      deps.logger.warn({ warnings }, 'metrics came with warnings (e.g. a Thanos partial response)');
+    deps.logger.debug({ policies: keys }, 'detection cycle done');
+    deps.onEvaluated(keys);
+    return keys;
   }
 }

@@ -51,6 +51,8 @@ export class LeaderElector {
   private observed: { raw: string; at: number } | undefined;
   private lastRenew = 0;
   private lastError: string | undefined;
+  /** Fires at lastRenew + renewDeadline: a leader steps down on time even while a renewal is still in flight. */
+  private cancelDeadline: (() => void) | undefined;
 
   constructor(private readonly o: LeaderElectorOptions) {
     if (
@@ -88,6 +90,7 @@ export class LeaderElector {
     this.stopped = true;
     this.wake.abort();
     await this.loop;
+    this.cancelDeadline?.();
     if (this.leader) {
       await this.release();
       this.leader = false;
@@ -98,26 +101,44 @@ export class LeaderElector {
   private async run(): Promise<void> {
     const { clock, logger, identity } = this.o;
     while (!this.stopped) {
-      const ok = await this.tryAcquireOrRenew();
+      // A renewal counts from when it started, not when its answer came back.
+      const started = clock.now();
+      const outcome = await this.tryAcquireOrRenew();
       if (this.stopped) break;
       const now = clock.now();
-      if (ok) {
-        this.lastRenew = now;
+      if (outcome === 'held') {
+        this.lastRenew = started;
         if (!this.leader) {
           this.leader = true;
           logger.info({ identity, lease: this.o.store.describe() }, 'became leader');
           this.o.onStartedLeading();
         }
+        this.armDeadline();
+      } else if (this.leader && outcome === 'taken') {
+        this.stepDown('another replica holds the lease');
       } else if (this.leader && now - this.lastRenew > this.o.renewDeadlineMs) {
-        this.leader = false;
-        logger.warn(
-          { identity, err: this.lastError },
-          'could not renew the lease within the renew deadline; stepping down',
-        );
-        this.o.onStoppedLeading();
+        this.stepDown('could not renew the lease within the renew deadline');
       }
       await sleep(clock, this.nextAttemptIn(now), this.wake.signal);
     }
+  }
+
+  private armDeadline(): void {
+    this.cancelDeadline?.();
+    const due = this.lastRenew + this.o.renewDeadlineMs - this.o.clock.now();
+    this.cancelDeadline = this.o.clock.schedule(
+      () => this.stepDown('could not renew the lease within the renew deadline'),
+      Math.max(0, due),
+    );
+  }
+
+  private stepDown(why: string): void {
+    this.cancelDeadline?.();
+    this.cancelDeadline = undefined;
+    if (!this.leader) return;
+    this.leader = false;
+    this.o.logger.warn({ identity: this.o.identity, err: this.lastError }, `${why}; stepping down`);
+    this.o.onStoppedLeading();
   }
 
   /** Followers wake exactly when the observed lease would expire, so takeover does not wait an extra period. */
@@ -127,7 +148,8 @@ export class LeaderElector {
     return Math.max(10, Math.min(this.o.retryPeriodMs, untilExpiry));
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** held: this replica holds the lease now; taken: another replica holds a live lease; failed: no answer. */
+  private async tryAcquireOrRenew(): Promise<'held' | 'taken' | 'failed'> {
     const { store, clock, identity } = this.o;
     const now = clock.now();
     const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
@@ -142,7 +164,7 @@ export class LeaderElector {
           leaseTransitions: 0,
         });
         this.lastError = undefined;
-        return true;
+        return 'held';
       }
       const { record, resourceVersion } = existing;
       const raw = JSON.stringify(record);
@@ -150,7 +172,7 @@ export class LeaderElector {
       const holder = record.holderIdentity ?? '';
       const heldByOther = holder !== '' && holder !== identity;
       const recordDurationMs = (record.leaseDurationSeconds ?? durationSeconds) * 1000;
-      if (heldByOther && now < (this.observed?.at ?? now) + recordDurationMs) return false;
+      if (heldByOther && now < (this.observed?.at ?? now) + recordDurationMs) return 'taken';
       const mine = holder === identity;
       await store.update(
         {
@@ -163,10 +185,10 @@ export class LeaderElector {
         resourceVersion,
       );
       this.lastError = undefined;
-      return true;
+      return 'held';
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
-      return false;
+      return 'failed';
     }
   }
 

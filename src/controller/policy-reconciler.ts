@@ -24,8 +24,8 @@ export interface PolicyReconcilerContext {
   statusWriter: Pick<StatusWriter, 'write'>;
   events: { record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> };
   dependencies: () => DependencyStates;
-  /** The latest detection result per policy key (written by the evaluation loop). */
-  assessments?: (key: string) => AssessmentInput | undefined;
+  /** The latest detection result for a policy key, if it was made for this generation of the spec. */
+  assessments?: (key: string, generation: number | undefined) => AssessmentInput | undefined;
   /** False until every cache has listed once: a partial cache would publish wrong target counts. */
   cachesSynced: () => boolean;
   clock: Clock;
@@ -55,7 +55,7 @@ export class PolicyReconciler implements Reconciler {
     const result = await ctx.statusWriter.write(policy, (current) => {
       validation = validatePolicySpec(current.spec);
       const targets = validation.valid ? selectTargets(namespace, validation.spec, ctx.workloads()) : [];
-      const assessment = validation.valid ? ctx.assessments?.(key) : undefined;
+      const assessment = validation.valid ? ctx.assessments?.(key, current.metadata.generation) : undefined;
       decision = buildPolicyStatus({
         generation: current.metadata.generation,
         previous: parseStatus(current.status),

@@ -49,6 +49,8 @@ export interface PolicyAssessment {
   targets: TargetAssessment[];
   summary: TargetsSummary;
   problems: DependencyProblem[];
+  /** Server warnings on the metrics this cycle used (e.g. a Thanos partial response). */
+  warnings: readonly string[];
 }
 
 /**

@@ -155,6 +155,7 @@ export class DetectionCycle {
         targets,
         summary: summarize(targets),
         problems,
+        warnings: cycle.warnings,
       });
     }
     return results;
@@ -207,6 +208,7 @@ export class DetectionCycle {
       targets,
       summary: summarize(targets),
       problems: [problem],
+      warnings: [],
     };
   }
 }

@@ -40,7 +40,8 @@ export class RuleTracker {
     const prefix = `${scope}|${vector.namespace}/${vector.pod}|`;
     const findings: RuleFinding[] = [];
     for (const rule of rules) {
-      const key = prefix + rule.name;
+      // The whole definition is part of the key: an edited rule starts its `for` clock afresh, as Prometheus does.
+      const key = `${prefix}${rule.name}|${rule.feature}|${rule.operator}|${rule.value}|${rule.for}`;
       const observed = this.observedValue(rule, vector);
       if (observed === undefined || !COMPARE[rule.operator](observed, rule.value)) {
         this.since.delete(key);

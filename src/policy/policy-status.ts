@@ -55,7 +55,7 @@ function targetsSummary(targets: readonly TargetRef[], assessment: AssessmentInp
 
 export interface StatusDecision {
   status: PolicyStatus;
-  /** True when this pass counts as an evaluation (lastEvaluationTime moved). */
+  /** True when this status carries a new assessment (lastEvaluationTime moved). */
   evaluated: boolean;
   /** When the policy should be looked at again even if nothing changes. */
   nextInMs: number;
@@ -63,8 +63,6 @@ export interface StatusDecision {
 
 /** How often an invalid policy is looked at anyway: it cannot change without an event, this is a safety net. */
 export const INVALID_RECHECK_MS = 5 * 60_000;
-/** Reconciles within this much of the interval count as on time (avoids re-stamping on timer jitter). */
-const DUE_SLACK_MS = 1_000;
 
 const NEEDS: Record<(typeof DETECTION_MODES)[number], (keyof DependencyStates)[]> = {
   rules: ['prometheus'],
@@ -74,8 +72,8 @@ const NEEDS: Record<(typeof DETECTION_MODES)[number], (keyof DependencyStates)[]
 
 /**
  * Computes the status a policy should have, purely from its inputs. It is deterministic for unchanged inputs, so
- * the status writer can skip the write; lastEvaluationTime only moves when an evaluation is due (new generation,
- * first pass, or the evaluation interval elapsed), never on every reconcile.
+ * the status writer can skip the write; lastEvaluationTime is the time of the assessment the evaluation loop made
+ * for this generation, so it moves once per evaluation interval, never on every reconcile.
  */
 export function buildPolicyStatus(input: StatusInput): StatusDecision {
   const { previous, validation, generation, now } = input;
@@ -101,12 +99,6 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
 
   const { spec } = validation;
   const intervalMs = parseDuration(spec.evaluationInterval);
-  const lastMs = previous.lastEvaluationTime ? Date.parse(previous.lastEvaluationTime) : Number.NaN;
-  const sinceLast = now - lastMs;
-  const due =
-    previous.observedGeneration !== generation ||
-    Number.isNaN(lastMs) ||
-    sinceLast >= intervalMs - DUE_SLACK_MS;
 
   const total = input.targets.length;
   set(
@@ -153,17 +145,16 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
     observedGeneration: generation,
     conditions,
     phase: derivePhase(conditions),
+    // Only detection evaluates: the time moves when a new assessment exists, never merely on a reconcile.
     lastEvaluationTime: input.assessment
       ? new Date(input.assessment.ranAtMs).toISOString()
-      : due
-        ? nowIso
-        : previous.lastEvaluationTime,
+      : previous.lastEvaluationTime,
     targets: targetsSummary(input.targets, input.assessment),
   };
   return {
     status: compact(status),
-    evaluated: due,
-    nextInMs: due ? intervalMs : Math.max(DUE_SLACK_MS, intervalMs - sinceLast),
+    evaluated: status.lastEvaluationTime !== previous.lastEvaluationTime,
+    nextInMs: intervalMs,
   };
 }
 

@@ -22,7 +22,9 @@ function harness(policies: KubeObject[]) {
   const runs: string[][] = [];
   const evaluated: string[][] = [];
   const store = new AssessmentStore();
+  let ready = true;
   const loop = new EvaluationLoop({
+    ready: () => ready,
     policies: () => policies,
     targetsFor: () => [],
     detection: {
@@ -37,6 +39,7 @@ function harness(policies: KubeObject[]) {
               targets: [],
               summary: { total: 0, healthy: 0, anomalous: 0, insufficientData: 0 },
               problems: [],
+              warnings: [],
             },
           ]),
         );
@@ -49,7 +52,7 @@ function harness(policies: KubeObject[]) {
     onEvaluated: (keys) => evaluated.push(keys),
     logger: pino({ level: 'silent' }),
   });
-  return { loop, clock, runs, evaluated, store };
+  return { loop, clock, runs, evaluated, store, setReady: (value: boolean) => (ready = value) };
 }
 
 describe('EvaluationLoop', () => {
@@ -96,5 +99,24 @@ describe('EvaluationLoop', () => {
     await loop.stop();
     clock.advance(60_000);
     expect(runs).toHaveLength(1);
+  });
+
+  it('waits for the caches to sync before the first assessment', async () => {
+    const { loop, setReady, runs } = harness([policyObject('p', '10s')]);
+    setReady(false);
+    expect(await loop.tick()).toEqual([]);
+    expect(runs).toEqual([]);
+    setReady(true);
+    expect(await loop.tick()).toEqual(['shop/p']);
+  });
+
+  it('survives a failing pass and assesses again on the next tick', async () => {
+    const policies = [policyObject('p', '10s')];
+    const { loop } = harness(policies);
+    const broken = { ...policies[0], metadata: undefined } as unknown as KubeObject;
+    policies.push(broken);
+    expect(await loop.tick()).toEqual([]);
+    policies.pop();
+    expect(await loop.tick()).toEqual(['shop/p']);
   });
 });

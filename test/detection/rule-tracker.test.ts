@@ -88,4 +88,16 @@ describe('RuleTracker', () => {
       .map((f) => f.rule);
     expect(fired).toEqual(['>0.4', '>=0.5', '<=0.5', '==0.5']);
   });
+
+  it("starts an edited rule afresh instead of inheriting the old definition's clock", () => {
+    const tracker = new RuleTracker();
+    const hot = vector('web-1', { 'container_restart_count.diff': 5, 'pod_cpu_usage.value': 0.9 });
+    tracker.evaluate('shop/p', [restarts], hot, 0);
+    expect(tracker.evaluate('shop/p', [restarts], hot, 10 * minute)[0]?.firing).toBe(true);
+    const edited: Rule = { ...restarts, feature: 'pod_cpu_usage.value', value: 0.5 };
+    expect(tracker.evaluate('shop/p', [edited], hot, 11 * minute)[0]).toMatchObject({
+      heldForMs: 0,
+      firing: false,
+    });
+  });
 });

@@ -117,7 +117,10 @@ describe('engine end to end (one replica)', () => {
     const first = await waitForReady(sandbox, 'apps', 'web', 1);
     expect(readyCondition(first)).toMatchObject({ reason: 'Reconciled', observedGeneration: 1 });
     expect(first.targets?.total).toBe(3); // two Deployments and one standalone Pod
-    expect(first.lastEvaluationTime).toBeDefined();
+    // The evaluation loop assesses the policy right after it appears (without Prometheus: nothing is judged).
+    await waitFor('a first evaluation', () => policyStatus(sandbox, 'apps', 'web')?.lastEvaluationTime, {
+      timeoutMs: 15_000,
+    });
 
     await rest.request({
       method: 'PATCH',
