@@ -47,6 +47,8 @@ export interface RunningEngine {
 const CONTROLLER = 'remediationpolicy';
 const DEPENDENCY_REFRESH_MS = 10_000;
 const EVALUATION_TICK_MS = 1_000;
+/** A cycle waits this long for ML verdicts before judging ML-guided policies by their rules. */
+const ML_CYCLE_DEADLINE_MS = 20_000;
 
 /** Without PROMETHEUS_URL there are no features: every cycle is unavailable and nothing is judged or acted on. */
 const NO_PROMETHEUS: FeatureSource = {
@@ -101,8 +103,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const policies = cache('remediationpolicies', `/apis/${POLICY_GROUP}/${POLICY_VERSION}`, POLICY_PLURAL);
   const deployments = cache('deployments', '/apis/apps/v1', 'deployments');
   const statefulSets = cache('statefulsets', '/apis/apps/v1', 'statefulsets');
+  const replicaSets = cache('replicasets', '/apis/apps/v1', 'replicasets');
   const pods = cache('pods', '/api/v1', 'pods');
-  const caches = [policies, deployments, statefulSets, pods];
+  const caches = [policies, deployments, statefulSets, replicaSets, pods];
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
   // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
@@ -115,18 +118,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         logger: logger.child({ component: 'ml' }),
       })
     : undefined;
-  const mlService: HealthSource =
-    config.mlServiceUrl && ml
-      ? mlServiceHealthSource(
-          new HttpProbeSource({
-            name: 'mlService',
-            url: config.mlServiceUrl,
-            path: '/health',
-            timeoutMs: Math.min(config.mlServiceTimeoutMs, 5_000),
-          }),
-          ml.service,
-        )
-      : notConfiguredSource('mlService', 'ML_SERVICE_URL');
+  const mlService: HealthSource = ml
+    ? mlServiceHealthSource(ml.service, clock)
+    : notConfiguredSource('mlService', 'ML_SERVICE_URL');
   const dependencyStates: DependencyStates = {
     prometheus: { state: 'down', message: 'not checked yet' },
     mlService: { state: 'down', message: 'not checked yet' },
@@ -162,11 +156,17 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
           spec,
           workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
         ),
-        { deployments: deployments.list(), statefulSets: statefulSets.list(), pods: pods.list() },
+        {
+          deployments: deployments.list(),
+          statefulSets: statefulSets.list(),
+          replicaSets: replicaSets.list(),
+          pods: pods.list(),
+        },
       ),
     detection: new DetectionCycle({
       features,
       rules,
+      mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
       ...(ml
         ? { ml: ml.service, mlTarget: { backend: config.mlBackend, model: config.mlKserveAnomalyModel } }
         : {}),

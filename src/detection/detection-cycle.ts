@@ -58,6 +58,11 @@ export class DetectionCycle {
       ml?: AnomalyAssessor;
       /** The protocol and model the engine's ML client speaks; a policy asking for another cannot use ML. */
       mlTarget?: { backend: 'rest' | 'kserve'; model: string };
+      /**
+       * How long a cycle waits for the ML answers. Past it, ML-guided policies are judged by their rules for
+       * this cycle (the call goes on and fills the caches), so one slow service cannot stall detection.
+       */
+      mlDeadlineMs?: number;
       rules: RuleTracker;
     },
   ) {}
@@ -107,7 +112,7 @@ export class DetectionCycle {
     }
 
     const vectors = new Map(cycle.vectors.map((v) => [podKey(v.namespace, v.pod), v]));
-    const decisions = await this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs);
+    const { decisions, late } = await this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs);
     const mlSnapshot = this.deps.ml?.snapshot();
     for (const policy of policies) {
       const mismatch = this.mlMismatch(policy.spec);
@@ -142,6 +147,13 @@ export class DetectionCycle {
       const problems: DependencyProblem[] = [];
       if (mismatch)
         problems.push({ dependency: 'mlService', reason: 'MLServiceUnavailable', message: mismatch });
+      if (usesMl && late) {
+        problems.push({
+          dependency: 'mlService',
+          reason: 'MLServiceUnavailable',
+          message: `ML answers did not arrive within ${late} ms; detecting with rules this cycle`,
+        });
+      }
       if (usesMl && mlSnapshot && mlSnapshot.status !== 'ok') {
         problems.push({
           dependency: 'mlService',
@@ -166,9 +178,9 @@ export class DetectionCycle {
     vectors: ReadonlyMap<string, PodFeatureVector>,
     workloadOf: ReadonlyMap<string, string>,
     atMs: number,
-  ): Promise<Map<string, AnomalyDecision>> {
+  ): Promise<{ decisions: Map<string, AnomalyDecision>; late?: number }> {
     const decisions = new Map<string, AnomalyDecision>();
-    if (!this.deps.ml) return decisions;
+    if (!this.deps.ml) return { decisions };
     const wanted = new Map<string, FeatureVector>();
     for (const policy of policies) {
       if (policy.spec.detection.mode === 'rules' || !policy.spec.detection.ml.endpoints.includes('anomaly'))
@@ -183,10 +195,24 @@ export class DetectionCycle {
         }
       }
     }
-    if (wanted.size === 0) return decisions;
-    const answers = await this.deps.ml.assessAnomalies([...wanted.values()]);
+    if (wanted.size === 0) return { decisions };
+    const call = this.deps.ml.assessAnomalies([...wanted.values()]);
+    const deadline = this.deps.mlDeadlineMs;
+    let answers: AnomalyDecision[] | undefined;
+    if (deadline === undefined) answers = await call;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), deadline);
+      });
+      // A late answer still lands in the service's caches; it must never surface as an unhandled rejection.
+      call.catch(() => {});
+      answers = await Promise.race([call, timedOut]);
+      clearTimeout(timer);
+      if (answers === undefined) return { decisions, late: deadline };
+    }
     for (const answer of answers) decisions.set(podKey(answer.namespace, answer.pod), answer);
-    return decisions;
+    return { decisions };
   }
 
   private withoutData(policy: PolicyTargets, atMs: number, problem: DependencyProblem): PolicyAssessment {

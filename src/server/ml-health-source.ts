@@ -1,34 +1,42 @@
 import type { MlHealthSnapshot } from '../ml/ml-health.js';
 import type { HealthReport, HealthSource } from './health.js';
 
+/** The ML side as health needs it: ResilientMlService. */
+export interface MlHealthView {
+  snapshot(): MlHealthSnapshot;
+  /** A readiness call through the configured backend (ADR-009 /health, or KServe model readiness). */
+  probe(): Promise<MlHealthSnapshot>;
+}
+
 /**
- * mlService health: the circuit breaker's view of real calls (state, last error) combined with a probe of the
- * service's /health, so an outage shows before the first call and recovery shows before the next one. An ML
- * outage is `degraded`, never `down`: detection carries on with rules and the local detector.
+ * mlService health: the circuit breaker's view of real calls (state, last error), refreshed by a readiness probe
+ * through the same backend at most every `probeEveryMs`, so an outage shows before the first call and recovery
+ * before the next one. An ML outage is `degraded`, never `down`: detection carries on with rules and the local
+ * detector.
  */
 export function mlServiceHealthSource(
-  probe: HealthSource,
-  ml: { snapshot(): MlHealthSnapshot },
+  ml: MlHealthView,
+  clock: { now(): number },
+  probeEveryMs = 5_000,
 ): HealthSource {
+  let lastProbe = Number.NEGATIVE_INFINITY;
   return {
     name: 'mlService',
     critical: false,
     async check(): Promise<HealthReport> {
-      const probed = await probe.check();
-      const snap = ml.snapshot();
-      const details: Record<string, unknown> = {
-        breaker: snap.breaker,
-        since: snap.since,
-        probe: probed.message,
-      };
+      let snap: MlHealthSnapshot;
+      if (clock.now() - lastProbe >= probeEveryMs) {
+        lastProbe = clock.now();
+        snap = await ml.probe();
+      } else snap = ml.snapshot();
+      const details: Record<string, unknown> = { breaker: snap.breaker, since: snap.since };
       if (snap.lastError) details.lastError = snap.lastError;
       if (snap.lastSuccessAt) details.lastSuccessAt = snap.lastSuccessAt;
       if (snap.status !== 'ok') {
         const why = snap.lastError ? `${snap.lastError.kind}: ${snap.lastError.message}` : 'calls failing';
         return { status: 'degraded', message: `circuit breaker ${snap.breaker}; last error ${why}`, details };
       }
-      if (probed.status !== 'ok') return { status: 'degraded', message: probed.message, details };
-      return { status: 'ok', message: `circuit breaker ${snap.breaker}; ${probed.message}`, details };
+      return { status: 'ok', message: `circuit breaker ${snap.breaker}`, details };
     },
   };
 }

@@ -242,4 +242,33 @@ describe('DetectionCycle', () => {
       { reason: 'MLServiceUnavailable', message: expect.stringContaining('kserve ML backend') },
     ]);
   });
+
+  it('judges by the rules when the ML answers miss the cycle deadline, and says so', async () => {
+    const features = new RecordingFeatures(
+      okCycle([vector('web-1'), vector('web-2', { 'container_restart_count.diff': 1 }), vector('solo')]),
+    );
+    const slow: AnomalyAssessor = {
+      assessAnomalies: () => new Promise<AnomalyDecision[]>(() => {}),
+      snapshot: () => ({ status: 'ok', breaker: 'closed', since: 'x' }),
+    };
+    const started = Date.now();
+    const results = await new DetectionCycle({
+      features,
+      ml: slow,
+      mlDeadlineMs: 50,
+      rules: new RuleTracker(),
+    }).run(
+      [
+        policy('shop/a', { detection: { mode: 'ml', rules: [restartRule] } }),
+        policy('shop/r', { detection: { mode: 'rules', rules: [restartRule] } }),
+      ],
+      0,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(results.get('shop/a')?.targets.map((t) => t.state)).toEqual(['anomalous', 'healthy']);
+    expect(results.get('shop/a')?.problems).toMatchObject([
+      { reason: 'MLServiceUnavailable', message: expect.stringContaining('50 ms') },
+    ]);
+    expect(results.get('shop/r')?.problems).toEqual([]);
+  });
 });

@@ -1,48 +1,67 @@
 import { describe, expect, it } from 'vitest';
-import { podsOfTargets } from '../../src/detection/workload-pods.js';
+import { type ObjectView, podsOfTargets } from '../../src/detection/workload-pods.js';
 
-const pod = (name: string, labels: Record<string, string>, extra: Record<string, unknown> = {}) => ({
-  metadata: { name, namespace: 'shop', labels, ...extra },
-  spec: { nodeName: 'node-a' },
+const owner = (kind: string, name: string, uid = `${name}-uid`) => [{ kind, name, uid, controller: true }];
+const obj = (
+  name: string,
+  extra: Partial<ObjectView['metadata']> = {},
+  spec: unknown = {},
+  status: unknown = {},
+): ObjectView => ({
+  metadata: { name, namespace: 'shop', uid: `${name}-uid`, ...extra },
+  spec,
+  status,
 });
 
 describe('podsOfTargets', () => {
-  const workloads = {
-    deployments: [
-      { metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'web' } } } },
-      { metadata: { name: 'odd', namespace: 'shop' }, spec: { selector: {} } },
-    ],
-    statefulSets: [
-      {
-        metadata: { name: 'db', namespace: 'shop' },
-        spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In' as const, values: ['db'] }] } },
-      },
+  const caches = {
+    deployments: [obj('web'), obj('web-canary')],
+    statefulSets: [obj('db')],
+    replicaSets: [
+      obj('web-5d8f', { ownerReferences: owner('Deployment', 'web') }),
+      obj('web-canary-77aa', { ownerReferences: owner('Deployment', 'web-canary') }),
     ],
     pods: [
-      pod('web-1', { app: 'web' }),
-      pod('web-2', { app: 'web' }, { deletionTimestamp: '2026-11-23T00:00:00Z' }),
-      pod('db-0', { app: 'db' }),
-      { metadata: { name: 'solo', namespace: 'shop' }, spec: {} },
-      { metadata: { name: 'web-9', namespace: 'other', labels: { app: 'web' } }, spec: {} },
+      obj(
+        'web-5d8f-a',
+        { ownerReferences: owner('ReplicaSet', 'web-5d8f') },
+        { nodeName: 'node-a' },
+        { phase: 'Running' },
+      ),
+      obj('web-5d8f-evicted', { ownerReferences: owner('ReplicaSet', 'web-5d8f') }, {}, { phase: 'Failed' }),
+      obj('web-5d8f-leaving', {
+        ownerReferences: owner('ReplicaSet', 'web-5d8f'),
+        deletionTimestamp: '2026-11-23T00:00:00Z',
+      }),
+      obj('web-canary-77aa-b', { ownerReferences: owner('ReplicaSet', 'web-canary-77aa') }),
+      obj('migrate-job-x', { ownerReferences: owner('Job', 'migrate') }),
+      obj('db-0', { ownerReferences: owner('StatefulSet', 'db') }, { nodeName: 'node-b' }),
+      obj('db-impostor', { ownerReferences: owner('StatefulSet', 'db', 'another-uid') }),
+      obj('solo'),
+      {
+        metadata: {
+          name: 'web-5d8f-a',
+          namespace: 'other',
+          ownerReferences: owner('ReplicaSet', 'web-5d8f'),
+        },
+      },
     ],
   };
 
-  it('maps workloads to the live pods their selector matches in their namespace, with nodes when scheduled', () => {
+  it("finds a workload's pods by ownership, never by shared labels, leaving out finished and terminating pods", () => {
     const result = podsOfTargets(
       [
         { kind: 'Deployment', namespace: 'shop', name: 'web' },
         { kind: 'StatefulSet', namespace: 'shop', name: 'db' },
         { kind: 'Pod', namespace: 'shop', name: 'solo' },
-        { kind: 'Deployment', namespace: 'shop', name: 'odd' },
         { kind: 'Deployment', namespace: 'shop', name: 'missing' },
       ],
-      workloads,
+      caches,
     );
     expect(result.map((r) => r.pods)).toEqual([
-      [{ namespace: 'shop', name: 'web-1', nodeName: 'node-a' }],
-      [{ namespace: 'shop', name: 'db-0', nodeName: 'node-a' }],
+      [{ namespace: 'shop', name: 'web-5d8f-a', nodeName: 'node-a' }],
+      [{ namespace: 'shop', name: 'db-0', nodeName: 'node-b' }],
       [{ namespace: 'shop', name: 'solo' }],
-      [],
       [],
     ]);
   });
