@@ -136,6 +136,26 @@ describe('Informer against the sandbox', () => {
     expect(events.filter((e) => e.type === 'add')).toHaveLength(1);
   });
 
+  it('follows bookmarks, so a quiet resource resumes from a recent resourceVersion without a relist', async () => {
+    const inf = start();
+    create('quiet');
+    await waitFor('synced', () => inf.getStats().synced && inf.getStats().objects === 1);
+    const relists = inf.getStats().relists;
+    // Changes elsewhere move the global resourceVersion; only bookmarks tell this watch about them.
+    for (let i = 0; i < 3; i++)
+      sandbox.create('', 'v1', 'configmaps', { metadata: { name: `noise-${i}`, namespace: 'default' } });
+    const current = String(sandbox.store.resourceVersion);
+    await waitFor(
+      'a bookmark at the current resourceVersion',
+      () => inf.getStats().resourceVersion === current,
+    );
+    sandbox.faults.compact();
+    sandbox.faults.dropWatches();
+    create('after');
+    await waitFor('the new object after resuming', () => inf.list().length === 2);
+    expect(inf.getStats().relists).toBe(relists);
+  });
+
   it('relists periodically even when the watch is healthy', async () => {
     create('a');
     const inf = start({ relistIntervalMs: 300 });

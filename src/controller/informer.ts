@@ -70,6 +70,8 @@ export class Informer {
   private lastEventTime: number | undefined;
   private lastListTime: number | undefined;
   private lastError: string | undefined;
+  /** 410s in a row without a watch event in between; backs off the relists they cause. */
+  private consecutiveGone = 0;
 
   constructor(private readonly base: InformerOptions) {
     this.options = {
@@ -142,16 +144,22 @@ export class Informer {
           await sleep(clock, this.options.backoffInitialMs, this.stopSignal.signal);
       } catch (error) {
         if (this.stopped) break;
-        if (error instanceof WatchInterrupted) {
+        const gone = isStatus(error, 410) || (error instanceof WatchInterrupted && error.reason === 'gone');
+        if (error instanceof WatchInterrupted || gone) {
           needRelist = true;
           this.stats.watchRestarts++;
-          logger.info({ path, reason: error.reason }, 'restarting watch with a relist');
-          continue;
-        }
-        if (isStatus(error, 410)) {
-          needRelist = true;
-          this.stats.watchRestarts++;
-          logger.info({ path }, 'watch resourceVersion expired (410); relisting');
+          logger.info(
+            { path, reason: gone ? 'gone' : (error as WatchInterrupted).reason },
+            'restarting watch with a relist',
+          );
+          // One 410 is routine; a server that keeps answering 410 must not get a tight loop of full lists.
+          if (gone && ++this.consecutiveGone > 1) {
+            const delay = Math.min(
+              this.options.backoffMaxMs,
+              this.options.backoffInitialMs * 2 ** (this.consecutiveGone - 2),
+            );
+            await sleep(clock, delay, this.stopSignal.signal);
+          }
           continue;
         }
         this.stats.consecutiveFailures++;
@@ -185,7 +193,22 @@ export class Informer {
       const page = listSchema.parse(raw);
       for (const item of page.items) {
         const parsed = kubeObjectSchema.safeParse(item);
-        if (parsed.success) fresh.set(keyOf(parsed.data), parsed.data);
+        if (parsed.success) {
+          fresh.set(keyOf(parsed.data), parsed.data);
+          continue;
+        }
+        // An item that does not parse is not a deletion: keep what the cache knew of it.
+        const meta = (item as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+        const key =
+          typeof meta?.name === 'string'
+            ? objectKey(typeof meta.namespace === 'string' ? meta.namespace : undefined, meta.name)
+            : undefined;
+        const known = key ? this.cache.get(key) : undefined;
+        if (known && key) fresh.set(key, known);
+        this.base.logger.warn(
+          { path: this.base.path, object: key },
+          'ignoring a listed object that does not parse',
+        );
       }
       continueToken = page.metadata.continue || undefined;
       listVersion = page.metadata.resourceVersion;
@@ -268,11 +291,24 @@ export class Informer {
       this.interrupt(code === 410 ? 'gone' : 'relist-due');
       return;
     }
+    this.consecutiveGone = 0;
+    if (type === 'BOOKMARK') {
+      // A bookmark carries only metadata.resourceVersion (no name, creationTimestamp null): read just that, so a
+      // quiet resource resumes its next watch from a recent point instead of an expired one.
+      const rv = (object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+      if (typeof rv === 'string' && rv !== '') this.resourceVersion = rv;
+      return;
+    }
     const parsed = kubeObjectSchema.safeParse(object);
-    if (!parsed.success) return;
+    if (!parsed.success) {
+      this.base.logger.warn(
+        { path: this.base.path, type },
+        'ignoring a watch event whose object does not parse',
+      );
+      return;
+    }
     const obj = parsed.data;
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
-    if (type === 'BOOKMARK') return;
     const key = keyOf(obj);
     if (type === 'DELETED') {
       this.cache.delete(key);
