@@ -26,7 +26,7 @@ export interface ClusterPod {
 
 /** A pod the caller names itself (the demo's, matching the objects in its sandbox). */
 export interface PlannedPod extends ClusterPod {
-  /** Restart counter of its `app` container rises every 2 minutes and its CPU runs near the 2-core limit. */
+  /** Restart counter of its `app` container rises every minute and its CPU runs near the 2-core limit. */
   readonly misbehaving?: boolean;
 }
 
@@ -352,7 +352,7 @@ export function generateCluster(spec: ClusterSpec): ClusterDataset {
           prev !== undefined &&
           prev < plan.resetAtMs &&
           t >= plan.resetAtMs;
-        const crashLoop = hot && i > 0 && i % 4 === 0;
+        const crashLoop = hot && i > 0 && i % 2 === 0;
         if (resetHere || rand() < 0.004 || crashLoop) restarts += 1;
         return restarts;
       });
