@@ -30,10 +30,14 @@ export function registerDemoCommand(program: Command): void {
     .action(async (opts: { duration: number; prometheus: boolean; quiet?: boolean; dir: string }) => {
       const { runDemo } = await import('../demo/demo.js');
       const stop = new AbortController();
-      let signals = 0;
+      let firstSignalAtMs: number | undefined;
       const onSignal = () => {
-        signals += 1;
-        if (signals > 1) process.exit(1); // a second Ctrl-C: the user wants out now
+        // A terminal's Ctrl-C can reach us twice (directly and relayed by npm/tsx); only a later one forces exit.
+        if (firstSignalAtMs !== undefined) {
+          if (Date.now() - firstSignalAtMs > 1_000) process.exit(1);
+          return;
+        }
+        firstSignalAtMs = Date.now();
         process.stdout.write('\n(interrupted: stopping cleanly, Ctrl-C again to force)\n');
         stop.abort();
       };

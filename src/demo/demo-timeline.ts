@@ -92,7 +92,9 @@ export async function runTimeline(options: TimelineOptions): Promise<boolean> {
         `${dt?.total} targets on rules and the local detector (insufficient ${dt?.insufficientData})`,
     );
   } else {
-    say(`${at()} ⚠ the engine reports the ML service degraded; rules keep working`);
+    say(
+      `${at()} ⚠ the engine reports the ML service degraded (without Prometheus nothing is judged either way)`,
+    );
   }
   await observer.printTable();
   await observer.printHealth();
@@ -100,7 +102,7 @@ export async function runTimeline(options: TimelineOptions): Promise<boolean> {
   say('');
   const recoverAt = new Date().toISOString();
   stack.ml.faults.set({});
-  say(`${at()} 3/3 ✓ ML service recovered (DELETE /control/faults); waiting for the breaker to close…`);
+  say(`${at()} 3/3 ✓ ML service recovered (DELETE /control/faults); waiting for the engine to notice…`);
   const cleared = await until(options, async (policies) => {
     if (!withPrometheus)
       return (await observer.health()).dependencies.mlService?.status === 'ok' || undefined;
