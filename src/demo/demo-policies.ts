@@ -1,13 +1,16 @@
 import { POLICY_API_VERSION, POLICY_KIND } from '../policy/api-group.js';
 import { PART_OF, SHOP_NAMESPACE } from './demo-cluster.js';
 
-/** The restart rule both policies share: a container restarted within the window, for 10 s of evaluations. */
+/**
+ * The restart rule both policies share: a container restarted in the last minute. `for: 0s` fires at once; the
+ * engine steps evaluation instants by the minute, so any longer `for` would keep a short demo quiet.
+ */
 const RESTARTING = {
   name: 'restarting',
   feature: 'container_restart_count.diff',
   operator: '>',
   value: 0,
-  for: '10s',
+  for: '0s',
 };
 
 /** Rules only: the web Deployment's pods, restarted when they keep restarting (dry-run: recorded, not done). */

@@ -59,10 +59,17 @@ export async function runTimeline(options: TimelineOptions): Promise<boolean> {
   });
   if (!first) return false;
   const t = first.status?.targets;
+  const rules = byName(await observer.policies(), RESTART_POLICY)?.status;
   say(
-    `${at()} ✓ first full evaluation: ${RESTART_POLICY} ${byPhase(await observer.policies(), RESTART_POLICY)}, ` +
-      `${ML_POLICY} ${first.status?.phase}; ${ML_POLICY} judged all ${t?.total} targets (Deployment, StatefulSet, Pod): ` +
-      `healthy ${t?.healthy}, anomalous ${t?.anomalous}, insufficient ${t?.insufficientData}`,
+    `${at()} ✓ first full evaluation: ${RESTART_POLICY} ${rules?.phase ?? '-'}, ${ML_POLICY} ${first.status?.phase}`,
+  );
+  say(
+    `    · ${ML_POLICY} judged all ${t?.total} targets (Deployment, StatefulSet, Pod): healthy ${t?.healthy}, ` +
+      `anomalous ${t?.anomalous}, insufficient ${t?.insufficientData}`,
+  );
+  say(
+    `    · ${RESTART_POLICY} (rules, dry-run): anomalous ${rules?.targets?.anomalous ?? '-'} of ` +
+      `${rules?.targets?.total ?? '-'} (its crash-looping pod trips container_restart_count.diff > 0)`,
   );
   if (!withPrometheus)
     say('    (no Prometheus: every target is "insufficient" and Degraded=PrometheusUnavailable)');
@@ -123,8 +130,4 @@ export async function runTimeline(options: TimelineOptions): Promise<boolean> {
   say(`${at()} timeline complete; the engine keeps evaluating every 10s until the demo ends`);
   await until(options, () => undefined);
   return true;
-}
-
-function byPhase(policies: PolicyView[], name: string): string {
-  return byName(policies, name)?.status?.phase ?? '-';
 }

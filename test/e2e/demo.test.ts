@@ -100,6 +100,11 @@ describe('npm run demo', () => {
     expect(judged?.insufficient).toBe(0);
     expect((judged?.healthy ?? 0) + (judged?.anomalous ?? 0)).toBe(3);
     expect(text).toMatch(/ml-guided judged all 3 targets .*insufficient 0/);
+    // The rules policy flags the crash-looping web pod from the backfilled restart counter.
+    expect(beforeOutage.find((r) => r.policy === 'restart-web' && r.phase === 'Active')).toMatchObject({
+      total: 1,
+      anomalous: 1,
+    });
 
     // 2. The outage: Degraded=MLServiceUnavailable while every target is still judged.
     const during = table.filter(
