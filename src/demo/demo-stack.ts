@@ -103,8 +103,8 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
       stops.push(() => prometheus?.stop());
       say(
         `▸ Prometheus on ${prometheus.url}: ${HISTORY_SECONDS / 60} min of node-exporter, cAdvisor and ` +
-          `kube-state-metrics history backfilled (${prometheus.samples} samples); ${MISBEHAVING_POD} is ` +
-          'crash-looping and running hot',
+          `kube-state-metrics history backfilled (${prometheus.samples} samples, continuing through the run); ` +
+          `${MISBEHAVING_POD} is crash-looping and running hot`,
       );
     }
 
