@@ -14,9 +14,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateCluster } from '../test/support/cluster-metrics.js';
+import { generateCluster } from '../src/demo/cluster-metrics.js';
+import { startBackfilledPrometheus } from '../src/demo/prometheus-launcher.js';
 import { startLoopbackProxy } from '../test/support/loopback-proxy.js';
-import { startBackfilledPrometheus } from '../test/support/prometheus-harness.js';
 import { NAIVE_QUERIES_PER_POD } from './naive-feature-strategy.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

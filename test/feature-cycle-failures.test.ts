@@ -4,18 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_COUNT } from '../src/metrics/feature-catalogue.js';
-import { actionableVectors } from '../src/metrics/feature-vector.js';
-import { FeatureVectorBuilder } from '../src/metrics/feature-vector-builder.js';
-import { PrometheusClient, type PrometheusClientOptions } from '../src/metrics/prometheus-client.js';
-import { type ClusterDataset, generateCluster } from './support/cluster-metrics.js';
-import { startFakePrometheusApi } from './support/fake-prometheus-api.js';
-import { type LoopbackProxy, startLoopbackProxy } from './support/loopback-proxy.js';
+import { type ClusterDataset, generateCluster } from '../src/demo/cluster-metrics.js';
 import {
   type BackfilledPrometheus,
   freePort,
   startBackfilledPrometheus,
-} from './support/prometheus-harness.js';
+} from '../src/demo/prometheus-launcher.js';
+import { FEATURE_COUNT } from '../src/metrics/feature-catalogue.js';
+import { actionableVectors } from '../src/metrics/feature-vector.js';
+import { FeatureVectorBuilder } from '../src/metrics/feature-vector-builder.js';
+import { PrometheusClient, type PrometheusClientOptions } from '../src/metrics/prometheus-client.js';
+import { startFakePrometheusApi } from './support/fake-prometheus-api.js';
+import { type LoopbackProxy, startLoopbackProxy } from './support/loopback-proxy.js';
 import { waitFor } from './support/wait-for.js';
 
 const execFileAsync = promisify(execFile);

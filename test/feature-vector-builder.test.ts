@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { naivePodFeatures } from '../bench/naive-feature-strategy.js';
+import { type ClusterDataset, generateCluster, type PodKey } from '../src/demo/cluster-metrics.js';
+import { type BackfilledPrometheus, startBackfilledPrometheus } from '../src/demo/prometheus-launcher.js';
 import { FEATURE_COUNT, FEATURE_NAMES, featureIndex } from '../src/metrics/feature-catalogue.js';
 import {
   actionableVectors,
@@ -8,10 +10,8 @@ import {
 } from '../src/metrics/feature-vector.js';
 import { FeatureVectorBuilder } from '../src/metrics/feature-vector-builder.js';
 import { PrometheusClient } from '../src/metrics/prometheus-client.js';
-import { type ClusterDataset, generateCluster, type PodKey } from './support/cluster-metrics.js';
 import { expectedFeatures, podNode } from './support/expected-features.js';
 import { type LoopbackProxy, startLoopbackProxy } from './support/loopback-proxy.js';
-import { type BackfilledPrometheus, startBackfilledPrometheus } from './support/prometheus-harness.js';
 
 // Stated tolerance: values are float64 end to end; only summation order differs between PromQL and the
 // independent computation, so 1e-9 relative (plus 1e-12 absolute for values near zero) is ample.

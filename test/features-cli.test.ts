@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { FEATURE_NAMES, featureIndex } from '../src/metrics/feature-catalogue.js';
-import { startSandbox } from '../src/sandbox/sandbox.js';
-import { type ClusterDataset, generateCluster } from './support/cluster-metrics.js';
-import { expectedFeatures } from './support/expected-features.js';
+import { type ClusterDataset, generateCluster } from '../src/demo/cluster-metrics.js';
 import {
   type BackfilledPrometheus,
   freePort,
   startBackfilledPrometheus,
-} from './support/prometheus-harness.js';
+} from '../src/demo/prometheus-launcher.js';
+import { FEATURE_NAMES, featureIndex } from '../src/metrics/feature-catalogue.js';
+import { startSandbox } from '../src/sandbox/sandbox.js';
+import { expectedFeatures } from './support/expected-features.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = resolve(ROOT, 'node_modules/.bin/tsx');

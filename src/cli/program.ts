@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDemoCommand } from './demo-command.js';
 import { registerFeaturesCommand } from './features-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
   registerFeaturesCommand(program);
   registerSandboxCommand(program);
   registerRunCommand(program);
+  registerDemoCommand(program);
   return program;
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockMlServer, startMockMlServer } from '../../mock-ml-server/src/server.js';
+import { type ClusterDataset, generateCluster } from '../../src/demo/cluster-metrics.js';
+import { type BackfilledPrometheus, startBackfilledPrometheus } from '../../src/demo/prometheus-launcher.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
-import { type ClusterDataset, generateCluster } from '../support/cluster-metrics.js';
 import { testPolicy } from '../support/policy-fixtures.js';
-import { type BackfilledPrometheus, startBackfilledPrometheus } from '../support/prometheus-harness.js';
 import { waitFor } from '../support/wait-for.js';
 import {
   type EngineProcess,

@@ -4,7 +4,7 @@
  * an instant selector takes the newest sample within the 5m lookback, and rate() is the extrapolated rate with
  * counter-reset correction (the algorithm described in the Prometheus docs for rate/increase).
  */
-import type { ClusterDataset, PodKey, SampleSeries } from './cluster-metrics.js';
+import type { ClusterDataset, PodKey, SampleSeries } from '../../src/demo/cluster-metrics.js';
 
 const LOOKBACK_MS = 5 * 60_000;
 

@@ -1,17 +1,42 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ClusterDataset } from './cluster-metrics.js';
 import { writeOpenMetrics } from './openmetrics-writer.js';
-import { waitFor } from './wait-for.js';
 
 const execFileAsync = promisify(execFile);
 
-export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
-export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
+/** The executable `name`: from the variable `envVar` if set, else the first on PATH, else /usr/bin (Debian's package). */
+export function findExecutable(name: string, envVar: string): string | undefined {
+  const explicit = process.env[envVar];
+  if (explicit) return explicit;
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''), '/usr/bin'];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+export const PROMETHEUS_BIN = findExecutable('prometheus', 'PROMETHEUS_BIN') ?? '/usr/bin/prometheus';
+export const PROMTOOL_BIN = findExecutable('promtool', 'PROMTOOL_BIN') ?? '/usr/bin/promtool';
+
+/** True when both `prometheus` and `promtool` can be run, i.e. backfill and launch can work. */
+export function prometheusAvailable(): boolean {
+  return (
+    findExecutable('prometheus', 'PROMETHEUS_BIN') !== undefined &&
+    findExecutable('promtool', 'PROMTOOL_BIN') !== undefined
+  );
+}
 
 export interface RunningPrometheus {
   readonly url: string;
@@ -70,7 +95,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Starts /usr/bin/prometheus on 127.0.0.1 with a free port over an existing TSDB directory. */
+/** Starts PROMETHEUS_BIN on 127.0.0.1 with a free port over an existing TSDB directory. */
 export async function startPrometheus(dataDir: string, workDir: string): Promise<RunningPrometheus> {
   const config = join(workDir, 'prometheus.yml');
   await writeFile(config, 'global:\n  evaluation_interval: 1m\n');
@@ -95,14 +120,12 @@ export async function startPrometheus(dataDir: string, workDir: string): Promise
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     try {
-      await waitFor(
-        'prometheus readiness',
-        async () => {
-          if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
-          return isReady(url);
-        },
-        { timeoutMs: 60_000 },
-      );
+      const deadline = Date.now() + 60_000;
+      while (!(await isReady(url))) {
+        if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
+        if (Date.now() > deadline) throw new Error('prometheus was not ready after 60 s');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const pid = child.pid ?? -1;
       return { url, port, pid, stop: () => stopProcess(child) };
     } catch (err) {

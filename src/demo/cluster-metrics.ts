@@ -24,6 +24,12 @@ export interface ClusterPod {
   readonly containers: readonly string[];
 }
 
+/** A pod the caller names itself (the demo's, matching the objects in its sandbox). */
+export interface PlannedPod extends ClusterPod {
+  /** Restart counter of its `app` container rises every minute and its CPU runs near the 2-core limit. */
+  readonly misbehaving?: boolean;
+}
+
 export interface PodKey {
   readonly namespace: string;
   readonly name: string;
@@ -32,8 +38,12 @@ export interface PodKey {
 export interface ClusterSpec {
   readonly seed?: number;
   readonly nodeCount: number;
+  /** Node names to use instead of the `nodeCount` numbered ones. */
+  readonly nodeNames?: readonly string[];
   /** Ordinary pods, spread round-robin over `namespaces`; the scenario pods come on top. */
   readonly podCount: number;
+  /** Pods to use instead of the `podCount` numbered ones; each must sit on one of the nodes. */
+  readonly pods?: readonly PlannedPod[];
   readonly namespaces: readonly string[];
   /** End of the history (ms). Keep it near "now". */
   readonly endMs: number;
@@ -123,7 +133,9 @@ export function generateCluster(spec: ClusterSpec): ClusterDataset {
     return times;
   };
 
-  const nodes = Array.from({ length: spec.nodeCount }, (_, i) => `node-${String(i).padStart(3, '0')}`);
+  const nodes = spec.nodeNames
+    ? [...spec.nodeNames]
+    : Array.from({ length: spec.nodeCount }, (_, i) => `node-${String(i).padStart(3, '0')}`);
   const kubeletGrid = new Map<string, number[]>();
   for (const node of nodes) {
     const times = grid();
@@ -188,10 +200,21 @@ export function generateCluster(spec: ClusterSpec): ClusterDataset {
     cadvisor: boolean;
     memoryLimit: boolean;
     resetAtMs?: number;
+    misbehaving?: boolean;
   }
   const plans: PodPlan[] = [];
   const containerSets = [['app'], ['app', 'sidecar']];
-  for (let i = 0; i < spec.podCount; i++) {
+  for (const pod of spec.pods ?? []) {
+    const { misbehaving, ...rest } = pod;
+    plans.push({
+      pod: rest,
+      fromMs: startMs,
+      cadvisor: true,
+      memoryLimit: true,
+      misbehaving: misbehaving === true,
+    });
+  }
+  for (let i = 0; i < (spec.pods ? 0 : spec.podCount); i++) {
     const namespace = spec.namespaces[i % spec.namespaces.length] ?? 'default';
     const node = nodes[Math.floor(rand() * nodes.length)] ?? 'node-000';
     const containers = containerSets[full && rand() < 0.3 ? 1 : 0] ?? ['app'];
@@ -260,7 +283,11 @@ export function generateCluster(spec: ClusterSpec): ClusterDataset {
     const cpuSum = new Array<number>(n).fill(0);
     const memSum = new Array<number>(n).fill(0);
     for (const container of pod.containers) {
-      const usage = walk(rand, n, 0.05 + rand() * 1.5, 0.001, 4, 0.15);
+      const hot = plan.misbehaving === true && container === 'app';
+      // Same number of rand() calls either way, so adding a misbehaving pod does not reshuffle the others.
+      const usage = hot
+        ? walk(rand, n, 1.8 + rand() * 0.1, 1.6, 1.98, 0.05)
+        : walk(rand, n, 0.05 + rand() * 1.5, 0.001, 4, 0.15);
       let counter = r3(rand() * 5_000);
       const cpu: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -325,7 +352,8 @@ export function generateCluster(spec: ClusterSpec): ClusterDataset {
           prev !== undefined &&
           prev < plan.resetAtMs &&
           t >= plan.resetAtMs;
-        if (resetHere || rand() < 0.004) restarts += 1;
+        const crashLoop = hot && i > 0 && i % 2 === 0;
+        if (resetHere || rand() < 0.004 || crashLoop) restarts += 1;
         return restarts;
       });
       series.push({
