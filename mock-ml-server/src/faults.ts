@@ -5,6 +5,7 @@
  * seeded pseudo-random draw per matching request (`failRatio` + `seed`), so a test run is reproducible.
  */
 import { z } from 'zod';
+import { seededRandom } from '../../src/random/seeded-random.js';
 
 export const MALFORMED_MODES = ['truncated_json', 'nan', 'out_of_range', 'missing_field'] as const;
 export type MalformedMode = (typeof MALFORMED_MODES)[number];
@@ -33,22 +34,10 @@ export type FaultAction =
   | { type: 'fail'; status: number; message: string }
   | { type: 'malformed'; mode: MalformedMode };
 
-/** mulberry32: a tiny seeded PRNG, enough for reproducible fault draws. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export class FaultInjector {
   private spec: FaultSpec = {};
   private matched = 0;
-  private random: () => number = seeded(1);
+  private random: () => number = seededRandom(1);
 
   constructor(initial: FaultSpec = {}) {
     this.set(initial);
@@ -61,7 +50,7 @@ export class FaultInjector {
   set(spec: FaultSpec): void {
     this.spec = { ...spec };
     this.matched = 0;
-    this.random = seeded(spec.seed ?? 1);
+    this.random = seededRandom(spec.seed ?? 1);
   }
 
   applies(path: string): boolean {

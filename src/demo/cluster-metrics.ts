@@ -8,6 +8,7 @@
  * exactly on a window boundary (evaluation instants are aligned to the minute). Boundary inclusivity rules, which
  * differ between Prometheus versions, therefore cannot change any expected value.
  */
+import { seededRandom } from '../random/seeded-random.js';
 
 export interface SampleSeries {
   readonly name: string;
@@ -75,18 +76,6 @@ export interface ClusterDataset {
   readonly pods: readonly ClusterPod[];
   readonly series: readonly SampleSeries[];
   readonly scenarios: ClusterScenarios | undefined;
-}
-
-/** mulberry32: tiny, fast, and deterministic across platforms. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MI = 1024 * 1024;
