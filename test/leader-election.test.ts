@@ -40,10 +40,11 @@ function candidate(
   clock: FakeClock,
   log: string[],
   partitioned?: () => boolean,
+  wrap: (store: LeaseStore) => LeaseStore = (store) => store,
 ) {
   return new LeaderElector({
     identity: name,
-    store: lease.storeFor(name, partitioned),
+    store: wrap(lease.storeFor(name, partitioned)),
     clock,
     logger: pino({ level: 'silent' }),
     ...timings,
@@ -81,15 +82,7 @@ describe('LeaderElector', () => {
     const lease = new MemoryLease();
     const log: string[] = [];
     let stalled = false;
-    const a = new LeaderElector({
-      identity: 'a',
-      store: stallingStore(lease.storeFor('a'), () => stalled),
-      clock,
-      logger: pino({ level: 'silent' }),
-      ...timings,
-      onStartedLeading: () => log.push(`${clock.now()} a start`),
-      onStoppedLeading: () => log.push(`${clock.now()} a stop`),
-    });
+    const a = candidate('a', lease, clock, log, undefined, (store) => stallingStore(store, () => stalled));
     a.start();
     await elapse(clock, 1_000);
     expect(a.isLeader()).toBe(true);
