@@ -77,6 +77,24 @@ export class PolicyReconciler implements Reconciler {
     } else if (previousReady?.reason === Reason.InvalidSpec) {
       await ctx.events.record(policy, 'Normal', Reason.SpecValid, 'the policy is valid again');
     }
+    // Losing or regaining a detection dependency is news for whoever watches the policy's Events.
+    const before = findCondition(parseStatus(policy.status).conditions, 'Degraded');
+    const after = decision ? findCondition(decision.status.conditions, 'Degraded') : undefined;
+    if (
+      result === 'written' &&
+      after &&
+      (after.status !== before?.status || after.reason !== before?.reason)
+    ) {
+      if (after.status === 'True') await ctx.events.record(policy, 'Warning', after.reason, after.message);
+      else if (before?.status === 'True') {
+        await ctx.events.record(
+          policy,
+          'Normal',
+          Reason.DependenciesHealthy,
+          'detection dependencies are available again',
+        );
+      }
+    }
     ctx.logger.debug(
       { policy: key, status: result, targets: decision?.status.targets?.total },
       'reconciled policy',

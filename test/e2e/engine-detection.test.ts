@@ -43,6 +43,13 @@ async function health(): Promise<{
   return { status: res.status, body: JSON.parse(res.text) };
 }
 
+/** Events about the ml-guided policy, as `type reason`. */
+const policyEvents = () =>
+  sandbox.store
+    .list('events', 'shop')
+    .filter((e) => (e.involvedObject as { name?: string } | undefined)?.name === 'ml-guided')
+    .map((e) => `${String(e.type)} ${String(e.reason)}`);
+
 /** Waits for an evaluation strictly after `after` (ISO time) that satisfies `check`. */
 async function nextEvaluation(description: string, after: string | undefined, check: (s: Status) => boolean) {
   return waitFor(
@@ -144,6 +151,10 @@ describe('engine detection with Prometheus and the ML service', () => {
     expect(['open', 'half_open']).toContain(during.body.dependencies.mlService?.details?.breaker);
     expect(during.body.dependencies.mlService?.details?.lastError).toBeDefined();
 
+    await waitFor('a Warning Event for the outage', () =>
+      policyEvents().includes('Warning MLServiceUnavailable'),
+    );
+
     ml.faults.set({});
     await nextEvaluation(
       'Degraded cleared after recovery',
@@ -157,6 +168,9 @@ describe('engine detection with Prometheus and the ML service', () => {
     );
     expect((await health()).body.dependencies.mlService?.details?.breaker).toBe('closed');
     expect(status()?.phase).toBe('Active');
+    await waitFor('a Normal Event for the recovery', () =>
+      policyEvents().includes('Normal DependenciesHealthy'),
+    );
   });
 
   it('reports PrometheusUnavailable and judges nothing when Prometheus is unreachable', async () => {
