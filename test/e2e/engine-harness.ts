@@ -105,9 +105,15 @@ export async function stopProcess(engine: EngineProcess | undefined): Promise<vo
   await engine.proc.exited;
 }
 
-export function leaseHolder(sandbox: Sandbox): string | undefined {
+export function leaseSpec(
+  sandbox: Sandbox,
+): { holderIdentity?: string; renewTime?: string; acquireTime?: string } | undefined {
   const lease = sandbox.getObject('coordination.k8s.io', 'leases', LEASE.namespace, LEASE.name);
-  return (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+  return lease?.spec as { holderIdentity?: string; renewTime?: string; acquireTime?: string } | undefined;
+}
+
+export function leaseHolder(sandbox: Sandbox): string | undefined {
+  return leaseSpec(sandbox)?.holderIdentity;
 }
 
 export function policyStatus(
