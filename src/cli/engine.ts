@@ -27,6 +27,7 @@ import { mlConfigFromEnv } from '../ml/ml-config.js';
 import { createMlService } from '../ml/ml-service-factory.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import type { DependencyStates } from '../policy/policy-status.js';
+import { Reason } from '../policy/reasons.js';
 import { coveredNamespaces, selectTargets, type Workload } from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
@@ -134,6 +135,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const dependencyTimer = setInterval(() => void refreshDependencies(), DEPENDENCY_REFRESH_MS);
   dependencyTimer.unref();
 
+  const events = new EventRecorder({
+    sink: new KubeEventSink(rest),
+    clock,
+    logger,
+    component: 'coordination-engine',
+    instance: config.leaderElectionIdentity,
+  });
+
   // Detection: one batched cycle for every due policy (fixed PromQL bill), one ML call per cycle.
   const features: FeatureSource = config.prometheusUrl
     ? new FeatureVectorBuilder(
@@ -178,6 +187,13 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     onEvaluated: (keys) => {
       for (const key of keys) controller?.enqueue(key);
     },
+    // Remediation is not built yet: an anomaly is recorded as an Event on the policy, and nothing acts on it.
+    onTransitions: async (policy, transitions) => {
+      for (const t of transitions) {
+        if (t.to === 'anomalous') await events.record(policy, 'Warning', Reason.AnomalyDetected, t.message);
+        else await events.record(policy, 'Normal', Reason.AnomalyCleared, t.message);
+      }
+    },
     logger: logger.child({ component: 'detection' }),
   });
 
@@ -185,13 +201,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     policies,
     workloads: () => workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
     statusWriter: new StatusWriter(new PolicyStatusApi(rest), logger),
-    events: new EventRecorder({
-      sink: new KubeEventSink(rest),
-      clock,
-      logger,
-      component: 'coordination-engine',
-      instance: config.leaderElectionIdentity,
-    }),
+    events,
     dependencies: () => structuredClone(dependencyStates),
     assessments: (key) => {
       const stored = assessments.get(key);

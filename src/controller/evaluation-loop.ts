@@ -3,6 +3,7 @@ import type { PolicyAssessment } from '../detection/assessment.js';
 import type { AssessmentStore } from '../detection/assessment-store.js';
 import type { PolicyTargets } from '../detection/detection-cycle.js';
 import type { RuleTracker } from '../detection/rule-tracker.js';
+import { type TargetTransition, targetTransitions } from '../detection/target-transitions.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { parseDuration } from '../policy/duration.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
@@ -25,6 +26,8 @@ export interface EvaluationLoopDeps {
   tickMs: number;
   /** Called with the keys of the policies just assessed, so the reconciler converges their status. */
   onEvaluated(keys: string[]): void;
+  /** Called for each policy whose targets changed verdict (newly anomalous, or healthy again). */
+  onTransitions?(policy: KubeObject, transitions: TargetTransition[]): Promise<void>;
   logger: Logger;
 }
 
@@ -80,7 +83,7 @@ export class EvaluationLoop {
   private async assessDue(): Promise<string[]> {
     const { deps } = this;
     const now = deps.clock.now();
-    const due: Array<PolicyTargets & { generation: number | undefined }> = [];
+    const due: Array<PolicyTargets & { generation: number | undefined; object: KubeObject }> = [];
     const present = new Set<string>();
     for (const policy of deps.policies()) {
       const key = keyOf(policy);
@@ -97,7 +100,13 @@ export class EvaluationLoop {
       const interval = parseDuration(validation.spec.evaluationInterval);
       if (stored && stored.generation === generation && now - stored.ranAtMs < interval - DUE_SLACK_MS)
         continue;
-      due.push({ key, generation, spec: validation.spec, targets: deps.targetsFor(policy, validation.spec) });
+      due.push({
+        key,
+        generation,
+        object: policy,
+        spec: validation.spec,
+        targets: deps.targetsFor(policy, validation.spec),
+      });
     }
     for (const key of deps.store.keys()) {
       if (!present.has(key)) {
@@ -109,7 +118,11 @@ export class EvaluationLoop {
     const results = await deps.detection.run(due, now);
     for (const policy of due) {
       const assessment = results.get(policy.key);
-      if (assessment) deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
+      if (!assessment) continue;
+      const previous = deps.store.get(policy.key)?.assessment;
+      deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
+      const transitions = targetTransitions(previous, assessment);
+      if (transitions.length > 0) await deps.onTransitions?.(policy.object, transitions);
     }
     const keys = due.map((p) => p.key);
     const warnings = [...new Set([...results.values()].flatMap((a) => a.warnings))];

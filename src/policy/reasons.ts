@@ -21,6 +21,10 @@ export const Reason = {
   StormDetected: 'StormDetected',
   NotEscalated: 'NotEscalated',
   MaxAttemptsReached: 'MaxAttemptsReached',
+  /** Event: a target became anomalous (the message carries the evidence). */
+  AnomalyDetected: 'AnomalyDetected',
+  /** Event: a previously anomalous target is healthy again. */
+  AnomalyCleared: 'AnomalyCleared',
   /** Event: a previously invalid policy is valid again. */
   SpecValid: 'SpecValid',
 } as const;

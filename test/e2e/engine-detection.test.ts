@@ -92,6 +92,14 @@ beforeAll(async () => {
     .withSpecField('evaluationInterval', '10s')
     .build();
   sandbox.create('coordination-engine.io', 'v1alpha1', 'remediationpolicies', policy as never);
+  // A rules policy whose condition holds for every pod with data: each target becomes anomalous at once.
+  const always = testPolicy('always-hot')
+    .inNamespace('shop')
+    .targeting({ app: 'shop' })
+    .withRule({ name: 'any-cpu', feature: 'node_cpu_utilization.value', operator: '>=', value: 0, for: '0s' })
+    .withSpecField('evaluationInterval', '10s')
+    .build();
+  sandbox.create('coordination-engine.io', 'v1alpha1', 'remediationpolicies', always as never);
   engine = await startEngineProcess(`${env.dir}/kubeconfig`, 'detector', [
     '--prometheus-url',
     prometheus.url,
@@ -124,6 +132,27 @@ describe('engine detection with Prometheus and the ML service', () => {
     const h = await health();
     expect(h.body.dependencies.mlService?.status).toBe('ok');
     expect(h.body.dependencies.prometheus?.status).toBe('ok');
+  });
+
+  it('records an AnomalyDetected Event per newly anomalous target, with the evidence, and does not act', async () => {
+    const anomalies = await waitFor('one AnomalyDetected Event per pod', () => {
+      const found = sandbox.store
+        .list('events', 'shop')
+        .filter(
+          (e) =>
+            (e.involvedObject as { name?: string }).name === 'always-hot' && e.reason === 'AnomalyDetected',
+        );
+      return found.length === dataset.pods.length ? found : undefined;
+    });
+    for (const event of anomalies) {
+      expect(event.type).toBe('Warning');
+      expect(String(event.message)).toMatch(
+        /^Pod shop\/\S+ is anomalous: pod \S+: rule any-cpu \(node_cpu_utilization\.value = [0-9.]+ >= 0 for 0s\); no action taken$/,
+      );
+    }
+    expect((policyStatus(sandbox, 'shop', 'always-hot') as Status | undefined)?.targets).toMatchObject({
+      anomalous: dataset.pods.length,
+    });
   });
 
   it('keeps evaluating on rules and the local detector while the ML service is down, then clears', async () => {

@@ -1,0 +1,54 @@
+import { formatDuration } from '../policy/duration.js';
+import type { PolicyAssessment, TargetAssessment } from './assessment.js';
+
+export interface TargetTransition {
+  target: TargetAssessment['target'];
+  to: 'anomalous' | 'recovered';
+  /** Why, in words: the firing rules and ML verdicts of its anomalous pods. */
+  message: string;
+}
+
+const targetKey = (t: TargetAssessment['target']) => `${t.kind}/${t.namespace}/${t.name}`;
+
+function why(target: TargetAssessment): string {
+  const reasons: string[] = [];
+  for (const pod of target.pods.filter((p) => p.state === 'anomalous')) {
+    for (const rule of pod.rules.filter((r) => r.firing)) {
+      reasons.push(
+        `pod ${pod.pod}: rule ${rule.rule} (${rule.feature} = ${rule.observed} ${rule.operator} ${rule.threshold} for ${formatDuration(rule.heldForMs)})`,
+      );
+    }
+    if (pod.ml?.anomaly)
+      reasons.push(
+        `pod ${pod.pod}: ${pod.ml.source} anomaly verdict (confidence ${pod.ml.confidence.toFixed(2)})`,
+      );
+  }
+  return reasons.join('; ');
+}
+
+/**
+ * Targets whose verdict changed between two assessments of a policy: newly anomalous ones (with the evidence) and
+ * ones that are healthy again. Only changes are reported, so a steady anomaly is one Event, not one per cycle.
+ * A target that merely lacks data is neither: missing data is never news of an anomaly or of a recovery.
+ */
+export function targetTransitions(
+  previous: PolicyAssessment | undefined,
+  next: PolicyAssessment,
+): TargetTransition[] {
+  const before = new Map(previous?.targets.map((t) => [targetKey(t.target), t.state]) ?? []);
+  const transitions: TargetTransition[] = [];
+  for (const target of next.targets) {
+    const was = before.get(targetKey(target.target));
+    const name = `${target.target.kind} ${target.target.namespace}/${target.target.name}`;
+    if (target.state === 'anomalous' && was !== 'anomalous') {
+      transitions.push({
+        target: target.target,
+        to: 'anomalous',
+        message: `${name} is anomalous: ${why(target)}; no action taken`,
+      });
+    } else if (target.state === 'healthy' && was === 'anomalous') {
+      transitions.push({ target: target.target, to: 'recovered', message: `${name} is healthy again` });
+    }
+  }
+  return transitions;
+}

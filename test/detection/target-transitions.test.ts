@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { PolicyAssessment, TargetAssessment } from '../../src/detection/assessment.js';
+import { targetTransitions } from '../../src/detection/target-transitions.js';
+
+const web = { kind: 'Deployment', namespace: 'shop', name: 'web' } as const;
+const db = { kind: 'StatefulSet', namespace: 'shop', name: 'db' } as const;
+
+function target(ref: TargetAssessment['target'], state: TargetAssessment['state']): TargetAssessment {
+  return {
+    target: ref,
+    state,
+    pods: [
+      {
+        namespace: 'shop',
+        pod: `${ref.name}-0`,
+        state,
+        missing: [],
+        rules:
+          state === 'anomalous'
+            ? [
+                {
+                  rule: 'restarting',
+                  feature: 'container_restart_count.diff',
+                  operator: '>',
+                  threshold: 0,
+                  observed: 2,
+                  heldForMs: 120_000,
+                  firing: true,
+                },
+              ]
+            : [],
+        ...(state === 'anomalous'
+          ? { ml: { source: 'local' as const, anomaly: true, confidence: 0.4, note: '' } }
+          : {}),
+      },
+    ],
+  };
+}
+
+const assessment = (...targets: TargetAssessment[]): PolicyAssessment => ({
+  policy: 'shop/p',
+  evaluatedAtMs: 0,
+  targets,
+  summary: { total: 0, healthy: 0, anomalous: 0, insufficientData: 0 },
+  problems: [],
+  warnings: [],
+});
+
+describe('targetTransitions', () => {
+  it('reports newly anomalous targets with their evidence, once', () => {
+    const first = targetTransitions(undefined, assessment(target(web, 'anomalous'), target(db, 'healthy')));
+    expect(first).toEqual([
+      {
+        target: web,
+        to: 'anomalous',
+        message:
+          'Deployment shop/web is anomalous: pod web-0: rule restarting (container_restart_count.diff = 2 > 0 for 2m); pod web-0: local anomaly verdict (confidence 0.40); no action taken',
+      },
+    ]);
+    expect(
+      targetTransitions(assessment(target(web, 'anomalous')), assessment(target(web, 'anomalous'))),
+    ).toEqual([]);
+  });
+
+  it('reports recovery, but never treats missing data as an anomaly or a recovery', () => {
+    expect(
+      targetTransitions(assessment(target(web, 'anomalous')), assessment(target(web, 'healthy'))),
+    ).toEqual([{ target: web, to: 'recovered', message: 'Deployment shop/web is healthy again' }]);
+    expect(
+      targetTransitions(assessment(target(web, 'anomalous')), assessment(target(web, 'insufficient_data'))),
+    ).toEqual([]);
+    expect(
+      targetTransitions(assessment(target(web, 'insufficient_data')), assessment(target(web, 'healthy'))),
+    ).toEqual([]);
+  });
+});
