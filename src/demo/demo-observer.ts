@@ -4,6 +4,15 @@ import { SHOP_NAMESPACE } from './demo-cluster.js';
 import { formatTable, type PolicyView, policyViewSchema } from './status-table.js';
 
 const policyListSchema = z.object({ items: z.array(policyViewSchema) });
+const eventListSchema = z.object({
+  items: z.array(
+    z.looseObject({
+      type: z.string().optional(),
+      reason: z.string().optional(),
+      message: z.string().optional(),
+    }),
+  ),
+});
 
 const healthSchema = z.object({
   status: z.string(),
@@ -64,6 +73,22 @@ export class DemoObserver {
     for (const line of lines) this.say(`    ${line}`);
     this.lastTable = lines.join('\n').replace(/\d+s ago/g, '');
     this.lastTableAtMs = now;
+  }
+
+  /** Prints the policies' Events with the given reason, as `kubectl get events` would show them. */
+  async printEvents(reason: string): Promise<number> {
+    const list = await this.rest.request({
+      method: 'GET',
+      path: `/api/v1/namespaces/${SHOP_NAMESPACE}/events`,
+      query: { fieldSelector: `reason=${reason}` },
+    });
+    const events = eventListSchema.parse(list).items;
+    for (const e of events) {
+      this.say(
+        `    Event on ${e.involvedObject?.name ?? '?'}: ${e.type ?? ''} ${e.reason ?? ''}: ${e.message ?? ''}`,
+      );
+    }
+    return events.length;
   }
 
   async printHealth(): Promise<HealthView> {

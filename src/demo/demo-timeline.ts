@@ -74,6 +74,8 @@ export async function runTimeline(options: TimelineOptions): Promise<boolean> {
   if (!withPrometheus)
     say('    (no Prometheus: every target is "insufficient" and Degraded=PrometheusUnavailable)');
   await observer.printTable();
+  // Which targets and why: one Event per newly anomalous target (nothing acts on them yet).
+  await observer.printEvents('AnomalyDetected');
   await observer.printHealth();
 
   say('');
