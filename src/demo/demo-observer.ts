@@ -6,7 +6,7 @@ import { formatTable, type PolicyView, policyViewSchema } from './status-table.j
 const policyListSchema = z.object({ items: z.array(policyViewSchema) });
 const eventListSchema = z.object({
   items: z.array(
-    z.looseObject({
+    z.object({
       type: z.string().optional(),
       reason: z.string().optional(),
       message: z.string().optional(),
