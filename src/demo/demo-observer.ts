@@ -10,6 +10,7 @@ const eventListSchema = z.object({
       type: z.string().optional(),
       reason: z.string().optional(),
       message: z.string().optional(),
+      involvedObject: z.object({ name: z.string().optional() }).optional(),
     }),
   ),
 });
