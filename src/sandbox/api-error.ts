@@ -42,7 +42,10 @@ export class ApiError extends Error {
       if (this.details.name !== undefined) details.name = this.details.name;
       if (this.details.group !== undefined) details.group = this.details.group;
       if (this.details.kind !== undefined) details.kind = this.details.kind;
-      if (this.details.causes) details.causes = this.details.causes.map((c) => ({ ...c }));
+      if (this.details.causes)
+        details.causes = this.details.causes.map((c) =>
+          c.field ? { ...c } : { reason: c.reason, message: c.message },
+        );
       if (this.details.retryAfterSeconds !== undefined)
         details.retryAfterSeconds = this.details.retryAfterSeconds;
       status.details = details;

@@ -10,6 +10,7 @@ import { FaultInjector } from './faults.js';
 import { type ListQuery, matchesQuery, paginate, parseListQuery } from './list-query.js';
 import { ObjectStore } from './object-store.js';
 import { patchTypeOf } from './patch.js';
+import { isPodActionSubresource, servePodAction } from './pod-subresources.js';
 import { parseJsonObject, readBody } from './request-body.js';
 import { parseRequestPath, type RequestTarget } from './request-info.js';
 import { ResourceRegistry } from './resource-registry.js';
@@ -70,8 +71,11 @@ export class ApiServer {
   private readonly watches = new Set<WatchStream>();
   private seq = 0;
 
+  private readonly clock: () => Date;
+
   constructor(private readonly options: ApiServerOptions) {
-    this.service = new ResourceService(this.store, this.registry, options.clock);
+    this.clock = options.clock ?? (() => new Date());
+    this.service = new ResourceService(this.store, this.registry, this.clock);
     this.faults = new FaultInjector({
       dropWatches: () => {
         const open = [...this.watches];
@@ -187,7 +191,8 @@ export class ApiServer {
     if (
       subresource &&
       !(subresource === 'status' && type.statusSubresource) &&
-      !(subresource === 'scale' && type.scale)
+      !(subresource === 'scale' && type.scale) &&
+      !isPodActionSubresource(type, subresource)
     ) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
@@ -231,6 +236,19 @@ export class ApiServer {
     }
     if (name === undefined) throw methodNotAllowed(`${method} is not supported on a collection`);
 
+    if (isPodActionSubresource(type, subresource)) {
+      if (method !== 'POST') throw methodNotAllowed(`${method} is not supported on pods/${subresource}`);
+      const answer = servePodAction(
+        { store: this.store, service: this.service, registry: this.registry, clock: this.clock },
+        type,
+        namespace ?? 'default',
+        name,
+        subresource ?? '',
+        entry.body,
+      );
+      send(res, answer.code, answer.body);
+      return;
+    }
     if (subresource === 'scale' && type.scale) {
       const request = { method, body: entry.body, contentType: entry.contentType, dryRun };
       send(res, 200, serveScale(this.service, type, version, namespace, name, type.scale, request));

@@ -85,6 +85,34 @@ function validateWorkload(o: JsonObject, hasTemplate = true): Cause[] {
   return causes;
 }
 
+/** policy/v1: exactly one of minAvailable and maxUnavailable, each an int >= 0 or a percentage. */
+function validatePodDisruptionBudget(o: JsonObject): Cause[] {
+  const spec = obj(o.spec);
+  const causes: Cause[] = [];
+  const set = (['minAvailable', 'maxUnavailable'] as const).filter((f) => spec[f] !== undefined);
+  if (set.length > 1) {
+    causes.push({
+      field: 'spec',
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: "": minAvailable and maxUnavailable cannot be both set',
+    });
+  }
+  for (const field of set) {
+    const value = spec[field];
+    const ok =
+      (typeof value === 'number' && Number.isInteger(value) && value >= 0) ||
+      (typeof value === 'string' && /^\d+%$/.test(value) && Number.parseInt(value, 10) <= 100);
+    if (!ok) {
+      causes.push({
+        field: `spec.${field}`,
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(value)}: must be a non-negative integer or a percentage between 0% and 100%`,
+      });
+    }
+  }
+  return causes;
+}
+
 function defaultWorkload(o: JsonObject): void {
   const spec = obj(o.spec);
   o.spec = spec;
@@ -372,6 +400,23 @@ export function builtinResources(): ResourceType[] {
       status: true,
       defaulter: defaultWorkload,
       validator: (o) => validateWorkload(o),
+    }),
+    builtin({
+      group: 'apps',
+      version: 'v1',
+      kind: 'ControllerRevision',
+      plural: 'controllerrevisions',
+      namespaced: true,
+    }),
+    builtin({
+      group: 'policy',
+      version: 'v1',
+      kind: 'PodDisruptionBudget',
+      plural: 'poddisruptionbudgets',
+      namespaced: true,
+      shortNames: ['pdb'],
+      status: true,
+      validator: validatePodDisruptionBudget,
     }),
     builtin({
       group: 'coordination.k8s.io',

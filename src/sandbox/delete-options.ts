@@ -16,6 +16,11 @@ export function parseDeleteOptions(body: string | undefined, query: URLSearchPar
       `propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
     );
   }
+  const grace = query.get('gracePeriodSeconds') ?? parsed.gracePeriodSeconds;
+  const gracePeriodSeconds = grace === undefined || grace === null ? undefined : Number(grace);
+  if (gracePeriodSeconds !== undefined && !Number.isInteger(gracePeriodSeconds)) {
+    throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(grace)}: must be an integer`);
+  }
   const pre = isJsonObject(parsed.preconditions) ? parsed.preconditions : {};
   return {
     propagationPolicy: policy,
@@ -24,5 +29,6 @@ export function parseDeleteOptions(body: string | undefined, query: URLSearchPar
       resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
     },
     dryRun: Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All'),
+    gracePeriodSeconds,
   };
 }

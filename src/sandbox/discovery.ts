@@ -74,6 +74,20 @@ function resourceEntries(type: ResourceType): JsonObject[] {
       verbs: ['get', 'patch', 'update'],
     });
   }
+  if (type.group === '' && type.plural === 'pods') {
+    entries.push(
+      { name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] },
+      {
+        name: 'pods/eviction',
+        singularName: '',
+        namespaced: true,
+        group: 'policy',
+        version: 'v1',
+        kind: 'Eviction',
+        verbs: ['create'],
+      },
+    );
+  }
   if (type.scale) {
     entries.push({
       name: `${type.plural}/scale`,

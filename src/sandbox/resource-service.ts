@@ -11,6 +11,7 @@ import {
   STALE_OBJECT,
 } from './api-error.js';
 import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resources.js';
+import { gracefulDeletion } from './graceful-deletion.js';
 import type { ObjectStore } from './object-store.js';
 import { dependentsOf, findByUid, orphanDependents } from './ownership.js';
 import { applyPatch, type PatchType, parseApplyBody } from './patch.js';
@@ -32,6 +33,8 @@ export interface DeleteOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
+  /** Pods only: how long the kubelet gets to stop the containers (default: the pod's own setting). */
+  gracePeriodSeconds?: number;
 }
 
 export type Subresource = 'status' | undefined;
@@ -229,7 +232,11 @@ export class ResourceService {
     // A write that changes nothing does not bump resourceVersion or notify watchers.
     if (deepEqual(object, old)) return { object: old, warnings };
     if (options.dryRun) return { object, warnings };
-    if (meta(object).deletionTimestamp !== undefined && finalizersOf(object).length === 0) {
+    if (
+      meta(object).deletionTimestamp !== undefined &&
+      finalizersOf(object).length === 0 &&
+      !(Number(meta(object).deletionGracePeriodSeconds ?? 0) > 0)
+    ) {
       const removed = this.store.remove(type.storageKey, namespace, name);
       this.afterRemoval(type, removed);
       return { object: this.toExternal(type, version, removed ?? object), warnings };
@@ -307,6 +314,18 @@ export class ResourceService {
       );
     }
     if (options.dryRun) return this.toExternal(type, version, stored);
+    // A running pod is only marked: its kubelet stops the containers, then deletes it with no grace period.
+    const graceful = gracefulDeletion(
+      type,
+      stored,
+      options.gracePeriodSeconds,
+      this.clock(),
+      (node) => this.store.get('nodes', undefined, node) !== undefined,
+    );
+    if (graceful) {
+      if (graceful.changed) this.store.put(type.storageKey, graceful.object, 'MODIFIED');
+      return this.toExternal(type, version, this.store.get(type.storageKey, namespace, name) ?? stored);
+    }
     const policy = options.propagationPolicy ?? 'Background';
     if (policy === 'Orphan') orphanDependents(this.store, this.registry, String(m.uid));
     if (type.plural === 'namespaces' && type.group === '') this.deleteNamespaceContents(name);
@@ -316,10 +335,8 @@ export class ResourceService {
       finalizers.push('foregroundDeletion');
     if (finalizers.length > 0) {
       m.finalizers = [...new Set(finalizers)];
-      if (m.deletionTimestamp === undefined) {
-        m.deletionTimestamp = kubeTime(this.clock());
-        m.deletionGracePeriodSeconds = 0;
-      }
+      if (m.deletionTimestamp === undefined) m.deletionTimestamp = kubeTime(this.clock());
+      m.deletionGracePeriodSeconds = 0;
       const updated = this.store.put(type.storageKey, stored, 'MODIFIED');
       if (policy === 'Foreground') {
         for (const dep of dependentsOf(this.store, this.registry, String(m.uid)))
