@@ -6,7 +6,8 @@
  */
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-function canonical(value: unknown): string {
+/** JSON with sorted keys: equal objects render equally whatever their key order. */
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

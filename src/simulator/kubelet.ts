@@ -1,0 +1,272 @@
+import type { Logger } from 'pino';
+import type { KubeObject } from '../kube/kube-object.js';
+import type { Clock } from '../time/clock.js';
+import { type ResolvedBehaviour, resolveBehaviour } from './behaviour-spec.js';
+import { type ClusterApi, PODS } from './cluster-api.js';
+import type { ClusterState } from './cluster-state.js';
+import { type RunningController, runController } from './controller-runner.js';
+import {
+  annotationsOf,
+  containersOf,
+  controllerOf,
+  keyOf,
+  num,
+  spec,
+  str,
+  timeMs,
+  uidOf,
+} from './objects.js';
+import { PodSim } from './pod-sim.js';
+import { canonical } from './pod-template-hash.js';
+import { TimerHeap } from './timer-heap.js';
+import { isTroubled, regimeFor, TroubleLedger } from './trouble-ledger.js';
+import { workloadOf } from './workload-facts.js';
+
+export interface SimulatedNode {
+  name: string;
+  cores: number;
+  memoryBytes: number;
+  ip: string;
+  index: number;
+}
+
+export interface KubeletListener {
+  /** A pod the kubelet ran is gone from the API: its CPU seconds stay in the node's counters. */
+  podRemoved(node: string, pod: PodSim, nowSeconds: number): void;
+  /** An annotation on a workload or pod could not be used. */
+  behaviourProblems(object: KubeObject, problems: string[]): void;
+}
+
+function qosClass(pod: KubeObject): string {
+  const cs = containersOf(pod);
+  if (
+    cs.every(
+      (c) =>
+        c.cpuLimit === undefined &&
+        c.memoryLimit === undefined &&
+        c.cpuRequest === 0 &&
+        c.memoryRequest === 0,
+    )
+  )
+    return 'BestEffort';
+  const guaranteed = cs.every(
+    (c) =>
+      c.cpuLimit !== undefined &&
+      c.memoryLimit !== undefined &&
+      c.cpuRequest === c.cpuLimit &&
+      c.memoryRequest === c.memoryLimit,
+  );
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/**
+ * The kubelets of the simulated nodes, as one component: for every pod bound to one of them it runs a PodSim,
+ * writes the pod's status through the API when (and only when) it changes, wakes up exactly when a pod's next
+ * visible change is due, stops containers on graceful deletion and then removes the pod. Behaviour annotations
+ * decide which container misbehaves and how; the TroubleLedger decides when a cure has happened.
+ */
+export class Kubelets {
+  readonly pods = new Map<string, PodSim>();
+  private readonly keys = new Map<string, string>();
+  private readonly nodes: Map<string, SimulatedNode>;
+  private readonly ledger = new TroubleLedger();
+  private readonly heap = new TimerHeap();
+  private readonly loop: RunningController;
+  private readonly ipCounters = new Map<string, number>();
+  private cancelTimer: (() => void) | undefined;
+  private timerAt: number | undefined;
+  private stopped = false;
+
+  constructor(
+    nodes: SimulatedNode[],
+    private readonly state: ClusterState,
+    private readonly api: ClusterApi,
+    private readonly clock: Clock,
+    private readonly listener: KubeletListener,
+    logger: Logger,
+  ) {
+    this.nodes = new Map(nodes.map((n) => [n.name, n]));
+    this.loop = runController('kubelet', (key) => this.sync(key), { clock, logger, workers: 8 });
+    state.on('pods', (type, pod) => {
+      if (type === 'delete') this.forget(pod);
+      else if (this.nodes.has(str(spec(pod).nodeName) ?? '')) this.loop.enqueue(keyOf(pod));
+    });
+    // A workload's annotations, replicas or revisions changed: its pods may have a new fate.
+    for (const resource of ['deployments', 'statefulsets', 'replicasets', 'controllerrevisions'] as const) {
+      state.on(resource, (_type, object) => this.resyncWorkload(object));
+    }
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelTimer?.();
+    await this.loop.stop();
+  }
+
+  node(name: string): SimulatedNode | undefined {
+    return this.nodes.get(name);
+  }
+
+  nodeList(): SimulatedNode[] {
+    return [...this.nodes.values()];
+  }
+
+  private now(): number {
+    return this.clock.now() / 1000;
+  }
+
+  private resyncWorkload(object: KubeObject): void {
+    const uid = uidOf(object);
+    const pods: KubeObject[] = [];
+    if (object.kind === 'Deployment' || object.metadata.ownerReferences === undefined) {
+      for (const rs of this.state.ownedBy('replicasets', uid))
+        pods.push(...this.state.ownedBy('pods', uidOf(rs)));
+    }
+    pods.push(...this.state.ownedBy('pods', uid));
+    const owner = controllerOf(object);
+    if (owner && (owner.kind === 'StatefulSet' || owner.kind === 'Deployment')) {
+      // A ControllerRevision or ReplicaSet: the pods of its workload.
+      const top = this.state.byUid(owner.uid);
+      if (top)
+        for (const rs of this.state.ownedBy('replicasets', owner.uid))
+          pods.push(...this.state.ownedBy('pods', uidOf(rs)));
+      pods.push(...this.state.ownedBy('pods', owner.uid));
+    }
+    for (const pod of pods) if (this.nodes.has(str(spec(pod).nodeName) ?? '')) this.loop.enqueue(keyOf(pod));
+  }
+
+  private forget(pod: KubeObject): void {
+    const sim = this.pods.get(uidOf(pod));
+    if (!sim) return;
+    this.pods.delete(uidOf(pod));
+    this.keys.delete(uidOf(pod));
+    this.heap.set(uidOf(pod), undefined);
+    this.listener.podRemoved(sim.id.node, sim, this.now());
+  }
+
+  private behaviourOf(pod: KubeObject): {
+    behaviour: ResolvedBehaviour;
+    troubled: boolean;
+    since: number;
+    workload: string;
+  } {
+    const workload = workloadOf(this.state, pod);
+    const behaviour = resolveBehaviour([annotationsOf(pod), annotationsOf(workload.object)]);
+    if (behaviour.problems.length > 0)
+      this.listener.behaviourProblems(workload.object ?? pod, behaviour.problems);
+    const nowMs = this.clock.now();
+    const episode = this.ledger.episode(workload.key, behaviour, workload.facts, nowMs);
+    const troubled = isTroubled(behaviour, episode, workload.facts, {
+      templateHash: workload.templateHash,
+      createdMs: timeMs(pod.metadata.creationTimestamp) ?? nowMs,
+    });
+    return { behaviour, troubled, since: episode.since / 1000, workload: workload.key };
+  }
+
+  private ensureSim(pod: KubeObject, node: SimulatedNode, fate: ReturnType<Kubelets['behaviourOf']>): PodSim {
+    const uid = uidOf(pod);
+    const existing = this.pods.get(uid);
+    if (existing) return existing;
+    const n = (this.ipCounters.get(node.name) ?? 0) + 1;
+    this.ipCounters.set(node.name, n);
+    const specs = containersOf(pod);
+    const target = specs.some((c) => c.name === fate.behaviour.params.container)
+      ? fate.behaviour.params.container
+      : specs[0]?.name;
+    const sim = new PodSim(
+      {
+        uid,
+        namespace: pod.metadata.namespace ?? 'default',
+        name: pod.metadata.name,
+        node: node.name,
+        hostIP: node.ip,
+        podIP: `10.244.${node.index}.${(n % 250) + 2}`,
+        qosClass: qosClass(pod),
+      },
+      specs,
+      fate.behaviour.params,
+      this.now(),
+      (container) =>
+        regimeFor(
+          fate.behaviour,
+          fate.troubled && container === target,
+          fate.troubled ? fate.since : this.now(),
+        ),
+      node.cores,
+    );
+    this.pods.set(uid, sim);
+    this.keys.set(uid, keyOf(pod));
+    return sim;
+  }
+
+  private async sync(key: string): Promise<{ requeueAfterMs?: number }> {
+    if (this.stopped) return {};
+    const pod = this.state.get('pods', key);
+    const node = pod ? this.nodes.get(str(spec(pod).nodeName) ?? '') : undefined;
+    if (!pod || !node) return {};
+    const now = this.now();
+    const fate = this.behaviourOf(pod);
+    const existed = this.pods.has(uidOf(pod));
+    const sim = this.ensureSim(pod, node, fate);
+    if (pod.metadata.deletionTimestamp) {
+      if (!sim.deleting) {
+        if (fate.troubled && sim.restartCount() + (existed ? 1 : 0) > 0)
+          this.ledger.restarted(fate.workload, fate.behaviour.cure, this.clock.now());
+        sim.stop(now, num(pod.metadata.deletionGracePeriodSeconds, 30));
+      }
+    } else if (existed) {
+      for (const c of sim.specs) {
+        const isTarget = c.name === sim.target;
+        sim.setRegime(
+          c.name,
+          regimeFor(fate.behaviour, fate.troubled && isTarget, fate.troubled ? fate.since : now),
+          now,
+        );
+      }
+    }
+    const status = sim.status(now);
+    const rendered = canonical(status);
+    if (rendered !== sim.lastWritten) {
+      await this.api.patch(PODS, pod.metadata.namespace, pod.metadata.name, { status }, 'status');
+      sim.lastWritten = rendered;
+    }
+    if (sim.deleting && sim.allStopped && !sim.removed) {
+      sim.removed = true;
+      await this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, {
+        uid: uidOf(pod),
+        gracePeriodSeconds: 0,
+      });
+    }
+    this.schedule(uidOf(pod), sim.nextEventAt(now));
+    return {};
+  }
+
+  /** Wakes the loop when the earliest pod is due. */
+  private schedule(uid: string, at: number | undefined): void {
+    this.heap.set(uid, at);
+    const next = this.heap.peek();
+    if (next === undefined || this.stopped) return;
+    if (this.timerAt !== undefined && this.timerAt <= next) return;
+    this.cancelTimer?.();
+    this.timerAt = next;
+    this.cancelTimer = this.clock.schedule(() => this.fire(), Math.max(0, next * 1000 - this.clock.now()));
+  }
+
+  private fire(): void {
+    this.timerAt = undefined;
+    this.cancelTimer = undefined;
+    for (const uid of this.heap.popDue(this.now())) {
+      const key = this.keys.get(uid);
+      if (key) this.loop.enqueue(key);
+    }
+    const next = this.heap.peek();
+    if (next !== undefined && !this.stopped) {
+      this.timerAt = next;
+      this.cancelTimer = this.clock.schedule(() => this.fire(), Math.max(0, next * 1000 - this.clock.now()));
+    }
+  }
+}
