@@ -1,7 +1,24 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
+import {
+  clusterRoleBindingColumns,
+  configMapColumns,
+  daemonSetColumns,
+  deploymentColumns,
+  leaseColumns,
+  namespaceColumns,
+  podColumns,
+  replicaSetColumns,
+  roleBindingColumns,
+  secretColumns,
+  serviceAccountColumns,
+  statefulSetColumns,
+} from './builtin-columns.js';
+import { eventColumns } from './event-columns.js';
 import { eventCodecForEventsV1 } from './event-conversion.js';
+import { nodeColumns } from './node-columns.js';
 import type { ResourceType, TableColumn } from './resource-type.js';
 import { resourceKey } from './resource-type.js';
+import { serviceColumns } from './service-columns.js';
 
 type Cause = { field: string; reason: string; message: string };
 
@@ -126,43 +143,6 @@ function defaultWorkload(o: JsonObject): void {
   }
 }
 
-const podColumns: TableColumn[] = [
-  {
-    name: 'Ready',
-    type: 'string',
-    description: 'Ready containers / total containers',
-    cell: (o) => {
-      const statuses = arr(obj(o.status).containerStatuses).map(obj);
-      const total = arr(obj(o.spec).containers).length;
-      return `${statuses.filter((s) => s.ready === true).length}/${total}`;
-    },
-  },
-  {
-    name: 'Status',
-    type: 'string',
-    description: 'Pod phase',
-    cell: (o) => String(obj(o.status).phase ?? ''),
-  },
-  {
-    name: 'Restarts',
-    type: 'integer',
-    description: 'Container restarts',
-    cell: (o) =>
-      arr(obj(o.status).containerStatuses)
-        .map(obj)
-        .reduce((sum, s) => sum + (typeof s.restartCount === 'number' ? s.restartCount : 0), 0),
-  },
-];
-
-const replicaColumns: TableColumn[] = [
-  {
-    name: 'Ready',
-    type: 'string',
-    description: 'Ready replicas / desired replicas',
-    cell: (o) => `${Number(obj(o.status).readyReplicas ?? 0)}/${Number(obj(o.spec).replicas ?? 0)}`,
-  },
-];
-
 interface BuiltinSpec {
   group: string;
   version: string;
@@ -227,14 +207,7 @@ export function builtinResources(): ResourceType[] {
         o.status = status;
         setDefault(status, 'phase', 'Active');
       },
-      tableColumns: [
-        {
-          name: 'Status',
-          type: 'string',
-          description: 'phase',
-          cell: (o) => String(obj(o.status).phase ?? ''),
-        },
-      ],
+      tableColumns: namespaceColumns,
     }),
     builtin({
       group: '',
@@ -283,6 +256,7 @@ export function builtinResources(): ResourceType[] {
         'reportingComponent',
       ],
       storageKey: 'events',
+      tableColumns: eventColumns,
     }),
     builtin({
       group: '',
@@ -291,8 +265,16 @@ export function builtinResources(): ResourceType[] {
       plural: 'configmaps',
       namespaced: true,
       shortNames: ['cm'],
+      tableColumns: configMapColumns,
     }),
-    builtin({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true }),
+    builtin({
+      group: '',
+      version: 'v1',
+      kind: 'Secret',
+      plural: 'secrets',
+      namespaced: true,
+      tableColumns: secretColumns,
+    }),
     builtin({
       group: '',
       version: 'v1',
@@ -300,6 +282,7 @@ export function builtinResources(): ResourceType[] {
       plural: 'serviceaccounts',
       namespaced: true,
       shortNames: ['sa'],
+      tableColumns: serviceAccountColumns,
     }),
     builtin({
       group: '',
@@ -310,6 +293,7 @@ export function builtinResources(): ResourceType[] {
       shortNames: ['svc'],
       categories: ['all'],
       status: true,
+      tableColumns: serviceColumns,
     }),
     builtin({
       group: '',
@@ -319,6 +303,7 @@ export function builtinResources(): ResourceType[] {
       namespaced: false,
       shortNames: ['no'],
       status: true,
+      tableColumns: nodeColumns,
     }),
     builtin({
       group: 'apps',
@@ -340,21 +325,7 @@ export function builtinResources(): ResourceType[] {
         });
       },
       validator: (o) => validateWorkload(o),
-      tableColumns: [
-        ...replicaColumns,
-        {
-          name: 'Up-to-date',
-          type: 'integer',
-          description: 'updated replicas',
-          cell: (o) => Number(obj(o.status).updatedReplicas ?? 0),
-        },
-        {
-          name: 'Available',
-          type: 'integer',
-          description: 'available replicas',
-          cell: (o) => Number(obj(o.status).availableReplicas ?? 0),
-        },
-      ],
+      tableColumns: deploymentColumns,
     }),
     builtin({
       group: 'apps',
@@ -368,7 +339,7 @@ export function builtinResources(): ResourceType[] {
       scale: true,
       defaulter: defaultWorkload,
       validator: (o) => validateWorkload(o),
-      tableColumns: replicaColumns,
+      tableColumns: replicaSetColumns,
     }),
     builtin({
       group: 'apps',
@@ -387,7 +358,7 @@ export function builtinResources(): ResourceType[] {
         setDefault(spec, 'updateStrategy', { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
       },
       validator: (o) => validateWorkload(o),
-      tableColumns: replicaColumns,
+      tableColumns: statefulSetColumns,
     }),
     builtin({
       group: 'apps',
@@ -400,6 +371,7 @@ export function builtinResources(): ResourceType[] {
       status: true,
       defaulter: defaultWorkload,
       validator: (o) => validateWorkload(o),
+      tableColumns: daemonSetColumns,
     }),
     builtin({
       group: 'apps',
@@ -424,6 +396,7 @@ export function builtinResources(): ResourceType[] {
       kind: 'Lease',
       plural: 'leases',
       namespaced: true,
+      tableColumns: leaseColumns,
     }),
     builtin({
       group: 'events.k8s.io',
@@ -435,6 +408,7 @@ export function builtinResources(): ResourceType[] {
       storageKey: 'events',
       selectableFields: ['regarding.kind', 'regarding.name', 'regarding.namespace', 'reason', 'type'],
       codecs: { v1: eventCodecForEventsV1 },
+      tableColumns: eventColumns,
     }),
     {
       ...builtin({
@@ -462,6 +436,7 @@ export function builtinResources(): ResourceType[] {
       kind: 'RoleBinding',
       plural: 'rolebindings',
       namespaced: true,
+      tableColumns: roleBindingColumns,
     }),
     builtin({
       group: 'rbac.authorization.k8s.io',
@@ -476,6 +451,7 @@ export function builtinResources(): ResourceType[] {
       kind: 'ClusterRoleBinding',
       plural: 'clusterrolebindings',
       namespaced: false,
+      tableColumns: clusterRoleBindingColumns,
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../json/json-value.js';
+import type { JsonObject, JsonValue } from '../json/json-value.js';
 
 /** Where the replica count lives for the `/scale` subresource (autoscaling/v1 Scale). */
 export interface ScaleSubresource {
@@ -51,15 +51,24 @@ export interface ResourceType {
   defaulter?: (obj: JsonObject) => void;
   /** Kind-specific validation (built-ins): returns `field: message` causes. */
   validator?: (obj: JsonObject) => Array<{ field: string; reason: string; message: string }>;
-  /** Table columns after Name for built-ins (kubectl's server-side printing); CRDs use printer columns. */
+  /**
+   * The complete Table columns of a built-in, as kube-apiserver's printers define them (Name and Age included,
+   * priority-1 columns shown by `kubectl get -o wide`). Without them a built-in gets the default convertor's
+   * Name and Created At. CRDs use their additionalPrinterColumns instead.
+   */
   tableColumns?: TableColumn[];
 }
 
+/** One meta.k8s.io/v1 TableColumnDefinition plus how to compute its cell from the (storage-shaped) object. */
 export interface TableColumn {
   name: string;
   type: string;
+  format: string;
   description: string;
-  cell(obj: JsonObject, now: Date): string | number;
+  /** 0 for the default view, 1 for `-o wide` only. */
+  priority: number;
+  /** The cell value with the printer's Go type: numbers for int64 cells, strings, booleans; null for none. */
+  cell(obj: JsonObject, now: Date): JsonValue;
 }
 
 export function apiVersionOf(group: string, version: string): string {

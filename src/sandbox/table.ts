@@ -1,51 +1,20 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
+import type { JsonObject } from '../json/json-value.js';
 import { printerColumnsForVersion } from './crd-resources.js';
 import { formatAge, printerColumnCell } from './jsonpath.js';
-import type { ResourceType } from './resource-type.js';
+import type { ResourceType, TableColumn } from './resource-type.js';
+import { ageColumn, defaultColumns, nameColumn } from './table-cells.js';
 
 /** Does the client ask for server-side printing (kubectl get)? */
 export function wantsTable(accept: string | undefined): boolean {
   return (accept ?? '').split(',').some((part) => /;\s*as=Table/.test(part) && /g=meta\.k8s\.io/.test(part));
 }
 
-interface Column {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
-  cell(obj: JsonObject, now: Date): JsonValue;
-}
-
-function created(obj: JsonObject): Date | undefined {
-  const m = isJsonObject(obj.metadata) ? obj.metadata : {};
-  return typeof m.creationTimestamp === 'string' ? new Date(m.creationTimestamp) : undefined;
-}
-
-function columnsFor(type: ResourceType, version: string): Column[] {
-  const name: Column = {
-    name: 'Name',
-    type: 'string',
-    format: 'name',
-    description: 'Name must be unique within a namespace.',
-    priority: 0,
-    cell: (o) => String((isJsonObject(o.metadata) && o.metadata.name) || ''),
-  };
-  const age: Column = {
-    name: 'Age',
-    type: 'string',
-    format: '',
-    description:
-      'CreationTimestamp is a timestamp representing the server time when this object was created.',
-    priority: 0,
-    cell: (o, now) => {
-      const at = created(o);
-      return at ? formatAge(at, now) : '<unknown>';
-    },
-  };
-  if (type.crd) {
-    const custom = printerColumnsForVersion(type, version);
-    const columns: Column[] = custom.map((c) => ({
+function crdColumns(type: ResourceType, version: string): TableColumn[] {
+  const custom = printerColumnsForVersion(type, version);
+  // Like the apiserver: with no printer columns a CRD gets Name and Age.
+  if (custom.length === 0) return [nameColumn, ageColumn];
+  const columns = custom.map(
+    (c): TableColumn => ({
       name: c.name,
       type: c.type,
       format: c.format ?? '',
@@ -58,28 +27,21 @@ function columnsFor(type: ResourceType, version: string): Column[] {
           ? formatAge(new Date(value), now)
           : value;
       },
-    }));
-    // Like the apiserver: with no printer columns a CRD gets Name and Age.
-    return [name, ...(custom.length > 0 ? columns : [age])];
-  }
-  const extra = (type.tableColumns ?? []).map(
-    (c): Column => ({
-      name: c.name,
-      type: c.type,
-      format: '',
-      description: c.description,
-      priority: 0,
-      cell: c.cell,
     }),
   );
-  return [name, ...extra, age];
+  return [nameColumn, ...columns];
+}
+
+function columnsFor(type: ResourceType, version: string): TableColumn[] {
+  if (type.crd) return crdColumns(type, version);
+  return type.tableColumns ?? defaultColumns;
 }
 
 function partialMetadata(obj: JsonObject): JsonObject {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata ?? {} };
 }
 
-/** A meta.k8s.io/v1 Table of the objects, the shape kubectl prints from. */
+/** A meta.k8s.io/v1 Table of the objects (served shape), the shape kubectl prints from. */
 export function toTable(
   type: ResourceType,
   version: string,
@@ -89,6 +51,8 @@ export function toTable(
 ): JsonObject {
   const now = options.now ?? new Date();
   const columns = columnsFor(type, version);
+  // Built-in printers read the storage shape, as the apiserver prints internal objects whatever the version.
+  const codec = type.crd ? undefined : type.codecs?.[version];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -102,10 +66,17 @@ export function toTable(
           description: c.description,
           priority: c.priority,
         })),
-    rows: objects.map((o) => ({
-      cells: columns.map((c) => c.cell(o, now)),
-      object:
-        options.includeObject === 'Object' ? o : options.includeObject === 'None' ? null : partialMetadata(o),
-    })),
+    rows: objects.map((o) => {
+      const printed = codec ? codec.toStorage(o) : o;
+      return {
+        cells: columns.map((c) => c.cell(printed, now)),
+        object:
+          options.includeObject === 'Object'
+            ? o
+            : options.includeObject === 'None'
+              ? null
+              : partialMetadata(o),
+      };
+    }),
   };
 }

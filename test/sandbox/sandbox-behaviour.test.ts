@@ -102,18 +102,23 @@ describe('sandbox behaviour tests rely on', () => {
       rows: Array<{ cells: unknown[] }>;
     };
     expect(table.kind).toBe('Table');
+    // kube-apiserver's pod columns: the wide ones are always sent (priority 1), RESTARTS is a string cell.
     expect(table.columnDefinitions.map((c) => c.name)).toEqual([
       'Name',
       'Ready',
       'Status',
       'Restarts',
       'Age',
+      'IP',
+      'Node',
+      'Nominated Node',
+      'Readiness Gates',
     ]);
     expect(table.rows.find((r) => r.cells[0] === 'tbl')?.cells.slice(0, 4)).toEqual([
       'tbl',
       '0/1',
       'Pending',
-      0,
+      '0',
     ]);
   });
 
