@@ -2,11 +2,13 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-valu
 import {
   clusterRoleBindingColumns,
   configMapColumns,
+  controllerRevisionColumns,
   daemonSetColumns,
   deploymentColumns,
   leaseColumns,
   namespaceColumns,
   podColumns,
+  podDisruptionBudgetColumns,
   replicaSetColumns,
   roleBindingColumns,
   secretColumns,
@@ -379,6 +381,7 @@ export function builtinResources(): ResourceType[] {
       kind: 'ControllerRevision',
       plural: 'controllerrevisions',
       namespaced: true,
+      tableColumns: controllerRevisionColumns,
     }),
     builtin({
       group: 'policy',
@@ -389,6 +392,7 @@ export function builtinResources(): ResourceType[] {
       shortNames: ['pdb'],
       status: true,
       validator: validatePodDisruptionBudget,
+      tableColumns: podDisruptionBudgetColumns,
     }),
     builtin({
       group: 'coordination.k8s.io',
