@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { admit, type FieldValidation } from './admission.js';
 import {
@@ -48,6 +48,14 @@ const finalizersOf = (o: JsonObject): string[] =>
   Array.isArray(meta(o).finalizers)
     ? (meta(o).finalizers as JsonValue[]).filter((f): f is string => typeof f === 'string')
     : [];
+
+/** utilrand.String(5): the apiserver's generateName suffix, from an alphabet without vowels or look-alikes. */
+function randomSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let out = '';
+  for (const byte of randomBytes(5)) out += alphabet[byte % alphabet.length];
+  return out;
+}
 
 /** RFC 3339 without fractional seconds, the way metav1.Time serialises. */
 export function kubeTime(date: Date): string {
@@ -120,7 +128,7 @@ export class ResourceService {
     const body = structuredClone(input);
     const metadata = meta(body);
     if (!str(metadata.name) && str(metadata.generateName)) {
-      metadata.name = `${metadata.generateName}${randomUUID().replace(/-/g, '').slice(0, 5)}`;
+      metadata.name = `${metadata.generateName}${randomSuffix()}`;
     }
     if (type.namespaced) {
       if (!namespace) throw badRequest('the namespace of the object must be set');

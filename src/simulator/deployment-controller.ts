@@ -35,7 +35,7 @@ import {
   timeMs,
   uidOf,
 } from './objects.js';
-import { canonical, computeHash } from './pod-template-hash.js';
+import { canonical, computeHash, normalized } from './pod-template-hash.js';
 
 /** Deployment annotations the controller does not copy onto its ReplicaSets (deployment/util). */
 const NOT_COPIED = new Set([
@@ -57,7 +57,7 @@ function withoutHash(template: unknown): unknown {
 }
 
 export function sameTemplate(a: unknown, b: unknown): boolean {
-  return canonical(withoutHash(a)) === canonical(withoutHash(b));
+  return canonical(normalized(withoutHash(a))) === canonical(normalized(withoutHash(b)));
 }
 
 function view(rs: KubeObject): RsView {

@@ -119,23 +119,14 @@ export class Kubelets {
     return this.clock.now() / 1000;
   }
 
+  /** Pods of the workload that `object` (a Deployment, StatefulSet, ReplicaSet or ControllerRevision) belongs to. */
   private resyncWorkload(object: KubeObject): void {
-    const uid = uidOf(object);
-    const pods: KubeObject[] = [];
-    if (object.kind === 'Deployment' || object.metadata.ownerReferences === undefined) {
-      for (const rs of this.state.ownedBy('replicasets', uid))
-        pods.push(...this.state.ownedBy('pods', uidOf(rs)));
-    }
-    pods.push(...this.state.ownedBy('pods', uid));
     const owner = controllerOf(object);
-    if (owner && (owner.kind === 'StatefulSet' || owner.kind === 'Deployment')) {
-      // A ControllerRevision or ReplicaSet: the pods of its workload.
-      const top = this.state.byUid(owner.uid);
-      if (top)
-        for (const rs of this.state.ownedBy('replicasets', owner.uid))
-          pods.push(...this.state.ownedBy('pods', uidOf(rs)));
-      pods.push(...this.state.ownedBy('pods', owner.uid));
-    }
+    const top =
+      owner && (owner.kind === 'Deployment' || owner.kind === 'StatefulSet') ? owner.uid : uidOf(object);
+    const pods = [...this.state.ownedBy('pods', top)];
+    for (const rs of this.state.ownedBy('replicasets', top))
+      pods.push(...this.state.ownedBy('pods', uidOf(rs)));
     for (const pod of pods) if (this.nodes.has(str(spec(pod).nodeName) ?? '')) this.loop.enqueue(keyOf(pod));
   }
 

@@ -18,6 +18,26 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * What the apiserver's typed round trip does to a template, for comparisons: `null`, `{}` and `[]` mean "unset"
+ * (kubectl sends `creationTimestamp: null` and `resources: {}` when it writes a template back, as in rollout undo).
+ */
+export function normalized(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalized);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const n = normalized(v);
+      if (n === null || n === undefined) continue;
+      if (Array.isArray(n) && n.length === 0) continue;
+      if (typeof n === 'object' && !Array.isArray(n) && Object.keys(n as object).length === 0) continue;
+      out[k] = n;
+    }
+    return out;
+  }
+  return value;
+}
+
 function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;
   const bytes = Buffer.from(text, 'utf8');

@@ -6,9 +6,11 @@ import type { NormalShape, Regime, Trouble } from './container-sim.js';
  * lasts. An episode begins when the workload's behaviour or recovers-after value changes; its cure is:
  * - restart: deleting (or evicting) a troubled pod; pods created after that are healthy;
  * - rollout-restart: a new pod template (a rollout of any kind); its pods are healthy;
- * - rollback: only pods of the newest ReplicaSet / revision misbehave (bad-rollout always works this way);
+ * - rollback: only pods of the newest ReplicaSet / revision misbehave;
  * - scale: scaling the workload above the replica count the episode began with; every pod is healthy after;
  * - never: nothing.
+ * bad-rollout is trouble in the next rollout: pods of a revision created after the annotation appeared, while it
+ * is the newest one, crash; the revisions that existed before keep working, so `rollout undo` cures it.
  * A pod that is restarted without the cure starts healthy and its trouble returns after the behaviour's delay.
  */
 export interface Episode {
@@ -78,7 +80,15 @@ export function isTroubled(
 ): boolean {
   if (!isTrouble(behaviour.behaviour)) return false;
   const newest = workload.templatesByCreation[workload.templatesByCreation.length - 1];
-  if (behaviour.behaviour === 'bad-rollout' || behaviour.cure === 'rollback') {
+  // A bad rollout is the next one: revisions that existed when the annotation appeared keep working.
+  if (behaviour.behaviour === 'bad-rollout') {
+    return (
+      pod.templateHash !== undefined &&
+      pod.templateHash === newest &&
+      !episode.knownTemplates.has(pod.templateHash)
+    );
+  }
+  if (behaviour.cure === 'rollback') {
     return pod.templateHash === undefined || newest === undefined || pod.templateHash === newest;
   }
   switch (behaviour.cure) {

@@ -1,0 +1,143 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject } from '../kube/kube-object.js';
+import { KubeRest } from '../kube/rest-client.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import { ClusterApi, EVENTS } from './cluster-api.js';
+import { ClusterState } from './cluster-state.js';
+import { DeploymentController } from './deployment-controller.js';
+import { DisruptionController } from './disruption-controller.js';
+import { Exporter } from './exporter.js';
+import { Kubelets } from './kubelet.js';
+import { NodeLedger } from './node-ledger.js';
+import { type NodePlan, planNodes, registerNodes } from './nodes.js';
+import { kubeTime } from './objects.js';
+import { ReplicaSetController } from './replicaset-controller.js';
+import { Scheduler } from './scheduler.js';
+import { StatefulSetController } from './statefulset-controller.js';
+
+export interface SimulatorOptions {
+  kubeConfig: KubeConfig;
+  nodes?: NodePlan;
+  clock?: Clock;
+  logger?: Logger;
+  /** Serve the exporter's /metrics here (0 picks a free port); omitted: no exporter. */
+  exporterPort?: number;
+  exporterHost?: string;
+}
+
+/**
+ * A simulated control plane that talks to the API like kube-controller-manager, kube-scheduler and the kubelets do
+ * (list/watch plus writes): Deployments → ReplicaSets → Pods, StatefulSets with ControllerRevisions, a scheduler,
+ * kubelets that run pods with failures on demand, a disruption controller for PodDisruptionBudgets, and an exporter
+ * with cAdvisor, kube-state-metrics and node-exporter series.
+ */
+export class Simulator {
+  private constructor(
+    readonly state: ClusterState,
+    readonly kubelets: Kubelets,
+    readonly exporter: Exporter | undefined,
+    private readonly parts: { start(): void; stop(): Promise<void> }[],
+  ) {}
+
+  static async start(options: SimulatorOptions): Promise<Simulator> {
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? createLogger({ name: 'simulator', level: 'warn' });
+    const rest = new KubeRest(options.kubeConfig);
+    const api = new ClusterApi(rest);
+    const state = new ClusterState(rest, clock, logger);
+    const nodes = planNodes(options.nodes);
+    await registerNodes(api, nodes, clock.now(), options.nodes?.maxPods);
+    const ledger = new NodeLedger(nodes, clock.now() / 1000);
+    const events = new EventWriter(api, clock);
+    const kubelets = new Kubelets(
+      nodes,
+      state,
+      api,
+      clock,
+      {
+        podRemoved: (node, pod, now) => ledger.retire(node, pod, now),
+        behaviourProblems: (object, problems) =>
+          void events.warnOnce(object, 'InvalidSandboxAnnotation', problems.join('; ')),
+      },
+      logger,
+    );
+    const parts = [
+      new ReplicaSetController(state, api, clock, logger),
+      new DeploymentController(state, api, clock, logger),
+      new StatefulSetController(state, api, clock, logger),
+      new Scheduler(state, api, clock, logger),
+      new DisruptionController(state, api, clock, logger),
+      kubelets,
+    ];
+    state.start();
+    const deadline = clock.now() + 30_000;
+    while (!state.hasSynced()) {
+      if (clock.now() > deadline) throw new Error('simulator caches did not sync within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const part of parts) part.start();
+    let exporter: Exporter | undefined;
+    if (options.exporterPort !== undefined) {
+      exporter = await Exporter.start(
+        state,
+        kubelets,
+        ledger,
+        clock,
+        options.exporterPort,
+        options.exporterHost ?? '127.0.0.1',
+      );
+    }
+    return new Simulator(state, kubelets, exporter, parts);
+  }
+
+  async stop(): Promise<void> {
+    await this.exporter?.stop();
+    for (const part of this.parts) await part.stop();
+    await this.state.stop();
+  }
+}
+
+export function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  return Simulator.start(options);
+}
+
+/** Warning Events from the simulator (e.g. an annotation it cannot use), once per object and message. */
+class EventWriter {
+  private readonly sent = new Set<string>();
+
+  constructor(
+    private readonly api: ClusterApi,
+    private readonly clock: Clock,
+  ) {}
+
+  async warnOnce(object: KubeObject, reason: string, message: string): Promise<void> {
+    const key = `${object.metadata.uid}|${message}`;
+    if (this.sent.has(key)) return;
+    this.sent.add(key);
+    const at = kubeTime(this.clock.now());
+    try {
+      await this.api.create(EVENTS, object.metadata.namespace, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${object.metadata.name}.` },
+        involvedObject: {
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          namespace: object.metadata.namespace,
+          name: object.metadata.name,
+          uid: object.metadata.uid,
+        },
+        reason,
+        message,
+        type: 'Warning',
+        source: { component: 'sandbox-simulator' },
+        firstTimestamp: at,
+        lastTimestamp: at,
+        count: 1,
+      });
+    } catch {
+      this.sent.delete(key);
+    }
+  }
+}

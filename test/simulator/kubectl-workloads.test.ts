@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  isReady,
+  type LivingCluster,
+  type PodView,
+  restarts,
+  startLivingCluster,
+  tableRows,
+} from '../support/living-cluster.js';
+import { waitFor } from '../support/wait-for.js';
+
+/**
+ * The living cluster as a user meets it: the real kubectl against the sandbox with the simulated control plane.
+ * Each scenario runs in its own namespace, concurrently, so their waits overlap.
+ */
+let cluster: LivingCluster;
+
+beforeAll(async () => {
+  cluster = await startLivingCluster();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const B = 'sandbox.coordination-engine.io';
+
+async function pods(ns: string, selector = ''): Promise<PodView[]> {
+  const list = await cluster.getJson<{ items: PodView[] }>(
+    `/api/v1/namespaces/${ns}/pods${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ''}`,
+  );
+  return list.items;
+}
+
+async function createWeb(ns: string, replicas = 3, annotations: Record<string, string> = {}) {
+  await cluster.ok(
+    'apply',
+    '-f',
+    await cluster.manifest(`${ns}.yaml`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
+  );
+  const file = await cluster.manifest(`${ns}-web.yaml`, {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: ns, annotations },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          containers: [
+            { name: 'nginx', image: 'nginx', resources: { limits: { cpu: '1', memory: '256Mi' } } },
+          ],
+        },
+      },
+    },
+  });
+  await cluster.ok('apply', '-f', file);
+}
+
+async function readyPods(ns: string, count: number, timeoutMs = 30_000): Promise<PodView[]> {
+  return waitFor(
+    `${count} Running and Ready pods in ${ns}`,
+    async () => {
+      const live = (await pods(ns)).filter((p) => !p.metadata.deletionTimestamp);
+      return live.length === count && live.every((p) => p.status.phase === 'Running' && isReady(p)) && live;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+describe('workloads that live, through the real kubectl', () => {
+  it.concurrent('runs a Deployment as 3 Running pods on nodes, and rollout status succeeds', async () => {
+    const ns = 'live-basic';
+    await createWeb(ns);
+    const running = await readyPods(ns, 3);
+    expect(new Set(running.map((p) => p.spec.nodeName)).size).toBeGreaterThan(1);
+    const rows = tableRows(await cluster.ok('get', 'pods', '-n', ns, '-o', 'wide'));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row[0]).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      expect(row.slice(1, 4)).toEqual(['1/1', 'Running', '0']);
+      expect(row[6]).toMatch(/^worker-\d$/);
+    }
+    expect(await cluster.ok('rollout', 'status', 'deployment/web', '-n', ns, '--timeout=30s')).toMatch(
+      /successfully rolled out/,
+    );
+    const rs = tableRows(await cluster.ok('get', 'rs', '-n', ns));
+    expect(rs).toHaveLength(1);
+    expect(rs[0]?.slice(1, 4)).toEqual(['3', '3', '3']);
+  });
+
+  it.concurrent('crash-loops on demand with climbing restarts and CrashLoopBackOff, and a rollout restart cures it for good', async () => {
+    const ns = 'live-crashloop';
+    await createWeb(ns);
+    await readyPods(ns, 3);
+    await cluster.ok(
+      'annotate',
+      'deployment',
+      'web',
+      '-n',
+      ns,
+      `${B}/behaviour=crashloop`,
+      `${B}/recovers-after=rollout-restart`,
+    );
+    const started = Date.now();
+    const table = await waitFor(
+      'restarts of 2 or more and CrashLoopBackOff in kubectl get pods',
+      async () => {
+        const rows = tableRows(await cluster.ok('get', 'pods', '-n', ns));
+        const climbing = rows.every((r) => Number.parseInt(r[3] ?? '0', 10) >= 2);
+        return climbing && rows.some((r) => r[2] === 'CrashLoopBackOff') && rows;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(table.every((r) => r[1] === '0/1' || r[1] === '1/1')).toBe(true);
+    const crashed = (await pods(ns))[0];
+    expect(crashed?.status.containerStatuses?.[0]?.lastState.terminated).toMatchObject({
+      reason: 'Error',
+      exitCode: 1,
+    });
+
+    await cluster.ok('rollout', 'restart', 'deployment/web', '-n', ns);
+    await cluster.ok('rollout', 'status', 'deployment/web', '-n', ns, '--timeout=60s');
+    const cured = await readyPods(ns, 3);
+    const uids = cured.map((p) => p.metadata.uid).sort();
+    // Well past the 10 s crash interval: still Ready, same pods, no restart.
+    const after = Date.now() + 15_000;
+    await waitFor('15 s to pass', () => Date.now() > after, { timeoutMs: 20_000, intervalMs: 500 });
+    const later = await readyPods(ns, 3, 1_000);
+    expect(later.map((p) => p.metadata.uid).sort()).toEqual(uids);
+    expect(later.map(restarts)).toEqual([0, 0, 0]);
+  });
+
+  it.concurrent('cures a bad rollout with kubectl rollout undo, bringing back the previous ReplicaSet', async () => {
+    const ns = 'live-rollback';
+    // The revision that exists when the annotation is set keeps working; the next rollout is the bad one.
+    await createWeb(ns, 3, { [`${B}/behaviour`]: 'bad-rollout' });
+    await readyPods(ns, 3);
+    const before = tableRows(await cluster.ok('get', 'rs', '-n', ns));
+    expect(before).toHaveLength(1);
+    const goodRs = before[0]?.[0] as string;
+    await cluster.ok('set', 'image', 'deployment/web', 'nginx=nginx:1.27', '-n', ns);
+    await waitFor(
+      'the new revision crash-looping while the old pods keep serving',
+      async () => {
+        const all = await pods(ns);
+        const fresh = all.filter((p) => !p.metadata.name.startsWith(`${goodRs}-`));
+        const old = all.filter((p) => p.metadata.name.startsWith(`${goodRs}-`) && isReady(p));
+        return fresh.length > 0 && fresh.every((p) => restarts(p) >= 1) && old.length >= 2;
+      },
+      { timeoutMs: 45_000, intervalMs: 500 },
+    );
+    const stuck = await cluster.kubectl('rollout', 'status', 'deployment/web', '-n', ns, '--timeout=2s');
+    expect(stuck.code).not.toBe(0);
+
+    expect(await cluster.ok('rollout', 'undo', 'deployment/web', '-n', ns)).toMatch(/rolled back/);
+    await cluster.ok('rollout', 'status', 'deployment/web', '-n', ns, '--timeout=60s');
+    const after = await readyPods(ns, 3);
+    expect(after.every((p) => p.metadata.name.startsWith(`${goodRs}-`))).toBe(true);
+    expect(after.map((p) => p.spec.containers[0]?.image)).toEqual(['nginx', 'nginx', 'nginx']);
+    const rsRows = tableRows(await cluster.ok('get', 'rs', '-n', ns));
+    const good = rsRows.find((r) => r[0] === goodRs);
+    expect(good?.slice(1, 4)).toEqual(['3', '3', '3']);
+    const history = await cluster.ok('rollout', 'history', 'deployment/web', '-n', ns);
+    expect(history).toMatch(/REVISION\s+CHANGE-CAUSE/);
+    expect(
+      history
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/)[0]),
+    ).toEqual(['2', '3']);
+  });
+
+  it.concurrent('garbage-collects ReplicaSets and Pods when their Deployment is deleted', async () => {
+    const ns = 'live-gc';
+    await createWeb(ns, 2);
+    await readyPods(ns, 2);
+    await cluster.ok('delete', 'deployment', 'web', '-n', ns);
+    await waitFor(
+      'no ReplicaSets and no Pods left',
+      async () => {
+        const rs = await cluster.getJson<{ items: unknown[] }>(`/apis/apps/v1/namespaces/${ns}/replicasets`);
+        return rs.items.length === 0 && (await pods(ns)).length === 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+  });
+});
