@@ -10,7 +10,7 @@ import { FaultInjector } from './faults.js';
 import { type ListQuery, matchesQuery, paginate, parseListQuery } from './list-query.js';
 import { ObjectStore } from './object-store.js';
 import { patchTypeOf } from './patch.js';
-import { parseJsonObject, readBody } from './request-body.js';
+import { parseRequestObject, readBody } from './request-body.js';
 import { parseRequestPath, type RequestTarget } from './request-info.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { type DeleteOptions, meta, ResourceService } from './resource-service.js';
@@ -26,7 +26,9 @@ export interface RequestLogEntry {
   path: string;
   query: URLSearchParams;
   contentType?: string;
+  /** The body as UTF-8 text (JSON, YAML); meaningless for protobuf, whose bytes are in `rawBody`. */
   body?: string;
+  rawBody?: Buffer;
   user?: string;
   status?: number;
   watch: boolean;
@@ -58,6 +60,12 @@ function send(res: ServerResponse, status: number, body: JsonValue, warnings: st
   if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(status, headers);
   res.end(text);
+}
+
+/** A DELETE may carry DeleteOptions (JSON or protobuf) or nothing. */
+function deleteOptionsBody(entry: RequestLogEntry): JsonObject | undefined {
+  if (!entry.rawBody || entry.rawBody.length === 0) return undefined;
+  return parseRequestObject(entry, { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' });
 }
 
 /** The sandbox's request pipeline: log, faults, authentication, authorization, then the API itself. */
@@ -119,14 +127,9 @@ export class ApiServer {
       entry.status ??= res.statusCode;
     });
     try {
-      if (method !== 'GET') entry.body = await readBody(req);
-      if (/protobuf|cbor/i.test(entry.contentType ?? '')) {
-        // The sandbox speaks JSON only (kubectl apply/run/patch send JSON; `kubectl create deployment` sends protobuf).
-        throw new ApiError(
-          415,
-          'UnsupportedMediaType',
-          'the body of the request was in an unknown format - accepted media types include: application/json',
-        );
+      if (method !== 'GET') {
+        entry.rawBody = await readBody(req);
+        entry.body = entry.rawBody.toString('utf8');
       }
       const fault = this.faults.decide(method, url.pathname);
       if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -207,7 +210,7 @@ export class ApiServer {
       return;
     }
     if (method === 'POST' && name === undefined) {
-      const body = parseJsonObject(entry.body ?? '', type.kind);
+      const body = parseRequestObject(entry, { apiVersion: apiVersionOf(group, version), kind: type.kind });
       const result = this.service.create(type, version, namespace, body, {
         dryRun,
         fieldValidation: fieldValidationOf(query),
@@ -224,7 +227,7 @@ export class ApiServer {
           version,
           namespace,
           parseListQuery(type, query),
-          parseDeleteOptions(entry.body, query),
+          parseDeleteOptions(deleteOptionsBody(entry), query),
         ),
       );
       return;
@@ -232,7 +235,13 @@ export class ApiServer {
     if (name === undefined) throw methodNotAllowed(`${method} is not supported on a collection`);
 
     if (subresource === 'scale' && type.scale) {
-      const request = { method, body: entry.body, contentType: entry.contentType, dryRun };
+      const request = {
+        method,
+        body: entry.body,
+        contentType: entry.contentType,
+        dryRun,
+        parseObject: () => parseRequestObject(entry, { apiVersion: 'autoscaling/v1', kind: 'Scale' }),
+      };
       send(res, 200, serveScale(this.service, type, version, namespace, name, type.scale, request));
       return;
     }
@@ -256,7 +265,7 @@ export class ApiServer {
         return;
       }
       case 'PUT': {
-        const body = parseJsonObject(entry.body ?? '', type.kind);
+        const body = parseRequestObject(entry, { apiVersion: apiVersionOf(group, version), kind: type.kind });
         const result = this.service.update(type, version, namespace, name, body, {
           dryRun,
           subresource: sub,
@@ -285,7 +294,7 @@ export class ApiServer {
       }
       case 'DELETE': {
         if (sub) throw methodNotAllowed('DELETE is not supported on the status subresource');
-        const options = parseDeleteOptions(entry.body, query);
+        const options = parseDeleteOptions(deleteOptionsBody(entry), query);
         const object = this.service.delete(type, version, namespace, name, {
           ...options,
           dryRun: dryRun || options.dryRun,
