@@ -11,7 +11,7 @@ import { type ListQuery, matchesQuery, paginate, parseListQuery } from './list-q
 import { ObjectStore } from './object-store.js';
 import { patchTypeOf } from './patch.js';
 import { isPodActionSubresource, servePodAction } from './pod-subresources.js';
-import { parseJsonObject, readBody } from './request-body.js';
+import { parseRequestObject, readBody } from './request-body.js';
 import { parseRequestPath, type RequestTarget } from './request-info.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { type DeleteOptions, meta, ResourceService } from './resource-service.js';
@@ -27,7 +27,9 @@ export interface RequestLogEntry {
   path: string;
   query: URLSearchParams;
   contentType?: string;
+  /** The body as UTF-8 text (JSON, YAML); meaningless for protobuf, whose bytes are in `rawBody`. */
   body?: string;
+  rawBody?: Buffer;
   user?: string;
   status?: number;
   watch: boolean;
@@ -59,6 +61,12 @@ function send(res: ServerResponse, status: number, body: JsonValue, warnings: st
   if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(status, headers);
   res.end(text);
+}
+
+/** A DELETE may carry DeleteOptions (JSON or protobuf) or nothing. */
+function deleteOptionsBody(entry: RequestLogEntry): JsonObject | undefined {
+  if (!entry.rawBody || entry.rawBody.length === 0) return undefined;
+  return parseRequestObject(entry, { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' });
 }
 
 /** The sandbox's request pipeline: log, faults, authentication, authorization, then the API itself. */
@@ -123,14 +131,9 @@ export class ApiServer {
       entry.status ??= res.statusCode;
     });
     try {
-      if (method !== 'GET') entry.body = await readBody(req);
-      if (/protobuf|cbor/i.test(entry.contentType ?? '')) {
-        // The sandbox speaks JSON only (kubectl apply/run/patch send JSON; `kubectl create deployment` sends protobuf).
-        throw new ApiError(
-          415,
-          'UnsupportedMediaType',
-          'the body of the request was in an unknown format - accepted media types include: application/json',
-        );
+      if (method !== 'GET') {
+        entry.rawBody = await readBody(req);
+        entry.body = entry.rawBody.toString('utf8');
       }
       const fault = this.faults.decide(method, url.pathname);
       if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -212,7 +215,7 @@ export class ApiServer {
       return;
     }
     if (method === 'POST' && name === undefined) {
-      const body = parseJsonObject(entry.body ?? '', type.kind);
+      const body = parseRequestObject(entry, { apiVersion: apiVersionOf(group, version), kind: type.kind });
       const result = this.service.create(type, version, namespace, body, {
         dryRun,
         fieldValidation: fieldValidationOf(query),
@@ -229,7 +232,7 @@ export class ApiServer {
           version,
           namespace,
           parseListQuery(type, query),
-          parseDeleteOptions(entry.body, query),
+          parseDeleteOptions(deleteOptionsBody(entry), query),
         ),
       );
       return;
@@ -244,13 +247,24 @@ export class ApiServer {
         namespace ?? 'default',
         name,
         subresource ?? '',
-        entry.body,
+        parseRequestObject(
+          entry,
+          subresource === 'eviction'
+            ? { apiVersion: 'policy/v1', kind: 'Eviction' }
+            : { apiVersion: 'v1', kind: 'Binding' },
+        ),
       );
       send(res, answer.code, answer.body);
       return;
     }
     if (subresource === 'scale' && type.scale) {
-      const request = { method, body: entry.body, contentType: entry.contentType, dryRun };
+      const request = {
+        method,
+        body: entry.body,
+        contentType: entry.contentType,
+        dryRun,
+        parseObject: () => parseRequestObject(entry, { apiVersion: 'autoscaling/v1', kind: 'Scale' }),
+      };
       send(res, 200, serveScale(this.service, type, version, namespace, name, type.scale, request));
       return;
     }
@@ -274,7 +288,7 @@ export class ApiServer {
         return;
       }
       case 'PUT': {
-        const body = parseJsonObject(entry.body ?? '', type.kind);
+        const body = parseRequestObject(entry, { apiVersion: apiVersionOf(group, version), kind: type.kind });
         const result = this.service.update(type, version, namespace, name, body, {
           dryRun,
           subresource: sub,
@@ -303,7 +317,7 @@ export class ApiServer {
       }
       case 'DELETE': {
         if (sub) throw methodNotAllowed('DELETE is not supported on the status subresource');
-        const options = parseDeleteOptions(entry.body, query);
+        const options = parseDeleteOptions(deleteOptionsBody(entry), query);
         const object = this.service.delete(type, version, namespace, name, {
           ...options,
           dryRun: dryRun || options.dryRun,

@@ -1,11 +1,10 @@
-import { isJsonObject } from '../json/json-value.js';
+import { isJsonObject, type JsonObject } from '../json/json-value.js';
 import { badRequest } from './api-error.js';
-import { parseJsonObject } from './request-body.js';
 import type { DeleteOptions } from './resource-service.js';
 
-/** DeleteOptions come in the body (kubectl) or as query parameters (client-node). */
-export function parseDeleteOptions(body: string | undefined, query: URLSearchParams): DeleteOptions {
-  const parsed = body ? parseJsonObject(body, 'DeleteOptions') : {};
+/** DeleteOptions come in the body (kubectl; already parsed, JSON or protobuf) or as query parameters (client-node). */
+export function parseDeleteOptions(body: JsonObject | undefined, query: URLSearchParams): DeleteOptions {
+  const parsed = body ? structuredClone(body) : {};
   const fromQuery = query.get('propagationPolicy');
   if (fromQuery) parsed.propagationPolicy = fromQuery;
   if (query.get('orphanDependents') === 'true' || parsed.orphanDependents === true)

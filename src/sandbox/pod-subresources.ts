@@ -2,7 +2,6 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-valu
 import { ApiError, badRequest, conflict, notFound } from './api-error.js';
 import { parseDeleteOptions } from './delete-options.js';
 import type { ObjectStore } from './object-store.js';
-import { parseJsonObject } from './request-body.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { kubeTime, meta, type ResourceService } from './resource-service.js';
 import type { ResourceType } from './resource-type.js';
@@ -40,9 +39,8 @@ export function servePodAction(
   namespace: string,
   name: string,
   subresource: string,
-  body: string | undefined,
+  request: JsonObject,
 ): { code: number; body: JsonObject } {
-  const request = parseJsonObject(body ?? '', subresource === 'binding' ? 'Binding' : 'Eviction');
   const requestName = obj(request.metadata).name;
   if (requestName !== undefined && requestName !== name) {
     throw badRequest(
@@ -124,7 +122,7 @@ function evict(
   const pod = ctx.store.get(podType.storageKey, namespace, name);
   if (!pod) throw notFound('pods', '', name);
   const deleteOptions = parseDeleteOptions(
-    isJsonObject(eviction.deleteOptions) ? JSON.stringify(eviction.deleteOptions) : undefined,
+    isJsonObject(eviction.deleteOptions) ? eviction.deleteOptions : undefined,
     new URLSearchParams(),
   );
   const phase = obj(pod.status).phase;

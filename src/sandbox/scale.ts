@@ -1,7 +1,6 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { ApiError, badRequest, methodNotAllowed } from './api-error.js';
 import { applyPatch, patchTypeOf } from './patch.js';
-import { parseJsonObject } from './request-body.js';
 import type { ResourceService } from './resource-service.js';
 import type { ResourceType, ScaleSubresource } from './resource-type.js';
 
@@ -85,12 +84,18 @@ export function serveScale(
   namespace: string | undefined,
   name: string,
   scale: ScaleSubresource,
-  request: { method: string; body?: string; contentType?: string; dryRun: boolean },
+  request: {
+    method: string;
+    body?: string;
+    contentType?: string;
+    dryRun: boolean;
+    parseObject: () => JsonObject;
+  },
 ): JsonObject {
   const object = service.get(type, version, namespace, name);
   if (request.method === 'GET') return scaleOf(object, scale);
   let written: JsonObject;
-  if (request.method === 'PUT') written = parseJsonObject(request.body ?? '', 'Scale');
+  if (request.method === 'PUT') written = request.parseObject();
   else if (request.method === 'PATCH') {
     const patchType = patchTypeOf(request.contentType);
     if (!patchType || patchType === 'apply') {

@@ -122,16 +122,36 @@ describe('sandbox behaviour tests rely on', () => {
     ]);
   });
 
-  it('answers a protobuf body with 415, naming the media types it accepts', async () => {
-    const res = await fetch(`${sandbox.url}/apis/apps/v1/namespaces/default/deployments`, {
+  it('answers 415 naming the media types it accepts for CBOR, and for protobuf of a kind it cannot decode', async () => {
+    const cbor = await fetch(`${sandbox.url}/apis/apps/v1/namespaces/default/deployments`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/cbor' },
+      body: Buffer.from([0xa0]),
+    });
+    expect(cbor.status).toBe(415);
+    expect(await cbor.json()).toMatchObject({
+      reason: 'UnsupportedMediaType',
+      message: expect.stringContaining('application/json, application/vnd.kubernetes.protobuf'),
+    });
+    // A served kind without a protobuf definition: its envelope names it, the sandbox says what to send instead.
+    const envelope = Buffer.concat([
+      Buffer.from('k8s\u0000', 'latin1'),
+      Buffer.from([0x0a, 0x1f, 0x0a, 0x16]),
+      Buffer.from('coordination.k8s.io/v1'),
+      Buffer.from([0x12, 0x05]),
+      Buffer.from('Lease'),
+    ]);
+    const lease = await fetch(`${sandbox.url}/apis/coordination.k8s.io/v1/namespaces/default/leases`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' },
-      body: Buffer.from('k8s\u0000'),
+      body: envelope,
     });
-    expect(res.status).toBe(415);
-    expect(await res.json()).toMatchObject({
+    expect(lease.status).toBe(415);
+    expect(await lease.json()).toMatchObject({
       reason: 'UnsupportedMediaType',
-      message: expect.stringContaining('application/json'),
+      message: expect.stringContaining(
+        'Lease (coordination.k8s.io/v1) - accepted media types include: application/json',
+      ),
     });
   });
 });
