@@ -95,10 +95,41 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+export interface ScrapeOptions {
+  /** host:port targets serving /metrics (the simulator's exporter); scraped with honor_labels. */
+  targets: readonly string[];
+  intervalSeconds: number;
+}
+
+/**
+ * The Prometheus configuration: no scraping for a pure backfill; otherwise one job with honor_labels, because the
+ * simulator's exporter speaks for every kubelet, node-exporter and kube-state-metrics and labels its series as
+ * they would (`job`, `instance`, `namespace`, `pod`).
+ */
+export function prometheusConfig(scrape?: ScrapeOptions): string {
+  if (!scrape || scrape.targets.length === 0) return 'global:\n  evaluation_interval: 1m\n';
+  return [
+    'global:',
+    `  scrape_interval: ${scrape.intervalSeconds}s`,
+    `  scrape_timeout: ${Math.max(1, Math.min(10, scrape.intervalSeconds))}s`,
+    '  evaluation_interval: 1m',
+    'scrape_configs:',
+    '  - job_name: sandbox-cluster',
+    '    honor_labels: true',
+    '    static_configs:',
+    `      - targets: [${scrape.targets.map((t) => `'${t}'`).join(', ')}]`,
+    '',
+  ].join('\n');
+}
+
 /** Starts PROMETHEUS_BIN on 127.0.0.1 with a free port over an existing TSDB directory. */
-export async function startPrometheus(dataDir: string, workDir: string): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  dataDir: string,
+  workDir: string,
+  scrape?: ScrapeOptions,
+): Promise<RunningPrometheus> {
   const config = join(workDir, 'prometheus.yml');
-  await writeFile(config, 'global:\n  evaluation_interval: 1m\n');
+  await writeFile(config, prometheusConfig(scrape));
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -139,6 +170,24 @@ export async function startPrometheus(dataDir: string, workDir: string): Promise
 export interface BackfilledPrometheus extends RunningPrometheus {
   readonly dataset: ClusterDataset;
   readonly samples: number;
+}
+
+/** A Prometheus with empty storage scraping `targets`; stop() deletes its storage. */
+export async function startScrapingPrometheus(scrape: ScrapeOptions): Promise<RunningPrometheus> {
+  const workDir = await mkdtemp(join(tmpdir(), 'ce-prom-'));
+  try {
+    const prom = await startPrometheus(join(workDir, 'data'), workDir, scrape);
+    return {
+      ...prom,
+      stop: async () => {
+        await prom.stop();
+        await rm(workDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await rm(workDir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** The whole fixture: backfill the dataset, start Prometheus, and clean every temporary file on stop(). */
