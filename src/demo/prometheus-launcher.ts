@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ClusterDataset } from './cluster-metrics.js';
+import type { ClusterDataset, SampleSeries } from './cluster-metrics.js';
 import { writeOpenMetrics } from './openmetrics-writer.js';
 
 const execFileAsync = promisify(execFile);
@@ -64,7 +64,7 @@ export async function freePort(): Promise<number> {
  * needed to serve the recent window (checked by the exactness tests, which evaluate 1-2 minutes before now).
  */
 export async function backfill(
-  dataset: ClusterDataset,
+  dataset: Pick<ClusterDataset, 'series'>,
   dataDir: string,
   workDir: string,
 ): Promise<{ samples: number }> {
@@ -172,13 +172,23 @@ export interface BackfilledPrometheus extends RunningPrometheus {
   readonly samples: number;
 }
 
-/** A Prometheus with empty storage scraping `targets`; stop() deletes its storage. */
-export async function startScrapingPrometheus(scrape: ScrapeOptions): Promise<RunningPrometheus> {
+/**
+ * A Prometheus scraping `targets`, its storage first backfilled with `history` (series that end before the first
+ * scrape); stop() deletes its storage.
+ */
+export async function startScrapingPrometheus(
+  scrape: ScrapeOptions,
+  history: readonly SampleSeries[] = [],
+): Promise<RunningPrometheus & { samples: number }> {
   const workDir = await mkdtemp(join(tmpdir(), 'ce-prom-'));
   try {
-    const prom = await startPrometheus(join(workDir, 'data'), workDir, scrape);
+    const dataDir = join(workDir, 'data');
+    const { samples } =
+      history.length > 0 ? await backfill({ series: history }, dataDir, workDir) : { samples: 0 };
+    const prom = await startPrometheus(dataDir, workDir, scrape);
     return {
       ...prom,
+      samples,
       stop: async () => {
         await prom.stop();
         await rm(workDir, { recursive: true, force: true });

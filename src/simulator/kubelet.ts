@@ -22,6 +22,14 @@ import { TimerHeap } from './timer-heap.js';
 import { isTroubled, regimeFor, TroubleLedger } from './trouble-ledger.js';
 import { workloadOf } from './workload-facts.js';
 
+interface Fate {
+  behaviour: ResolvedBehaviour;
+  troubled: boolean;
+  /** When the trouble began (seconds). */
+  since: number;
+  workload: string;
+}
+
 export interface SimulatedNode {
   name: string;
   cores: number;
@@ -139,12 +147,7 @@ export class Kubelets {
     this.listener.podRemoved(sim.id.node, sim, this.now());
   }
 
-  private behaviourOf(pod: KubeObject): {
-    behaviour: ResolvedBehaviour;
-    troubled: boolean;
-    since: number;
-    workload: string;
-  } {
+  private behaviourOf(pod: KubeObject): Fate {
     const workload = workloadOf(this.state, pod);
     const behaviour = resolveBehaviour([annotationsOf(pod), annotationsOf(workload.object)]);
     if (behaviour.problems.length > 0)
@@ -158,40 +161,72 @@ export class Kubelets {
     return { behaviour, troubled, since: episode.since / 1000, workload: workload.key };
   }
 
-  private ensureSim(pod: KubeObject, node: SimulatedNode, fate: ReturnType<Kubelets['behaviourOf']>): PodSim {
+  private ensureSim(pod: KubeObject, node: SimulatedNode, fate: Fate): PodSim {
     const uid = uidOf(pod);
     const existing = this.pods.get(uid);
     if (existing) return existing;
     const n = (this.ipCounters.get(node.name) ?? 0) + 1;
     this.ipCounters.set(node.name, n);
+    const sim = this.buildSim(pod, node, fate, this.now(), `10.244.${node.index}.${(n % 250) + 2}`);
+    this.pods.set(uid, sim);
+    this.keys.set(uid, keyOf(pod));
+    return sim;
+  }
+
+  /** A PodSim for `pod` as if its kubelet had started it at `startedAt` (seconds); deterministic in its inputs. */
+  private buildSim(
+    pod: KubeObject,
+    node: SimulatedNode,
+    fate: Fate,
+    startedAt: number,
+    podIP: string,
+  ): PodSim {
     const specs = containersOf(pod);
     const target = specs.some((c) => c.name === fate.behaviour.params.container)
       ? fate.behaviour.params.container
       : specs[0]?.name;
-    const sim = new PodSim(
+    return new PodSim(
       {
-        uid,
+        uid: uidOf(pod),
         namespace: pod.metadata.namespace ?? 'default',
         name: pod.metadata.name,
         node: node.name,
         hostIP: node.ip,
-        podIP: `10.244.${node.index}.${(n % 250) + 2}`,
+        podIP,
         qosClass: qosClass(pod),
       },
       specs,
       fate.behaviour.params,
-      this.now(),
+      startedAt,
       (container) =>
         regimeFor(
           fate.behaviour,
           fate.troubled && container === target,
-          fate.troubled ? fate.since : this.now(),
+          fate.troubled ? Math.min(fate.since, startedAt) : startedAt,
         ),
       node.cores,
     );
-    this.pods.set(uid, sim);
-    this.keys.set(uid, keyOf(pod));
-    return sim;
+  }
+
+  /**
+   * Re-runs every pod the kubelets run as if it had been started at `fromSeconds` with the behaviour it has now,
+   * and returns, per pod, a second identical simulation (not advanced) for rendering the past. The live pods then
+   * continue exactly where that history ends: restart counts, counters and memory all join up.
+   */
+  backdate(fromSeconds: number): Array<{ pod: KubeObject; sim: PodSim }> {
+    const twins: Array<{ pod: KubeObject; sim: PodSim }> = [];
+    for (const [uid, live] of this.pods) {
+      const key = this.keys.get(uid);
+      const pod = key ? this.state.get('pods', key) : undefined;
+      const node = this.nodes.get(live.id.node);
+      if (!pod || !node || live.deleting) continue;
+      const fate = this.behaviourOf(pod);
+      const backdated = this.buildSim(pod, node, fate, fromSeconds, live.id.podIP);
+      this.pods.set(uid, backdated);
+      twins.push({ pod, sim: this.buildSim(pod, node, fate, fromSeconds, live.id.podIP) });
+      this.loop.enqueue(keyOf(pod));
+    }
+    return twins;
   }
 
   private async sync(key: string): Promise<{ requeueAfterMs?: number }> {

@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { SampleSeries } from '../demo/cluster-metrics.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -8,6 +9,7 @@ import { ClusterState } from './cluster-state.js';
 import { DeploymentController } from './deployment-controller.js';
 import { DisruptionController } from './disruption-controller.js';
 import { Exporter } from './exporter.js';
+import { renderHistory } from './history.js';
 import { Kubelets } from './kubelet.js';
 import { NodeLedger } from './node-ledger.js';
 import { type NodePlan, planNodes, registerNodes } from './nodes.js';
@@ -38,7 +40,27 @@ export class Simulator {
     readonly kubelets: Kubelets,
     readonly exporter: Exporter | undefined,
     private readonly parts: { start(): void; stop(): Promise<void> }[],
+    private readonly clock: Clock,
+    private readonly startSeconds: number,
   ) {}
+
+  /**
+   * Gives the running pods a past: each is re-run as if started `seconds` ago with the behaviour it has now, and
+   * the exporter's series over that past are returned (one sample per `stepSeconds`, ending before now) for a
+   * Prometheus backfill. Live scrapes continue those series without a seam. A daily peak needs a day of it.
+   */
+  history(seconds: number, stepSeconds = 30): SampleSeries[] {
+    const now = this.clock.now() / 1000;
+    const twins = this.kubelets.backdate(now - seconds);
+    return renderHistory({
+      pods: twins,
+      nodes: this.kubelets.nodeList(),
+      ledger: new NodeLedger(this.kubelets.nodeList(), this.startSeconds),
+      fromSeconds: now - seconds,
+      toSeconds: now,
+      stepSeconds,
+    });
+  }
 
   static async start(options: SimulatorOptions): Promise<Simulator> {
     const clock = options.clock ?? systemClock;
@@ -48,7 +70,8 @@ export class Simulator {
     const state = new ClusterState(rest, clock, logger);
     const nodes = planNodes(options.nodes);
     await registerNodes(api, nodes, clock.now(), options.nodes?.maxPods);
-    const ledger = new NodeLedger(nodes, clock.now() / 1000);
+    const startSeconds = clock.now() / 1000;
+    const ledger = new NodeLedger(nodes, startSeconds);
     const events = new EventWriter(api, clock);
     const kubelets = new Kubelets(
       nodes,
@@ -88,7 +111,7 @@ export class Simulator {
         options.exporterHost ?? '127.0.0.1',
       );
     }
-    return new Simulator(state, kubelets, exporter, parts);
+    return new Simulator(state, kubelets, exporter, parts, clock, startSeconds);
   }
 
   async stop(): Promise<void> {
