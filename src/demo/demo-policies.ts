@@ -2,18 +2,18 @@ import { POLICY_API_VERSION, POLICY_KIND } from '../policy/api-group.js';
 import { PART_OF, SHOP_NAMESPACE } from './demo-cluster.js';
 
 /**
- * The restart rule both policies share: a container restarted in the last minute. `for: 0s` fires at once; the
+ * The rule both policies share: a pod using more than 0.9 cores (its limit is 1). `for: 0s` fires at once; the
  * engine steps evaluation instants by the minute, so any longer `for` would keep a short demo quiet.
  */
-const RESTARTING = {
-  name: 'restarting',
-  feature: 'container_restart_count.diff',
+const RUNNING_HOT = {
+  name: 'running-hot',
+  feature: 'pod_cpu_usage.value',
   operator: '>',
-  value: 0,
+  value: 0.9,
   for: '0s',
 };
 
-/** Rules only: the web Deployment's pods, restarted when they keep restarting (dry-run: recorded, not done). */
+/** Rules only: the web Deployment's pods, restarted when they run hot (dry-run: recorded, not done). */
 export const RESTART_POLICY = 'restart-web';
 /** The ML service judges every shop workload; rules and the local detector take over when it is down. */
 export const ML_POLICY = 'ml-guided';
@@ -28,13 +28,13 @@ export function demoPolicies(evaluationInterval: string): object[] {
   return [
     policy(RESTART_POLICY, {
       targets: { selector: { matchLabels: { app: 'web' } }, kinds: ['Deployment'] },
-      detection: { mode: 'rules', rules: [RESTARTING] },
+      detection: { mode: 'rules', rules: [RUNNING_HOT] },
       actions: [{ type: 'restartPod' }, { type: 'recommendOnly' }],
       safety: { dryRun: true },
     }),
     policy(ML_POLICY, {
       targets: { selector: { matchLabels: PART_OF } },
-      detection: { mode: 'ml', rules: [RESTARTING], ml: { endpoints: ['anomaly'], minConfidence: 0.8 } },
+      detection: { mode: 'ml', rules: [RUNNING_HOT], ml: { endpoints: ['anomaly'], minConfidence: 0.8 } },
       actions: [{ type: 'recommendOnly' }],
       safety: { dryRun: true },
     }),

@@ -6,23 +6,25 @@ import { type RunningEngine, startEngine } from '../cli/engine.js';
 import { type EngineConfig, resolveConfig } from '../config/settings.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
-import { generateCluster } from './cluster-metrics.js';
-import { createShop, installPolicyCrd, MISBEHAVING_POD, NODES } from './demo-cluster.js';
+import { type Simulator, startSimulator } from '../simulator/simulator.js';
+import { createShop, installPolicyCrd, NODE_COUNT } from './demo-cluster.js';
 import { demoPolicies } from './demo-policies.js';
 import {
-  type BackfilledPrometheus,
   prometheusAvailable,
-  startBackfilledPrometheus,
+  type RunningPrometheus,
+  startScrapingPrometheus,
 } from './prometheus-launcher.js';
 
 export const EVALUATION_INTERVAL = '10s';
 const HISTORY_SECONDS = 20 * 60;
+const SCRAPE_SECONDS = 5;
 
 export interface DemoStack {
   readonly sandbox: Sandbox;
   readonly rest: KubeRest;
   readonly ml: MockMlServer;
-  readonly prometheus: BackfilledPrometheus | undefined;
+  readonly simulator: Simulator;
+  readonly prometheus: RunningPrometheus | undefined;
   readonly engine: RunningEngine;
   readonly engineUrl: string;
   readonly kubeconfig: string;
@@ -35,12 +37,6 @@ export interface StackOptions {
   /** Where the kubeconfig and the engine log go (`.demo/`). */
   dir: string;
   usePrometheus: boolean;
-  /**
-   * How far past "now" the synthetic history reaches. Prometheus answers an instant with the newest sample at or
-   * before it, so samples stamped in the near future become "current" as the clock reaches them: the misbehaving
-   * pod keeps restarting for the whole run instead of going quiet once the backfill is minutes old.
-   */
-  historyAheadMs: number;
   say(line: string): void;
 }
 
@@ -72,14 +68,23 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
     stops.push(() => sandbox.stop());
     say(`▸ Kubernetes API sandbox listening on ${sandbox.url} (kubeconfig: ${kubeconfig})`);
     const rest = new KubeRest(sandbox.kubeConfig());
+    const simulator = await startSimulator({
+      kubeConfig: sandbox.kubeConfig(),
+      nodes: { count: NODE_COUNT },
+      exporterPort: 0,
+    });
+    stops.push(() => simulator.stop());
+    say(
+      `▸ simulated control plane: ${NODE_COUNT} nodes with kubelets, Deployment/StatefulSet controllers, scheduler; ` +
+        `exporter on ${simulator.exporter?.url}/metrics`,
+    );
     await installPolicyCrd(rest);
     say('▸ RemediationPolicy CRD created through the API (crds/remediationpolicy.yaml)');
-    const pods = await createShop(rest, MISBEHAVING_POD);
-    say(
-      `▸ namespace shop: Deployment web (3 pods), StatefulSet db (2 pods), Pod report-job on ${NODES.length} nodes`,
-    );
+    const hot = await createShop(rest);
+    say('▸ namespace shop: Deployment web (3 pods), StatefulSet db (2 pods), Pod report-job, all Running');
+    say(`▸ kubectl annotate pod ${hot} sandbox.coordination-engine.io/behaviour=cpu-saturation: it runs hot`);
 
-    let prometheus: BackfilledPrometheus | undefined;
+    let prometheus: RunningPrometheus | undefined;
     if (!options.usePrometheus) {
       say('▸ Prometheus skipped (--no-prometheus): detection will run Degraded (PrometheusUnavailable)');
     } else if (!prometheusAvailable()) {
@@ -88,23 +93,20 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
         '  (PrometheusUnavailable: no target can be judged). Install them with: apt-get install -y prometheus',
       );
     } else {
-      const dataset = generateCluster({
-        seed: 7,
-        nodeCount: NODES.length,
-        nodeNames: NODES,
-        podCount: pods.length,
-        pods,
-        namespaces: ['shop'],
-        endMs: Date.now() + options.historyAheadMs,
-        historySeconds: HISTORY_SECONDS + Math.round(options.historyAheadMs / 1000),
-        scenarios: false,
-      });
-      prometheus = await startBackfilledPrometheus(dataset);
-      stops.push(() => prometheus?.stop());
+      // The pods get a past (the simulator replays them from 20 minutes ago), so the first evaluation has
+      // complete 5-minute windows; Prometheus then scrapes the exporter and the series carry on.
+      const history = await simulator.history(HISTORY_SECONDS, 15);
+      const target = new URL(simulator.exporter?.url ?? '').host;
+      const running = await startScrapingPrometheus(
+        { targets: [target], intervalSeconds: SCRAPE_SECONDS },
+        history,
+      );
+      prometheus = running;
+      stops.push(() => running.stop());
       say(
-        `▸ Prometheus on ${prometheus.url}: ${HISTORY_SECONDS / 60} min of node-exporter, cAdvisor and ` +
-          `kube-state-metrics history backfilled (${prometheus.samples} samples, continuing through the run); ` +
-          `${MISBEHAVING_POD} is crash-looping and running hot`,
+        `▸ Prometheus on ${running.url}: ${HISTORY_SECONDS / 60} min of node-exporter, cAdvisor and ` +
+          `kube-state-metrics history backfilled (${running.samples} samples), then scraping the exporter every ` +
+          `${SCRAPE_SECONDS}s`,
       );
     }
 
@@ -154,7 +156,18 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
       `▸ engine running in-process with leader election: ${engineUrl}/api/v1/health, ` +
         `http://127.0.0.1:${engine.metricsPort}/metrics (log: ${engineLog})`,
     );
-    return { sandbox, rest, ml, prometheus, engine, engineUrl, kubeconfig, engineLog, stop: stopAll };
+    return {
+      sandbox,
+      rest,
+      simulator,
+      ml,
+      prometheus,
+      engine,
+      engineUrl,
+      kubeconfig,
+      engineLog,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -69,7 +69,7 @@ export async function runTimeline(options: TimelineOptions): Promise<boolean> {
   );
   say(
     `    · ${RESTART_POLICY} (rules, dry-run): anomalous ${rules?.targets?.anomalous ?? '-'} of ` +
-      `${rules?.targets?.total ?? '-'} (its crash-looping pod trips container_restart_count.diff > 0)`,
+      `${rules?.targets?.total ?? '-'} (its hot pod trips pod_cpu_usage.value > 0.9)`,
   );
   if (!withPrometheus)
     say('    (no Prometheus: every target is "insufficient" and Degraded=PrometheusUnavailable)');

@@ -25,7 +25,6 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const stack = await startDemoStack({
     dir: options.dir,
     usePrometheus: options.usePrometheus,
-    historyAheadMs: options.durationMs > 0 ? options.durationMs + 120_000 : 3_600_000,
     say,
   });
   let completed = false;

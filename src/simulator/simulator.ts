@@ -42,6 +42,7 @@ export class Simulator {
     private readonly parts: { start(): void; stop(): Promise<void> }[],
     private readonly clock: Clock,
     private readonly startSeconds: number,
+    private readonly rest: KubeRest,
   ) {}
 
   /**
@@ -49,7 +50,8 @@ export class Simulator {
    * the exporter's series over that past are returned (one sample per `stepSeconds`, ending before now) for a
    * Prometheus backfill. Live scrapes continue those series without a seam. A daily peak needs a day of it.
    */
-  history(seconds: number, stepSeconds = 30): SampleSeries[] {
+  async history(seconds: number, stepSeconds = 30): Promise<SampleSeries[]> {
+    await this.caughtUp();
     const now = this.clock.now() / 1000;
     const twins = this.kubelets.backdate(now - seconds);
     return renderHistory({
@@ -111,7 +113,23 @@ export class Simulator {
         options.exporterHost ?? '127.0.0.1',
       );
     }
-    return new Simulator(state, kubelets, exporter, parts, clock, startSeconds);
+    return new Simulator(state, kubelets, exporter, parts, clock, startSeconds, rest);
+  }
+
+  /** Waits until the caches hold every pod as the API has it now (e.g. an annotation written a moment ago). */
+  async caughtUp(timeoutMs = 10_000): Promise<void> {
+    const list = await this.rest.request<{ items: KubeObject[] }>({ method: 'GET', path: '/api/v1/pods' });
+    const deadline = this.clock.now() + timeoutMs;
+    const behind = () =>
+      list.items.filter((fresh) => {
+        const cached = this.state.get('pods', `${fresh.metadata.namespace}/${fresh.metadata.name}`);
+        return Number(cached?.metadata.resourceVersion ?? 0) < Number(fresh.metadata.resourceVersion ?? 0);
+      });
+    while (behind().length > 0) {
+      if (this.clock.now() > deadline)
+        throw new Error(`simulator caches still behind the API after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   async stop(): Promise<void> {

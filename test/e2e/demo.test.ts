@@ -100,7 +100,7 @@ describe('npm run demo', () => {
     expect(judged?.insufficient).toBe(0);
     expect((judged?.healthy ?? 0) + (judged?.anomalous ?? 0)).toBe(3);
     expect(text).toMatch(/ml-guided judged all 3 targets .*insufficient 0/);
-    // The rules policy flags the crash-looping web pod from the backfilled restart counter.
+    // The rules policy flags the web pod the simulator runs hot (its backfilled and live CPU).
     expect(beforeOutage.find((r) => r.policy === 'restart-web' && r.phase === 'Active')).toMatchObject({
       total: 1,
       anomalous: 1,

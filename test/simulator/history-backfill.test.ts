@@ -68,7 +68,7 @@ beforeAll(async () => {
     },
     { timeoutMs: 30_000, intervalMs: 250 },
   );
-  const history = cluster.simulator.history(HISTORY_SECONDS, 15);
+  const history = await cluster.simulator.history(HISTORY_SECONDS, 15);
   const exporter = cluster.simulator.exporter;
   if (!exporter) throw new Error('no exporter');
   prometheus = await startScrapingPrometheus(
