@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockMlServer, startMockMlServer } from '../../mock-ml-server/src/server.js';
-import { type ClusterDataset, generateCluster } from '../../src/demo/cluster-metrics.js';
-import { type BackfilledPrometheus, startBackfilledPrometheus } from '../../src/demo/prometheus-launcher.js';
+import { type RunningPrometheus, startScrapingPrometheus } from '../../src/demo/prometheus-launcher.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
 import {
@@ -15,15 +15,18 @@ import {
 } from './engine-harness.js';
 
 /**
- * The engine with all its real dependencies: the Kubernetes API sandbox, Debian's Prometheus with backfilled
- * exporter history for the very pods the sandbox holds, and the mock ML server over HTTP.
+ * The engine with all its real dependencies: the Kubernetes API sandbox with the simulated control plane running
+ * the workloads, Debian's Prometheus backfilled with the simulator's history of those very pods and scraping its
+ * exporter, and the mock ML server over HTTP.
  */
 let env: Awaited<ReturnType<typeof sandboxWithCrd>>;
 let sandbox: Sandbox;
-let dataset: ClusterDataset;
-let prometheus: BackfilledPrometheus;
+let simulator: Simulator;
+let prometheus: RunningPrometheus;
 let ml: MockMlServer;
 let engine: EngineProcess;
+/** Deployment web (2 pods), StatefulSet db (2 pods) and the bare Pod report: three targets, five pods. */
+const TARGETS = 3;
 
 type Condition = NonNullable<PolicyStatusView['conditions']>[number];
 type Status = PolicyStatusView & {
@@ -63,28 +66,58 @@ async function nextEvaluation(description: string, after: string | undefined, ch
   );
 }
 
-beforeAll(async () => {
-  dataset = generateCluster({
-    seed: 11,
-    nodeCount: 3,
-    podCount: 6,
-    namespaces: ['shop'],
-    endMs: Date.now(),
-    scenarios: false,
+async function createWorkloads(): Promise<void> {
+  const labels = { app: 'shop' };
+  const template = (component: string) => ({
+    metadata: { labels: { ...labels, component } },
+    spec: {
+      containers: [
+        { name: 'app', image: `shop/${component}:1`, resources: { limits: { cpu: '1', memory: '256Mi' } } },
+      ],
+    },
   });
-  [prometheus, ml, env] = await Promise.all([
-    startBackfilledPrometheus(dataset),
-    startMockMlServer({ port: 0, faults: {} }),
-    sandboxWithCrd(),
-  ]);
+  const post = (path: string, body: object) => env.rest.request({ method: 'POST', path, body });
+  await post('/api/v1/namespaces', { metadata: { name: 'shop' } });
+  await post('/apis/apps/v1/namespaces/shop/deployments', {
+    metadata: { name: 'web', labels },
+    spec: { replicas: 2, selector: { matchLabels: { component: 'web' } }, template: template('web') },
+  });
+  await post('/apis/apps/v1/namespaces/shop/statefulsets', {
+    metadata: { name: 'db', labels },
+    spec: {
+      replicas: 2,
+      serviceName: 'db',
+      selector: { matchLabels: { component: 'db' } },
+      template: template('db'),
+    },
+  });
+  await post('/api/v1/namespaces/shop/pods', {
+    metadata: { name: 'report', ...template('report').metadata },
+    spec: template('report').spec,
+  });
+  await waitFor(
+    'five Running pods',
+    () => {
+      const pods = sandbox.store.list('pods', 'shop');
+      return (
+        pods.length === 5 &&
+        pods.every((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running')
+      );
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
+beforeAll(async () => {
+  [ml, env] = await Promise.all([startMockMlServer({ port: 0, faults: {} }), sandboxWithCrd()]);
   sandbox = env.sandbox;
-  sandbox.create('', 'v1', 'namespaces', { metadata: { name: 'shop' } });
-  for (const pod of dataset.pods) {
-    sandbox.create('', 'v1', 'pods', {
-      metadata: { name: pod.name, namespace: pod.namespace, labels: { app: 'shop' } },
-      spec: { nodeName: pod.node, containers: pod.containers.map((name) => ({ name, image: 'shop:1' })) },
-    });
-  }
+  simulator = await startSimulator({ kubeConfig: sandbox.kubeConfig(), exporterPort: 0 });
+  await createWorkloads();
+  const history = await simulator.history(15 * 60, 15);
+  prometheus = await startScrapingPrometheus(
+    { targets: [new URL(simulator.exporter?.url ?? '').host], intervalSeconds: 5 },
+    history,
+  );
   const policy = testPolicy('ml-guided')
     .inNamespace('shop')
     .targeting({ app: 'shop' })
@@ -116,7 +149,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopProcess(engine);
-  await Promise.all([prometheus?.stop(), ml?.close(), env?.cleanup()]);
+  await Promise.all([prometheus?.stop(), ml?.close(), simulator?.stop()]);
+  await env?.cleanup();
 });
 
 describe('engine detection with Prometheus and the ML service', () => {
@@ -124,34 +158,34 @@ describe('engine detection with Prometheus and the ML service', () => {
     const s = await nextEvaluation(
       'a full evaluation',
       undefined,
-      (x) => x.targets?.total === dataset.pods.length && x.targets.insufficientData === 0,
+      (x) => x.targets?.total === TARGETS && x.targets.insufficientData === 0,
     );
-    expect((s.targets?.healthy ?? 0) + (s.targets?.anomalous ?? 0)).toBe(dataset.pods.length);
+    expect((s.targets?.healthy ?? 0) + (s.targets?.anomalous ?? 0)).toBe(TARGETS);
     expect(degraded()).toMatchObject({ status: 'False', reason: 'DependenciesHealthy' });
-    expect(ml.counts().byPath['/api/v1/anomaly/detect']).toBeGreaterThanOrEqual(dataset.pods.length);
+    expect(ml.counts().byPath['/api/v1/anomaly/detect']).toBeGreaterThanOrEqual(TARGETS);
     const h = await health();
     expect(h.body.dependencies.mlService?.status).toBe('ok');
     expect(h.body.dependencies.prometheus?.status).toBe('ok');
   });
 
   it('records an AnomalyDetected Event per newly anomalous target, with the evidence, and does not act', async () => {
-    const anomalies = await waitFor('one AnomalyDetected Event per pod', () => {
+    const anomalies = await waitFor('one AnomalyDetected Event per target', () => {
       const found = sandbox.store
         .list('events', 'shop')
         .filter(
           (e) =>
             (e.involvedObject as { name?: string }).name === 'always-hot' && e.reason === 'AnomalyDetected',
         );
-      return found.length === dataset.pods.length ? found : undefined;
+      return found.length === TARGETS ? found : undefined;
     });
     for (const event of anomalies) {
       expect(event.type).toBe('Warning');
       expect(String(event.message)).toMatch(
-        /^Pod shop\/\S+ is anomalous: pod \S+: rule any-cpu \(node_cpu_utilization\.value = [0-9.]+ >= 0 for 0s\); no action taken$/,
+        /^(Deployment|StatefulSet|Pod) shop\/\S+ is anomalous: (pod \S+: rule any-cpu \(node_cpu_utilization\.value = [0-9.]+ >= 0 for 0s\); )+no action taken$/,
       );
     }
     expect((policyStatus(sandbox, 'shop', 'always-hot') as Status | undefined)?.targets).toMatchObject({
-      anomalous: dataset.pods.length,
+      anomalous: TARGETS,
     });
   });
 
@@ -166,7 +200,7 @@ describe('engine detection with Prometheus and the ML service', () => {
     expect(degraded()?.status).toBe('True');
     expect(down.phase).toBe('Degraded');
     // Still judging every target (rules and the local detector), never "insufficient" because of the ML outage.
-    expect(down.targets).toMatchObject({ total: dataset.pods.length, insufficientData: 0 });
+    expect(down.targets).toMatchObject({ total: TARGETS, insufficientData: 0 });
     const kept = await nextEvaluation(
       'another evaluation during the outage',
       down.lastEvaluationTime,
@@ -211,10 +245,10 @@ describe('engine detection with Prometheus and the ML service', () => {
       () => degraded()?.reason === 'PrometheusUnavailable',
     );
     expect(s.targets).toEqual({
-      total: dataset.pods.length,
+      total: TARGETS,
       healthy: 0,
       anomalous: 0,
-      insufficientData: dataset.pods.length,
+      insufficientData: TARGETS,
     });
     expect(degraded()?.message).toContain('metrics unavailable');
   });
