@@ -42,7 +42,7 @@ export interface KubeletListener {
   /** A pod the kubelet ran is gone from the API: its CPU seconds stay in the node's counters. */
   podRemoved(node: string, pod: PodSim, nowSeconds: number): void;
   /** An annotation on a workload or pod could not be used. */
-  behaviourProblems(object: KubeObject, problems: string[]): void;
+  behaviourProblems(object: KubeObject, kind: string, problems: string[]): void;
 }
 
 function qosClass(pod: KubeObject): string {
@@ -151,7 +151,11 @@ export class Kubelets {
     const workload = workloadOf(this.state, pod);
     const behaviour = resolveBehaviour([annotationsOf(pod), annotationsOf(workload.object)]);
     if (behaviour.problems.length > 0)
-      this.listener.behaviourProblems(workload.object ?? pod, behaviour.problems);
+      this.listener.behaviourProblems(
+        workload.object ?? pod,
+        workload.key.split('/')[0] ?? 'Pod',
+        behaviour.problems,
+      );
     const nowMs = this.clock.now();
     const episode = this.ledger.episode(workload.key, behaviour, workload.facts, nowMs);
     const troubled = isTroubled(behaviour, episode, workload.facts, {

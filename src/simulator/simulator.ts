@@ -82,8 +82,8 @@ export class Simulator {
       clock,
       {
         podRemoved: (node, pod, now) => ledger.retire(node, pod, now),
-        behaviourProblems: (object, problems) =>
-          void events.warnOnce(object, 'InvalidSandboxAnnotation', problems.join('; ')),
+        behaviourProblems: (object, kind, problems) =>
+          void events.warnOnce(object, kind, 'InvalidSandboxAnnotation', problems.join('; ')),
       },
       logger,
     );
@@ -152,7 +152,7 @@ class EventWriter {
     private readonly clock: Clock,
   ) {}
 
-  async warnOnce(object: KubeObject, reason: string, message: string): Promise<void> {
+  async warnOnce(object: KubeObject, kind: string, reason: string, message: string): Promise<void> {
     const key = `${object.metadata.uid}|${message}`;
     if (this.sent.has(key)) return;
     this.sent.add(key);
@@ -163,8 +163,8 @@ class EventWriter {
         kind: 'Event',
         metadata: { generateName: `${object.metadata.name}.` },
         involvedObject: {
-          apiVersion: object.apiVersion,
-          kind: object.kind,
+          apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1',
+          kind,
           namespace: object.metadata.namespace,
           name: object.metadata.name,
           uid: object.metadata.uid,

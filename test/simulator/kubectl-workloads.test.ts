@@ -168,6 +168,25 @@ describe('workloads that live, through the real kubectl', () => {
     expect(revisions).toEqual(['2', '3']);
   }, 150_000);
 
+  it.concurrent('reports an annotation it cannot use as a Warning Event naming it, and keeps the pods healthy', async () => {
+    const ns = 'live-bad-annotation';
+    await createWeb(ns, 1);
+    await readyPods(ns, 1);
+    await cluster.ok('annotate', 'deployment', 'web', '-n', ns, `${B}/behaviour=explode`);
+    const line = await waitFor(
+      'the InvalidSandboxAnnotation Event in kubectl get events',
+      async () =>
+        (await cluster.ok('get', 'events', '-n', ns))
+          .split('\n')
+          .find((l) => l.includes('InvalidSandboxAnnotation')),
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    expect(line).toMatch(
+      /Warning\s+InvalidSandboxAnnotation\s+deployment\/web\s+sandbox\.coordination-engine\.io\/behaviour: "explode" is not one of healthy, crashloop/,
+    );
+    expect((await readyPods(ns, 1)).map(restarts)).toEqual([0]);
+  });
+
   it.concurrent('garbage-collects ReplicaSets and Pods when their Deployment is deleted', async () => {
     const ns = 'live-gc';
     await createWeb(ns, 2);
