@@ -390,4 +390,51 @@ describe('graceful pod deletion through kubectl', () => {
       await watch.stop();
     }
   }, 90_000);
+  it.concurrent('a later delete shortens the grace period and never lengthens it; grace 0 ends a Terminating pod at once', async () => {
+    const ns = 'graceful-shorten';
+    // Containers that take 20 s to stop keep the pod Terminating while the test deletes it again.
+    await createWeb(ns, 2, 20);
+    const [first, second] = (await readyPods(ns, 2)).map((p) => p.metadata.name) as [string, string];
+    const path = (name: string) => `/api/v1/namespaces/${ns}/pods/${name}`;
+    const marks = async (name: string) => {
+      const pod = await cluster.getJson<Pod>(path(name));
+      return {
+        grace: pod.metadata.deletionGracePeriodSeconds,
+        at: Date.parse(String(pod.metadata.deletionTimestamp)),
+      };
+    };
+    await cluster.ok('delete', 'pod', first, '-n', ns, '--wait=false');
+    const initial = await marks(first);
+    expect(initial.grace).toBe(30);
+    await cluster.ok('delete', 'pod', first, '-n', ns, '--wait=false', '--grace-period=60');
+    expect(await marks(first)).toEqual(initial);
+    // Shortening moves the deadline back by the difference (not to now + 10 s): let the clock move on first.
+    const deletedAt = initial.at - 30_000;
+    await waitFor('2 s to pass since the first delete', () => Date.now() >= deletedAt + 2_000, {
+      timeoutMs: 5_000,
+      intervalMs: 100,
+    });
+    await cluster.ok('delete', 'pod', first, '-n', ns, '--wait=false', '--grace-period=10');
+    expect(await marks(first)).toEqual({ grace: 10, at: initial.at - 20_000 });
+    const forced = await cluster.kubectl('delete', 'pod', first, '-n', ns, '--grace-period=0', '--force');
+    expect(forced.code).toBe(0);
+    await expect(cluster.getJson(path(first))).rejects.toMatchObject({ status: 404 });
+
+    // A negative grace period counts as one second, as the apiserver's BeforeDelete has it.
+    await cluster.rest.request({
+      method: 'DELETE',
+      path: path(second),
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: -5 },
+    });
+    expect((await marks(second)).grace).toBe(1);
+    await waitFor(
+      `${second} removed by its kubelet`,
+      async () =>
+        cluster.getJson(path(second)).then(
+          () => false,
+          () => true,
+        ),
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+  }, 90_000);
 });
