@@ -209,7 +209,7 @@ describe('the Eviction API with PodDisruptionBudgets', () => {
 
   it.concurrent('evicts within minAvailable 1: the pod terminates, its replacement becomes Ready, disruptedPods records it and lets go', async () => {
     const ns = 'evict-allowed';
-    await createWeb(ns, 2, 4);
+    await createWeb(ns, 2, 6);
     const running = await readyPods(ns, 2);
     await cluster.ok('create', 'pdb', 'web', '--selector=app=web', '--min-available=1', '-n', ns);
     const budget = await pdbStatus(ns, {
