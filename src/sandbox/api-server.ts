@@ -242,7 +242,7 @@ export class ApiServer {
     if (isPodActionSubresource(type, subresource)) {
       if (method !== 'POST') throw methodNotAllowed(`${method} is not supported on pods/${subresource}`);
       const answer = servePodAction(
-        { store: this.store, service: this.service, registry: this.registry, clock: this.clock },
+        { store: this.store, service: this.service, registry: this.registry, clock: this.clock, dryRun },
         type,
         namespace ?? 'default',
         name,

@@ -104,18 +104,20 @@ export class DisruptionController {
       }
       expected = [...controllers.values()].reduce((a, b) => a + b, 0);
     }
-    let desired: number;
+    // getExpectedPodCount: a budget with neither field expects and desires nothing (and so allows nothing).
+    let desired = 0;
     if (pdbSpec.maxUnavailable !== undefined) {
       desired = Math.max(0, expected - scaledValue(pdbSpec.maxUnavailable, expected, true, 0));
     } else if (pdbSpec.minAvailable !== undefined) {
       desired = scaledValue(pdbSpec.minAvailable, expected, true, 0);
     } else {
-      desired = expected;
+      expected = 0;
     }
     const healthy = pods.filter(
       (p) => isPodReady(p) && !p.metadata.deletionTimestamp && disrupted[p.metadata.name] === undefined,
     ).length;
-    const allowed = Math.max(0, healthy - desired);
+    // No pods expected, no disruption allowed (the controller's rule, whatever minAvailable says).
+    const allowed = expected <= 0 ? 0 : Math.max(0, healthy - desired);
     const generation = pdb.metadata.generation ?? 1;
     const previousCondition = (previous.conditions as unknown[] | undefined)
       ?.map(obj)

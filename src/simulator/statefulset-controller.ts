@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/kube-object.js';
 import { isStatus } from '../kube/rest-client.js';
 import type { Clock } from '../time/clock.js';
-import { type ClusterApi, CONTROLLER_REVISIONS, PODS, STATEFULSETS } from './cluster-api.js';
+import { type ClusterApi, CONTROLLER_REVISIONS, collectionPath, PODS, STATEFULSETS } from './cluster-api.js';
 import type { ClusterState } from './cluster-state.js';
 import { type RunningController, runController } from './controller-runner.js';
 import {
@@ -25,6 +25,8 @@ const HASH_LABEL = 'controller.kubernetes.io/hash';
 function revisionData(sts: KubeObject): Record<string, unknown> {
   return { spec: { template: { ...obj(spec(sts).template), $patch: 'replace' } } };
 }
+
+const revisionNumber = (r: KubeObject) => num((r as Record<string, unknown>).revision, 0);
 
 function ordinalOf(sts: KubeObject, pod: KubeObject): number | undefined {
   const prefix = `${sts.metadata.name}-`;
@@ -118,7 +120,28 @@ export class StatefulSetController {
         }
       }
     }
+    await this.truncateHistory(sts, pods, update.metadata.name, current);
     return this.writeStatus(sts, pods, update, current, replicas);
+  }
+
+  /** Keeps spec.revisionHistoryLimit revisions besides the live ones (current, update, any a pod runs). */
+  private async truncateHistory(
+    sts: KubeObject,
+    pods: KubeObject[],
+    update: string,
+    current: string,
+  ): Promise<void> {
+    const live = new Set([update, current, ...pods.map((p) => labelsOf(p)[CONTROLLER_REVISION_HASH])]);
+    const history = this.state
+      .ownedBy('controllerrevisions', uidOf(sts))
+      .filter((r) => !live.has(r.metadata.name))
+      .sort((a, b) => revisionNumber(a) - revisionNumber(b));
+    const limit = num(spec(sts).revisionHistoryLimit, 10);
+    for (const old of history.slice(0, Math.max(0, history.length - limit))) {
+      await this.api.delete(CONTROLLER_REVISIONS, old.metadata.namespace, old.metadata.name, {
+        uid: uidOf(old),
+      });
+    }
   }
 
   private revisionNamed(sts: KubeObject, name: string): KubeObject | undefined {
@@ -129,12 +152,12 @@ export class StatefulSetController {
   private async updateRevision(sts: KubeObject): Promise<KubeObject | undefined> {
     const data = revisionData(sts);
     const revisions = this.state.ownedBy('controllerrevisions', uidOf(sts));
-    const max = Math.max(0, ...revisions.map((r) => num((r as Record<string, unknown>).revision, 0)));
+    const max = Math.max(0, ...revisions.map(revisionNumber));
     const equal = revisions.find(
       (r) => canonical(normalized((r as Record<string, unknown>).data)) === canonical(normalized(data)),
     );
     if (equal) {
-      const own = num((equal as Record<string, unknown>).revision, 0);
+      const own = revisionNumber(equal);
       if (own < max) {
         return this.api.replace(CONTROLLER_REVISIONS, equal.metadata.namespace, equal.metadata.name, {
           ...equal,
@@ -160,6 +183,19 @@ export class StatefulSetController {
       });
     } catch (error) {
       if (!isStatus(error, 409)) throw error;
+      // Our own revision that the cache does not show yet is no collision; another one with this name is.
+      const existing = await this.api.rest
+        .request<KubeObject>({
+          method: 'GET',
+          path: `${collectionPath(CONTROLLER_REVISIONS.gv, CONTROLLER_REVISIONS.plural, sts.metadata.namespace)}/${sts.metadata.name}-${hash}`,
+        })
+        .catch(() => undefined);
+      if (
+        existing &&
+        controllerOf(existing)?.uid === uidOf(sts) &&
+        canonical(normalized((existing as Record<string, unknown>).data)) === canonical(normalized(data))
+      )
+        return existing;
       await this.api.patch(
         STATEFULSETS,
         sts.metadata.namespace,
