@@ -243,11 +243,11 @@ export class Kubelets {
     const existed = this.pods.has(uidOf(pod));
     const sim = this.ensureSim(pod, node, fate);
     if (pod.metadata.deletionTimestamp) {
-      if (!sim.deleting) {
-        if (fate.troubled && sim.restartCount() + (existed ? 1 : 0) > 0)
-          this.ledger.restarted(fate.workload, fate.behaviour.cure, this.clock.now());
-        sim.stop(now, num(pod.metadata.deletionGracePeriodSeconds, 30));
-      }
+      // Deleting (or evicting) a pod that was running its trouble is the `restart` cure.
+      if (!sim.deleting && fate.troubled && existed)
+        this.ledger.restarted(fate.workload, fate.behaviour.cure, this.clock.now());
+      // Every sync: a later DELETE may have shortened the grace period (stop keeps the earliest).
+      sim.stop(now, num(pod.metadata.deletionGracePeriodSeconds, 30));
     } else if (existed) {
       for (const c of sim.specs) {
         const isTarget = c.name === sim.target;
