@@ -9,14 +9,9 @@
  * differ between Prometheus versions, therefore cannot change any expected value.
  */
 import { seededRandom } from '../random/seeded-random.js';
+import type { SampleSeries } from '../simulator/sample-series.js';
 
-export interface SampleSeries {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  /** Milliseconds since the epoch, ascending. */
-  readonly times: readonly number[];
-  readonly values: readonly number[];
-}
+export type { SampleSeries } from '../simulator/sample-series.js';
 
 export interface ClusterPod {
   readonly namespace: string;

@@ -1,9 +1,9 @@
-import type { SampleSeries } from '../demo/cluster-metrics.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { cadvisorSeries, kubeStateSeries, type MetricSink, nodeSeries } from './cluster-metrics.js';
 import type { SimulatedNode } from './kubelet.js';
 import type { NodeLedger } from './node-ledger.js';
 import type { PodSim } from './pod-sim.js';
+import type { SampleSeries } from './sample-series.js';
 
 /** Collects samples into series (times ascending), for an OpenMetrics backfill. */
 class SeriesSink implements MetricSink {

@@ -1,5 +1,4 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { SampleSeries } from '../demo/cluster-metrics.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -15,6 +14,7 @@ import { NodeLedger } from './node-ledger.js';
 import { type NodePlan, planNodes, registerNodes } from './nodes.js';
 import { kubeTime } from './objects.js';
 import { ReplicaSetController } from './replicaset-controller.js';
+import type { SampleSeries } from './sample-series.js';
 import { Scheduler } from './scheduler.js';
 import { StatefulSetController } from './statefulset-controller.js';
 
