@@ -86,6 +86,7 @@ export class ClusterState {
     controllerrevisions: new OwnerIndex(),
   };
   private readonly podsOnNodes = new NodeIndex();
+  private readonly podsByNamespace = new Map<string, Map<string, KubeObject>>();
   private readonly uids = new Map<string, KubeObject>();
   /** Order in which objects were first seen: breaks ties between creationTimestamps of the same second. */
   private readonly seen = new Map<string, number>();
@@ -106,7 +107,17 @@ export class ClusterState {
     for (const name of ['pods', 'replicasets', 'controllerrevisions'] as const) {
       this.informers[name].on((type, object) => this.owned[name].apply(type, object));
     }
-    this.informers.pods.on((type, pod) => this.podsOnNodes.apply(type, pod));
+    this.informers.pods.on((type, pod) => {
+      this.podsOnNodes.apply(type, pod);
+      const ns = pod.metadata.namespace ?? '';
+      let bucket = this.podsByNamespace.get(ns);
+      if (!bucket) {
+        bucket = new Map();
+        this.podsByNamespace.set(ns, bucket);
+      }
+      if (type === 'delete') bucket.delete(pod.metadata.name);
+      else bucket.set(pod.metadata.name, pod);
+    });
     for (const name of [
       'deployments',
       'statefulsets',
@@ -163,6 +174,10 @@ export class ClusterState {
 
   ownedBy(resource: 'pods' | 'replicasets' | 'controllerrevisions', ownerUid: string): KubeObject[] {
     return this.owned[resource].of(ownerUid);
+  }
+
+  podsIn(namespace: string): KubeObject[] {
+    return [...(this.podsByNamespace.get(namespace)?.values() ?? [])];
   }
 
   podsOn(node: string): KubeObject[] {

@@ -76,12 +76,8 @@ export class DisruptionController {
       selector === undefined || selector === null
         ? []
         : this.state
-            .list('pods')
-            .filter(
-              (p) =>
-                p.metadata.namespace === pdb.metadata.namespace &&
-                matchesLabels(labelSelectorFromObject(selector as never), labelsOf(p)),
-            );
+            .podsIn(pdb.metadata.namespace ?? '')
+            .filter((p) => matchesLabels(labelSelectorFromObject(selector as never), labelsOf(p)));
     const now = this.clock.now();
     const previous = status(pdb);
     const disrupted: Record<string, string> = {};

@@ -5,18 +5,7 @@ import type { Clock } from '../time/clock.js';
 import { type ClusterApi, PODS } from './cluster-api.js';
 import type { ClusterState } from './cluster-state.js';
 import { type RunningController, runController } from './controller-runner.js';
-import {
-  containersOf,
-  isActivePod,
-  isNodeReady,
-  keyOf,
-  kubeTime,
-  num,
-  obj,
-  spec,
-  status,
-  str,
-} from './objects.js';
+import { containersOf, isNodeReady, keyOf, kubeTime, num, obj, spec, status, str } from './objects.js';
 import { parseQuantity } from './quantity.js';
 
 function requests(pod: KubeObject): { cpu: number; memory: number } {
@@ -33,8 +22,10 @@ function requests(pod: KubeObject): { cpu: number; memory: number } {
  */
 export class Scheduler {
   private readonly loop: RunningController;
-  /** Bound by us but not yet seen bound in the cache. */
-  private readonly assumed = new Map<string, { node: string; cpu: number; memory: number }>();
+  /** What each pod takes from its node (bound pods, and pods we bound that the cache does not show yet). */
+  private readonly taken = new Map<string, { node: string; cpu: number; memory: number }>();
+  /** Per node: the sum of `taken`, kept incrementally so placing a pod costs O(nodes), not O(pods). */
+  private readonly usage = new Map<string, { cpu: number; memory: number; pods: number }>();
 
   constructor(
     private readonly state: ClusterState,
@@ -42,11 +33,22 @@ export class Scheduler {
     private readonly clock: Clock,
     logger: Logger,
   ) {
-    // One worker: placement decisions see each other.
-    this.loop = runController('scheduler', (key) => this.schedule(key), { clock, logger, workers: 1 });
+    // Decisions are made synchronously and recorded before the binding is sent, so workers never double-book.
+    this.loop = runController('scheduler', (key) => this.schedule(key), { clock, logger, workers: 4 });
     state.on('pods', (type, pod) => {
-      if (type !== 'delete' && str(spec(pod).nodeName) === undefined) this.loop.enqueue(keyOf(pod));
-      else this.assumed.delete(keyOf(pod));
+      const key = keyOf(pod);
+      const node = str(spec(pod).nodeName);
+      // A pod holds its node's resources until it is gone or has finished (a Terminating pod still runs).
+      const phase = status(pod).phase;
+      if (type === 'delete' || phase === 'Succeeded' || phase === 'Failed') {
+        this.release(key);
+        return;
+      }
+      if (node === undefined) {
+        this.loop.enqueue(key);
+        return;
+      }
+      this.take(key, node, requests(pod));
     });
   }
 
@@ -58,9 +60,32 @@ export class Scheduler {
     return this.loop.stop();
   }
 
+  private take(key: string, node: string, need: { cpu: number; memory: number }): void {
+    const previous = this.taken.get(key);
+    if (previous && previous.node === node && previous.cpu === need.cpu && previous.memory === need.memory)
+      return;
+    this.release(key);
+    this.taken.set(key, { node, ...need });
+    const u = this.usage.get(node) ?? { cpu: 0, memory: 0, pods: 0 };
+    this.usage.set(node, { cpu: u.cpu + need.cpu, memory: u.memory + need.memory, pods: u.pods + 1 });
+  }
+
+  private release(key: string): void {
+    const previous = this.taken.get(key);
+    if (!previous) return;
+    this.taken.delete(key);
+    const u = this.usage.get(previous.node);
+    if (u)
+      this.usage.set(previous.node, {
+        cpu: u.cpu - previous.cpu,
+        memory: u.memory - previous.memory,
+        pods: u.pods - 1,
+      });
+  }
+
   private async schedule(key: string): Promise<{ requeueAfterMs?: number }> {
     const pod = this.state.get('pods', key);
-    if (!pod || str(spec(pod).nodeName) || pod.metadata.deletionTimestamp || this.assumed.has(key)) return {};
+    if (!pod || str(spec(pod).nodeName) || pod.metadata.deletionTimestamp || this.taken.has(key)) return {};
     const schedulerName = str(spec(pod).schedulerName) ?? 'default-scheduler';
     if (schedulerName !== 'default-scheduler') return {};
     const need = requests(pod);
@@ -72,27 +97,17 @@ export class Scheduler {
       const cpu = parseQuantity(allocatable.cpu) ?? 0;
       const memory = parseQuantity(allocatable.memory) ?? 0;
       const maxPods = num(Number(allocatable.pods), 110);
-      const onNode = this.state.podsOn(node.metadata.name).filter(isActivePod);
-      const used = onNode
-        .map(requests)
-        .reduce((a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }), { cpu: 0, memory: 0 });
-      let count = onNode.length;
-      for (const a of this.assumed.values()) {
-        if (a.node !== node.metadata.name) continue;
-        used.cpu += a.cpu;
-        used.memory += a.memory;
-        count++;
-      }
+      const used = this.usage.get(node.metadata.name) ?? { cpu: 0, memory: 0, pods: 0 };
       const misfits: string[] = [];
       if (used.cpu + need.cpu > cpu) misfits.push('Insufficient cpu');
       if (used.memory + need.memory > memory) misfits.push('Insufficient memory');
-      if (count + 1 > maxPods) misfits.push('Too many pods');
+      if (used.pods + 1 > maxPods) misfits.push('Too many pods');
       for (const m of misfits) reasons.set(m, (reasons.get(m) ?? 0) + 1);
       if (misfits.length > 0) continue;
       const score =
         (used.cpu + need.cpu) / Math.max(cpu, 1e-9) + (used.memory + need.memory) / Math.max(memory, 1);
-      if (!best || score < best.score || (score === best.score && count < best.pods))
-        best = { name: node.metadata.name, score, pods: count };
+      if (!best || score < best.score || (score === best.score && used.pods < best.pods))
+        best = { name: node.metadata.name, score, pods: used.pods };
     }
     if (!best) {
       const detail = [...reasons.entries()].map(([r, n]) => `${n} ${r}`).join(', ');
@@ -124,11 +139,11 @@ export class Scheduler {
       }
       return { requeueAfterMs: 5_000 };
     }
-    this.assumed.set(key, { node: best.name, ...need });
+    this.take(key, best.name, need);
     try {
       await this.api.bind(pod.metadata.namespace ?? 'default', pod.metadata.name, best.name);
     } catch (error) {
-      this.assumed.delete(key);
+      this.release(key);
       if (!isStatus(error, 409) && !isStatus(error, 404)) throw error;
     }
     return {};
