@@ -25,9 +25,13 @@ type Resource = { gv: string; plural: string };
  * to kubectl and to the engine, with real resourceVersions and conflicts.
  */
 export class ClusterApi {
+  /** Writes sent (creates, patches, replaces, deletes, bindings): what the simulator costs the API server. */
+  writes = 0;
+
   constructor(readonly rest: KubeRest) {}
 
   create<T = KubeObject>(r: Resource, namespace: string | undefined, body: unknown): Promise<T> {
+    this.writes++;
     return this.rest.request<T>({ method: 'POST', path: collectionPath(r.gv, r.plural, namespace), body });
   }
 
@@ -39,6 +43,7 @@ export class ClusterApi {
     body: unknown,
     sub?: string,
   ): Promise<T> {
+    this.writes++;
     return this.rest.request<T>({
       method: 'PATCH',
       path: `${collectionPath(r.gv, r.plural, namespace)}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`,
@@ -55,6 +60,7 @@ export class ClusterApi {
     body: unknown,
     sub?: string,
   ): Promise<T> {
+    this.writes++;
     return this.rest.request<T>({
       method: 'PUT',
       path: `${collectionPath(r.gv, r.plural, namespace)}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`,
@@ -69,6 +75,7 @@ export class ClusterApi {
     name: string,
     options: { uid?: string; gracePeriodSeconds?: number; propagationPolicy?: string } = {},
   ): Promise<void> {
+    this.writes++;
     const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
     if (options.uid) body.preconditions = { uid: options.uid };
     if (options.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = options.gracePeriodSeconds;
@@ -85,6 +92,7 @@ export class ClusterApi {
   }
 
   bind(namespace: string, pod: string, node: string): Promise<unknown> {
+    this.writes++;
     return this.rest.request({
       method: 'POST',
       path: `${collectionPath('v1', 'pods', namespace)}/${encodeURIComponent(pod)}/binding`,

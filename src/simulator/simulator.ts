@@ -43,7 +43,13 @@ export class Simulator {
     private readonly clock: Clock,
     private readonly startSeconds: number,
     private readonly rest: KubeRest,
+    private readonly api: ClusterApi,
   ) {}
+
+  /** What the simulator runs and what it has cost the API server so far. */
+  stats(): { pods: number; nodes: number; writes: number } {
+    return { pods: this.kubelets.pods.size, nodes: this.kubelets.nodeList().length, writes: this.api.writes };
+  }
 
   /**
    * Gives the running pods a past: each is re-run as if started `seconds` ago with the behaviour it has now, and
@@ -113,7 +119,7 @@ export class Simulator {
         options.exporterHost ?? '127.0.0.1',
       );
     }
-    return new Simulator(state, kubelets, exporter, parts, clock, startSeconds, rest);
+    return new Simulator(state, kubelets, exporter, parts, clock, startSeconds, rest, api);
   }
 
   /** Waits until the caches hold every pod as the API has it now (e.g. an annotation written a moment ago). */
