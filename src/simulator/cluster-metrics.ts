@@ -65,7 +65,15 @@ const KSM = { job: 'kube-state-metrics', instance: 'kube-state-metrics:8080' };
 const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 
 /** cAdvisor series of one pod, from its simulation. */
-export function cadvisorSeries(sink: MetricSink, pod: PodSim, t: number): void {
+/** The label sets of a pod's cAdvisor series never change: made once per pod, so sinks can cache their text. */
+const cadvisorLabels = new WeakMap<
+  PodSim,
+  { containers: Map<string, Record<string, string>>; pod: Record<string, string> }
+>();
+
+function labelsOf(pod: PodSim) {
+  const cached = cadvisorLabels.get(pod);
+  if (cached) return cached;
   const base = {
     job: 'kubelet',
     metrics_path: '/metrics/cadvisor',
@@ -75,6 +83,21 @@ export function cadvisorSeries(sink: MetricSink, pod: PodSim, t: number): void {
     pod: pod.id.name,
   };
   const cgroup = `/kubepods/${pod.id.qosClass.toLowerCase()}/pod${pod.id.uid}`;
+  const made = {
+    containers: new Map(
+      pod.specs.map((c) => [
+        c.name,
+        { ...base, container: c.name, image: c.image, id: `${cgroup}/${c.name}` },
+      ]),
+    ),
+    pod: { ...base, container: '', image: '', id: cgroup },
+  };
+  cadvisorLabels.set(pod, made);
+  return made;
+}
+
+export function cadvisorSeries(sink: MetricSink, pod: PodSim, t: number): void {
+  const labelSets = labelsOf(pod);
   let podCpu = 0;
   let podMemory = 0;
   let running = false;
@@ -84,16 +107,15 @@ export function cadvisorSeries(sink: MetricSink, pod: PodSim, t: number): void {
     podCpu += sim.lifetimeCpu(t);
     if (sim.state().kind !== 'running') continue;
     running = true;
-    const labels = { ...base, container: c.name, image: c.image, id: `${cgroup}/${c.name}` };
+    const labels = labelSets.containers.get(c.name) as Record<string, string>;
     const memory = sim.memory(t);
     podMemory += memory;
     sink.sample('container_cpu_usage_seconds_total', labels, round(sim.cpuTotal(t)));
     sink.sample('container_memory_working_set_bytes', labels, Math.round(memory));
   }
   if (!running && podCpu === 0) return;
-  const podLabels = { ...base, container: '', image: '', id: cgroup };
-  sink.sample('container_cpu_usage_seconds_total', podLabels, round(podCpu));
-  sink.sample('container_memory_working_set_bytes', podLabels, Math.round(podMemory));
+  sink.sample('container_cpu_usage_seconds_total', labelSets.pod, round(podCpu));
+  sink.sample('container_memory_working_set_bytes', labelSets.pod, Math.round(podMemory));
 }
 
 /** kube-state-metrics series of one pod, from the API object. */
