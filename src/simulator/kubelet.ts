@@ -244,8 +244,14 @@ export class Kubelets {
     const sim = this.ensureSim(pod, node, fate);
     if (pod.metadata.deletionTimestamp) {
       // Deleting (or evicting) a pod that was running its trouble is the `restart` cure.
-      if (!sim.deleting && fate.troubled && existed)
-        this.ledger.restarted(fate.workload, fate.behaviour.cure, this.clock.now());
+      // The cure dates from the DELETE itself (deletionTimestamp minus the grace period): the replacement may be
+      // created before this kubelet gets to see the deletion.
+      if (!sim.deleting && fate.troubled && existed) {
+        const requested =
+          (timeMs(pod.metadata.deletionTimestamp) ?? this.clock.now()) -
+          num(pod.metadata.deletionGracePeriodSeconds, 0) * 1000;
+        this.ledger.restarted(fate.workload, fate.behaviour.cure, Math.min(requested, this.clock.now()));
+      }
       // Every sync: a later DELETE may have shortened the grace period (stop keeps the earliest).
       sim.stop(now, num(pod.metadata.deletionGracePeriodSeconds, 30));
     } else if (existed) {

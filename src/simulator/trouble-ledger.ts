@@ -93,7 +93,8 @@ export function isTroubled(
   }
   switch (behaviour.cure) {
     case 'restart':
-      return episode.curedAt === undefined || pod.createdMs <= episode.curedAt;
+      // Timestamps have whole seconds: a pod created in the second of the restart counts as its replacement.
+      return episode.curedAt === undefined || pod.createdMs < Math.floor(episode.curedAt / 1000) * 1000;
     case 'rollout-restart':
       return pod.templateHash === undefined || episode.knownTemplates.has(pod.templateHash);
     case 'scale':

@@ -44,7 +44,11 @@ async function createWeb(ns: string, replicas = 3, annotations: Record<string, s
         metadata: { labels: { app: 'web' } },
         spec: {
           containers: [
-            { name: 'nginx', image: 'nginx', resources: { limits: { cpu: '1', memory: '256Mi' } } },
+            {
+              name: 'nginx',
+              image: 'nginx',
+              resources: { limits: { cpu: '1', memory: '256Mi' }, requests: { cpu: '50m', memory: '64Mi' } },
+            },
           ],
         },
       },
@@ -185,6 +189,109 @@ describe('workloads that live, through the real kubectl', () => {
       /Warning\s+InvalidSandboxAnnotation\s+deployment\/web\s+sandbox\.coordination-engine\.io\/behaviour: "explode" is not one of healthy, crashloop/,
     );
     expect((await readyPods(ns, 1)).map(restarts)).toEqual([0]);
+  });
+
+  it.concurrent('scales through /scale with kubectl scale, up and down', async () => {
+    const ns = 'live-scale';
+    await createWeb(ns, 2);
+    await readyPods(ns, 2);
+    await cluster.ok('scale', 'deployment', 'web', '--replicas=5', '-n', ns);
+    await readyPods(ns, 5);
+    await cluster.ok('scale', 'deployment', 'web', '--replicas=1', '-n', ns);
+    await readyPods(ns, 1);
+    const rs = tableRows(await cluster.ok('get', 'rs', '-n', ns));
+    expect(rs.map((r) => r.slice(1, 4))).toEqual([['1', '1', '1']]);
+  });
+
+  it.concurrent('cures by restart: a deleted crash-looping pod comes back healthy, the others keep crashing', async () => {
+    const ns = 'live-restart-cure';
+    await createWeb(ns, 2, { [`${B}/behaviour`]: 'crashloop', [`${B}/crash-after`]: '3s' });
+    const crashing = await waitFor(
+      'both pods restarting',
+      async () => {
+        const all = await pods(ns);
+        return all.length === 2 && all.every((p) => restarts(p) >= 1) && all;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    const [victim, other] = crashing as [PodView, PodView];
+    await cluster.ok('delete', 'pod', victim.metadata.name, '-n', ns);
+    const replacement = await waitFor(
+      'a replacement Ready for longer than the crash interval',
+      async () => {
+        const fresh = (await pods(ns)).find(
+          (p) => p.metadata.uid !== victim.metadata.uid && p.metadata.uid !== other.metadata.uid,
+        );
+        return fresh && isReady(fresh) && fresh;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    const later = Date.now() + 8_000;
+    await waitFor('8 s (well past crash-after)', () => Date.now() > later, {
+      timeoutMs: 10_000,
+      intervalMs: 250,
+    });
+    const now = await pods(ns);
+    const fresh = now.find((p) => p.metadata.uid === replacement.metadata.uid);
+    expect(fresh && restarts(fresh)).toBe(0);
+    // The pod that was not restarted is not cured: it restarts again (within its back-off).
+    await waitFor(
+      'the other pod restarting again',
+      async () => {
+        const sick = (await pods(ns)).find((p) => p.metadata.uid === other.metadata.uid);
+        return sick && restarts(sick) > restarts(other);
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+  }, 90_000);
+
+  it.concurrent('brings the trouble back after a restart that is not the cure', async () => {
+    const ns = 'live-not-the-cure';
+    await createWeb(ns, 1, {
+      [`${B}/behaviour`]: 'crashloop',
+      [`${B}/crash-after`]: '3s',
+      [`${B}/recovers-after`]: 'rollout-restart',
+    });
+    const [first] = await waitFor(
+      'the pod restarting',
+      async () => {
+        const all = await pods(ns);
+        return all.length === 1 && restarts(all[0] as PodView) >= 1 && all;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    await cluster.ok('delete', 'pod', (first as PodView).metadata.name, '-n', ns);
+    const replacement = await waitFor(
+      'the replacement Ready, then crashing again',
+      async () => {
+        const all = (await pods(ns)).filter((p) => p.metadata.uid !== (first as PodView).metadata.uid);
+        return all.length === 1 && restarts(all[0] as PodView) >= 1 && all[0];
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(replacement.status.containerStatuses?.[0]?.lastState.terminated?.reason).toBe('Error');
+  }, 90_000);
+
+  it.concurrent('cures cpu-saturation by scaling up: every pod calms down', async () => {
+    const ns = 'live-scale-cure';
+    await createWeb(ns, 2, { [`${B}/behaviour`]: 'cpu-saturation', [`${B}/onset`]: '0s' });
+    await readyPods(ns, 2);
+    const hot = () =>
+      cluster.simulator.kubelets.pods.size > 0 &&
+      [...cluster.simulator.kubelets.pods.values()]
+        .filter((p) => p.id.namespace === ns)
+        .map((p) => [...p.containers.values()][0]?.cpuRate(Date.now() / 1000) ?? 0);
+    await waitFor('both pods at their CPU limit', () => {
+      const rates = hot();
+      return rates && rates.length === 2 && rates.every((r) => r > 0.95) && rates;
+    });
+    await cluster.ok('scale', 'deployment', 'web', '--replicas=3', '-n', ns);
+    await readyPods(ns, 3);
+    const calm = await waitFor('all three pods well under the limit', () => {
+      const rates = hot();
+      return rates && rates.length === 3 && rates.every((r) => r < 0.5) && rates;
+    });
+    expect(calm).toHaveLength(3);
   });
 
   it.concurrent('garbage-collects ReplicaSets and Pods when their Deployment is deleted', async () => {
