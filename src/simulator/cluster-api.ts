@@ -1,5 +1,6 @@
 import type { KubeObject } from '../kube/kube-object.js';
 import { isStatus, type KubeRest } from '../kube/rest-client.js';
+import type { SimEvents } from './sim-events.js';
 
 const MERGE = 'application/merge-patch+json';
 
@@ -27,8 +28,20 @@ type Resource = { gv: string; plural: string };
 export class ClusterApi {
   /** Writes sent (creates, patches, replaces, deletes, bindings): what the simulator costs the API server. */
   writes = 0;
+  /** Where controllers record Events (none: Events are not written). */
+  events: SimEvents | undefined;
 
   constructor(readonly rest: KubeRest) {}
+
+  event(
+    component: string,
+    object: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void {
+    this.events?.emit(component, object, type, reason, message);
+  }
 
   create<T = KubeObject>(r: Resource, namespace: string | undefined, body: unknown): Promise<T> {
     this.writes++;

@@ -133,6 +133,14 @@ export class DeploymentController {
       if (!created) return { requeueAfterMs: 200 };
       newRs = created;
       newRsEvent = 'created';
+      const size = num(spec(created).replicas, 0);
+      this.api.event(
+        'deployment-controller',
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${created.metadata.name} to ${size} from 0`,
+      );
     } else if (newRs) {
       newRsEvent = 'found';
       await this.syncNewRsAnnotations(d, newRs, maxOldRevision, replicas, dv);
@@ -147,12 +155,13 @@ export class DeploymentController {
     }
 
     const current = newRs ? [...olds, newRs] : olds;
-    if (!paused && newRs) await this.rollout(dv, current, newRs, olds);
+    if (!paused && newRs) await this.rollout(d, dv, current, newRs, olds);
     await this.cleanup(d, olds);
     return this.writeStatus(d, dv, newRs, current, newRsEvent, paused);
   }
 
   private async rollout(
+    d: KubeObject,
     dv: DeploymentView,
     rss: KubeObject[],
     newRs: KubeObject,
@@ -161,23 +170,31 @@ export class DeploymentController {
     const all = rss.map(view);
     const newView = view(newRs);
     const target = newRsReplicas(dv, all, newView);
+    const sizes = new Map(all.map((r) => [r.name, r.replicas]));
+    const scale = (name: string, to: number) => this.scale(d, name, sizes.get(name) ?? 0, to);
     if (dv.strategy === 'Recreate') {
       const oldRunning = olds.some((rs) => num(spec(rs).replicas, 0) > 0 || num(status(rs).replicas, 0) > 0);
-      for (const [name, size] of oldRsScaleDowns(dv, all, olds.map(view), newView))
-        await this.scale(newRs, name, size);
-      if (!oldRunning && target !== newView.replicas) await this.scale(newRs, newRs.metadata.name, target);
+      for (const [name, size] of oldRsScaleDowns(dv, all, olds.map(view), newView)) await scale(name, size);
+      if (!oldRunning && target !== newView.replicas) await scale(newRs.metadata.name, target);
       return;
     }
     if (target !== newView.replicas) {
-      await this.scale(newRs, newRs.metadata.name, target);
+      await scale(newRs.metadata.name, target);
       return;
     }
-    for (const [name, size] of oldRsScaleDowns(dv, all, olds.map(view), newView))
-      await this.scale(newRs, name, size);
+    for (const [name, size] of oldRsScaleDowns(dv, all, olds.map(view), newView)) await scale(name, size);
   }
 
-  private scale(sibling: KubeObject, name: string, replicas: number): Promise<unknown> {
-    return this.api.patch(REPLICASETS, sibling.metadata.namespace, name, { spec: { replicas } });
+  private async scale(d: KubeObject, name: string, from: number, to: number): Promise<void> {
+    await this.api.patch(REPLICASETS, d.metadata.namespace, name, { spec: { replicas: to } });
+    const direction = to > from ? 'up' : 'down';
+    this.api.event(
+      'deployment-controller',
+      d,
+      'Normal',
+      'ScalingReplicaSet',
+      `Scaled ${direction} replica set ${name} to ${to} from ${from}`,
+    );
   }
 
   private async createNewRs(

@@ -270,6 +270,8 @@ export class Kubelets {
       await this.api.patch(PODS, pod.metadata.namespace, pod.metadata.name, { status }, 'status');
       sim.lastWritten = rendered;
     }
+    for (const [type, reason, message] of sim.newEvents())
+      this.api.event('kubelet', pod, type, reason, message);
     if (sim.deleting && sim.allStopped && !sim.removed) {
       sim.removed = true;
       await this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, {

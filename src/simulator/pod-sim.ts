@@ -39,6 +39,41 @@ export class PodSim {
   deleting = false;
   /** The kubelet's final DELETE has been sent. */
   removed = false;
+  /** What Events have been told about each container: restarts seen, and whether its back-off was reported. */
+  readonly reported = new Map<string, { restarts: number; started: boolean; backoff: boolean }>();
+  killingReported = false;
+
+  /** The Events the kubelet owes since the last call: Started, BackOff, Killing (as [type, reason, message]). */
+  newEvents(): Array<['Normal' | 'Warning', string, string]> {
+    const out: Array<['Normal' | 'Warning', string, string]> = [];
+    for (const c of this.specs) {
+      const sim = this.containers.get(c.name);
+      if (!sim) continue;
+      const seen = this.reported.get(c.name) ?? { restarts: 0, started: false, backoff: false };
+      const state = sim.state();
+      if (state.kind === 'running' && (!seen.started || sim.restartCount > seen.restarts)) {
+        out.push(['Normal', 'Started', `Started container ${c.name}`]);
+        seen.started = true;
+        seen.restarts = sim.restartCount;
+        seen.backoff = false;
+      }
+      const backingOff = state.kind === 'waiting' && state.reason === 'CrashLoopBackOff';
+      if (backingOff && !seen.backoff) {
+        out.push([
+          'Warning',
+          'BackOff',
+          `Back-off restarting failed container ${c.name} in pod ${this.id.name}_${this.id.namespace}(${this.id.uid})`,
+        ]);
+      }
+      seen.backoff = backingOff;
+      this.reported.set(c.name, seen);
+    }
+    if (this.deleting && !this.killingReported) {
+      this.killingReported = true;
+      for (const c of this.specs) out.push(['Normal', 'Killing', `Stopping container ${c.name}`]);
+    }
+    return out;
+  }
 
   constructor(
     readonly id: PodIdentity,

@@ -118,6 +118,13 @@ export class ReplicaSetController {
       });
       if (!this.state.get('pods', keyOf(created)))
         this.expectations.expectCreated(uidOf(rs), created.metadata.name);
+      this.api.event(
+        'replicaset-controller',
+        rs,
+        'Normal',
+        'SuccessfulCreate',
+        `Created pod: ${created.metadata.name}`,
+      );
     });
   }
 
@@ -125,6 +132,13 @@ export class ReplicaSetController {
     await mapLimit(pods, WRITE_CONCURRENCY, async (pod) => {
       this.expectations.expectDeleted(uidOf(rs), uidOf(pod));
       await this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, { uid: uidOf(pod) });
+      this.api.event(
+        'replicaset-controller',
+        rs,
+        'Normal',
+        'SuccessfulDelete',
+        `Deleted pod: ${pod.metadata.name}`,
+      );
     });
   }
 

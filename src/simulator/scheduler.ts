@@ -142,6 +142,13 @@ export class Scheduler {
     this.take(key, best.name, need);
     try {
       await this.api.bind(pod.metadata.namespace ?? 'default', pod.metadata.name, best.name);
+      this.api.event(
+        'default-scheduler',
+        pod,
+        'Normal',
+        'Scheduled',
+        `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${best.name}`,
+      );
     } catch (error) {
       this.release(key);
       if (!isStatus(error, 409) && !isStatus(error, 404)) throw error;

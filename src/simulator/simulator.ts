@@ -16,6 +16,7 @@ import { kubeTime } from './objects.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import type { SampleSeries } from './sample-series.js';
 import { Scheduler } from './scheduler.js';
+import { SimEvents } from './sim-events.js';
 import { StatefulSetController } from './statefulset-controller.js';
 
 export interface SimulatorOptions {
@@ -26,6 +27,8 @@ export interface SimulatorOptions {
   /** Serve the exporter's /metrics here (0 picks a free port); omitted: no exporter. */
   exporterPort?: number;
   exporterHost?: string;
+  /** Write the Events a control plane writes (Scheduled, Started, BackOff, ScalingReplicaSet, ...). Default true. */
+  events?: boolean;
 }
 
 /**
@@ -75,12 +78,13 @@ export class Simulator {
     const logger = options.logger ?? createLogger({ name: 'simulator', level: 'warn' });
     const rest = new KubeRest(options.kubeConfig);
     const api = new ClusterApi(rest);
+    if (options.events !== false) api.events = new SimEvents(rest, clock, logger);
     const state = new ClusterState(rest, clock, logger);
     const nodes = planNodes(options.nodes);
     await registerNodes(api, nodes, clock.now(), options.nodes?.maxPods);
     const startSeconds = clock.now() / 1000;
     const ledger = new NodeLedger(nodes, startSeconds);
-    const events = new EventWriter(api, clock);
+    const reported = new Set<string>();
     const kubelets = new Kubelets(
       nodes,
       state,
@@ -88,8 +92,15 @@ export class Simulator {
       clock,
       {
         podRemoved: (node, pod, now) => ledger.retire(node, pod, now),
-        behaviourProblems: (object, kind, problems) =>
-          void events.warnOnce(object, kind, 'InvalidSandboxAnnotation', problems.join('; ')),
+        // Once per object and message: every sync of every pod of the workload would report it again.
+        behaviourProblems: (object, kind, problems) => {
+          const message = problems.join('; ');
+          const key = `${object.metadata.uid}|${message}`;
+          if (reported.has(key)) return;
+          reported.add(key);
+          const involved = { ...object, kind, apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1' };
+          api.event('sandbox-simulator', involved, 'Warning', 'InvalidSandboxAnnotation', message);
+        },
       },
       logger,
     );
@@ -147,44 +158,4 @@ export class Simulator {
 
 export function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   return Simulator.start(options);
-}
-
-/** Warning Events from the simulator (e.g. an annotation it cannot use), once per object and message. */
-class EventWriter {
-  private readonly sent = new Set<string>();
-
-  constructor(
-    private readonly api: ClusterApi,
-    private readonly clock: Clock,
-  ) {}
-
-  async warnOnce(object: KubeObject, kind: string, reason: string, message: string): Promise<void> {
-    const key = `${object.metadata.uid}|${message}`;
-    if (this.sent.has(key)) return;
-    this.sent.add(key);
-    const at = kubeTime(this.clock.now());
-    try {
-      await this.api.create(EVENTS, object.metadata.namespace, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { generateName: `${object.metadata.name}.` },
-        involvedObject: {
-          apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1',
-          kind,
-          namespace: object.metadata.namespace,
-          name: object.metadata.name,
-          uid: object.metadata.uid,
-        },
-        reason,
-        message,
-        type: 'Warning',
-        source: { component: 'sandbox-simulator' },
-        firstTimestamp: at,
-        lastTimestamp: at,
-        count: 1,
-      });
-    } catch {
-      this.sent.delete(key);
-    }
-  }
 }

@@ -92,7 +92,7 @@ export class StatefulSetController {
       const pod = byOrdinal.get(i);
       if (pod) {
         if (status(pod).phase === 'Failed' && !pod.metadata.deletionTimestamp) {
-          await this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, { uid: uidOf(pod) });
+          await this.deletePod(sts, pod);
           return {};
         }
         if (!parallel && !runningAndReady(pod)) return this.writeStatus(sts, pods, update, current, replicas);
@@ -104,8 +104,7 @@ export class StatefulSetController {
     // Scale down from the highest ordinal, one at a time unless Parallel.
     const condemned = [...byOrdinal.entries()].filter(([n]) => n >= replicas).sort(([a], [b]) => b - a);
     for (const [, pod] of condemned) {
-      if (!pod.metadata.deletionTimestamp)
-        await this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, { uid: uidOf(pod) });
+      if (!pod.metadata.deletionTimestamp) await this.deletePod(sts, pod);
       if (!parallel) return this.writeStatus(sts, pods, update, current, replicas);
     }
     // Rolling update: highest ordinal first, down to the partition, once everything is Running and Ready.
@@ -115,7 +114,7 @@ export class StatefulSetController {
       for (let i = replicas - 1; i >= partition; i--) {
         const pod = byOrdinal.get(i);
         if (pod && labelsOf(pod)[CONTROLLER_REVISION_HASH] !== update.metadata.name) {
-          await this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, { uid: uidOf(pod) });
+          await this.deletePod(sts, pod);
           break;
         }
       }
@@ -234,10 +233,28 @@ export class StatefulSetController {
           ...(spec(sts).serviceName ? { subdomain: spec(sts).serviceName } : {}),
         },
       });
+      this.api.event(
+        'statefulset-controller',
+        sts,
+        'Normal',
+        'SuccessfulCreate',
+        `create Pod ${name} in StatefulSet ${sts.metadata.name} successful`,
+      );
     } catch (error) {
       // The previous pod of this ordinal is still terminating: try again when it is gone.
       if (!isStatus(error, 409)) throw error;
     }
+  }
+
+  private async deletePod(sts: KubeObject, pod: KubeObject): Promise<void> {
+    await this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, { uid: uidOf(pod) });
+    this.api.event(
+      'statefulset-controller',
+      sts,
+      'Normal',
+      'SuccessfulDelete',
+      `delete Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful`,
+    );
   }
 
   private async writeStatus(

@@ -88,6 +88,25 @@ describe('workloads that live, through the real kubectl', () => {
     const rs = tableRows(await cluster.ok('get', 'rs', '-n', ns));
     expect(rs).toHaveLength(1);
     expect(rs[0]?.slice(1, 4)).toEqual(['3', '3', '3']);
+    // The control plane's Events tell the story, as in a cluster.
+    const events = await waitFor(
+      'Scheduled, Started, SuccessfulCreate and ScalingReplicaSet Events',
+      async () => {
+        const rows = tableRows(await cluster.ok('get', 'events', '-n', ns));
+        const reasons = new Set(rows.map((r) => r[2]));
+        return (
+          ['Scheduled', 'Started', 'SuccessfulCreate', 'ScalingReplicaSet'].every((x) => reasons.has(x)) &&
+          rows
+        );
+      },
+      { timeoutMs: 10_000, intervalMs: 250 },
+    );
+    expect(events.find((r) => r[2] === 'ScalingReplicaSet')?.slice(1, 5)).toEqual([
+      'Normal',
+      'ScalingReplicaSet',
+      'deployment/web',
+      `Scaled up replica set ${rs[0]?.[0]} to 3 from 0`,
+    ]);
   });
 
   it.concurrent('crash-loops on demand with climbing restarts and CrashLoopBackOff, and a rollout restart cures it for good', async () => {
@@ -116,6 +135,11 @@ describe('workloads that live, through the real kubectl', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(table.every((r) => r[1] === '0/1' || r[1] === '1/1')).toBe(true);
     const crashed = (await pods(ns))[0];
+    const backOff = tableRows(await cluster.ok('get', 'events', '-n', ns)).find((r) => r[2] === 'BackOff');
+    expect(backOff?.[1]).toBe('Warning');
+    expect(backOff?.[4]).toMatch(
+      /^Back-off restarting failed container nginx in pod web-\S+_live-crashloop\(/,
+    );
     expect(crashed?.status.containerStatuses?.[0]?.lastState.terminated).toMatchObject({
       reason: 'Error',
       exitCode: 1,
