@@ -1,4 +1,6 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
+import { SelectorError } from './selector-error.js';
+import { labelSelectorFromObject } from './selectors.js';
 
 /** Defaulting and validation of the built-in kinds the sandbox serves (the apiserver's strategies, reduced). */
 type Cause = { field: string; reason: string; message: string };
@@ -87,6 +89,18 @@ export function validateWorkload(o: JsonObject, hasTemplate = true): Cause[] {
 export function validatePodDisruptionBudget(o: JsonObject): Cause[] {
   const spec = obj(o.spec);
   const causes: Cause[] = [];
+  if (spec.selector !== undefined && spec.selector !== null) {
+    try {
+      labelSelectorFromObject(spec.selector);
+    } catch (error) {
+      if (!(error instanceof SelectorError)) throw error;
+      causes.push({
+        field: 'spec.selector',
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${error.message}`,
+      });
+    }
+  }
   const set = (['minAvailable', 'maxUnavailable'] as const).filter((f) => spec[f] !== undefined);
   if (set.length > 1) {
     causes.push({

@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { JsonObject } from '../json/json-value.js';
 import { Authenticator } from './access-control.js';
 import { ApiServer, type RequestLogEntry } from './api-server.js';
+import { DEFAULT_EVENT_TTL_SECONDS, expireEvents } from './event-ttl.js';
 import type { FaultInjector } from './faults.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import type { ObjectStore } from './object-store.js';
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   /** Enforce RBAC from stored Roles/ClusterRoles and bindings; requests then need a bearer token. */
   rbac?: boolean;
   clock?: () => Date;
+  /** Events older than this (since last seen) are deleted, as the apiserver's --event-ttl does. Default 1 h. */
+  eventTtlSeconds?: number;
 }
 
 /**
@@ -30,6 +33,7 @@ export interface SandboxOptions {
 export class Sandbox {
   private readonly sockets = new Set<Socket>();
   private suspended = false;
+  private eventSweeper: NodeJS.Timeout | undefined;
 
   private constructor(
     private server: Server,
@@ -55,6 +59,13 @@ export class Sandbox {
     const port = (server.address() as AddressInfo).port;
     const sandbox = new Sandbox(server, api, authenticator, host, port, options.kubeconfigPath);
     sandbox.track(server);
+    const ttl = options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
+    const now = options.clock ?? (() => new Date());
+    sandbox.eventSweeper = setInterval(
+      () => expireEvents(api.store, now().getTime(), ttl),
+      Math.min(60_000, ttl * 250),
+    );
+    sandbox.eventSweeper.unref();
     if (options.kubeconfigPath)
       await writeKubeconfig(options.kubeconfigPath, sandbox.url, authenticator.adminToken);
     return sandbox;
@@ -158,6 +169,7 @@ export class Sandbox {
 
   /** Stops for good: an outage nobody resumes. */
   stop(): Promise<void> {
+    clearInterval(this.eventSweeper);
     return this.suspend();
   }
 }

@@ -2,7 +2,7 @@ import { parseQuantity, parseSeconds } from './quantity.js';
 
 /**
  * Failures on demand, chosen with annotations as a user would with `kubectl annotate` on a Deployment,
- * StatefulSet or Pod (a pod's own annotation wins over its ReplicaSet's, which wins over its Deployment's).
+ * StatefulSet or Pod (a pod's own annotation wins over its workload's).
  * Every number a behaviour uses has a default documented in docs/simulator.md and an annotation overriding it.
  */
 export const ANNOTATION_PREFIX = 'sandbox.coordination-engine.io/';
@@ -90,16 +90,18 @@ interface NumberParam {
 
 const seconds = (t: string) => parseSeconds(t);
 const fraction = (t: string) => {
-  const n = Number(t);
+  const n = t.trim() === '' ? Number.NaN : Number(t);
   return Number.isFinite(n) ? n : undefined;
 };
+/** Bounds that keep every timer within a day, so no value can stall or spin the simulator. */
+const DAY = 86_400;
 const NUMBER_PARAMS: NumberParam[] = [
   {
     key: 'crashAfter',
     annotation: 'crash-after',
     parse: seconds,
-    check: (n) => n > 0,
-    what: 'a duration > 0 (e.g. 10s)',
+    check: (n) => n > 0 && n <= DAY,
+    what: 'a duration > 0 and at most 24h (e.g. 10s)',
   },
   {
     key: 'exitCode',
@@ -112,15 +114,15 @@ const NUMBER_PARAMS: NumberParam[] = [
     key: 'leakRate',
     annotation: 'leak-rate',
     parse: parseQuantity,
-    check: (n) => n > 0,
-    what: 'bytes per second > 0 (e.g. 2Mi)',
+    check: (n) => n >= 1024,
+    what: 'bytes per second, at least 1Ki (e.g. 2Mi)',
   },
   {
     key: 'memoryBaseline',
     annotation: 'memory-baseline',
     parse: fraction,
-    check: (n) => n > 0 && n < 1,
-    what: 'a fraction of the limit between 0 and 1',
+    check: (n) => n > 0 && n <= 0.9,
+    what: 'a fraction of the limit above 0 and at most 0.9',
   },
   {
     key: 'cpuBaseline',
@@ -129,13 +131,19 @@ const NUMBER_PARAMS: NumberParam[] = [
     check: (n) => n > 0,
     what: 'cores > 0 (e.g. 200m)',
   },
-  { key: 'onset', annotation: 'onset', parse: seconds, check: (n) => n >= 0, what: 'a duration (e.g. 30s)' },
+  {
+    key: 'onset',
+    annotation: 'onset',
+    parse: seconds,
+    check: (n) => n >= 0 && n <= DAY,
+    what: 'a duration of at most 24h (e.g. 30s)',
+  },
   {
     key: 'spikeEvery',
     annotation: 'spike-every',
     parse: seconds,
-    check: (n) => n >= 30,
-    what: 'a duration >= 30s',
+    check: (n) => n >= 30 && n <= DAY,
+    what: 'a duration from 30s to 24h',
   },
   {
     key: 'spikeHeight',
@@ -158,14 +166,26 @@ const NUMBER_PARAMS: NumberParam[] = [
     check: (n) => n > 1,
     what: 'a multiple of the baseline > 1',
   },
-  { key: 'startDelay', annotation: 'start-delay', parse: seconds, check: (n) => n >= 0, what: 'a duration' },
-  { key: 'readyAfter', annotation: 'ready-after', parse: seconds, check: (n) => n >= 0, what: 'a duration' },
+  {
+    key: 'startDelay',
+    annotation: 'start-delay',
+    parse: seconds,
+    check: (n) => n >= 0 && n <= 3_600,
+    what: 'a duration of at most 1h',
+  },
+  {
+    key: 'readyAfter',
+    annotation: 'ready-after',
+    parse: seconds,
+    check: (n) => n >= 0 && n <= 3_600,
+    what: 'a duration of at most 1h',
+  },
   {
     key: 'terminationSeconds',
     annotation: 'termination-seconds',
     parse: seconds,
-    check: (n) => n >= 0,
-    what: 'a duration',
+    check: (n) => n >= 0 && n <= 3_600,
+    what: 'a duration of at most 1h',
   },
 ];
 

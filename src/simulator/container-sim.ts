@@ -3,9 +3,10 @@ import type { ContainerLoad, LoadShape } from './load-profile.js';
 
 /**
  * One container's life as the kubelet would drive it, as a deterministic function of time (seconds): created,
- * started, Ready after a delay, crashing when its regime says so, restarted with the kubelet's back-off
- * (immediately the first time, then 10 s doubling to 5 min, forgotten after 10 min without a crash), stopped on
- * pod deletion. The same object answers what the metrics are at any time, so status and exporter agree.
+ * started, Ready after a delay, crashing when its regime says so (shown as terminated for a second, as the kubelet
+ * reports it until its next sync), restarted with the kubelet's back-off (at once the first time, then 10 s doubling
+ * to 5 min, forgotten after 10 min without a crash), stopped on pod deletion. The same object answers what the
+ * metrics are at any time, so status and exporter agree.
  */
 export type NormalShape = 'steady' | 'noisy' | 'daily-peak';
 export type Trouble = 'none' | 'crash' | 'leak' | 'saturate';
@@ -33,6 +34,8 @@ export const BACKOFF_INITIAL = 10;
 export const BACKOFF_MAX = 300;
 /** The kubelet forgets a container's back-off once it ran this long (2 x the maximum) without crashing. */
 export const BACKOFF_RESET = 2 * BACKOFF_MAX;
+/** How long an exited container shows as terminated before the kubelet restarts it or backs off. */
+export const TERMINATED_SHOWN = 1;
 
 interface Segment {
   from: number;
@@ -42,7 +45,12 @@ interface Segment {
 export class ContainerSim {
   restartCount = 0;
   lastTermination: Termination | undefined;
-  private phase: 'creating' | 'running' | 'backoff' | 'stopped' = 'creating';
+  private phase: 'creating' | 'running' | 'crashed' | 'backoff' | 'stopped' = 'creating';
+  private crashedUntil = 0;
+  /** CPU seconds of the current run accrued before the numbers last changed (reconfigure). */
+  private carried = 0;
+  /** A leak that continues from where it was when the numbers changed. */
+  private leakFrom: { at: number; bytes: number } | undefined;
   private runStart = 0;
   private nextStartAt: number;
   private crash: { at: number; reason: 'Error' | 'OOMKilled'; exitCode: number } | undefined;
@@ -55,12 +63,33 @@ export class ContainerSim {
   private final: Termination | undefined;
 
   constructor(
-    readonly load: ContainerLoad,
-    private readonly params: BehaviourParams,
+    private currentLoad: ContainerLoad,
+    private params: BehaviourParams,
     private regime: Regime,
     createdAt: number,
   ) {
     this.nextStartAt = createdAt + params.startDelay;
+  }
+
+  get load(): ContainerLoad {
+    return this.currentLoad;
+  }
+
+  /**
+   * New numbers (an annotation changed) from t on: what the run used so far is kept (CPU, leaked memory,
+   * restarts, back-off), the rest continues with the new load and the next exit is planned again.
+   */
+  reconfigure(load: ContainerLoad, params: BehaviourParams, t: number): void {
+    this.advance(t);
+    if (this.phase === 'running') {
+      this.carried = this.runCpu(t);
+      const regime = this.currentRegime(t);
+      if (regime.trouble === 'leak') this.leakFrom = { at: t, bytes: this.memoryAt(t) };
+      this.segments = [{ from: t, regime: this.regime }];
+    }
+    this.currentLoad = load;
+    this.params = params;
+    if (this.phase === 'running') this.crash = this.planCrash();
   }
 
   /** Processes every transition up to t (idempotent; time only moves forward). */
@@ -84,6 +113,7 @@ export class ContainerSim {
   setRegime(regime: Regime, t: number): void {
     this.advance(t);
     if (sameRegime(regime, this.regime)) return;
+    if (regime.trouble !== this.regime.trouble) this.leakFrom = undefined;
     this.regime = regime;
     if (this.phase === 'running') {
       this.segments.push({ from: t, regime });
@@ -103,6 +133,8 @@ export class ContainerSim {
 
   state(): ContainerState {
     if (this.phase === 'stopped' && this.final) return { kind: 'terminated', termination: this.final };
+    if (this.phase === 'crashed' && this.lastTermination)
+      return { kind: 'terminated', termination: this.lastTermination };
     if (this.phase === 'running') return { kind: 'running', startedAt: this.runStart };
     if (this.phase === 'backoff')
       return { kind: 'waiting', reason: 'CrashLoopBackOff', backoffSeconds: this.waitSeconds };
@@ -122,7 +154,7 @@ export class ContainerSim {
   cpuRate(t: number): number {
     this.advance(t);
     if (this.phase !== 'running') return 0;
-    return this.load.cpuRate(this.shapeAt(this.currentRegime(t), t), t);
+    return this.currentLoad.cpuRate(this.shapeAt(this.currentRegime(t), t), t);
   }
 
   /** cAdvisor's per-container counter: CPU seconds of the current run (a new cgroup starts at zero). */
@@ -133,7 +165,7 @@ export class ContainerSim {
 
   private runCpu(t: number): number {
     if (this.phase !== 'running') return 0;
-    let total = 0;
+    let total = this.carried;
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i] as Segment;
       const end = Math.min(t, this.segments[i + 1]?.from ?? t);
@@ -150,10 +182,17 @@ export class ContainerSim {
 
   memory(t: number): number {
     this.advance(t);
+    return this.memoryAt(t);
+  }
+
+  private memoryAt(t: number): number {
     if (this.phase !== 'running') return 0;
     const regime = this.currentRegime(t);
-    if (regime.trouble === 'leak') return this.load.memory('leak', t, Math.max(this.runStart, regime.since));
-    return this.load.memory(this.shapeAt(regime, t), t, this.runStart);
+    if (regime.trouble === 'leak') {
+      if (this.leakFrom) return this.currentLoad.memory('leak', t, this.leakFrom.at, this.leakFrom.bytes);
+      return this.currentLoad.memory('leak', t, Math.max(this.runStart, regime.since));
+    }
+    return this.currentLoad.memory(this.shapeAt(regime, t), t, this.runStart);
   }
 
   private currentRegime(t: number): Regime {
@@ -171,11 +210,11 @@ export class ContainerSim {
   private segmentCpu(seg: Segment, a: number, b: number): number {
     if (b <= a) return 0;
     const regime = seg.regime;
-    if (regime.trouble !== 'saturate') return this.load.cpuIntegral(regime.normal, a, b);
+    if (regime.trouble !== 'saturate') return this.currentLoad.cpuIntegral(regime.normal, a, b);
     const switchAt = Math.max(this.runStart, regime.since) + this.params.onset;
     return (
-      this.load.cpuIntegral(regime.normal, a, Math.min(b, switchAt)) +
-      this.load.cpuIntegral('saturated', Math.max(a, switchAt), b)
+      this.currentLoad.cpuIntegral(regime.normal, a, Math.min(b, switchAt)) +
+      this.currentLoad.cpuIntegral('saturated', Math.max(a, switchAt), b)
     );
   }
 
@@ -184,6 +223,7 @@ export class ContainerSim {
     const times: number[] = [];
     if (this.stopAt !== undefined) times.push(this.stopAt);
     if (this.phase === 'creating' || this.phase === 'backoff') times.push(this.nextStartAt);
+    if (this.phase === 'crashed') times.push(Math.min(this.crashedUntil, this.nextStartAt));
     if (this.phase === 'running' && this.crash) times.push(this.crash.at);
     return times.length > 0 ? Math.min(...times) : undefined;
   }
@@ -203,8 +243,15 @@ export class ContainerSim {
       this.scheduleRestart(at);
       return;
     }
-    if ((this.phase === 'creating' || this.phase === 'backoff') && at >= this.nextStartAt) {
-      if (this.phase === 'backoff') this.restartCount++;
+    if (this.phase === 'crashed' && at >= this.crashedUntil && at < this.nextStartAt) {
+      this.phase = 'backoff';
+      return;
+    }
+    if (
+      (this.phase === 'creating' || this.phase === 'backoff' || this.phase === 'crashed') &&
+      at >= this.nextStartAt
+    ) {
+      if (this.phase !== 'creating') this.restartCount++;
       this.begin(at);
     }
   }
@@ -212,6 +259,8 @@ export class ContainerSim {
   private begin(at: number): void {
     this.phase = 'running';
     this.runStart = at;
+    this.carried = 0;
+    this.leakFrom = undefined;
     this.segments = [{ from: at, regime: this.regime }];
     this.crash = this.planCrash();
   }
@@ -220,17 +269,21 @@ export class ContainerSim {
     if (this.phase === 'running') this.retiredCpu += this.runCpu(at);
     this.segments = [];
     this.crash = undefined;
+    this.carried = 0;
+    this.leakFrom = undefined;
   }
 
   /** The kubelet's back-off (client-go flowcontrol.Backoff as the kubelet uses it). */
   private scheduleRestart(finishedAt: number): void {
+    this.phase = 'crashed';
+    this.crashedUntil = finishedAt + TERMINATED_SHOWN;
     if (!this.backoff || finishedAt - this.backoff.lastUpdate > BACKOFF_RESET) {
-      this.backoff = { seconds: BACKOFF_INITIAL, lastUpdate: finishedAt };
-      this.restartCount++;
-      this.begin(finishedAt);
+      // Not in back-off: restarted at the kubelet's next sync.
+      this.nextStartAt = this.crashedUntil;
+      this.backoff = { seconds: BACKOFF_INITIAL, lastUpdate: this.nextStartAt };
+      this.waitSeconds = 0;
       return;
     }
-    this.phase = 'backoff';
     this.waitSeconds = this.backoff.seconds;
     this.nextStartAt = finishedAt + this.backoff.seconds;
     this.backoff = { seconds: Math.min(this.backoff.seconds * 2, BACKOFF_MAX), lastUpdate: this.nextStartAt };
@@ -240,8 +293,12 @@ export class ContainerSim {
     const from = Math.max(this.runStart, this.regime.since);
     if (this.regime.trouble === 'crash')
       return { at: from + this.params.crashAfter, reason: 'Error', exitCode: this.params.exitCode };
-    if (this.regime.trouble === 'leak')
-      return { at: this.load.oomAt(from), reason: 'OOMKilled', exitCode: 137 };
+    if (this.regime.trouble === 'leak') {
+      const at = this.leakFrom
+        ? this.currentLoad.oomAt(this.leakFrom.at, this.leakFrom.bytes)
+        : this.currentLoad.oomAt(from);
+      return { at, reason: 'OOMKilled', exitCode: 137 };
+    }
     return undefined;
   }
 }

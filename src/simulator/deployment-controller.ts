@@ -12,6 +12,7 @@ import {
   deploymentStatus,
   newRsReplicas,
   oldRsScaleDowns,
+  proportionalScale,
   type RsView,
 } from './deployment-rollout.js';
 import { resolveFenceposts } from './int-or-percent.js';
@@ -128,6 +129,14 @@ export class DeploymentController {
     const maxOldRevision = Math.max(0, ...olds.map(revisionOf));
     let newRsEvent: 'created' | 'found' | undefined;
 
+    // Recreate: the new ReplicaSet comes only once every old pod is gone (upstream's oldPodsRunning).
+    if (!newRs && !paused && dv.strategy === 'Recreate' && this.oldPodsRunning(olds)) {
+      for (const rs of olds) {
+        const size = num(spec(rs).replicas, 0);
+        if (size > 0) await this.scale(d, rs.metadata.name, size, 0);
+      }
+      return this.writeStatus(d, dv, undefined, olds, undefined, paused);
+    }
     if (!newRs && !paused) {
       const created = await this.createNewRs(d, rss.map(view), dv, maxOldRevision + 1);
       if (!created) return { requeueAfterMs: 200 };
@@ -156,6 +165,12 @@ export class DeploymentController {
 
     const current = newRs ? [...olds, newRs] : olds;
     if (!paused && newRs) await this.rollout(d, dv, current, newRs, olds);
+    // A paused Deployment does not roll out, but it still scales (proportionally over its ReplicaSets).
+    if (paused) {
+      const sizes = new Map(current.map((rs) => [rs.metadata.name, num(spec(rs).replicas, 0)]));
+      for (const [name, to] of proportionalScale(sizes, replicas, newRs?.metadata.name))
+        await this.scale(d, name, sizes.get(name) ?? 0, to);
+    }
     await this.cleanup(d, olds);
     return this.writeStatus(d, dv, newRs, current, newRsEvent, paused);
   }
@@ -173,7 +188,14 @@ export class DeploymentController {
     const sizes = new Map(all.map((r) => [r.name, r.replicas]));
     const scale = (name: string, to: number) => this.scale(d, name, sizes.get(name) ?? 0, to);
     if (dv.strategy === 'Recreate') {
-      const oldRunning = olds.some((rs) => num(spec(rs).replicas, 0) > 0 || num(status(rs).replicas, 0) > 0);
+      // Like upstream's oldPodsRunning: any old pod that has not finished, Terminating ones included.
+      const oldRunning = olds.some(
+        (rs) =>
+          num(spec(rs).replicas, 0) > 0 ||
+          this.state
+            .ownedBy('pods', uidOf(rs))
+            .some((p) => !['Succeeded', 'Failed'].includes(String(status(p).phase))),
+      );
       for (const [name, size] of oldRsScaleDowns(dv, all, olds.map(view), newView)) await scale(name, size);
       if (!oldRunning && target !== newView.replicas) await scale(newRs.metadata.name, target);
       return;
@@ -183,6 +205,17 @@ export class DeploymentController {
       return;
     }
     for (const [name, size] of oldRsScaleDowns(dv, all, olds.map(view), newView)) await scale(name, size);
+  }
+
+  /** Like upstream's oldPodsRunning: old ReplicaSets that want pods, or any old pod not finished (Terminating too). */
+  private oldPodsRunning(olds: KubeObject[]): boolean {
+    return olds.some(
+      (rs) =>
+        num(spec(rs).replicas, 0) > 0 ||
+        this.state
+          .ownedBy('pods', uidOf(rs))
+          .some((p) => !['Succeeded', 'Failed'].includes(String(status(p).phase))),
+    );
   }
 
   private async scale(d: KubeObject, name: string, from: number, to: number): Promise<void> {

@@ -88,6 +88,32 @@ export function oldRsScaleDowns(
   return result;
 }
 
+/**
+ * Scaling without a rollout (a paused Deployment): the difference is spread over the ReplicaSets that have pods,
+ * in proportion to their sizes; rounding leftovers go to the newest (or else the largest). Returns the changes.
+ */
+export function proportionalScale(
+  sizes: ReadonlyMap<string, number>,
+  desired: number,
+  newest?: string,
+): Map<string, number> {
+  const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const changes = new Map<string, number>();
+  if (total === desired) return changes;
+  const active = [...sizes.entries()].filter(([, n]) => n > 0);
+  const pool = active.length > 0 ? active : newest !== undefined ? [[newest, 0] as [string, number]] : [];
+  if (pool.length === 0) return changes;
+  const next = new Map(pool.map(([name, n]) => [name, total > 0 ? Math.floor((n * desired) / total) : 0]));
+  let left = desired - [...next.values()].reduce((a, b) => a + b, 0);
+  const order = [...pool].sort(([a, x], [b, y]) => (a === newest ? -1 : b === newest ? 1 : y - x));
+  for (let i = 0; left > 0; i = (i + 1) % order.length, left--) {
+    const name = (order[i] as [string, number])[0];
+    next.set(name, (next.get(name) ?? 0) + 1);
+  }
+  for (const [name, n] of next) if (n !== sizes.get(name)) changes.set(name, n);
+  return changes;
+}
+
 export interface Condition {
   type: string;
   status: 'True' | 'False' | 'Unknown';
@@ -147,7 +173,8 @@ export function deploymentStatus(input: DeploymentStatusInput) {
     unavailableReplicas: 0,
     conditions: [...input.previous.conditions] as Condition[],
   };
-  status.unavailableReplicas = Math.max(0, input.replicas - status.availableReplicas);
+  // Upstream: the ReplicaSets' desired pods (spec.replicas) that are not available.
+  status.unavailableReplicas = Math.max(0, sum(all, (r) => r.replicas) - status.availableReplicas);
   const now = input.nowIso;
   const available = status.availableReplicas >= input.replicas - input.unavailableBudget;
   status.conditions = setCondition(status.conditions, {
@@ -159,7 +186,17 @@ export function deploymentStatus(input: DeploymentStatusInput) {
       : 'Deployment does not have minimum availability.',
     lastUpdateTime: now,
   });
-  if (input.progressDeadlineSeconds === undefined || input.paused) return status;
+  if (input.paused) {
+    status.conditions = setCondition(status.conditions, {
+      type: 'Progressing',
+      status: 'Unknown',
+      reason: 'DeploymentPaused',
+      message: 'Deployment is paused',
+      lastUpdateTime: now,
+    });
+    return status;
+  }
+  if (input.progressDeadlineSeconds === undefined) return status;
   const name = newRs?.name ?? '';
   const complete =
     newRs !== undefined &&
@@ -183,6 +220,15 @@ export function deploymentStatus(input: DeploymentStatusInput) {
       message: `ReplicaSet "${name}" has successfully progressed.`,
       lastUpdateTime: now,
     };
+  } else if (current?.reason === 'DeploymentPaused') {
+    next = {
+      type: 'Progressing',
+      status: 'Unknown',
+      reason: 'DeploymentResumed',
+      message: 'Deployment is resumed',
+      lastUpdateTime: now,
+    };
+    touch = true;
   } else if (input.newRsEvent === 'created') {
     next = {
       type: 'Progressing',

@@ -72,12 +72,20 @@ export class DisruptionController {
     if (!pdb || pdb.metadata.deletionTimestamp) return {};
     const pdbSpec = spec(pdb);
     const selector = pdbSpec.selector;
+    // The sandbox rejects a bad selector; one that slipped in (written before that check) is skipped, not thrown on.
+    let parsed: ReturnType<typeof labelSelectorFromObject> | undefined;
+    try {
+      parsed =
+        selector === undefined || selector === null ? undefined : labelSelectorFromObject(selector as never);
+    } catch {
+      return {};
+    }
     const pods =
       selector === undefined || selector === null
         ? []
         : this.state
             .podsIn(pdb.metadata.namespace ?? '')
-            .filter((p) => matchesLabels(labelSelectorFromObject(selector as never), labelsOf(p)));
+            .filter((p) => matchesLabels(parsed as NonNullable<typeof parsed>, labelsOf(p)));
     const now = this.clock.now();
     const previous = status(pdb);
     const disrupted: Record<string, string> = {};

@@ -103,6 +103,17 @@ export class Kubelets {
     for (const resource of ['deployments', 'statefulsets', 'replicasets', 'controllerrevisions'] as const) {
       state.on(resource, (_type, object) => this.resyncWorkload(object));
     }
+    // A deleted workload's episode goes with it (a new one under the same name starts afresh).
+    const kinds = {
+      deployments: 'Deployment',
+      statefulsets: 'StatefulSet',
+      replicasets: 'ReplicaSet',
+    } as const;
+    for (const [resource, kind] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
+      state.on(resource, (type, object) => {
+        if (type === 'delete') this.ledger.forget(`${kind}/${uidOf(object)}`);
+      });
+    }
   }
 
   start(): void {
@@ -150,12 +161,22 @@ export class Kubelets {
   private behaviourOf(pod: KubeObject): Fate {
     const workload = workloadOf(this.state, pod);
     const behaviour = resolveBehaviour([annotationsOf(pod), annotationsOf(workload.object)]);
-    if (behaviour.problems.length > 0)
-      this.listener.behaviourProblems(
-        workload.object ?? pod,
-        workload.key.split('/')[0] ?? 'Pod',
-        behaviour.problems,
-      );
+    // Each problem is reported on the object whose annotation has it: the pod's own, or its workload's.
+    const own = new Set(resolveBehaviour([annotationsOf(pod)]).problems);
+    const onPod = behaviour.problems.filter((p) => own.has(p));
+    const onWorkload = behaviour.problems.filter((p) => !own.has(p));
+    const names = containersOf(pod).map((c) => c.name);
+    const container = behaviour.params.container;
+    if (container !== undefined && !names.includes(container)) {
+      const problem = `sandbox.coordination-engine.io/container: "${container}" is not a container of pod ${pod.metadata.name} (${names.join(', ')}); the first one misbehaves`;
+      (annotationsOf(pod)['sandbox.coordination-engine.io/container'] !== undefined
+        ? onPod
+        : onWorkload
+      ).push(problem);
+    }
+    if (onPod.length > 0) this.listener.behaviourProblems(pod, 'Pod', onPod);
+    if (onWorkload.length > 0 && workload.object)
+      this.listener.behaviourProblems(workload.object, workload.key.split('/')[0] ?? 'Pod', onWorkload);
     const nowMs = this.clock.now();
     const episode = this.ledger.episode(workload.key, behaviour, workload.facts, nowMs);
     const troubled = isTroubled(behaviour, episode, workload.facts, {
@@ -255,6 +276,8 @@ export class Kubelets {
       // Every sync: a later DELETE may have shortened the grace period (stop keeps the earliest).
       sim.stop(now, num(pod.metadata.deletionGracePeriodSeconds, 30));
     } else if (existed) {
+      if (canonical(fate.behaviour.params) !== canonical(sim.params))
+        sim.setParams(fate.behaviour.params, now);
       for (const c of sim.specs) {
         const isTarget = c.name === sim.target;
         sim.setRegime(
@@ -273,11 +296,12 @@ export class Kubelets {
     for (const [type, reason, message] of sim.newEvents())
       this.api.event('kubelet', pod, type, reason, message);
     if (sim.deleting && sim.allStopped && !sim.removed) {
-      sim.removed = true;
+      // Marked only once the API took it: a failed DELETE is retried by the workqueue's back-off.
       await this.api.delete(PODS, pod.metadata.namespace, pod.metadata.name, {
         uid: uidOf(pod),
         gracePeriodSeconds: 0,
       });
+      sim.removed = true;
     }
     this.schedule(uidOf(pod), sim.nextEventAt(now));
     return {};

@@ -44,14 +44,16 @@ export class ContainerLoad {
     nodeCores: number,
   ) {
     const rand = splitmix(seed);
-    this.cpuCap = resources.cpuLimit ?? nodeCores;
+    // Without a limit, a busy process uses one core (a single thread), never more than the node has.
+    this.cpuCap = resources.cpuLimit ?? Math.min(1, nodeCores);
     const base = params.cpuBaseline ?? (resources.cpuLimit !== undefined ? 0.3 * resources.cpuLimit : 0.1);
     // The steady shape peaks at 1.25 x base; keep that under the cap.
     this.cpuBase = Math.min(base, this.cpuCap / 1.25);
     this.memoryCeiling = resources.memoryLimit ?? UNLIMITED_MEMORY_CEILING;
+    // At most 90 % of the limit, so the ±3 % wobble never reaches it (only a leak is OOM-killed).
     this.memoryBase =
       resources.memoryLimit !== undefined
-        ? params.memoryBaseline * resources.memoryLimit
+        ? Math.min(params.memoryBaseline, 0.9) * resources.memoryLimit
         : UNLIMITED_MEMORY_BASE;
     this.leakRate = params.leakRate ?? this.memoryCeiling / 120;
     this.p1 = 300 + Math.floor(rand() * 300);
@@ -95,10 +97,10 @@ export class ContainerLoad {
   }
 
   /** Working set in bytes at t, for a run (or leak) that began at `since`. */
-  memory(shape: LoadShape, t: number, since: number): number {
+  /** Working set in bytes at t; a leak grows from `from` bytes (default the baseline) since `since`. */
+  memory(shape: LoadShape, t: number, since: number, from = this.memoryBase): number {
     const wobble = 1 + 0.03 * Math.sin((TWO_PI * t) / this.p1 + this.phi2);
-    if (shape === 'leak')
-      return Math.min(this.memoryCeiling, this.memoryBase + this.leakRate * Math.max(0, t - since));
+    if (shape === 'leak') return Math.min(this.memoryCeiling, from + this.leakRate * Math.max(0, t - since));
     if (shape === 'daily-peak') {
       const headroom = Math.min(0.5, (0.9 * this.memoryCeiling) / this.memoryBase - 1);
       return this.memoryBase * (wobble + Math.max(0, headroom) * this.dailyBump(t));
@@ -106,9 +108,9 @@ export class ContainerLoad {
     return this.memoryBase * wobble;
   }
 
-  /** When a leak that began at `since` reaches the ceiling (the OOM kill). */
-  oomAt(since: number): number {
-    return since + Math.max(1, (this.memoryCeiling - this.memoryBase) / this.leakRate);
+  /** When a leak that began at `since` from `from` bytes reaches the ceiling (the OOM kill). */
+  oomAt(since: number, from = this.memoryBase): number {
+    return since + Math.max(1, (this.memoryCeiling - from) / this.leakRate);
   }
 
   private dailyBump(t: number): number {

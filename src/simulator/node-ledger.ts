@@ -14,14 +14,17 @@ const SYSTEM_MEMORY_FRACTION = 0.08;
 export class NodeLedger {
   private readonly retired = new Map<string, number>();
   private readonly system = new Map<string, ContainerLoad>();
-  private readonly lastIdle = new Map<string, number>();
+  private readonly last = new Map<string, { t: number; busy: number }>();
   readonly bootSeconds: number;
 
   constructor(
     readonly nodes: readonly SimulatedNode[],
     startSeconds: number,
+    /** CPU seconds of pods already gone, per node (a history renderer starts from the live ledger's). */
+    retired: ReadonlyMap<string, number> = new Map(),
   ) {
     this.bootSeconds = Math.floor(startSeconds) - BOOT_LEAD_SECONDS;
+    for (const [node, cpu] of retired) this.retired.set(node, cpu);
     for (const node of nodes) {
       const params = { ...defaultParams('healthy'), cpuBaseline: 0.05 * node.cores };
       this.system.set(
@@ -36,6 +39,10 @@ export class NodeLedger {
     }
   }
 
+  retiredCpu(): ReadonlyMap<string, number> {
+    return new Map(this.retired);
+  }
+
   retire(node: string, pod: PodSim, nowSeconds: number): void {
     let cpu = 0;
     for (const c of pod.containers.values()) cpu += c.lifetimeCpu(nowSeconds);
@@ -48,8 +55,14 @@ export class NodeLedger {
     let busy =
       (this.retired.get(node.name) ?? 0) + (system ? system.cpuIntegral('steady', this.bootSeconds, t) : 0);
     for (const pod of pods) for (const c of pod.containers.values()) busy += c.lifetimeCpu(t);
-    const idle = Math.max(this.lastIdle.get(node.name) ?? 0, t - this.bootSeconds - busy / node.cores);
-    this.lastIdle.set(node.name, idle);
+    // Overcommitted pods cannot make a node busier than its cores: between two readings busy time grows at most
+    // cores x elapsed, so idle never runs backwards (the counters stay counters).
+    const previous = this.last.get(node.name);
+    if (previous && t >= previous.t) {
+      busy = Math.max(previous.busy, Math.min(busy, previous.busy + node.cores * (t - previous.t)));
+    }
+    this.last.set(node.name, { t, busy });
+    const idle = Math.max(0, t - this.bootSeconds - busy / node.cores);
     return { busy, idlePerCpu: idle };
   }
 

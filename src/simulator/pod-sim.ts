@@ -32,7 +32,7 @@ export class PodSim {
   readonly containers = new Map<string, ContainerSim>();
   readonly specs: ContainerSpec[];
   /** The container that misbehaves (annotation `container`, or the first). */
-  readonly target: string | undefined;
+  target: string | undefined;
   private readonly conditionSince = new Map<string, { status: string; since: number }>();
   /** The status last written (canonical JSON), so only changes are written. */
   lastWritten: string | undefined;
@@ -78,22 +78,35 @@ export class PodSim {
   constructor(
     readonly id: PodIdentity,
     specs: ContainerSpec[],
-    readonly params: BehaviourParams,
+    private currentParams: BehaviourParams,
     readonly startedAt: number,
     regimes: (container: string) => Regime,
-    nodeCores: number,
+    private readonly nodeCores: number,
   ) {
     this.specs = specs;
-    this.target = specs.some((c) => c.name === params.container) ? params.container : specs[0]?.name;
+    this.target = targetOf(specs, currentParams);
     for (const c of specs) {
-      const load = new ContainerLoad(
-        seedOf(`${id.uid}/${c.name}`),
-        { cpuLimit: c.cpuLimit, memoryLimit: c.memoryLimit },
-        params,
-        nodeCores,
+      this.containers.set(
+        c.name,
+        new Sim(this.loadFor(c, currentParams), currentParams, regimes(c.name), startedAt),
       );
-      this.containers.set(c.name, new Sim(load, params, regimes(c.name), startedAt));
     }
+  }
+
+  get params(): BehaviourParams {
+    return this.currentParams;
+  }
+
+  /** The behaviour's numbers changed (an annotation): every container continues with them from t. */
+  setParams(params: BehaviourParams, t: number): void {
+    this.currentParams = params;
+    this.target = targetOf(this.specs, params);
+    for (const c of this.specs) this.containers.get(c.name)?.reconfigure(this.loadFor(c, params), params, t);
+  }
+
+  private loadFor(c: ContainerSpec, params: BehaviourParams): ContainerLoad {
+    const resources = { cpuLimit: c.cpuLimit, memoryLimit: c.memoryLimit };
+    return new ContainerLoad(seedOf(`${this.id.uid}/${c.name}`), resources, params, this.nodeCores);
   }
 
   advance(t: number): void {
@@ -206,6 +219,10 @@ export class PodSim {
     }
     return { waiting: { reason: 'ContainerCreating' } };
   }
+}
+
+function targetOf(specs: readonly ContainerSpec[], params: BehaviourParams): string | undefined {
+  return specs.some((c) => c.name === params.container) ? params.container : specs[0]?.name;
 }
 
 function terminatedJson(t: Termination): Json {

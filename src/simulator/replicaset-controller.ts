@@ -60,7 +60,10 @@ export class ReplicaSetController {
   ) {
     this.expectations = new Expectations(() => clock.now());
     this.loop = runController('replicaset', (key) => this.reconcile(key), { clock, logger });
-    state.on('replicasets', (_type, rs) => this.loop.enqueue(keyOf(rs)));
+    state.on('replicasets', (type, rs) => {
+      if (type === 'delete') this.expectations.forget(uidOf(rs));
+      this.loop.enqueue(keyOf(rs));
+    });
     state.on('pods', (type, pod) => {
       const owner = controllerOf(pod);
       if (owner?.kind !== 'ReplicaSet') return;
@@ -103,29 +106,47 @@ export class ReplicaSetController {
     const template = obj(spec(rs).template);
     const meta = obj(template.metadata);
     const namespace = rs.metadata.namespace as string;
-    await mapLimit(Array.from({ length: count }), WRITE_CONCURRENCY, async () => {
-      const created = await this.api.create(PODS, namespace, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          generateName: `${rs.metadata.name}-`,
-          namespace,
-          labels: meta.labels ?? {},
-          ...(meta.annotations ? { annotations: meta.annotations } : {}),
-          ownerReferences: [controllerRef(rs, 'apps/v1', 'ReplicaSet')],
-        },
-        spec: template.spec ?? {},
-      });
-      if (!this.state.get('pods', keyOf(created)))
-        this.expectations.expectCreated(uidOf(rs), created.metadata.name);
-      this.api.event(
-        'replicaset-controller',
-        rs,
-        'Normal',
-        'SuccessfulCreate',
-        `Created pod: ${created.metadata.name}`,
+    // Slow start, as upstream: batches of 1, 2, 4, ... stop at the first failure, and once the ReplicaSet is gone
+    // (deleted while scaling up) nothing more is created for it.
+    let created = 0;
+    for (let batch = 1; created < count; batch *= 2) {
+      const current = this.state.get('replicasets', keyOf(rs));
+      if (!current || current.metadata.uid !== uidOf(rs) || current.metadata.deletionTimestamp) return;
+      const size = Math.min(batch, count - created);
+      await mapLimit(Array.from({ length: size }), WRITE_CONCURRENCY, () =>
+        this.createPod(rs, namespace, meta, template),
       );
+      created += size;
+    }
+  }
+
+  private async createPod(
+    rs: KubeObject,
+    namespace: string,
+    meta: Record<string, unknown>,
+    template: Record<string, unknown>,
+  ): Promise<void> {
+    const created = await this.api.create(PODS, namespace, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        generateName: `${rs.metadata.name}-`,
+        namespace,
+        labels: meta.labels ?? {},
+        ...(meta.annotations ? { annotations: meta.annotations } : {}),
+        ownerReferences: [controllerRef(rs, 'apps/v1', 'ReplicaSet')],
+      },
+      spec: template.spec ?? {},
     });
+    if (!this.state.get('pods', keyOf(created)))
+      this.expectations.expectCreated(uidOf(rs), created.metadata.name);
+    this.api.event(
+      'replicaset-controller',
+      rs,
+      'Normal',
+      'SuccessfulCreate',
+      `Created pod: ${created.metadata.name}`,
+    );
   }
 
   private async deletePods(rs: KubeObject, pods: KubeObject[]): Promise<void> {

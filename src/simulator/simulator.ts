@@ -3,7 +3,7 @@ import type { KubeObject } from '../kube/kube-object.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { ClusterApi, EVENTS } from './cluster-api.js';
+import { ClusterApi } from './cluster-api.js';
 import { ClusterState } from './cluster-state.js';
 import { DeploymentController } from './deployment-controller.js';
 import { DisruptionController } from './disruption-controller.js';
@@ -12,7 +12,6 @@ import { renderHistory } from './history.js';
 import { Kubelets } from './kubelet.js';
 import { NodeLedger } from './node-ledger.js';
 import { type NodePlan, planNodes, registerNodes } from './nodes.js';
-import { kubeTime } from './objects.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import type { SampleSeries } from './sample-series.js';
 import { Scheduler } from './scheduler.js';
@@ -47,6 +46,7 @@ export class Simulator {
     private readonly startSeconds: number,
     private readonly rest: KubeRest,
     private readonly api: ClusterApi,
+    private readonly ledger: NodeLedger,
   ) {}
 
   /** What the simulator runs and what it has cost the API server so far. */
@@ -66,7 +66,7 @@ export class Simulator {
     return renderHistory({
       pods: twins,
       nodes: this.kubelets.nodeList(),
-      ledger: new NodeLedger(this.kubelets.nodeList(), this.startSeconds),
+      ledger: new NodeLedger(this.kubelets.nodeList(), this.startSeconds, this.ledger.retiredCpu()),
       fromSeconds: now - seconds,
       toSeconds: now,
       stepSeconds,
@@ -130,7 +130,7 @@ export class Simulator {
         options.exporterHost ?? '127.0.0.1',
       );
     }
-    return new Simulator(state, kubelets, exporter, parts, clock, startSeconds, rest, api);
+    return new Simulator(state, kubelets, exporter, parts, clock, startSeconds, rest, api, ledger);
   }
 
   /** Waits until the caches hold every pod as the API has it now (e.g. an annotation written a moment ago). */

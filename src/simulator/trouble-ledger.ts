@@ -33,6 +33,9 @@ export interface PodFacts {
   createdMs: number;
 }
 
+/** Bare pods' episodes outlive the pods (a pod re-created by hand is the same workload); this bounds them. */
+const MAX_EPISODES = 20_000;
+
 export class TroubleLedger {
   private readonly episodes = new Map<string, Episode>();
 
@@ -56,7 +59,12 @@ export class TroubleLedger {
       knownTemplates: new Set(facts.templatesByCreation),
       curedAt: undefined,
     };
+    this.episodes.delete(workload);
     this.episodes.set(workload, episode);
+    if (this.episodes.size > MAX_EPISODES) {
+      const oldest = this.episodes.keys().next().value;
+      if (oldest !== undefined) this.episodes.delete(oldest);
+    }
     return episode;
   }
 

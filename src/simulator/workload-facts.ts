@@ -14,7 +14,10 @@ import type { WorkloadFacts } from './trouble-ledger.js';
 
 /** The workload a pod belongs to, for behaviour annotations and cures: its top controller, or the pod itself. */
 export interface PodWorkload {
-  /** `Deployment/ns/name`, `StatefulSet/ns/name`, `ReplicaSet/ns/name` or `Pod/ns/name`. */
+  /**
+   * `Deployment/<uid>`, `StatefulSet/<uid>`, `ReplicaSet/<uid>` (a workload re-created under an old name is a new
+   * one), or `Pod/ns/name` for a bare pod (re-created by hand under the same name, it is the same workload).
+   */
   key: string;
   object: KubeObject | undefined;
   facts: WorkloadFacts;
@@ -40,7 +43,7 @@ export function workloadOf(state: ClusterState, pod: KubeObject): PodWorkload {
     if (deployment) {
       const rss = byCreation(state, state.ownedBy('replicasets', uidOf(deployment)));
       return {
-        key: `Deployment/${ns}/${deployment.metadata.name}`,
+        key: `Deployment/${uidOf(deployment)}`,
         object: deployment,
         facts: {
           replicas: num(spec(deployment).replicas, 1),
@@ -50,7 +53,7 @@ export function workloadOf(state: ClusterState, pod: KubeObject): PodWorkload {
       };
     }
     return {
-      key: `ReplicaSet/${ns}/${owner.name}`,
+      key: `ReplicaSet/${owner.uid}`,
       object: rs,
       facts: { replicas: num(rs ? spec(rs).replicas : 1, 1), templatesByCreation: [] },
       templateHash: undefined,
@@ -60,7 +63,7 @@ export function workloadOf(state: ClusterState, pod: KubeObject): PodWorkload {
     const sts = state.byUid(owner.uid);
     const revisions = sts ? byCreation(state, state.ownedBy('controllerrevisions', uidOf(sts))) : [];
     return {
-      key: `StatefulSet/${ns}/${owner.name}`,
+      key: `StatefulSet/${owner.uid}`,
       object: sts,
       facts: {
         replicas: num(sts ? spec(sts).replicas : 1, 1),

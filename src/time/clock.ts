@@ -11,11 +11,19 @@ export interface Clock {
 /** What code that only reads the time needs (caches, health, detectors). */
 export type TimeSource = Pick<Clock, 'now'>;
 
+/** setTimeout's ceiling: a longer delay would be clamped to 1 ms by Node (a busy loop), so it is chained. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule(fn, ms) {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    timer.unref?.();
+    let timer: NodeJS.Timeout;
+    const arm = (remaining: number) => {
+      const step = Math.min(MAX_TIMEOUT_MS, Math.max(0, remaining));
+      timer = setTimeout(() => (remaining > MAX_TIMEOUT_MS ? arm(remaining - MAX_TIMEOUT_MS) : fn()), step);
+      timer.unref?.();
+    };
+    arm(ms);
     return () => clearTimeout(timer);
   },
 };

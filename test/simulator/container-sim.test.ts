@@ -42,19 +42,23 @@ describe('a container driven like the kubelet drives it', () => {
 
   it('restarts a crash loop at once, then after 10 s doubling, capped at 5 minutes', () => {
     const c = sim({ trouble: 'crash' }, 'crashloop');
-    // Started at 1 s, each run lasts 10 s; waits 0, 10, 20, 40, 80, 160, 300, 300.
+    // Started at 1 s, each run lasts 10 s; the first restart comes at the next sync (1 s, while it shows as
+    // terminated), then the waits are 10, 20, 40, 80, 160, 300, 300 from each exit.
     const times = restartTimes(c, T0 + 1_400);
-    expect(times).toEqual([11, 31, 61, 111, 201, 371, 681, 991, 1301]);
+    expect(times).toEqual([12, 32, 62, 112, 202, 372, 682, 992, 1302]);
     c.advance(T0 + 1_305);
     expect(c.lastTermination).toMatchObject({ reason: 'Error', exitCode: 1 });
   });
 
   it('shows CrashLoopBackOff with the back-off it waits out', () => {
     const c = sim({ trouble: 'crash' }, 'crashloop');
-    c.advance(T0 + 22);
+    c.advance(T0 + 22.5);
+    // Exited at 22: terminated (Error) until the kubelet's next sync, then waiting out the back-off.
+    expect(c.state()).toMatchObject({ kind: 'terminated', termination: { reason: 'Error', exitCode: 1 } });
+    c.advance(T0 + 23.5);
     expect(c.state()).toEqual({ kind: 'waiting', reason: 'CrashLoopBackOff', backoffSeconds: 10 });
     expect(c.restartCount).toBe(1);
-    expect(c.cpuTotal(T0 + 22)).toBe(0);
+    expect(c.cpuTotal(T0 + 23.5)).toBe(0);
   });
 
   it('forgets the back-off after ten minutes of running', () => {
@@ -79,8 +83,10 @@ describe('a container driven like the kubelet drives it', () => {
     expect(c.memory(oomAt - 1)).toBeGreaterThan(0.95 * limit);
     c.advance(oomAt);
     expect(c.lastTermination).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+    expect(c.state()).toMatchObject({ kind: 'terminated', termination: { reason: 'OOMKilled' } });
+    c.advance(oomAt + 1);
     expect(c.restartCount).toBe(1);
-    expect(c.memory(oomAt + 1)).toBeLessThan(0.5 * limit);
+    expect(c.memory(oomAt + 1.5)).toBeLessThan(0.5 * limit);
   });
 
   it('keeps CPU within the limit when saturated, after the onset', () => {
@@ -107,5 +113,20 @@ describe('a container driven like the kubelet drives it', () => {
       termination: { reason: 'Completed', exitCode: 0, startedAt: T0 + 1, finishedAt: T0 + 11 },
     });
     expect(c.stopped).toBe(true);
+  });
+
+  it('takes new numbers mid-run, keeping the CPU and leaked memory so far', () => {
+    const c = sim({ trouble: 'leak' }, 'memory-leak');
+    c.advance(T0 + 21);
+    const cpu = c.cpuTotal(T0 + 21);
+    const leaked = c.memory(T0 + 21);
+    const faster = { ...defaultParams('memory-leak'), leakRate: 32 * MI };
+    c.reconfigure(new ContainerLoad(42, { cpuLimit: 1, memoryLimit: 256 * MI }, faster, 4), faster, T0 + 21);
+    expect(c.cpuTotal(T0 + 21)).toBeCloseTo(cpu, 9);
+    expect(c.memory(T0 + 21)).toBeCloseTo(leaked, -1);
+    expect(c.memory(T0 + 22)).toBeCloseTo(leaked + 32 * MI, -1);
+    // From about 125 MiB at 32 MiB/s, the 256 MiB limit is reached about 4 s later, not 50 s.
+    c.advance(T0 + 26);
+    expect(c.lastTermination).toMatchObject({ reason: 'OOMKilled' });
   });
 });

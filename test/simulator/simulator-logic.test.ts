@@ -49,7 +49,7 @@ describe('behaviour annotations', () => {
     expect(r.problems).toEqual([
       `${P}behaviour: "explode" is not one of healthy, crashloop, memory-leak, cpu-saturation, noisy, daily-peak, bad-rollout`,
       `${P}recovers-after: "prayer" is not one of restart, rollout-restart, rollback, scale, never`,
-      `${P}leak-rate: "lots" is not bytes per second > 0 (e.g. 2Mi)`,
+      `${P}leak-rate: "lots" is not bytes per second, at least 1Ki (e.g. 2Mi)`,
       `${P}peak-hour: "25" is not an hour 0-23 (UTC)`,
     ]);
     expect(resolveBehaviour([{ [`${P}leak-rate`]: '2Mi' }]).params.leakRate).toBe(2 * 1024 * 1024);
@@ -224,5 +224,23 @@ describe('small parts', () => {
     expect(heap.popDue(15)).toEqual(['a', 'b']);
     expect(heap.popDue(100)).toEqual([]);
     expect(heap.size).toBe(0);
+  });
+});
+
+describe('the system clock', () => {
+  it('chains delays longer than setTimeout allows instead of firing at once (no 1 ms busy loop)', async () => {
+    const { systemClock } = await import('../../src/time/clock.js');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    let fired = false;
+    const cancel = systemClock.schedule(() => {
+      fired = true;
+    }, 3_000_000_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cancel();
+    process.off('warning', onWarning);
+    expect(fired).toBe(false);
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
   });
 });
