@@ -11,6 +11,7 @@ import {
   STALE_OBJECT,
 } from './api-error.js';
 import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resources.js';
+import { ownersAllGone } from './dangling-owners.js';
 import { gracefulDeletion } from './graceful-deletion.js';
 import type { ObjectStore } from './object-store.js';
 import { dependentsOf, findByUid, orphanDependents } from './ownership.js';
@@ -158,6 +159,18 @@ export class ResourceService {
     if (options.dryRun) return { object: this.toExternal(type, version, object), warnings, created: true };
     const stored = this.store.put(type.storageKey, this.toStorage(type, version, object), 'ADDED');
     if (this.isCrd(type)) this.registry.upsert(resourceTypeFromCrd(stored));
+    // Created for an owner that is already gone (a controller acting on a stale cache): the garbage collector
+    // deletes it right after, as kube-controller-manager's would.
+    if (ownersAllGone(this.store, this.registry, stored, namespace)) {
+      const uid = String(meta(stored).uid);
+      setImmediate(() => {
+        try {
+          this.delete(type, version, namespace, String(meta(stored).name), { preconditions: { uid } });
+        } catch {
+          // Already gone, or replaced by another object of that name: nothing to collect.
+        }
+      });
+    }
     return { object: this.toExternal(type, version, stored), warnings, created: true };
   }
 
