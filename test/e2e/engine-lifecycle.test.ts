@@ -37,6 +37,23 @@ describe('engine end to end (one replica)', () => {
       ...deploymentFixture(name),
       metadata: { name, namespace, labels: { tier: 'web' } },
     } as unknown as JsonObject);
+  /** A ReplicaSet the owned pod can point at (a pod whose owner does not exist is garbage-collected). */
+  const ownerReplicaSet = () => {
+    const existing = sandbox.getObject('apps', 'replicasets', 'apps', 'rs');
+    const rs =
+      existing ??
+      sandbox.create('apps', 'v1', 'replicasets', {
+        metadata: { name: 'rs', namespace: 'apps' },
+        spec: {
+          selector: { matchLabels: { tier: 'web' } },
+          template: {
+            metadata: { labels: { tier: 'web' } },
+            spec: { containers: [{ name: 'c', image: 'nginx' }] },
+          },
+        },
+      } as unknown as JsonObject);
+    return String((rs.metadata as { uid: string }).uid);
+  };
   const createPod = (name: string, owned: boolean) =>
     sandbox.create('', 'v1', 'pods', {
       ...podFixture(name, { tier: 'web' }),
@@ -47,7 +64,13 @@ describe('engine end to end (one replica)', () => {
         ...(owned
           ? {
               ownerReferences: [
-                { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u-1', controller: true },
+                {
+                  apiVersion: 'apps/v1',
+                  kind: 'ReplicaSet',
+                  name: 'rs',
+                  uid: ownerReplicaSet(),
+                  controller: true,
+                },
               ],
             }
           : {}),
