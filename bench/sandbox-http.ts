@@ -23,8 +23,24 @@ export class BenchClient {
     this.agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   }
 
-  send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
+  /** Requests sent again after the server reset an idle keep-alive connection they were written to. */
+  resets = 0;
+
+  async send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
     this.requests++;
+    for (;;) {
+      try {
+        return await this.attempt(method, path, body, contentType);
+      } catch (err) {
+        // A busy server can let its keep-alive timer (5 s) close a connection the next request was already
+        // written to: it never read that request, so sending it again is safe. Anything else is a failure.
+        if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET' || this.resets >= 1000) throw err;
+        this.resets++;
+      }
+    }
+  }
+
+  private attempt(method: string, path: string, body: unknown, contentType: string): Promise<Reply> {
     const text = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -78,6 +94,9 @@ export class CountingWatch {
   private constructor(private readonly res: IncomingMessage) {
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => this.consume(chunk));
+    res.on('error', () => {
+      this.counts.CONNECTION_ERROR = (this.counts.CONNECTION_ERROR ?? 0) + 1;
+    });
   }
 
   static open(url: string, token: string, path: string): Promise<CountingWatch> {

@@ -112,6 +112,8 @@ interface Result {
   mode: string;
   totalS: number;
   requests: number;
+  /** Requests sent again after a connection reset (see BenchClient.resets). */
+  resets: number;
   perThousandS: number[];
   cpuS: number;
   rssMiB: number;
@@ -181,12 +183,17 @@ async function run(mode: string): Promise<Result> {
         status,
         'application/merge-patch+json',
       );
-      if (++done % 1000 === 0 || done === PODS) marks.push(performance.now());
+      if (++done % 1000 === 0 || done === PODS) {
+        marks.push(performance.now());
+        const lap = ((marks.at(-1) as number) - (marks.at(-2) as number)) / 1000;
+        console.error(`${mode}: ${done} pods, last thousand in ${lap.toFixed(2)} s`);
+      }
     });
     const totalS = (performance.now() - t0) / 1000;
     const cpuS = (server.cpuMs() - cpu0) / 1000;
     const memory = server.memory();
     const requests = client.requests;
+    const resets = client.resets;
     await waitFor('every pod event at both pod watches', () =>
       podWatches.every((w) => w.count('ADDED') === PODS && w.count('MODIFIED') === PODS),
     );
@@ -223,6 +230,7 @@ async function run(mode: string): Promise<Result> {
       mode,
       totalS,
       requests,
+      resets,
       perThousandS,
       cpuS,
       ...memory,
@@ -251,7 +259,9 @@ function report(results: Result[]): string {
     );
   });
   const series = results.map(
-    (r) => `- ${r.mode}, s per thousand pods: ${r.perThousandS.map((s) => fmt(s, 2)).join(', ')}`,
+    (r) =>
+      `- ${r.mode}, s per thousand pods: ${r.perThousandS.map((s) => fmt(s, 2)).join(', ')}` +
+      (r.resets > 0 ? ` (${r.resets} requests resent after the server reset a keep-alive connection)` : ''),
   );
   return [
     `Run: ${new Date().toISOString()} on ${machine}; ${DEPLOYMENTS} Deployments, ${DEPLOYMENTS} ReplicaSets, ` +
