@@ -21,6 +21,8 @@ export interface SandboxOptions {
   /** Enforce RBAC from stored Roles/ClusterRoles and bindings; requests then need a bearer token. */
   rbac?: boolean;
   clock?: () => Date;
+  /** How many of the newest requests `requests` keeps (default 10,000). */
+  requestLogLimit?: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export class Sandbox {
       bookmarkIntervalMs: options.bookmarkIntervalMs,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       clock: options.clock,
+      requestLogLimit: options.requestLogLimit,
     });
     const server = Sandbox.createHttpServer(api);
     await Sandbox.listen(server, options.port ?? 0, host);
@@ -101,7 +104,10 @@ export class Sandbox {
   get faults(): FaultInjector {
     return this.api.faults;
   }
-  /** Every request received, oldest first (method, path, query, body, status, user). */
+  /**
+   * The newest requests received (up to `requestLogLimit`), oldest first: method, path, query, body, status,
+   * user. `seq` numbers every request ever received, so select "since" by seq rather than by index.
+   */
   get requests(): RequestLogEntry[] {
     return this.api.requests;
   }
