@@ -197,6 +197,30 @@ describe('the ownership indexes', () => {
     expectIndexesMatchAScan();
   });
 
+  it('release a chain of Foreground owners once, without re-writing one a nested cascade finished', () => {
+    const f = createPod('default', 'f', [], { finalizers: ['example.com/hold'] });
+    const d = createPod('default', 'd', [refTo(f, 'Pod', 'v1')]);
+    api.service.create(typeOf('', 'v1', 'configmaps'), 'v1', 'default', {
+      metadata: { name: 'c', ownerReferences: [refTo(d, 'Pod', 'v1')], finalizers: ['example.com/hold'] },
+    });
+    api.service.delete(pods(), 'v1', 'default', 'f', { propagationPolicy: 'Foreground' });
+    expect(flatten(api.store.foregroundPending())).toEqual(['pods|default/d', 'pods|default/f']);
+
+    const events: string[] = [];
+    const stop = api.store.subscribe((e) =>
+      events.push(`${e.type} ${(e.object.metadata as JsonObject).name}`),
+    );
+    const c = api.service.get(typeOf('', 'v1', 'configmaps'), 'v1', 'default', 'c');
+    (c.metadata as JsonObject).finalizers = [];
+    api.service.update(typeOf('', 'v1', 'configmaps'), 'v1', 'default', 'c', c);
+    stop();
+    // f keeps its own finalizer: one MODIFIED dropping foregroundDeletion, not a second copy of it.
+    expect(events).toEqual(['DELETED c', 'DELETED d', 'MODIFIED f']);
+    expect(storedMeta('pods', 'default', 'f').finalizers).toEqual(['example.com/hold']);
+    expect(api.store.foregroundPending().size).toBe(0);
+    expectIndexesMatchAScan();
+  });
+
   it('keep a Foreground owner that has finalizers of its own, no longer pending', () => {
     const d = createDeployment('default', 'd');
     const current = api.service.get(deployments(), 'v1', 'default', 'd');
