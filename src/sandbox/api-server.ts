@@ -13,6 +13,7 @@ import { patchTypeOf } from './patch.js';
 import { isPodActionSubresource, servePodAction } from './pod-subresources.js';
 import { parseRequestObject, readBody } from './request-body.js';
 import { parseRequestPath, type RequestTarget } from './request-info.js';
+import { RequestLog } from './request-log.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { type DeleteOptions, meta, ResourceService } from './resource-service.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   /** Check every request against stored RBAC objects (off: every authenticated user is admin). */
   rbac?: boolean;
+  /** How many of the newest requests `requests` keeps (default 10,000). */
+  requestLogLimit?: number;
 }
 
 function fieldValidationOf(query: URLSearchParams): FieldValidation {
@@ -74,7 +77,7 @@ export class ApiServer {
   readonly store = new ObjectStore();
   readonly registry = new ResourceRegistry(builtinResources());
   readonly service: ResourceService;
-  readonly requests: RequestLogEntry[] = [];
+  readonly requests: RequestLogEntry[];
   readonly faults: FaultInjector;
   private readonly watches = new Set<WatchStream>();
   private seq = 0;
@@ -84,6 +87,7 @@ export class ApiServer {
   constructor(private readonly options: ApiServerOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.service = new ResourceService(this.store, this.registry, this.clock);
+    this.requests = RequestLog.bounded(options.requestLogLimit ?? 10_000);
     this.faults = new FaultInjector({
       dropWatches: () => {
         const open = [...this.watches];
@@ -338,7 +342,7 @@ export class ApiServer {
     query: ListQuery,
   ): JsonObject[] {
     return this.store
-      .list(type.storageKey, namespace)
+      .scan(type.storageKey, namespace)
       .map((stored) => this.service.toExternal(type, version, stored))
       .filter((o) => matchesQuery(query, o));
   }

@@ -14,7 +14,7 @@ import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resou
 import { ownersAllGone } from './dangling-owners.js';
 import { gracefulDeletion } from './graceful-deletion.js';
 import type { ObjectStore } from './object-store.js';
-import { dependentsOf, findByUid, orphanDependents } from './ownership.js';
+import { dependentsOf, hasDependents, orphanDependents, servedLocations, uidExists } from './ownership.js';
 import { applyPatch, type PatchType, parseApplyBody } from './patch.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';
@@ -82,6 +82,18 @@ export class ResourceService {
     return out;
   }
 
+  /**
+   * The served shape for reading only (watch events): a shallow copy sharing nested values with `stored`,
+   * so a write fanned out to several watches is not deep-copied for each. Never mutate what this returns.
+   */
+  externalView(type: ResourceType, version: string, stored: JsonObject): JsonObject {
+    const codec = type.codecs?.[version];
+    const out = codec ? codec.toExternal(stored) : { ...stored };
+    out.apiVersion = apiVersionOf(type.group, version);
+    out.kind = type.kind;
+    return out;
+  }
+
   private toStorage(type: ResourceType, version: string, external: JsonObject): JsonObject {
     const codec = type.codecs?.[version];
     return codec ? codec.toStorage(external) : external;
@@ -134,7 +146,7 @@ export class ResourceService {
     if (type.namespaced) {
       if (!namespace) throw badRequest('the namespace of the object must be set');
       metadata.namespace = namespace;
-      if (!this.store.get('namespaces', undefined, namespace)) throw notFound('namespaces', '', namespace);
+      if (!this.store.has('namespaces', undefined, namespace)) throw notFound('namespaces', '', namespace);
     } else {
       delete metadata.namespace;
     }
@@ -150,7 +162,7 @@ export class ResourceService {
       delete metadata[key];
     const { object, warnings } = admit(type, version, body, options.fieldValidation ?? 'Ignore');
     const name = str(meta(object).name) as string;
-    if (this.store.get(type.storageKey, namespace, name)) throw alreadyExists(type.plural, type.group, name);
+    if (this.store.has(type.storageKey, namespace, name)) throw alreadyExists(type.plural, type.group, name);
     if (this.isCrd(type)) this.admitCrd(object);
     const m = meta(object);
     m.uid = randomUUID();
@@ -352,7 +364,7 @@ export class ResourceService {
     if (type.plural === 'namespaces' && type.group === '') this.deleteNamespaceContents(name);
 
     const finalizers = finalizersOf(stored);
-    if (policy === 'Foreground' && dependentsOf(this.store, this.registry, String(m.uid)).length > 0)
+    if (policy === 'Foreground' && hasDependents(this.store, this.registry, String(m.uid)))
       finalizers.push('foregroundDeletion');
     if (finalizers.length > 0) {
       m.finalizers = [...new Set(finalizers)];
@@ -410,7 +422,7 @@ export class ResourceService {
         (ref) =>
           isJsonObject(ref) &&
           ref.uid !== meta(removed).uid &&
-          findByUid(this.store, this.registry, String(ref.uid)),
+          uidExists(this.store, this.registry, String(ref.uid)),
       );
       if (!live) this.deleteStored(dep.type, dep.object, 'Background');
     }
@@ -423,24 +435,28 @@ export class ResourceService {
     policy: DeleteOptions['propagationPolicy'],
   ): void {
     const m = meta(object);
-    if (!this.store.get(type.storageKey, str(m.namespace), String(m.name))) return;
+    if (!this.store.has(type.storageKey, str(m.namespace), String(m.name))) return;
     this.delete(type, type.versions[0] as string, str(m.namespace), String(m.name), {
       propagationPolicy: policy,
     });
   }
 
-  /** An owner in foreground deletion goes away once no dependent is left. */
+  /**
+   * An owner in foreground deletion goes away once no dependent is left. Only the indexed pending owners are
+   * visited, each re-read before acting: the cascades of earlier ones may have changed or removed it.
+   */
   private finishForegroundDeletions(): void {
-    for (const type of this.registry.all()) {
-      for (const object of this.store.list(type.storageKey)) {
-        const m = meta(object);
-        if (m.deletionTimestamp === undefined || !finalizersOf(object).includes('foregroundDeletion'))
-          continue;
-        if (dependentsOf(this.store, this.registry, String(m.uid)).length > 0) continue;
-        m.finalizers = finalizersOf(object).filter((f) => f !== 'foregroundDeletion');
-        if ((m.finalizers as string[]).length > 0) this.store.put(type.storageKey, object, 'MODIFIED');
-        else this.afterRemoval(type, this.store.remove(type.storageKey, str(m.namespace), String(m.name)));
-      }
+    const pending = this.store.foregroundPending();
+    if (pending.size === 0) return;
+    for (const { type, key } of servedLocations(this.registry, pending)) {
+      const object = this.store.getByKey(type.storageKey, key);
+      if (!object) continue;
+      const m = meta(object);
+      if (m.deletionTimestamp === undefined || !finalizersOf(object).includes('foregroundDeletion')) continue;
+      if (hasDependents(this.store, this.registry, String(m.uid))) continue;
+      m.finalizers = finalizersOf(object).filter((f) => f !== 'foregroundDeletion');
+      if ((m.finalizers as string[]).length > 0) this.store.put(type.storageKey, object, 'MODIFIED');
+      else this.afterRemoval(type, this.store.remove(type.storageKey, str(m.namespace), String(m.name)));
     }
   }
 

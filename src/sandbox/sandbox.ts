@@ -24,6 +24,8 @@ export interface SandboxOptions {
   clock?: () => Date;
   /** Events older than this (since last seen) are deleted, as the apiserver's --event-ttl does. Default 1 h. */
   eventTtlSeconds?: number;
+  /** How many of the newest requests `requests` keeps (default 10,000). */
+  requestLogLimit?: number;
 }
 
 /**
@@ -53,6 +55,7 @@ export class Sandbox {
       bookmarkIntervalMs: options.bookmarkIntervalMs,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       clock: options.clock,
+      requestLogLimit: options.requestLogLimit,
     });
     const server = Sandbox.createHttpServer(api);
     await Sandbox.listen(server, options.port ?? 0, host);
@@ -112,7 +115,10 @@ export class Sandbox {
   get faults(): FaultInjector {
     return this.api.faults;
   }
-  /** Every request received, oldest first (method, path, query, body, status, user). */
+  /**
+   * The newest requests received (up to `requestLogLimit`), oldest first: method, path, query, body, status,
+   * user. `seq` numbers every request ever received, so select "since" by seq rather than by index.
+   */
   get requests(): RequestLogEntry[] {
     return this.api.requests;
   }

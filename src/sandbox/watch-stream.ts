@@ -62,8 +62,8 @@ export class WatchStream {
       const from = parseResourceVersion(this.req.query.resourceVersion);
       if (from === undefined) {
         // No resourceVersion: synthetic ADDED for the current state, then changes.
-        for (const stored of this.store.list(this.req.type.storageKey, this.req.namespace)) {
-          const external = this.service.toExternal(this.req.type, this.req.version, stored);
+        for (const stored of this.store.scan(this.req.type.storageKey, this.req.namespace)) {
+          const external = this.service.externalView(this.req.type, this.req.version, stored);
           if (matchesQuery(this.req.query, external)) this.send('ADDED', external);
         }
       } else {
@@ -115,14 +115,15 @@ export class WatchStream {
   }
 
   private deliver(event: StoreEvent): void {
-    const current = this.service.toExternal(this.req.type, this.req.version, event.object);
+    // Views, not copies: they are only matched and serialised (table rows get a copy in `send`).
+    const current = this.service.externalView(this.req.type, this.req.version, event.object);
     const nowMatches = this.inScope(current);
     if (event.type !== 'MODIFIED') {
       if (nowMatches) this.send(event.type, current);
       return;
     }
     const before = event.previous
-      ? this.service.toExternal(this.req.type, this.req.version, event.previous)
+      ? this.service.externalView(this.req.type, this.req.version, event.previous)
       : undefined;
     const wasMatching = before ? this.inScope(before) : false;
     if (wasMatching && nowMatches) this.send('MODIFIED', current);
@@ -152,7 +153,7 @@ export class WatchStream {
     const table = toTable(
       this.req.type,
       this.req.version,
-      [object],
+      [structuredClone(object)],
       { resourceVersion: metadata.resourceVersion ?? '' },
       {
         includeObject: this.req.table.includeObject,
