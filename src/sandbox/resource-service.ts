@@ -12,9 +12,10 @@ import {
 } from './api-error.js';
 import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resources.js';
 import { ownersAllGone } from './dangling-owners.js';
+import { GarbageCollector, isCrd } from './garbage-collector.js';
 import { gracefulDeletion } from './graceful-deletion.js';
 import type { ObjectStore } from './object-store.js';
-import { dependentsOf, hasDependents, orphanDependents, servedLocations, uidExists } from './ownership.js';
+import { dependentsOf, hasDependents, orphanDependents } from './ownership.js';
 import { applyPatch, type PatchType, parseApplyBody } from './patch.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { apiVersionOf, type ResourceType } from './resource-type.js';
@@ -68,11 +69,17 @@ export function kubeTime(date: Date): string {
  * generation, the status subresource, finalizers and cascading deletion. It speaks objects, not HTTP.
  */
 export class ResourceService {
+  private readonly gc: GarbageCollector;
+
   constructor(
     private readonly store: ObjectStore,
     private readonly registry: ResourceRegistry,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.gc = new GarbageCollector(store, registry, (type, version, namespace, name, options) =>
+      this.delete(type, version, namespace, name, options),
+    );
+  }
 
   toExternal(type: ResourceType, version: string, stored: JsonObject): JsonObject {
     const codec = type.codecs?.[version];
@@ -163,14 +170,14 @@ export class ResourceService {
     const { object, warnings } = admit(type, version, body, options.fieldValidation ?? 'Ignore');
     const name = str(meta(object).name) as string;
     if (this.store.has(type.storageKey, namespace, name)) throw alreadyExists(type.plural, type.group, name);
-    if (this.isCrd(type)) this.admitCrd(object);
+    if (isCrd(type)) this.admitCrd(object);
     const m = meta(object);
     m.uid = randomUUID();
     m.creationTimestamp = kubeTime(this.clock());
     m.generation = 1;
     if (options.dryRun) return { object: this.toExternal(type, version, object), warnings, created: true };
     const stored = this.store.put(type.storageKey, this.toStorage(type, version, object), 'ADDED');
-    if (this.isCrd(type)) this.registry.upsert(resourceTypeFromCrd(stored));
+    if (isCrd(type)) this.registry.upsert(resourceTypeFromCrd(stored));
     // Created for an owner that is already gone (a controller acting on a stale cache): the garbage collector
     // deletes it right after, as kube-controller-manager's would.
     if (ownersAllGone(this.store, this.registry, stored, namespace)) {
@@ -260,7 +267,7 @@ export class ResourceService {
     }
     meta(next).resourceVersion = meta(old).resourceVersion as string;
     const { object, warnings } = admit(type, version, next, options.fieldValidation ?? 'Ignore');
-    if (this.isCrd(type)) this.admitCrd(object);
+    if (isCrd(type)) this.admitCrd(object);
     if (this.specChanged(type, old, object)) meta(object).generation = Number(meta(old).generation ?? 1) + 1;
     // A write that changes nothing does not bump resourceVersion or notify watchers.
     if (deepEqual(object, old)) return { object: old, warnings };
@@ -271,12 +278,12 @@ export class ResourceService {
       !(Number(meta(object).deletionGracePeriodSeconds ?? 0) > 0)
     ) {
       const removed = this.store.remove(type.storageKey, namespace, name);
-      this.afterRemoval(type, removed);
+      this.gc.afterRemoval(type, removed);
       return { object: this.toExternal(type, version, removed ?? object), warnings };
     }
     const stored = this.store.put(type.storageKey, this.toStorage(type, version, object), 'MODIFIED');
-    if (this.isCrd(type)) this.registry.upsert(resourceTypeFromCrd(stored));
-    this.finishForegroundDeletions();
+    if (isCrd(type)) this.registry.upsert(resourceTypeFromCrd(stored));
+    this.gc.finishForegroundDeletions();
     return { object: this.toExternal(type, version, stored), warnings };
   }
 
@@ -361,7 +368,7 @@ export class ResourceService {
     }
     const policy = options.propagationPolicy ?? 'Background';
     if (policy === 'Orphan') orphanDependents(this.store, this.registry, String(m.uid));
-    if (type.plural === 'namespaces' && type.group === '') this.deleteNamespaceContents(name);
+    if (type.plural === 'namespaces' && type.group === '') this.gc.deleteNamespaceContents(name);
 
     const finalizers = finalizersOf(stored);
     if (policy === 'Foreground' && hasDependents(this.store, this.registry, String(m.uid)))
@@ -373,18 +380,14 @@ export class ResourceService {
       const updated = this.store.put(type.storageKey, stored, 'MODIFIED');
       if (policy === 'Foreground') {
         for (const dep of dependentsOf(this.store, this.registry, String(m.uid)))
-          this.deleteStored(dep.type, dep.object, 'Foreground');
-        this.finishForegroundDeletions();
+          this.gc.deleteStored(dep.type, dep.object, 'Foreground');
+        this.gc.finishForegroundDeletions();
       }
       return this.toExternal(type, version, this.store.get(type.storageKey, namespace, name) ?? updated);
     }
     const removed = this.store.remove(type.storageKey, namespace, name);
-    this.afterRemoval(type, removed);
+    this.gc.afterRemoval(type, removed);
     return this.toExternal(type, version, removed ?? stored);
-  }
-
-  private isCrd(type: ResourceType): boolean {
-    return type.group === 'apiextensions.k8s.io' && type.plural === 'customresourcedefinitions';
   }
 
   private admitCrd(crd: JsonObject): void {
@@ -402,69 +405,5 @@ export class ResourceService {
       return rest;
     };
     return !deepEqual(strip(before), strip(after));
-  }
-
-  private afterRemoval(type: ResourceType, removed: JsonObject | undefined): void {
-    if (!removed) return;
-    if (this.isCrd(type)) {
-      const crdType = resourceTypeFromCrd(removed);
-      for (const cr of this.store.list(crdType.storageKey)) {
-        this.store.remove(crdType.storageKey, str(meta(cr).namespace), String(meta(cr).name));
-      }
-      this.registry.remove(crdType.group, crdType.plural);
-    }
-    // Garbage collection: dependents left with no live owner are deleted in the background.
-    for (const dep of dependentsOf(this.store, this.registry, String(meta(removed).uid))) {
-      const owners = Array.isArray(meta(dep.object).ownerReferences)
-        ? (meta(dep.object).ownerReferences as JsonValue[])
-        : [];
-      const live = owners.some(
-        (ref) =>
-          isJsonObject(ref) &&
-          ref.uid !== meta(removed).uid &&
-          uidExists(this.store, this.registry, String(ref.uid)),
-      );
-      if (!live) this.deleteStored(dep.type, dep.object, 'Background');
-    }
-    this.finishForegroundDeletions();
-  }
-
-  private deleteStored(
-    type: ResourceType,
-    object: JsonObject,
-    policy: DeleteOptions['propagationPolicy'],
-  ): void {
-    const m = meta(object);
-    if (!this.store.has(type.storageKey, str(m.namespace), String(m.name))) return;
-    this.delete(type, type.versions[0] as string, str(m.namespace), String(m.name), {
-      propagationPolicy: policy,
-    });
-  }
-
-  /**
-   * An owner in foreground deletion goes away once no dependent is left. Only the indexed pending owners are
-   * visited, each re-read before acting: the cascades of earlier ones may have changed or removed it.
-   */
-  private finishForegroundDeletions(): void {
-    const pending = this.store.foregroundPending();
-    if (pending.size === 0) return;
-    for (const { type, key } of servedLocations(this.registry, pending)) {
-      const object = this.store.getByKey(type.storageKey, key);
-      if (!object) continue;
-      const m = meta(object);
-      if (m.deletionTimestamp === undefined || !finalizersOf(object).includes('foregroundDeletion')) continue;
-      if (hasDependents(this.store, this.registry, String(m.uid))) continue;
-      m.finalizers = finalizersOf(object).filter((f) => f !== 'foregroundDeletion');
-      if ((m.finalizers as string[]).length > 0) this.store.put(type.storageKey, object, 'MODIFIED');
-      else this.afterRemoval(type, this.store.remove(type.storageKey, str(m.namespace), String(m.name)));
-    }
-  }
-
-  private deleteNamespaceContents(namespace: string): void {
-    for (const type of this.registry.all()) {
-      if (!type.namespaced || type.codecs) continue;
-      for (const object of this.store.list(type.storageKey, namespace))
-        this.deleteStored(type, object, 'Background');
-    }
   }
 }
