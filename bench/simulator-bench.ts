@@ -3,7 +3,7 @@
  *
  * Three processes: the sandbox (API server), the simulator (controllers, scheduler, kubelets, exporter) and this
  * driver. For each size the driver creates the workloads through the API (5 pods each, so 10,000 pods are 2,000
- * Deployments; 1 % of them crash-loop), waits until every pod is Running and Ready, then measures a steady minute:
+ * Deployments; 1 % of them crash-loop), waits until every pod runs, then measures a steady minute:
  * the simulator's CPU seconds per minute, its RSS, its writes to the API, the sandbox's CPU, and the exporter's
  * scrape time and size (samples are computed at scrape time).
  *
@@ -73,13 +73,10 @@ interface PodList {
   items: { status?: { phase?: string; conditions?: { type: string; status: string }[] } }[];
 }
 
-async function countReady(rest: KubeRest): Promise<number> {
+/** Pods that have started (phase Running): the crash-looping 1 % are rarely Ready, but they do run. */
+async function countRunning(rest: KubeRest): Promise<number> {
   const list = await rest.request<PodList>({ method: 'GET', path: '/api/v1/pods', timeoutMs: 120_000 });
-  return list.items.filter(
-    (p) =>
-      p.status?.phase === 'Running' &&
-      p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  ).length;
+  return list.items.filter((p) => p.status?.phase === 'Running').length;
 }
 
 async function measure(pods: number) {
@@ -150,11 +147,11 @@ async function measure(pods: number) {
     let ready = 0;
     const deadline = Date.now() + 30 * 60_000;
     while (ready < pods) {
-      if (Date.now() > deadline) throw new Error(`only ${ready} of ${pods} pods Ready after 30 minutes`);
+      if (Date.now() > deadline) throw new Error(`only ${ready} of ${pods} pods Running after 30 minutes`);
       await new Promise((r) => setTimeout(r, pods > 2000 ? 5_000 : 1_000));
-      ready = await countReady(rest);
+      ready = await countRunning(rest);
     }
-    const allReady = Date.now();
+    const allRunning = Date.now();
     // Steady state: nothing changes but the crash loops; the kubelets should be nearly idle.
     const before = await ask<{ stats: { writes: number } }>(simulator, { stats: true }, 'stats');
     const simCpu0 = cpuMs(simulator.pid as number);
@@ -185,7 +182,7 @@ async function measure(pods: number) {
       workloads,
       nodes,
       createSeconds: (created - started) / 1000,
-      readySeconds: (allReady - started) / 1000,
+      readySeconds: (allRunning - started) / 1000,
       simCpuPerMinute: simCpu,
       simRssMiB: peakRss,
       writesPerMinute: (after.stats.writes - before.stats.writes) * perMinute,
@@ -208,10 +205,10 @@ for (const size of SIZES) {
 }
 const f = (n: number, d = 1) => n.toFixed(d);
 console.log(
-  `simulator, ${STEADY_SECONDS}s steady state after all pods Ready (${process.arch}, ${process.version})`,
+  `simulator, ${STEADY_SECONDS}s steady state after all pods Running (${process.arch}, ${process.version})`,
 );
 console.log(
-  'pods    workloads nodes  create s  all Ready s  sim CPU s/min  sim RSS MiB  writes/min  sandbox CPU s/min  scrape ms  scrape MiB  samples',
+  'pods    workloads nodes  create s  all Running s  sim CPU s/min  sim RSS MiB  writes/min  sandbox CPU s/min  scrape ms  scrape MiB  samples',
 );
 for (const r of rows) {
   console.log(
@@ -220,7 +217,7 @@ for (const r of rows) {
       String(r.workloads).padStart(9),
       String(r.nodes).padStart(5),
       f(r.createSeconds).padStart(9),
-      f(r.readySeconds).padStart(12),
+      f(r.readySeconds).padStart(14),
       f(r.simCpuPerMinute, 2).padStart(14),
       f(r.simRssMiB, 0).padStart(12),
       f(r.writesPerMinute, 0).padStart(11),
