@@ -34,6 +34,33 @@ describe('validatePolicySpec', () => {
     expect(result.spec.evaluationInterval).toBe('1m');
   });
 
+  it('takes a status signal as a rule input, and names the field when a rule reads none or both', () => {
+    const ok = validatePolicySpec(
+      testPolicy()
+        .withRule({
+          name: 'crashing',
+          signal: 'CrashLoopBackOff',
+          operator: '==',
+          value: 1,
+          keepFiringFor: '5m',
+        })
+        .buildSpec(),
+    );
+    expect(ok.valid).toBe(true);
+    const neither = errorsOf(testPolicy().withRule({ name: 'r', operator: '>', value: 1 }).buildSpec());
+    expect(neither.map((e) => e.path)).toContain('spec.detection.rules[0]');
+    const both = errorsOf(
+      testPolicy()
+        .withRule({ name: 'r', feature: 'pod_cpu_usage.value', signal: 'OOMKilled', operator: '>', value: 0 })
+        .buildSpec(),
+    );
+    expect(both.map((e) => e.path)).toContain('spec.detection.rules[0].signal');
+    const unknown = errorsOf(
+      testPolicy().withRule({ name: 'r', signal: 'Exploded', operator: '>', value: 0 }).buildSpec(),
+    );
+    expect(unknown.map((e) => e.path)).toContain('spec.detection.rules[0].signal');
+  });
+
   it('names the field of an unknown feature', () => {
     const errors = errorsOf(
       testPolicy().withRule({ name: 'r', feature: 'pod_cpu_usage.p99', operator: '>', value: 1 }).buildSpec(),

@@ -14,7 +14,8 @@ import {
   targetState,
 } from './assessment.js';
 import { podVerdict } from './pod-verdict.js';
-import type { RuleTracker } from './rule-tracker.js';
+import { judgedWithoutMetrics, type RuleTracker } from './rule-tracker.js';
+import type { PodStatusSignals } from './status-signals.js';
 
 /** Where vectors come from: FeatureVectorBuilder in the engine. */
 export interface FeatureSource {
@@ -27,11 +28,14 @@ export interface AnomalyAssessor {
   snapshot(): MlHealthSnapshot;
 }
 
+/** A pod to judge: where its metrics are, and what its status says (status-signal rules read that). */
+export type TargetPod = PodRef & { signals?: PodStatusSignals };
+
 export interface PolicyTargets {
   /** `namespace/name` of the policy. */
   key: string;
   spec: PolicySpec;
-  targets: ReadonlyArray<{ target: TargetRef; pods: readonly PodRef[] }>;
+  targets: ReadonlyArray<{ target: TargetRef; pods: readonly TargetPod[] }>;
 }
 
 const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
@@ -123,11 +127,34 @@ export class DetectionCycle {
           const key = podKey(pod.namespace, pod.name);
           const vector = vectors.get(key);
           if (vector?.state !== 'complete') {
+            // Without metrics only the status-signal rules can be judged; one of them firing is evidence enough
+            // (the pod's own status says so). Anything else about this pod is unknown: insufficient data.
+            const statusRules = policy.spec.detection.rules.filter(judgedWithoutMetrics);
+            const rules =
+              statusRules.length > 0 && pod.signals && policy.spec.detection.mode !== 'ml'
+                ? this.deps.rules.evaluate(
+                    policy.key,
+                    statusRules,
+                    { namespace: pod.namespace, pod: pod.name },
+                    cycle.evaluatedAtMs,
+                    pod.signals,
+                  )
+                : [];
+            if (statusRules.length > 0 && pod.signals) evaluated.add(key);
+            if (rules.some((r) => r.firing)) {
+              return {
+                namespace: pod.namespace,
+                pod: pod.name,
+                state: 'anomalous',
+                rules,
+                missing: vector?.missing ?? ['*'],
+              };
+            }
             return {
               namespace: pod.namespace,
               pod: pod.name,
               state: 'insufficient_data',
-              rules: [],
+              rules,
               missing: vector?.missing ?? ['*'],
             };
           }
@@ -137,6 +164,7 @@ export class DetectionCycle {
             policy.spec.detection.rules,
             vector,
             cycle.evaluatedAtMs,
+            pod.signals,
           );
           const verdict = podVerdict(policy.spec.detection, rules, usesMl ? decisions.get(key) : undefined);
           return { namespace: pod.namespace, pod: pod.name, rules, missing: [], ...verdict };

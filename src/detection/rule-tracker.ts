@@ -2,19 +2,29 @@ import { featureIndex, isFeatureName } from '../metrics/feature-catalogue.js';
 import type { PodFeatureVector } from '../metrics/feature-vector.js';
 import { parseDuration } from '../policy/duration.js';
 import type { Rule } from '../policy/spec-schema.js';
+import { needsMetrics, type PodStatusSignals, signalValue } from './status-signals.js';
 
 /** One rule's outcome for one pod in one cycle. */
 export interface RuleFinding {
   rule: string;
+  /** What the rule reads: a catalogue feature name, or `signal:<Name>` for a status signal. */
   feature: string;
   operator: Rule['operator'];
   threshold: number;
-  /** The feature's value this cycle. */
+  /** The input's value this cycle (or, while kept firing, the last value that held). */
   observed: number;
   /** How long the condition has held without interruption (0 on the first cycle it holds). */
   heldForMs: number;
-  /** True once the condition has held for the rule's `for` duration. */
+  /** True once the condition has held for the rule's `for` duration (or is kept firing). */
   firing: boolean;
+  /** Firing only because of `keepFiringFor`: the condition stopped holding less than that long ago. */
+  kept?: boolean;
+}
+
+/** A pod without metrics this cycle: only its status signals can be read. */
+export interface PodIdentity {
+  namespace: string;
+  pod: string;
 }
 
 const COMPARE: Record<Rule['operator'], (a: number, b: number) => boolean> = {
@@ -26,58 +36,113 @@ const COMPARE: Record<Rule['operator'], (a: number, b: number) => boolean> = {
   '!=': (a, b) => a !== b,
 };
 
+interface Clock {
+  since: number;
+  firedAt?: number;
+  lastHeldAt: number;
+  lastObserved: number;
+}
+
+export function ruleInput(rule: Rule): string {
+  return rule.signal !== undefined ? `signal:${rule.signal}` : (rule.feature ?? '');
+}
+
+/** Whether a rule can be judged for a pod without a complete feature vector. */
+export function judgedWithoutMetrics(rule: Rule): boolean {
+  return rule.signal !== undefined && !needsMetrics(rule.signal);
+}
+
 /**
  * Evaluates rules like Prometheus alerting rules: a condition must hold on every evaluation for `for` before it
- * fires. Missing data never satisfies a condition and restarts the clock, and a vector with insufficient data
- * is not evaluated at all: the engine never acts on data it does not have.
+ * fires, and with `keepFiringFor` a firing rule stays firing that long after the condition last held (a crash loop
+ * between two restarts is not a recovery). Missing data never satisfies a condition: a feature rule needs a complete
+ * vector; a status-signal rule needs the pod's status (and CPULimitRatio also its CPU feature).
  */
 export class RuleTracker {
-  /** scope|pod|rule → when the condition was first seen holding, in ms. */
-  private readonly since = new Map<string, number>();
+  /** scope|pod|rule definition → the rule's clock for that pod. */
+  private readonly clocks = new Map<string, Clock>();
 
-  /** Findings for conditions that hold now (firing or pending); an empty list means nothing holds. */
-  evaluate(scope: string, rules: readonly Rule[], vector: PodFeatureVector, nowMs: number): RuleFinding[] {
-    const prefix = `${scope}|${vector.namespace}/${vector.pod}|`;
+  /** Findings for conditions that hold now (firing or pending) or are kept firing; empty when nothing does. */
+  evaluate(
+    scope: string,
+    rules: readonly Rule[],
+    subject: PodFeatureVector | PodIdentity,
+    nowMs: number,
+    signals?: PodStatusSignals,
+  ): RuleFinding[] {
+    const prefix = `${scope}|${subject.namespace}/${subject.pod}|`;
+    const vector = 'features' in subject && subject.state === 'complete' ? subject : undefined;
     const findings: RuleFinding[] = [];
     for (const rule of rules) {
-      // The whole definition is part of the key: an edited rule starts its `for` clock afresh, as Prometheus does.
-      const key = `${prefix}${rule.name}|${rule.feature}|${rule.operator}|${rule.value}|${rule.for}`;
-      const observed = this.observedValue(rule, vector);
+      // The whole definition is part of the key: an edited rule starts its clocks afresh, as Prometheus does.
+      const key = `${prefix}${rule.name}|${ruleInput(rule)}|${rule.operator}|${rule.value}|${rule.for}|${rule.keepFiringFor}`;
+      const observed = this.observedValue(rule, vector, signals, nowMs);
+      const clock = this.clocks.get(key);
       if (observed === undefined || !COMPARE[rule.operator](observed, rule.value)) {
-        this.since.delete(key);
+        const keep = parseDuration(rule.keepFiringFor);
+        if (observed !== undefined && clock?.firedAt !== undefined && nowMs - clock.lastHeldAt < keep) {
+          findings.push(this.finding(rule, clock.lastObserved, nowMs - clock.since, true, true));
+          continue;
+        }
+        this.clocks.delete(key);
         continue;
       }
-      const first = this.since.get(key) ?? nowMs;
-      this.since.set(key, first);
-      const heldForMs = nowMs - first;
-      findings.push({
-        rule: rule.name,
-        feature: rule.feature,
-        operator: rule.operator,
-        threshold: rule.value,
-        observed,
-        heldForMs,
-        firing: heldForMs >= parseDuration(rule.for),
-      });
+      const next: Clock = clock ?? { since: nowMs, lastHeldAt: nowMs, lastObserved: observed };
+      next.lastHeldAt = nowMs;
+      next.lastObserved = observed;
+      const heldForMs = nowMs - next.since;
+      const firing = heldForMs >= parseDuration(rule.for);
+      if (firing) next.firedAt ??= nowMs;
+      this.clocks.set(key, next);
+      findings.push(this.finding(rule, observed, heldForMs, firing, false));
     }
     return findings;
   }
 
-  /** Forgets pods that were not evaluated in a cycle (deleted, deselected, or without data). */
+  /** Forgets pods that were not evaluated in a cycle (deleted, deselected, or without any data). */
   retainOnly(scope: string, evaluatedPods: ReadonlySet<string>): void {
-    for (const key of this.since.keys()) {
+    for (const key of this.clocks.keys()) {
       const [keyScope, pod] = key.split('|');
-      if (keyScope === scope && !evaluatedPods.has(pod as string)) this.since.delete(key);
+      if (keyScope === scope && !evaluatedPods.has(pod as string)) this.clocks.delete(key);
     }
   }
 
   /** Forgets a whole scope (a deleted or invalid policy). */
   forget(scope: string): void {
-    for (const key of this.since.keys()) if (key.startsWith(`${scope}|`)) this.since.delete(key);
+    for (const key of this.clocks.keys()) if (key.startsWith(`${scope}|`)) this.clocks.delete(key);
   }
 
-  private observedValue(rule: Rule, vector: PodFeatureVector): number | undefined {
-    if (vector.state !== 'complete' || !isFeatureName(rule.feature)) return undefined;
+  private finding(
+    rule: Rule,
+    observed: number,
+    heldForMs: number,
+    firing: boolean,
+    kept: boolean,
+  ): RuleFinding {
+    return {
+      rule: rule.name,
+      feature: ruleInput(rule),
+      operator: rule.operator,
+      threshold: rule.value,
+      observed,
+      heldForMs,
+      firing,
+      ...(kept ? { kept } : {}),
+    };
+  }
+
+  private observedValue(
+    rule: Rule,
+    vector: PodFeatureVector | undefined,
+    signals: PodStatusSignals | undefined,
+    nowMs: number,
+  ): number | undefined {
+    if (rule.signal !== undefined) {
+      const cpu = vector?.features[featureIndex('pod_cpu_usage.value')];
+      if (needsMetrics(rule.signal) && !vector) return undefined;
+      return signalValue(rule.signal, signals, cpu?.ok ? cpu.value : undefined, nowMs);
+    }
+    if (!vector || rule.feature === undefined || !isFeatureName(rule.feature)) return undefined;
     const feature = vector.features[featureIndex(rule.feature)];
     return feature?.ok ? feature.value : undefined;
   }

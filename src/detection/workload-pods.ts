@@ -1,5 +1,6 @@
-import type { PodRef } from '../metrics/feature-vector-builder.js';
 import type { TargetRef } from '../policy/target-selection.js';
+import type { TargetPod } from './detection-cycle.js';
+import { statusSignals } from './status-signals.js';
 
 /** The little detection needs of a Pod, ReplicaSet, Deployment or StatefulSet from the informer caches. */
 export interface ObjectView {
@@ -43,12 +44,13 @@ function isLive(pod: ObjectView): boolean {
   return pod.metadata.deletionTimestamp === undefined && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-function toRef(pod: ObjectView): PodRef {
+function toRef(pod: ObjectView): TargetPod {
   const nodeName = (pod.spec as { nodeName?: unknown } | undefined)?.nodeName;
   return {
     namespace: pod.metadata.namespace ?? '',
     name: pod.metadata.name,
     ...(typeof nodeName === 'string' && nodeName !== '' ? { nodeName } : {}),
+    signals: statusSignals(pod),
   };
 }
 
@@ -72,7 +74,7 @@ function byNamespace(objects: readonly ObjectView[]): Map<string, ObjectView[]> 
 export function podsOfTargets(
   targets: readonly TargetRef[],
   caches: WorkloadCaches,
-): Array<{ target: TargetRef; pods: PodRef[] }> {
+): Array<{ target: TargetRef; pods: TargetPod[] }> {
   const pods = byNamespace(caches.pods.filter(isLive));
   const replicaSets = byNamespace(caches.replicaSets);
   const deployments = byNamespace(caches.deployments);

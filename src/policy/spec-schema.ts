@@ -26,6 +26,15 @@ export const TARGET_KINDS = ['Deployment', 'StatefulSet', 'Pod'] as const;
 export const DETECTION_MODES = ['rules', 'ml', 'hybrid'] as const;
 export const RULE_OPERATORS = ['>', '>=', '<', '<=', '==', '!='] as const;
 export const ML_ENDPOINTS = ['anomaly', 'prediction', 'pattern'] as const;
+/** Rule inputs read from the pod's status in the informer cache, not from Prometheus (detection/status-signals.ts). */
+export const STATUS_SIGNALS = [
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'OOMKilled',
+  'NotReadySeconds',
+  'RestartCount',
+  'CPULimitRatio',
+] as const;
 export const ML_BACKENDS = ['rest', 'kserve'] as const;
 export const ACTION_TYPES = [
   'restartPod',
@@ -63,12 +72,15 @@ const targetsSchema = z.object({
   exclude: z.array(exclusionSchema).max(100).default([]),
 });
 
+/** A condition on exactly one input: a catalogue feature, or a status signal (validate.ts checks the "exactly"). */
 const ruleSchema = z.object({
   name: z.string().min(1).max(63),
-  feature: z.string().min(1).max(128),
+  feature: z.string().min(1).max(128).optional(),
+  signal: z.enum(STATUS_SIGNALS).optional(),
   operator: z.enum(RULE_OPERATORS),
   value: z.number(),
   for: duration.default('2m'),
+  keepFiringFor: duration.default('0s'),
 });
 
 const mlSchema = z.object({
@@ -130,5 +142,6 @@ export type LabelSelector = z.output<typeof labelSelectorSchema>;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 export type ActionType = (typeof ACTION_TYPES)[number];
 export type Rule = z.output<typeof ruleSchema>;
+export type StatusSignal = (typeof STATUS_SIGNALS)[number];
 export type Action = z.output<typeof actionSchema>;
 export type Exclusion = z.output<typeof exclusionSchema>;

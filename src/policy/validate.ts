@@ -81,7 +81,11 @@ function semanticErrors(spec: PolicySpec): FieldError[] {
   const ruleNames = new Set<string>();
   rules.forEach((rule, i) => {
     const path = `spec.detection.rules[${i}]`;
-    if (!isFeatureName(rule.feature)) {
+    if (rule.feature === undefined && rule.signal === undefined) {
+      add(path, 'must name its input: set feature (a catalogue feature) or signal (a status signal)');
+    } else if (rule.feature !== undefined && rule.signal !== undefined) {
+      add(`${path}.signal`, 'must not be set together with feature: a rule reads one input');
+    } else if (rule.feature !== undefined && !isFeatureName(rule.feature)) {
       add(
         `${path}.feature`,
         `unknown feature "${rule.feature}"; expected one of the ${FEATURE_NAMES.length} catalogue names ` +
@@ -91,6 +95,7 @@ function semanticErrors(spec: PolicySpec): FieldError[] {
     if (ruleNames.has(rule.name)) add(`${path}.name`, `duplicate rule name "${rule.name}"`);
     ruleNames.add(rule.name);
     checkDuration(add, `${path}.for`, rule.for, DURATION_BOUNDS.ruleFor);
+    checkDuration(add, `${path}.keepFiringFor`, rule.keepFiringFor, DURATION_BOUNDS.ruleFor);
   });
   if (usesMl && ml.backend === 'kserve' && !ml.model) {
     add('spec.detection.ml.model', 'is required when detection.ml.backend is "kserve"');

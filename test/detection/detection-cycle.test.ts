@@ -127,6 +127,53 @@ describe('DetectionCycle', () => {
     });
   });
 
+  it('judges a pod without metrics by its status signals: a crash loop is anomalous, nothing else is guessed', async () => {
+    // A container waiting out its back-off has no cAdvisor series: the vector is incomplete.
+    const features = new RecordingFeatures(okCycle([vector('web-1', { 'pod_cpu_usage.value': null })]));
+    const crashing = {
+      name: 'crashing',
+      signal: 'CrashLoopBackOff',
+      operator: '==',
+      value: 1,
+      for: '0s',
+      keepFiringFor: '5m',
+    } as const;
+    const signals = (crashLoopBackOff: boolean) => ({
+      crashLoopBackOff,
+      imagePullBackOff: false,
+      oomKilled: false,
+      restartCount: 3,
+      notReadySinceMs: undefined,
+      cpuLimitCores: 1,
+    });
+    const targets = (crash: boolean): PolicyTargets['targets'] => [
+      {
+        target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+        pods: [{ namespace: 'shop', name: 'web-1', signals: signals(crash) }],
+      },
+    ];
+    const cycle = new DetectionCycle({ features, rules: new RuleTracker() });
+    const withSignal = (crash: boolean, rules: readonly unknown[]) => ({
+      key: 'shop/a',
+      spec: spec({ detection: { mode: 'rules', rules: rules as never } }),
+      targets: targets(crash),
+    });
+    const crashed = await cycle.run([withSignal(true, [crashing, restartRule])], 1_000);
+    expect(crashed.get('shop/a')?.targets[0]?.pods[0]).toMatchObject({
+      state: 'anomalous',
+      rules: [{ rule: 'crashing', feature: 'signal:CrashLoopBackOff', firing: true }],
+    });
+    // Running between two restarts: kept firing, not a recovery.
+    const between = await cycle.run([withSignal(false, [crashing, restartRule])], 61_000);
+    expect(between.get('shop/a')?.targets[0]?.pods[0]?.state).toBe('anomalous');
+    // Only a feature rule: without metrics nothing can be said.
+    const featureOnly = await new DetectionCycle({ features, rules: new RuleTracker() }).run(
+      [withSignal(true, [restartRule])],
+      1_000,
+    );
+    expect(featureOnly.get('shop/a')?.summary).toMatchObject({ insufficientData: 1, anomalous: 0 });
+  });
+
   it('does not judge anything when Prometheus is unavailable, and reports why', async () => {
     const features = new RecordingFeatures((atMs) => ({
       status: 'unavailable',

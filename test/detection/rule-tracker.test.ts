@@ -9,6 +9,7 @@ const restarts: Rule = {
   operator: '>',
   value: 0,
   for: '2m',
+  keepFiringFor: '0s',
 };
 const minute = 60_000;
 
@@ -76,6 +77,7 @@ describe('RuleTracker', () => {
       operator,
       value,
       for: '0s',
+      keepFiringFor: '0s',
     });
     const fired = tracker
       .evaluate(
@@ -99,5 +101,77 @@ describe('RuleTracker', () => {
       heldForMs: 0,
       firing: false,
     });
+  });
+
+  it('keeps a firing rule firing for keepFiringFor after its condition stops holding, then lets go', () => {
+    const tracker = new RuleTracker();
+    const rule: Rule = { ...restarts, for: '0s', keepFiringFor: '5m' };
+    tracker.evaluate('s', [rule], vector('p', { 'container_restart_count.diff': 1 }), 0);
+    const quiet = vector('p', { 'container_restart_count.diff': 0 });
+    expect(tracker.evaluate('s', [rule], quiet, 4 * minute)).toMatchObject([
+      { firing: true, kept: true, observed: 1 },
+    ]);
+    expect(tracker.evaluate('s', [rule], quiet, 5 * minute)).toEqual([]);
+    // A rule that never fired is not kept.
+    const slow: Rule = { ...rule, name: 'slow', for: '10m' };
+    tracker.evaluate('s', [slow], vector('p', { 'container_restart_count.diff': 1 }), 6 * minute);
+    expect(tracker.evaluate('s', [slow], quiet, 7 * minute)).toEqual([]);
+  });
+
+  it('reads status signals without metrics, and CPULimitRatio from the CPU feature and the limits', () => {
+    const tracker = new RuleTracker();
+    const crashing: Rule = {
+      name: 'crashing',
+      signal: 'CrashLoopBackOff',
+      operator: '==',
+      value: 1,
+      for: '0s',
+      keepFiringFor: '5m',
+    };
+    const notReady: Rule = {
+      name: 'not-ready',
+      signal: 'NotReadySeconds',
+      operator: '>',
+      value: 60,
+      for: '0s',
+      keepFiringFor: '0s',
+    };
+    const pinned: Rule = {
+      name: 'pinned',
+      signal: 'CPULimitRatio',
+      operator: '>',
+      value: 0.9,
+      for: '0s',
+      keepFiringFor: '0s',
+    };
+    const signals = {
+      crashLoopBackOff: true,
+      imagePullBackOff: false,
+      oomKilled: false,
+      restartCount: 4,
+      notReadySinceMs: 0,
+      cpuLimitCores: 0.5,
+    };
+    const pod = { namespace: 'shop', pod: 'web-1' };
+    expect(
+      tracker
+        .evaluate('s', [crashing, notReady, pinned], pod, 2 * minute, signals)
+        .map((f) => [f.rule, f.observed]),
+    ).toEqual([
+      ['crashing', 1],
+      ['not-ready', 120],
+    ]);
+    // Between two restarts it runs and is Ready: still firing (kept), not a recovery.
+    const running = { ...signals, crashLoopBackOff: false, notReadySinceMs: undefined };
+    expect(tracker.evaluate('s', [crashing], pod, 3 * minute, running)).toMatchObject([
+      { rule: 'crashing', kept: true },
+    ]);
+    const hot = vector('web-1', { 'pod_cpu_usage.value': 0.48 });
+    expect(tracker.evaluate('s', [pinned], hot, 4 * minute, signals)).toMatchObject([
+      { rule: 'pinned', feature: 'signal:CPULimitRatio', observed: 0.96, firing: true },
+    ]);
+    expect(
+      tracker.evaluate('s', [pinned], hot, 5 * minute, { ...signals, cpuLimitCores: undefined }),
+    ).toEqual([]);
   });
 });

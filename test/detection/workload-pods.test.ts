@@ -58,11 +58,13 @@ describe('podsOfTargets', () => {
       ],
       caches,
     );
-    expect(result.map((r) => r.pods)).toEqual([
+    // Each pod also carries its status signals (CrashLoopBackOff, Ready, ...) for status-signal rules.
+    expect(result.map((r) => r.pods.map(({ signals: _s, ...ref }) => ref))).toEqual([
       [{ namespace: 'shop', name: 'web-5d8f-a', nodeName: 'node-a' }],
       [{ namespace: 'shop', name: 'db-0', nodeName: 'node-b' }],
       [{ namespace: 'shop', name: 'solo' }],
       [],
     ]);
+    expect(result[0]?.pods[0]?.signals).toMatchObject({ crashLoopBackOff: false, restartCount: 0 });
   });
 });
