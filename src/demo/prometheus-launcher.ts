@@ -173,11 +173,11 @@ export interface BackfilledPrometheus extends RunningPrometheus {
 }
 
 /**
- * A Prometheus scraping `targets`, its storage first backfilled with `history` (series that end before the first
- * scrape); stop() deletes its storage.
+ * A Prometheus over fresh storage, first backfilled with `history` (series that end before the first scrape),
+ * scraping `scrape.targets` when given; stop() also deletes its storage.
  */
 export async function startScrapingPrometheus(
-  scrape: ScrapeOptions,
+  scrape: ScrapeOptions | undefined,
   history: readonly SampleSeries[] = [],
 ): Promise<RunningPrometheus & { samples: number }> {
   const workDir = await mkdtemp(join(tmpdir(), 'ce-prom-'));
@@ -200,24 +200,7 @@ export async function startScrapingPrometheus(
   }
 }
 
-/** The whole fixture: backfill the dataset, start Prometheus, and clean every temporary file on stop(). */
+/** The synthetic-history fixture: backfill the dataset, start Prometheus, clean every temporary file on stop(). */
 export async function startBackfilledPrometheus(dataset: ClusterDataset): Promise<BackfilledPrometheus> {
-  const workDir = await mkdtemp(join(tmpdir(), 'ce-prom-'));
-  const dataDir = join(workDir, 'data');
-  try {
-    const { samples } = await backfill(dataset, dataDir, workDir);
-    const prom = await startPrometheus(dataDir, workDir);
-    return {
-      ...prom,
-      dataset,
-      samples,
-      stop: async () => {
-        await prom.stop();
-        await rm(workDir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await rm(workDir, { recursive: true, force: true });
-    throw err;
-  }
+  return { ...(await startScrapingPrometheus(undefined, dataset.series)), dataset };
 }

@@ -130,30 +130,23 @@ export class DetectionCycle {
             // Without metrics only the status-signal rules can be judged; one of them firing is evidence enough
             // (the pod's own status says so). Anything else about this pod is unknown: insufficient data.
             const statusRules = policy.spec.detection.rules.filter(judgedWithoutMetrics);
-            const rules =
-              statusRules.length > 0 && pod.signals && policy.spec.detection.mode !== 'ml'
-                ? this.deps.rules.evaluate(
-                    policy.key,
-                    statusRules,
-                    { namespace: pod.namespace, pod: pod.name },
-                    cycle.evaluatedAtMs,
-                    pod.signals,
-                  )
-                : [];
-            if (statusRules.length > 0 && pod.signals) evaluated.add(key);
-            if (rules.some((r) => r.firing)) {
-              return {
-                namespace: pod.namespace,
-                pod: pod.name,
-                state: 'anomalous',
-                rules,
-                missing: vector?.missing ?? ['*'],
-              };
-            }
+            const judged =
+              statusRules.length > 0 && pod.signals !== undefined && policy.spec.detection.mode !== 'ml';
+            if (judged) evaluated.add(key);
+            const rules = judged
+              ? this.deps.rules.evaluate(
+                  policy.key,
+                  statusRules,
+                  { namespace: pod.namespace, pod: pod.name },
+                  cycle.evaluatedAtMs,
+                  pod.signals,
+                )
+              : [];
+            const state = rules.some((r) => r.firing) ? 'anomalous' : 'insufficient_data';
             return {
               namespace: pod.namespace,
               pod: pod.name,
-              state: 'insufficient_data',
+              state,
               rules,
               missing: vector?.missing ?? ['*'],
             };

@@ -1,20 +1,11 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { resourceTypeFromCrd } from './crd-resources.js';
+import { finalizersOf, meta, str } from './object-meta.js';
 import type { ObjectStore } from './object-store.js';
 import { dependentsOf, hasDependents, servedLocations, uidExists } from './ownership.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import type { DeleteOptions } from './resource-service.js';
 import type { ResourceType } from './resource-type.js';
-
-const meta = (o: JsonObject): JsonObject => {
-  if (!isJsonObject(o.metadata)) o.metadata = {};
-  return o.metadata as JsonObject;
-};
-const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-const finalizersOf = (o: JsonObject): string[] =>
-  Array.isArray(meta(o).finalizers)
-    ? (meta(o).finalizers as JsonValue[]).filter((f): f is string => typeof f === 'string')
-    : [];
 
 export function isCrd(type: ResourceType): boolean {
   return type.group === 'apiextensions.k8s.io' && type.plural === 'customresourcedefinitions';

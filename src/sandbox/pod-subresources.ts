@@ -1,9 +1,10 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { ApiError, badRequest, conflict, notFound } from './api-error.js';
 import { parseDeleteOptions } from './delete-options.js';
+import { meta } from './object-meta.js';
 import type { ObjectStore } from './object-store.js';
 import type { ResourceRegistry } from './resource-registry.js';
-import { kubeTime, meta, type ResourceService } from './resource-service.js';
+import { kubeTime, type ResourceService } from './resource-service.js';
 import type { ResourceType } from './resource-type.js';
 import { labelSelectorFromObject, matchesLabels } from './selectors.js';
 

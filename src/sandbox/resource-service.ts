@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { deepEqual, isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
+import { deepEqual, type JsonObject, type JsonValue } from '../json/json-value.js';
 import { admit, type FieldValidation } from './admission.js';
 import {
   ApiError,
@@ -14,6 +14,7 @@ import { establishedStatus, resourceTypeFromCrd, validateCrd } from './crd-resou
 import { ownersAllGone } from './dangling-owners.js';
 import { GarbageCollector, isCrd } from './garbage-collector.js';
 import { gracefulDeletion } from './graceful-deletion.js';
+import { finalizersOf, meta, str } from './object-meta.js';
 import type { ObjectStore } from './object-store.js';
 import { dependentsOf, hasDependents, orphanDependents } from './ownership.js';
 import { applyPatch, type PatchType, parseApplyBody } from './patch.js';
@@ -40,16 +41,6 @@ export interface DeleteOptions {
 }
 
 export type Subresource = 'status' | undefined;
-
-export const meta = (o: JsonObject): JsonObject => {
-  if (!isJsonObject(o.metadata)) o.metadata = {};
-  return o.metadata as JsonObject;
-};
-const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-const finalizersOf = (o: JsonObject): string[] =>
-  Array.isArray(meta(o).finalizers)
-    ? (meta(o).finalizers as JsonValue[]).filter((f): f is string => typeof f === 'string')
-    : [];
 
 /** utilrand.String(5): the apiserver's generateName suffix, from an alphabet without vowels or look-alikes. */
 function randomSuffix(): string {

@@ -56,13 +56,7 @@ export class ClusterApi {
     body: unknown,
     sub?: string,
   ): Promise<T> {
-    this.writes++;
-    return this.rest.request<T>({
-      method: 'PATCH',
-      path: `${collectionPath(r.gv, r.plural, namespace)}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`,
-      body,
-      contentType: MERGE,
-    });
+    return this.write<T>('PATCH', r, namespace, name, body, sub, MERGE);
   }
 
   /** A full write guarded by the object's resourceVersion (409 when someone changed it meanwhile). */
@@ -73,12 +67,21 @@ export class ClusterApi {
     body: unknown,
     sub?: string,
   ): Promise<T> {
+    return this.write<T>('PUT', r, namespace, name, body, sub);
+  }
+
+  private write<T>(
+    method: 'PATCH' | 'PUT',
+    r: Resource,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    sub: string | undefined,
+    contentType?: string,
+  ): Promise<T> {
     this.writes++;
-    return this.rest.request<T>({
-      method: 'PUT',
-      path: `${collectionPath(r.gv, r.plural, namespace)}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`,
-      body,
-    });
+    const path = `${collectionPath(r.gv, r.plural, namespace)}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`;
+    return this.rest.request<T>({ method, path, body, ...(contentType ? { contentType } : {}) });
   }
 
   /** Deletes; a 404 (already gone) is success. Preconditions make sure it is still the object we meant. */
