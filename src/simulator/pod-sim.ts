@@ -136,12 +136,6 @@ export class PodSim {
     return [...this.containers.values()].every((c) => c.stopped);
   }
 
-  restartCount(): number {
-    let n = 0;
-    for (const c of this.containers.values()) n += c.restartCount;
-    return n;
-  }
-
   /** The pod's status at t, as the kubelet writes it to the API. */
   status(t: number): Json {
     this.advance(t);
