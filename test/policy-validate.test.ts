@@ -29,7 +29,12 @@ describe('validatePolicySpec', () => {
       kinds: ['Deployment', 'StatefulSet', 'Pod'],
       exclude: [],
     });
-    expect(result.spec.detection.ml).toEqual({ endpoints: ['anomaly'], minConfidence: 0.8, backend: 'rest' });
+    expect(result.spec.detection.ml).toEqual({
+      endpoints: ['anomaly'],
+      minConfidence: 0.8,
+      for: '2m',
+      backend: 'rest',
+    });
     expect(result.spec.actions[0]?.verificationWindow).toBe('5m');
     expect(result.spec.evaluationInterval).toBe('1m');
   });

@@ -10,6 +10,10 @@ export interface MlFinding {
   anomaly: boolean;
   confidence: number;
   note: string;
+  /** How long the verdict has said "anomaly" at its threshold without interruption (ms). */
+  heldForMs?: number;
+  /** True once that has lasted `detection.ml.for`: only then does the ML verdict make the pod anomalous. */
+  firing?: boolean;
 }
 
 export interface PodAssessment {

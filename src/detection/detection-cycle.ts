@@ -159,7 +159,19 @@ export class DetectionCycle {
             cycle.evaluatedAtMs,
             pod.signals,
           );
-          const verdict = podVerdict(policy.spec.detection, rules, usesMl ? decisions.get(key) : undefined);
+          const verdict = podVerdict(
+            policy.spec.detection,
+            rules,
+            usesMl ? decisions.get(key) : undefined,
+            (holds) =>
+              this.deps.rules.hold(
+                policy.key,
+                { namespace: pod.namespace, pod: pod.name },
+                `ml:anomaly|${policy.spec.detection.ml.for}`,
+                holds,
+                cycle.evaluatedAtMs,
+              ),
+          );
           return { namespace: pod.namespace, pod: pod.name, rules, missing: [], ...verdict };
         });
         return { target, pods: assessed, state: targetState(assessed) };

@@ -1,4 +1,5 @@
 import type { AnomalyDecision } from '../ml/resilient-ml-service.js';
+import { parseDuration } from '../policy/duration.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import type { AssessmentState, MlFinding } from './assessment.js';
 import type { RuleFinding } from './rule-tracker.js';
@@ -14,6 +15,8 @@ export function podVerdict(
   detection: PolicySpec['detection'],
   rules: readonly RuleFinding[],
   decision: AnomalyDecision | undefined,
+  /** Keeps the ML verdict's own clock (RuleTracker.hold): the verdict counts once it held for `ml.for`. */
+  holdMl: (holds: boolean) => number | undefined = (holds) => (holds ? Number.POSITIVE_INFINITY : undefined),
 ): { state: AssessmentState; ml?: MlFinding } {
   const ruleFires = rules.some((r) => r.firing);
   const ml =
@@ -25,7 +28,12 @@ export function podVerdict(
           note: decision.note,
         }
       : undefined;
-  const mlFires = ml?.anomaly === true && ml.confidence >= mlThreshold(detection, ml.source);
+  const mlSays = ml?.anomaly === true && ml.confidence >= mlThreshold(detection, ml.source);
+  // ML verdicts persist like rules do: one anomalous answer is not yet an anomaly.
+  const heldForMs = holdMl(mlSays);
+  const mlFires = mlSays && heldForMs !== undefined && heldForMs >= parseDuration(detection.ml.for);
+  if (ml && heldForMs !== undefined && Number.isFinite(heldForMs))
+    Object.assign(ml, { heldForMs, firing: mlFires });
   const fromModel = decision?.source === 'ml';
   let anomalous: boolean;
   switch (detection.mode) {

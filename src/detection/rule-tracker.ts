@@ -99,6 +99,22 @@ export class RuleTracker {
     return findings;
   }
 
+  /**
+   * A clock for a condition that is not a rule (the ML verdict): how long it has held without interruption,
+   * undefined while it does not hold. Kept and forgotten with the pod's rule clocks.
+   */
+  hold(scope: string, pod: PodIdentity, name: string, holds: boolean, nowMs: number): number | undefined {
+    const key = `${scope}|${pod.namespace}/${pod.pod}|${name}`;
+    if (!holds) {
+      this.clocks.delete(key);
+      return undefined;
+    }
+    const clock = this.clocks.get(key) ?? { since: nowMs, lastHeldAt: nowMs, lastObserved: 1 };
+    clock.lastHeldAt = nowMs;
+    this.clocks.set(key, clock);
+    return nowMs - clock.since;
+  }
+
   /** Forgets pods that were not evaluated in a cycle (deleted, deselected, or without any data). */
   retainOnly(scope: string, evaluatedPods: ReadonlySet<string>): void {
     for (const key of this.clocks.keys()) {

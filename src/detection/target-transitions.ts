@@ -18,7 +18,7 @@ function why(target: TargetAssessment): string {
         `pod ${pod.pod}: rule ${rule.rule} (${rule.feature} = ${rule.observed} ${rule.operator} ${rule.threshold} for ${formatDuration(rule.heldForMs)})`,
       );
     }
-    if (pod.ml?.anomaly)
+    if (pod.ml?.anomaly && pod.ml.firing !== false)
       reasons.push(
         `pod ${pod.pod}: ${pod.ml.source} anomaly verdict (confidence ${pod.ml.confidence.toFixed(2)})`,
       );

@@ -86,6 +86,8 @@ const ruleSchema = z.object({
 const mlSchema = z.object({
   endpoints: z.array(z.enum(ML_ENDPOINTS)).min(1).max(3).default(['anomaly']),
   minConfidence: z.number().min(0).max(1).default(0.8),
+  /** How long the ML verdict must say "anomaly" (at minConfidence) on every evaluation before it counts. */
+  for: duration.default('2m'),
   backend: z.enum(ML_BACKENDS).default('rest'),
   model: z.string().min(1).max(253).optional(),
 });

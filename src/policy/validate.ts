@@ -97,6 +97,7 @@ function semanticErrors(spec: PolicySpec): FieldError[] {
     checkDuration(add, `${path}.for`, rule.for, DURATION_BOUNDS.ruleFor);
     checkDuration(add, `${path}.keepFiringFor`, rule.keepFiringFor, DURATION_BOUNDS.ruleFor);
   });
+  checkDuration(add, 'spec.detection.ml.for', ml.for, DURATION_BOUNDS.ruleFor);
   if (usesMl && ml.backend === 'kserve' && !ml.model) {
     add('spec.detection.ml.model', 'is required when detection.ml.backend is "kserve"');
   }

@@ -174,6 +174,28 @@ describe('DetectionCycle', () => {
     expect(featureOnly.get('shop/a')?.summary).toMatchObject({ insufficientData: 1, anomalous: 0 });
   });
 
+  it('counts an ML anomaly only once the verdict has held for ml.for, and restarts that clock when it lapses', async () => {
+    let anomaly = true;
+    const ml = new ScriptedMl(() => ({ source: 'ml', anomaly, confidence: 0.95 }));
+    const features = new RecordingFeatures(okCycle([vector('web-1')]));
+    const cycle = new DetectionCycle({ features, ml, rules: new RuleTracker() });
+    const p = () => policy('shop/a', { detection: { mode: 'ml', ml: { for: '2m' } } }, false);
+    const state = async (at: number) => (await cycle.run([p()], at)).get('shop/a')?.targets[0]?.pods[0];
+    expect(await state(0)).toMatchObject({
+      state: 'healthy',
+      ml: { anomaly: true, heldForMs: 0, firing: false },
+    });
+    expect((await state(60_000))?.state).toBe('healthy');
+    expect(await state(120_000)).toMatchObject({
+      state: 'anomalous',
+      ml: { heldForMs: 120_000, firing: true },
+    });
+    anomaly = false;
+    expect((await state(180_000))?.state).toBe('healthy');
+    anomaly = true;
+    expect((await state(240_000))?.ml).toMatchObject({ heldForMs: 0, firing: false });
+  });
+
   it('does not judge anything when Prometheus is unavailable, and reports why', async () => {
     const features = new RecordingFeatures((atMs) => ({
       status: 'unavailable',
@@ -209,7 +231,11 @@ describe('DetectionCycle', () => {
       confidence: v.values[featureIndex('pod_cpu_usage.value')] as number,
     }));
     const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
-      [policy('shop/a', { detection: { mode: 'ml', rules: [restartRule], ml: { minConfidence: 0.8 } } })],
+      [
+        policy('shop/a', {
+          detection: { mode: 'ml', rules: [restartRule], ml: { minConfidence: 0.8, for: '0s' } },
+        }),
+      ],
       0,
     );
     expect(ml.sent).toHaveLength(1);
@@ -238,7 +264,7 @@ describe('DetectionCycle', () => {
       degraded,
     );
     const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
-      [policy('shop/a', { detection: { mode: 'ml', rules: [restartRule] } })],
+      [policy('shop/a', { detection: { mode: 'ml', rules: [restartRule], ml: { for: '0s' } } })],
       0,
     );
     const a = results.get('shop/a');
