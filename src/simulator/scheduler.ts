@@ -8,12 +8,30 @@ import { type RunningController, runController } from './controller-runner.js';
 import { containersOf, isNodeReady, keyOf, kubeTime, num, obj, spec, status, str } from './objects.js';
 import { parseQuantity } from './quantity.js';
 
-function requests(pod: KubeObject): { cpu: number; memory: number } {
+interface Need {
+  cpu: number;
+  memory: number;
+  /** What scoring counts: kube-scheduler's non-zero defaults (100m, 200 MiB) for a container without requests. */
+  scoreCpu: number;
+  scoreMemory: number;
+}
+
+const DEFAULT_SCORE_CPU = 0.1;
+const DEFAULT_SCORE_MEMORY = 200 * 1024 * 1024;
+
+function requests(pod: KubeObject): Need {
   return containersOf(pod).reduce(
-    (sum, c) => ({ cpu: sum.cpu + c.cpuRequest, memory: sum.memory + c.memoryRequest }),
-    { cpu: 0, memory: 0 },
+    (sum, c) => ({
+      cpu: sum.cpu + c.cpuRequest,
+      memory: sum.memory + c.memoryRequest,
+      scoreCpu: sum.scoreCpu + (c.cpuRequest || DEFAULT_SCORE_CPU),
+      scoreMemory: sum.scoreMemory + (c.memoryRequest || DEFAULT_SCORE_MEMORY),
+    }),
+    { cpu: 0, memory: 0, scoreCpu: 0, scoreMemory: 0 },
   );
 }
+
+const NO_USAGE = { cpu: 0, memory: 0, scoreCpu: 0, scoreMemory: 0, pods: 0 };
 
 /**
  * kube-scheduler, reduced to what a small cluster needs: a pending pod goes to the Ready node with room for its
@@ -23,9 +41,9 @@ function requests(pod: KubeObject): { cpu: number; memory: number } {
 export class Scheduler {
   private readonly loop: RunningController;
   /** What each pod takes from its node (bound pods, and pods we bound that the cache does not show yet). */
-  private readonly taken = new Map<string, { node: string; cpu: number; memory: number }>();
+  private readonly taken = new Map<string, Need & { node: string }>();
   /** Per node: the sum of `taken`, kept incrementally so placing a pod costs O(nodes), not O(pods). */
-  private readonly usage = new Map<string, { cpu: number; memory: number; pods: number }>();
+  private readonly usage = new Map<string, Need & { pods: number }>();
 
   constructor(
     private readonly state: ClusterState,
@@ -60,14 +78,20 @@ export class Scheduler {
     return this.loop.stop();
   }
 
-  private take(key: string, node: string, need: { cpu: number; memory: number }): void {
+  private take(key: string, node: string, need: Need): void {
     const previous = this.taken.get(key);
     if (previous && previous.node === node && previous.cpu === need.cpu && previous.memory === need.memory)
       return;
     this.release(key);
     this.taken.set(key, { node, ...need });
-    const u = this.usage.get(node) ?? { cpu: 0, memory: 0, pods: 0 };
-    this.usage.set(node, { cpu: u.cpu + need.cpu, memory: u.memory + need.memory, pods: u.pods + 1 });
+    const u = this.usage.get(node) ?? NO_USAGE;
+    this.usage.set(node, {
+      cpu: u.cpu + need.cpu,
+      memory: u.memory + need.memory,
+      scoreCpu: u.scoreCpu + need.scoreCpu,
+      scoreMemory: u.scoreMemory + need.scoreMemory,
+      pods: u.pods + 1,
+    });
   }
 
   private release(key: string): void {
@@ -79,6 +103,8 @@ export class Scheduler {
       this.usage.set(previous.node, {
         cpu: u.cpu - previous.cpu,
         memory: u.memory - previous.memory,
+        scoreCpu: u.scoreCpu - previous.scoreCpu,
+        scoreMemory: u.scoreMemory - previous.scoreMemory,
         pods: u.pods - 1,
       });
   }
@@ -97,15 +123,17 @@ export class Scheduler {
       const cpu = parseQuantity(allocatable.cpu) ?? 0;
       const memory = parseQuantity(allocatable.memory) ?? 0;
       const maxPods = num(Number(allocatable.pods), 110);
-      const used = this.usage.get(node.metadata.name) ?? { cpu: 0, memory: 0, pods: 0 };
+      const used = this.usage.get(node.metadata.name) ?? NO_USAGE;
       const misfits: string[] = [];
       if (used.cpu + need.cpu > cpu) misfits.push('Insufficient cpu');
       if (used.memory + need.memory > memory) misfits.push('Insufficient memory');
       if (used.pods + 1 > maxPods) misfits.push('Too many pods');
       for (const m of misfits) reasons.set(m, (reasons.get(m) ?? 0) + 1);
       if (misfits.length > 0) continue;
+      // Scored with non-zero requests, as kube-scheduler does, so pods without requests still spread out.
       const score =
-        (used.cpu + need.cpu) / Math.max(cpu, 1e-9) + (used.memory + need.memory) / Math.max(memory, 1);
+        (used.scoreCpu + need.scoreCpu) / Math.max(cpu, 1e-9) +
+        (used.scoreMemory + need.scoreMemory) / Math.max(memory, 1);
       if (!best || score < best.score || (score === best.score && used.pods < best.pods))
         best = { name: node.metadata.name, score, pods: used.pods };
     }
