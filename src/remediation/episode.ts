@@ -1,0 +1,465 @@
+/**
+ * One remediation episode of one target, as a pure state machine: given the episode's durable status (or none),
+ * what detection says about the target now, and the safety gates' verdict for the current step, it returns the
+ * next status and what to do. It never performs anything itself; the runner persists the returned status first
+ * (the intent) and only then executes, so a crash or a lost lease between the two can be reconciled.
+ *
+ *   (none) ──anomalous──▶ Pending ──gates ok──▶ Acting ──done──▶ Verifying ──healthy at deadline──▶ Succeeded
+ *                           │  ▲                   │                  │
+ *                           │  └──blocked / failed─┘                  └──still unhealthy──▶ next step (Pending)
+ *                           ├──dry run / recommend / fallback only──▶ Recommended (once per episode)
+ *                           └──ladder exhausted / max attempts──▶ Escalated (until recovery or a reset)
+ */
+
+export const ACTION_RESULTS = ['Succeeded', 'Failed', 'Skipped', 'DryRun', 'Recommended'] as const;
+export type ActionResult = (typeof ACTION_RESULTS)[number];
+export const EPISODE_PHASES = [
+  'Pending',
+  'Acting',
+  'Verifying',
+  'Succeeded',
+  'Failed',
+  'Escalated',
+  'Recommended',
+] as const;
+export type EpisodePhase = (typeof EPISODE_PHASES)[number];
+export type EpisodeOutcome = 'resolved' | 'failed' | 'escalated';
+
+/** What the runner is about to do, persisted before it does it. */
+export interface Intent {
+  id: string;
+  step: string;
+  action: string;
+  time: string;
+  /** RestartPod: the pods to evict, by uid (a same-named successor is never touched). */
+  pods?: Array<{ name: string; uid: string }>;
+  /** What the cluster looks like once the action happened, so a successor can tell (e.g. restartedAt). */
+  expected?: Record<string, string | number>;
+}
+
+export interface ActionEntry {
+  id: string;
+  step: string;
+  action: string;
+  time: string;
+  result: ActionResult;
+  reason?: string;
+  message: string;
+}
+
+export interface EpisodeStatus {
+  phase: EpisodePhase;
+  stepIndex: number;
+  step: string;
+  attempts: number;
+  startTime: string;
+  lastActionTime?: string;
+  verifyDeadline?: string;
+  completionTime?: string;
+  intent?: Intent;
+  actions: ActionEntry[];
+  outcome?: EpisodeOutcome;
+  /** The last skip recorded (reason + step), so a skip that repeats every cycle is recorded once. */
+  lastSkip?: string;
+}
+
+export interface LadderStep {
+  name: string;
+  type: string;
+  verificationWindowMs: number;
+}
+
+/** What detection says about the target this cycle. */
+export interface TargetObservation {
+  state: 'healthy' | 'anomalous' | 'insufficient_data';
+  /** The metrics came with warnings (a Thanos partial response): never act on a partial picture. */
+  partial: boolean;
+  /** Only the local fallback detector or cached answers called it anomalous (no rule, no live model). */
+  fallbackOnly: boolean;
+}
+
+export type GateVerdict =
+  | { allowed: true }
+  | {
+      allowed: false;
+      reason: string;
+      message: string;
+      eventType: 'Normal' | 'Warning';
+      recommend: boolean;
+      escalate?: boolean;
+    };
+
+export interface EpisodeConfig {
+  ladder: readonly LadderStep[];
+  actOnFallback: boolean;
+}
+
+/** Something for Events and metrics; `key` is stable (target + step + reason), never the message. */
+export interface EpisodeNote {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  key: string;
+  /** For metrics: an action result, a skip, an escalation, or a resolution. */
+  kind: 'acted' | 'skipped' | 'escalated' | 'resolved' | 'recommended' | 'failed';
+  action?: string;
+}
+
+export interface EpisodePlan {
+  /** The status to persist; undefined when there is no episode and none starts. */
+  status: EpisodeStatus | undefined;
+  /** True when the status differs from the one given (a write is needed). */
+  changed: boolean;
+  /** Execute this intent after the status (which carries it) is persisted. */
+  execute?: Intent;
+  /** The episode ended: the record is closed. */
+  closed: boolean;
+  notes: EpisodeNote[];
+}
+
+export const MAX_ACTION_ENTRIES = 20;
+export const MAX_MESSAGE = 1024;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const bounded = (text: string) => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text);
+
+/** The verb a step performs, for "would …" and Event messages. */
+export function verbOf(type: string): string {
+  switch (type) {
+    case 'RestartPod':
+      return 'restart pods of';
+    case 'RolloutRestart':
+      return 'rollout-restart';
+    case 'Scale':
+      return 'scale';
+    case 'Rollback':
+      return 'roll back';
+    default:
+      return 'recommend an action for';
+  }
+}
+
+export function appendAction(status: EpisodeStatus, entry: ActionEntry): EpisodeStatus {
+  const actions = [...status.actions, { ...entry, message: bounded(entry.message) }];
+  return { ...status, actions: actions.slice(-MAX_ACTION_ENTRIES) };
+}
+
+export function freshEpisode(nowMs: number, first: LadderStep | undefined): EpisodeStatus {
+  return {
+    phase: 'Pending',
+    stepIndex: 0,
+    step: first?.name ?? '',
+    attempts: 0,
+    startTime: iso(nowMs),
+    actions: [],
+  };
+}
+
+export interface PlanInput {
+  episode: EpisodeStatus | undefined;
+  observation: TargetObservation;
+  config: EpisodeConfig;
+  /** The safety gates for a step of this episode, in the documented order (src/remediation/gates.ts). */
+  gate: (step: LadderStep, episode: EpisodeStatus) => GateVerdict;
+  /** "Deployment shop/web", for messages. */
+  targetName: string;
+  /** Stable key of the target (its uid), for Event deduplication. */
+  targetKey: string;
+  /** A person asked to reset an escalated episode (see docs/safety.md). */
+  resetRequested?: boolean;
+  nowMs: number;
+  newId: () => string;
+}
+
+/** Decides the next state of one target's episode. Pure: the same input gives the same plan. */
+export function planEpisode(input: PlanInput): EpisodePlan {
+  const { observation: obs, config, nowMs, targetName } = input;
+  const notes: EpisodeNote[] = [];
+  const note = (n: Omit<EpisodeNote, 'key'>, step: string) =>
+    notes.push({ ...n, message: bounded(n.message), key: `${input.targetKey}|${step}|${n.reason}` });
+  const done = (status: EpisodeStatus | undefined, extra: Partial<EpisodePlan> = {}): EpisodePlan => ({
+    status,
+    changed: status !== input.episode,
+    closed: false,
+    notes,
+    ...extra,
+  });
+  const close = (status: EpisodeStatus, outcome: EpisodeOutcome, phase: EpisodePhase): EpisodePlan =>
+    done({ ...status, phase, outcome, completionTime: iso(nowMs) }, { closed: true });
+
+  let episode = input.episode;
+  if (!episode) {
+    if (obs.state !== 'anomalous') return done(undefined);
+    episode = freshEpisode(nowMs, config.ladder[0]);
+  }
+
+  switch (episode.phase) {
+    case 'Succeeded':
+    case 'Failed':
+      return done(episode);
+    case 'Escalated': {
+      if (input.resetRequested) {
+        note(
+          {
+            type: 'Normal',
+            reason: 'EscalationReset',
+            message: `${targetName}: escalation reset by a person; remediation resumes on the next anomaly`,
+            kind: 'resolved',
+          },
+          episode.step,
+        );
+        return close(episode, 'escalated', 'Escalated');
+      }
+      if (obs.state === 'healthy') {
+        note(
+          {
+            type: 'Normal',
+            reason: 'Recovered',
+            message: `${targetName} recovered after escalation`,
+            kind: 'resolved',
+          },
+          episode.step,
+        );
+        return close(episode, 'escalated', 'Escalated');
+      }
+      return done(episode);
+    }
+    case 'Recommended':
+      // Recorded once per episode; the episode ends when the target recovers (by a person or by itself).
+      if (obs.state === 'healthy') return close(episode, 'resolved', 'Succeeded');
+      return done(episode);
+    case 'Acting':
+      // The intent was persisted but its outcome was not: the runner reconciles it against the cluster.
+      return done(episode, episode.intent ? { execute: episode.intent } : {});
+    case 'Verifying': {
+      const deadline = Date.parse(episode.verifyDeadline ?? '') || nowMs;
+      if (nowMs < deadline) return done(episode);
+      if (obs.state === 'healthy') {
+        note(
+          {
+            type: 'Normal',
+            reason: 'RemediationSucceeded',
+            message: `${targetName} is healthy after step ${episode.step} (attempt ${episode.attempts})`,
+            kind: 'resolved',
+          },
+          episode.step,
+        );
+        return close(episode, 'resolved', 'Succeeded');
+      }
+      const step = config.ladder[episode.stepIndex];
+      const graceMs = step?.verificationWindowMs ?? 0;
+      // A restarted pod is a new pod whose features take a while to exist: warm-up is still verifying,
+      // for one more window at most.
+      if (obs.state === 'insufficient_data' && nowMs < deadline + graceMs) return done(episode);
+      const next = episode.stepIndex + 1;
+      if (next >= config.ladder.length) return escalate(episode, 'the ladder is exhausted');
+      const advanced: EpisodeStatus = {
+        ...episode,
+        phase: 'Pending',
+        stepIndex: next,
+        step: config.ladder[next]?.name ?? '',
+      };
+      delete advanced.verifyDeadline;
+      delete advanced.lastSkip;
+      return pending(advanced);
+    }
+    case 'Pending':
+      return pending(episode);
+  }
+
+  function escalate(status: EpisodeStatus, why: string): EpisodePlan {
+    note(
+      {
+        type: 'Warning',
+        reason: 'Escalated',
+        message: `${targetName}: ${why} after ${status.attempts} attempt(s); no more actions until it recovers or a person resets it`,
+        kind: 'escalated',
+      },
+      status.step,
+    );
+    const escalated: EpisodeStatus = { ...status, phase: 'Escalated', outcome: 'escalated' };
+    return done(escalated);
+  }
+
+  function skip(
+    status: EpisodeStatus,
+    step: LadderStep,
+    reason: string,
+    message: string,
+    type: 'Normal' | 'Warning',
+  ): EpisodePlan {
+    const key = `${step.name}|${reason}`;
+    if (status.lastSkip === key) return done(status);
+    note({ type, reason, message, kind: 'skipped', action: step.type }, step.name);
+    const entry: ActionEntry = {
+      id: input.newId(),
+      step: step.name,
+      action: step.type,
+      time: iso(nowMs),
+      result: 'Skipped',
+      reason,
+      message,
+    };
+    return done({ ...appendAction(status, entry), lastSkip: key });
+  }
+
+  function recommend(
+    status: EpisodeStatus,
+    step: LadderStep,
+    reason: string,
+    message: string,
+    result: ActionResult,
+  ): EpisodePlan {
+    note({ type: 'Normal', reason, message, kind: 'recommended', action: step.type }, step.name);
+    const entry: ActionEntry = {
+      id: input.newId(),
+      step: step.name,
+      action: step.type,
+      time: iso(nowMs),
+      result,
+      reason,
+      message,
+    };
+    return done({ ...appendAction(status, entry), phase: 'Recommended' });
+  }
+
+  function pending(status: EpisodeStatus): EpisodePlan {
+    if (obs.state === 'healthy') {
+      note(
+        { type: 'Normal', reason: 'Recovered', message: `${targetName} recovered`, kind: 'resolved' },
+        status.step,
+      );
+      return close(status, 'resolved', 'Succeeded');
+    }
+    const step = config.ladder[status.stepIndex];
+    if (!step) return escalate(status, 'the policy has no remediation step to take');
+    if (obs.state === 'insufficient_data')
+      return skip(
+        status,
+        step,
+        'InsufficientData',
+        `${targetName}: not enough data to decide; not acting`,
+        'Normal',
+      );
+    if (obs.partial)
+      return skip(
+        status,
+        step,
+        'PartialData',
+        `${targetName}: the metrics were a partial response; not acting on a partial picture`,
+        'Warning',
+      );
+    if (step.type === 'RecommendOnly')
+      return recommend(
+        status,
+        step,
+        'RecommendOnly',
+        `${targetName} is anomalous; step ${step.name} recommends a person look at it`,
+        'Recommended',
+      );
+    if (obs.fallbackOnly && !config.actOnFallback)
+      return recommend(
+        status,
+        step,
+        'FallbackOnly',
+        `${targetName}: only the fallback detector calls it anomalous; recommending to ${verbOf(step.type)} it (set detection.ml.actOnFallback to act)`,
+        'Recommended',
+      );
+    const verdict = input.gate(step, status);
+    if (!verdict.allowed) {
+      if (verdict.escalate) return escalate(status, verdict.message);
+      if (verdict.reason === 'DryRun') return recommend(status, step, 'DryRun', verdict.message, 'DryRun');
+      if (verdict.recommend) return recommend(status, step, verdict.reason, verdict.message, 'Recommended');
+      return skip(status, step, verdict.reason, verdict.message, verdict.eventType);
+    }
+    const intent: Intent = { id: input.newId(), step: step.name, action: step.type, time: iso(nowMs) };
+    const acting: EpisodeStatus = { ...status, phase: 'Acting', intent };
+    delete acting.lastSkip;
+    return done(acting, { execute: intent });
+  }
+}
+
+/** What happened when the runner executed an intent. */
+export type ExecutionResult =
+  | { result: 'done'; message: string }
+  | { result: 'blocked'; reason: string; message: string }
+  | { result: 'failed'; message: string };
+
+/**
+ * Settles an executed intent: done → verifying for the step's window; blocked (a PDB's 429, a precondition) →
+ * a recorded skip that costs no attempt; failed → a failed attempt (it counts, and the cooldown applies).
+ */
+export function settleIntent(
+  status: EpisodeStatus,
+  intent: Intent,
+  outcome: ExecutionResult,
+  step: LadderStep | undefined,
+  targetKey: string,
+  nowMs: number,
+): { status: EpisodeStatus; note: EpisodeNote } {
+  const base: EpisodeStatus = { ...status };
+  delete base.intent;
+  const key = (reason: string) => `${targetKey}|${intent.step}|${reason}`;
+  const entry = (result: ActionResult, message: string, reason?: string): ActionEntry => ({
+    id: intent.id,
+    step: intent.step,
+    action: intent.action,
+    time: iso(nowMs),
+    result,
+    ...(reason ? { reason } : {}),
+    message,
+  });
+  switch (outcome.result) {
+    case 'done':
+      return {
+        status: {
+          ...appendAction(base, entry('Succeeded', outcome.message)),
+          phase: 'Verifying',
+          attempts: status.attempts + 1,
+          lastActionTime: iso(nowMs),
+          verifyDeadline: iso(nowMs + (step?.verificationWindowMs ?? 0)),
+        },
+        note: {
+          type: 'Normal',
+          reason: 'Remediated',
+          message: bounded(outcome.message),
+          key: key('Remediated'),
+          kind: 'acted',
+          action: intent.action,
+        },
+      };
+    case 'blocked':
+      return {
+        status: {
+          ...appendAction(base, entry('Skipped', outcome.message, outcome.reason)),
+          phase: 'Pending',
+          lastSkip: `${intent.step}|${outcome.reason}`,
+        },
+        note: {
+          type: 'Warning',
+          reason: outcome.reason,
+          message: bounded(outcome.message),
+          key: key(outcome.reason),
+          kind: 'skipped',
+          action: intent.action,
+        },
+      };
+    case 'failed':
+      return {
+        status: {
+          ...appendAction(base, entry('Failed', outcome.message, 'ActionFailed')),
+          phase: 'Pending',
+          attempts: status.attempts + 1,
+          lastActionTime: iso(nowMs),
+        },
+        note: {
+          type: 'Warning',
+          reason: 'RemediationFailed',
+          message: bounded(outcome.message),
+          key: key('RemediationFailed'),
+          kind: 'failed',
+          action: intent.action,
+        },
+      };
+  }
+}
