@@ -76,7 +76,7 @@ export interface StepExecutor {
     assessed: TargetAssessment,
   ): Intent;
   /** True when the cluster shows the intent already happened (a predecessor acted before it could record it). */
-  happened(intent: Intent, target: KubeObject): boolean;
+  happened(intent: Intent, target: KubeObject): Promise<boolean>;
   execute(
     intent: Intent,
     step: PolicySpec['actions'][number],
@@ -250,7 +250,7 @@ export class RemediationRunner {
     if (!intent || !step) return current;
 
     let outcome: ExecutionResult;
-    if (deps.executor.happened(intent, target)) {
+    if (await deps.executor.happened(intent, target)) {
       outcome = {
         result: 'done',
         message: `${intent.action} ${describe(assessed.target)} had already happened (intent ${intent.id} reconciled after a takeover)`,
