@@ -279,6 +279,17 @@ export function builtinResources(): ResourceType[] {
       validator: validatePodDisruptionBudget,
       tableColumns: podDisruptionBudgetColumns,
     }),
+    // Only stored and listed: nothing autoscales in the sandbox, but an engine must see who owns a replica count.
+    builtin({
+      group: 'autoscaling',
+      version: 'v2',
+      kind: 'HorizontalPodAutoscaler',
+      plural: 'horizontalpodautoscalers',
+      namespaced: true,
+      shortNames: ['hpa'],
+      categories: ['all'],
+      status: true,
+    }),
     builtin({
       group: 'coordination.k8s.io',
       version: 'v1',
