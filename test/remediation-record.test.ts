@@ -1,10 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
+  ACTION_RESULTS,
   type ActionEntry,
   appendAction,
+  FEATURE_VALUES,
   MAX_ACTIONS,
+  MAX_FEATURE_PODS,
   MAX_MESSAGE_LENGTH,
+  OUTCOMES,
+  POLICY_KINDS,
   parseRemediation,
+  REMEDIATION_PHASES,
   type RemediationRecord,
   type RemediationStatus,
   truncateMessage,
@@ -237,5 +245,32 @@ describe('retention', () => {
     const fresh = record({ completionTime: '2025-03-09T00:00:00Z' }, false);
     const open = record({ startTime: '2025-01-01T00:00:00Z' }, true);
     expect(expiredRecords([old, fresh, open], 7 * DAY, NOW)).toEqual([old]);
+  });
+});
+
+describe('crds/remediation.yaml agrees with record.ts', () => {
+  type Node = { [key: string]: unknown; properties?: Record<string, Node>; items?: Node };
+  const crd = parse(readFileSync(new URL('../crds/remediation.yaml', import.meta.url), 'utf8')) as {
+    spec: { versions: { schema: { openAPIV3Schema: Node } }[] };
+  };
+  const at = (...path: string[]): Node =>
+    path.reduce<Node>((node, key) => {
+      const next = key === '[]' ? node.items : node.properties?.[key];
+      if (!next) throw new Error(`no ${path.join('.')} in the CRD`);
+      return next;
+    }, crd.spec.versions[0]?.schema.openAPIV3Schema as Node);
+
+  it('has the same enums and bounds', () => {
+    expect(at('status', 'phase').enum).toEqual([...REMEDIATION_PHASES]);
+    expect(at('status', 'actions', '[]', 'result').enum).toEqual([...ACTION_RESULTS]);
+    expect(at('status', 'outcome').enum).toEqual([...OUTCOMES]);
+    expect(at('spec', 'policyRef', 'kind').enum).toEqual([...POLICY_KINDS]);
+    expect(at('status', 'actions').maxItems).toBe(MAX_ACTIONS);
+    expect(at('status', 'actions', '[]', 'message').maxLength).toBe(MAX_MESSAGE_LENGTH);
+    expect(at('status', 'decision', 'features').maxItems).toBe(MAX_FEATURE_PODS);
+    expect(at('status', 'decision', 'features', '[]', 'values').maxItems).toBe(FEATURE_VALUES);
+    expect(at('spec')['x-kubernetes-validations']).toEqual([
+      { rule: 'self == oldSelf', message: 'spec is immutable' },
+    ]);
   });
 });

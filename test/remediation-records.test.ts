@@ -146,6 +146,55 @@ describe('RemediationStore', () => {
     expect(now?.metadata.resourceVersion).toBe(written.metadata.resourceVersion);
   });
 
+  it('round-trips a full status through the API server unchanged', async () => {
+    const policy = await createPolicy('roundtrip');
+    const record = await open(policy, target('full'));
+    const full: RemediationStatus = {
+      ...record.status,
+      phase: 'Acting',
+      lastActionTime: '2025-03-01T12:01:00Z',
+      intent: {
+        id: '8d7c6f0e-1b2a-4c3d-9e8f-001122334455',
+        step: 'undo',
+        action: 'Rollback',
+        time: '2025-03-01T12:01:00Z',
+        expected: { fromRevision: '3', replicas: 4 },
+      },
+      actions: [
+        {
+          id: 'a1',
+          step: 'restart',
+          action: 'RestartPod',
+          time: '2025-03-01T12:00:30Z',
+          result: 'Skipped',
+          reason: 'Cooldown',
+          message: 'ü'.repeat(1024),
+        },
+      ],
+      decision: {
+        time: '2025-03-01T12:00:00Z',
+        rules: [{ name: 'cpu', input: 'cpu_usage_ratio', value: 0.97 }],
+        ml: [{ source: 'kserve', anomaly: true, confidence: 0.91 }],
+        fallback: false,
+        features: [
+          { pod: 'full-1', podUid: 'p1', values: Array.from({ length: 45 }, (_, i) => (i % 3 ? i : null)) },
+        ],
+      },
+      conditions: [
+        {
+          type: 'Verified',
+          status: 'Unknown',
+          reason: 'Waiting',
+          lastTransitionTime: '2025-03-01T12:01:00Z',
+        },
+      ],
+    };
+    const written = await store.updateStatus(ctx, record, full);
+    expect(written.problems).toEqual([]);
+    expect(written.status).toEqual(full);
+    expect((await store.get(NS, record.metadata.name))?.status).toEqual(full);
+  });
+
   it('lists only the open episodes of the policy', async () => {
     const policy = await createPolicy('lister');
     const other = await createPolicy('other');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { objectMetaSchema } from '../kube/kube-object.js';
+import { FEATURE_COUNT } from '../metrics/feature-catalogue.js';
 
 /**
  * The Remediation record (crds/remediation.yaml): one object per remediation episode of one target. This file is
@@ -13,7 +14,8 @@ export const REMEDIATION_PLURAL = 'remediations';
 export const MAX_ACTIONS = 20;
 export const MAX_MESSAGE_LENGTH = 1024;
 export const MAX_FEATURE_PODS = 200;
-export const FEATURE_VALUES = 45;
+/** One value per catalogue feature (the ML service's 45-feature vector), null where a feature had no data. */
+export const FEATURE_VALUES = FEATURE_COUNT;
 
 export const REMEDIATION_PHASES = [
   'Pending',
