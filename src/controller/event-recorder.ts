@@ -1,13 +1,30 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/kube-object.js';
 import type { Clock } from '../time/clock.js';
+import { EventSpamFilter } from './event-spam-filter.js';
 
 export type EventType = 'Normal' | 'Warning';
 
 export interface EventSink {
   create(namespace: string, event: CoreEvent): Promise<{ name: string }>;
-  /** Merge patch of count and lastTimestamp; rejects (404) if the Event has expired meanwhile. */
-  patch(namespace: string, name: string, patch: { count: number; lastTimestamp: string }): Promise<void>;
+  /** Merge patch of count and lastTimestamp (and message); rejects (404) if the Event has expired meanwhile. */
+  patch(namespace: string, name: string, patch: EventPatch): Promise<void>;
+}
+
+export interface EventPatch {
+  count: number;
+  lastTimestamp: string;
+  /** Sent only for keyed series, whose message may change between repeats. */
+  message?: string;
+}
+
+export interface RecordOptions {
+  /**
+   * Stable identity of the occurrence (e.g. target uid + step + reason). With a key, repeats are aggregated on
+   * object + type + reason + key, and the Event's message is replaced by the latest text, so a message carrying
+   * live numbers ("2 of 3 healthy") stays current without starting a new Event. Without one, the message is the key.
+   */
+  key?: string;
 }
 
 export interface CoreEvent {
@@ -34,12 +51,20 @@ export interface EventRecorderOptions {
   aggregationWindowMs?: number;
   /** Bound on remembered series; the oldest is forgotten first. */
   maxSeries?: number;
+  /** Per source + object budget (client-go defaults: burst 25, 1 per 5 min, 4096 objects); false turns it off. */
+  spamFilter?: { burst?: number; refillMs?: number; maxObjects?: number } | false;
+  /** Called once per Event the spam filter drops (a metric). */
+  onDropped?: () => void;
 }
 
+const MAX_MESSAGE = 1024;
+
+const timestamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 /**
- * Records core/v1 Events. Identical events (same object, type, reason and message) are aggregated into one Event
- * whose count and lastTimestamp grow, as kubectl shows "x5 over 10m", instead of one object per repeat. The key is
- * stable text supplied by the engine (never ML free text), so deduplication does not break.
+ * Records core/v1 Events. Identical events (same object, type, reason and message, or the same caller-supplied
+ * key) are aggregated into one Event whose count and lastTimestamp grow, as kubectl shows "x5 over 10m", instead
+ * of one object per repeat. A spam filter caps what one object can produce over a long incident.
  */
 export class EventRecorder {
   private readonly series = new Map<
@@ -48,19 +73,48 @@ export class EventRecorder {
   >();
   private readonly windowMs: number;
   private readonly maxSeries: number;
+  private readonly spam: EventSpamFilter | undefined;
   private seq = 0;
 
   constructor(private readonly o: EventRecorderOptions) {
     this.windowMs = o.aggregationWindowMs ?? 10 * 60_000;
     this.maxSeries = o.maxSeries ?? 1_000;
+    this.spam = o.spamFilter === false ? undefined : new EventSpamFilter({ clock: o.clock, ...o.spamFilter });
   }
 
   /** Never throws: an Event that cannot be written is logged, not allowed to fail a reconcile. */
-  async record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  async record(
+    object: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    options: RecordOptions = {},
+  ): Promise<void> {
     const namespace = object.metadata.namespace ?? 'default';
-    const key = [object.metadata.uid ?? '', namespace, object.metadata.name, type, reason, message].join(
+    if (
+      this.spam &&
+      !this.spam.allow({
+        component: this.o.component,
+        kind: object.kind,
+        namespace,
+        name: object.metadata.name,
+        uid: object.metadata.uid,
+      })
+    ) {
+      this.o.onDropped?.();
+      this.o.logger.debug(
+        { reason, object: `${namespace}/${object.metadata.name}`, kind: object.kind },
+        'Event dropped by the per-object spam filter',
+      );
+      return;
+    }
+    const keyed = options.key !== undefined;
+    // The prefix keeps a caller's key from ever colliding with a message used as a key.
+    const identity = keyed ? `k${options.key}` : `m${message}`;
+    const key = [object.metadata.uid ?? '', namespace, object.metadata.name, type, reason, identity].join(
       '\u0000',
     );
+    const text = message.slice(0, MAX_MESSAGE);
     const now = this.o.clock.now();
     const existing = this.series.get(key);
     try {
@@ -68,7 +122,8 @@ export class EventRecorder {
         try {
           await this.o.sink.patch(existing.namespace, existing.name, {
             count: existing.count + 1,
-            lastTimestamp: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            lastTimestamp: timestamp(now),
+            ...(keyed ? { message: text } : {}),
           });
           existing.count++;
           this.series.delete(key);
@@ -78,7 +133,7 @@ export class EventRecorder {
           // The Event expired or was deleted: start a new series below.
         }
       }
-      const stamp = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const stamp = timestamp(now);
       const name = `${object.metadata.name}.${now.toString(16)}${(this.seq++ % 4096).toString(16).padStart(3, '0')}`;
       const created = await this.o.sink.create(namespace, {
         metadata: { name, namespace },
@@ -90,7 +145,7 @@ export class EventRecorder {
           uid: object.metadata.uid,
         },
         reason,
-        message: message.slice(0, 1024),
+        message: text,
         type,
         count: 1,
         firstTimestamp: stamp,

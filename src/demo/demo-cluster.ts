@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { KubeRest } from '../kube/rest-client.js';
 
@@ -12,19 +12,36 @@ export const PART_OF = { 'app.kubernetes.io/part-of': 'shop' };
 export const NODE_COUNT = 3;
 const BEHAVIOUR = 'sandbox.coordination-engine.io/behaviour';
 
-/** `kubectl apply -f crds/remediationpolicy.yaml`, through the API. */
-export async function installPolicyCrd(rest: KubeRest): Promise<void> {
-  // From src/demo/ under tsx, or from dist/src/demo/ once built (the package ships crds/ beside dist/).
-  const file = ['../../crds/', '../../../crds/']
-    .map((dir) => new URL(`${dir}remediationpolicy.yaml`, import.meta.url))
-    .find((url) => existsSync(url));
-  if (!file) throw new Error('crds/remediationpolicy.yaml not found next to the engine');
-  const crd = parse(readFileSync(file, 'utf8'));
+/** The engine's crds/ directory: src/demo/ under tsx, or dist/src/demo/ once built (the package ships crds/ beside dist/). */
+function crdsDir(): URL {
+  const dir = ['../../crds/', '../../../crds/']
+    .map((d) => new URL(d, import.meta.url))
+    .find((url) => existsSync(new URL('remediationpolicy.yaml', url)));
+  if (!dir) throw new Error('crds/ not found next to the engine');
+  return dir;
+}
+
+async function postCrd(rest: KubeRest, file: URL): Promise<void> {
   await rest.request({
     method: 'POST',
     path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-    body: crd,
+    body: parse(readFileSync(file, 'utf8')),
   });
+}
+
+/** `kubectl apply -f crds/remediationpolicy.yaml`, through the API. */
+export async function installPolicyCrd(rest: KubeRest): Promise<void> {
+  await postCrd(rest, new URL('remediationpolicy.yaml', crdsDir()));
+}
+
+/** `kubectl apply -f crds/`, through the API: every CRD the engine ships. Returns the files installed. */
+export async function installCrds(rest: KubeRest): Promise<string[]> {
+  const dir = crdsDir();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  for (const file of files) await postCrd(rest, new URL(file, dir));
+  return files;
 }
 
 async function create(rest: KubeRest, path: string, body: unknown): Promise<void> {

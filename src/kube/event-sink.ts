@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CoreEvent, EventSink } from '../controller/event-recorder.js';
+import type { CoreEvent, EventPatch, EventSink } from '../controller/event-recorder.js';
 import type { KubeRest } from './rest-client.js';
 
 const createdSchema = z.looseObject({ metadata: z.looseObject({ name: z.string() }) });
@@ -18,11 +18,7 @@ export class KubeEventSink implements EventSink {
     return { name: createdSchema.parse(raw).metadata.name };
   }
 
-  async patch(
-    namespace: string,
-    name: string,
-    patch: { count: number; lastTimestamp: string },
-  ): Promise<void> {
+  async patch(namespace: string, name: string, patch: EventPatch): Promise<void> {
     await this.rest.request({
       method: 'PATCH',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events/${encodeURIComponent(name)}`,

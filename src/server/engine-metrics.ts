@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ControllerMetrics, ReconcileOutcome } from '../controller/controller.js';
 import type { WorkQueueMetrics } from '../controller/workqueue.js';
+import { createRemediationMetrics, type RemediationMetrics } from './remediation-metrics.js';
 
 export const METRIC_PREFIX = 'coordination_engine_';
 
@@ -12,6 +13,7 @@ export class EngineMetrics {
   private readonly queueDepth: Gauge<'name'>;
   private readonly queueAdds: Counter<'name'>;
   private readonly leader: Gauge;
+  private readonly remediationMetrics: RemediationMetrics;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
@@ -46,6 +48,12 @@ export class EngineMetrics {
       registers: [this.registry],
     });
     this.leader.set(0);
+    this.remediationMetrics = createRemediationMetrics(this.registry, METRIC_PREFIX);
+  }
+
+  /** What the remediation runner (and the Event recorder's spam filter) report. */
+  remediation(): RemediationMetrics {
+    return this.remediationMetrics;
   }
 
   controller(name: string): ControllerMetrics {
