@@ -75,6 +75,10 @@ export const intentSchema = z.object({
   action: shortText,
   time,
   podUid: z.string().max(128).optional(),
+  pods: z
+    .array(z.object({ name: z.string().max(253), uid: z.string().max(128) }))
+    .max(100)
+    .optional(),
   expected: z
     .record(z.string(), z.union([z.string(), z.number()]))
     .refine((e) => Object.keys(e).length <= 16, 'at most 16 expected values')
@@ -147,6 +151,7 @@ export interface RemediationStatus {
   lastActionTime?: string;
   verifyDeadline?: string;
   completionTime?: string;
+  lastSkip?: string;
   intent?: Intent;
   actions: ActionEntry[];
   decision?: Decision;
@@ -164,6 +169,7 @@ const statusScalars = {
   lastActionTime: time,
   verifyDeadline: time,
   completionTime: time,
+  lastSkip: z.string().max(256),
   outcome: z.enum(OUTCOMES),
 } as const;
 
