@@ -57,7 +57,8 @@ function listExtreme(list: unknown[], sign: 1 | -1): unknown {
 
 function buildEnvironment(): Environment {
   return (
-    new Environment()
+    // Optional types (`self.?x.orValue(1)`) are part of the apiserver's CEL environment since 1.29.
+    new Environment({ enableOptionalTypes: true })
       .registerVariable('self', 'dyn')
       .registerVariable('oldSelf', 'dyn')
       // Kubernetes' lists library.
