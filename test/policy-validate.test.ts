@@ -19,12 +19,12 @@ describe('validatePolicySpec', () => {
       paused: false,
       maxConcurrent: 1,
       maxActionsPerHour: 3,
-      minHealthy: '50%',
+      maxUnhealthy: '50%',
+      storm: { threshold: '50%', minTargets: 4, cooldown: '15m' },
       maxAttempts: 3,
-      ownership: { gitOps: 'recommend', helm: 'recommend', operator: 'refuse' },
+      ownership: { gitOps: 'Recommend', helm: 'Recommend', operator: 'Refuse' },
     });
     expect(result.spec.targets).toEqual({
-      namespaces: [],
       selector: {},
       kinds: ['Deployment', 'StatefulSet', 'Pod'],
       exclude: [],
@@ -34,9 +34,11 @@ describe('validatePolicySpec', () => {
       minConfidence: 0.8,
       for: '2m',
       backend: 'rest',
+      actOnFallback: false,
     });
-    expect(result.spec.actions[0]?.verificationWindow).toBe('5m');
+    expect(result.spec.actions[0]).toEqual({ name: 'restart', type: 'RestartPod', verificationWindow: '5m' });
     expect(result.spec.evaluationInterval).toBe('1m');
+    expect(result.spec.recordRetention).toBe('168h');
   });
 
   it('takes a status signal as a rule input, and names the field when a rule reads none or both', () => {
@@ -81,7 +83,10 @@ describe('validatePolicySpec', () => {
   it('rejects min above max in a scale step, naming the field and both numbers', () => {
     const errors = errorsOf(
       testPolicy()
-        .withActions({ type: 'restartPod' }, { type: 'scale', scale: { minReplicas: 5, maxReplicas: 3 } })
+        .withActions(
+          { name: 'restart', type: 'RestartPod' },
+          { name: 'grow', type: 'Scale', scale: { minReplicas: 5, maxReplicas: 3 } },
+        )
         .buildSpec(),
     );
     expect(errors).toEqual([
@@ -94,39 +99,43 @@ describe('validatePolicySpec', () => {
       expect.objectContaining({ path: 'spec.actions' }),
     ]);
     expect(
-      validatePolicySpec(testPolicy().withMode('ml').withoutRules().withActions().buildSpec()).valid,
+      validatePolicySpec(testPolicy().withMode('ML').withoutRules().withActions().buildSpec()).valid,
     ).toBe(true);
   });
 
   it('requires rules in rules and hybrid modes', () => {
-    expect(errorsOf(testPolicy().withMode('hybrid').withoutRules().buildSpec())).toEqual([
-      expect.objectContaining({ path: 'spec.detection.rules', message: expect.stringContaining('hybrid') }),
+    expect(errorsOf(testPolicy().withMode('Hybrid').withoutRules().buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.detection.rules', message: expect.stringContaining('Hybrid') }),
     ]);
   });
 
   it('reports schema errors with the same path style', () => {
     const errors = errorsOf(
       testPolicy()
-        .withSafety({ maxConcurrent: 0, minHealthy: '150%' })
+        .withSafety({ maxConcurrent: 0, maxUnhealthy: '150%' })
         .withSpecField('evaluationInterval', 'soon')
         .buildSpec(),
     );
     const paths = errors.map((e) => e.path).sort();
-    expect(paths).toEqual(['spec.evaluationInterval', 'spec.safety.maxConcurrent', 'spec.safety.minHealthy']);
+    expect(paths).toEqual([
+      'spec.evaluationInterval',
+      'spec.safety.maxConcurrent',
+      'spec.safety.maxUnhealthy',
+    ]);
   });
 
   it('checks duration bounds, scale placement, kserve model and selector operators', () => {
     const errors = errorsOf(
       testPolicy()
-        .withMode('hybrid')
+        .withMode('Hybrid')
         .withSpecField('evaluationInterval', '1s')
         .withSpecField('targets', {
           selector: { matchExpressions: [{ key: 'app', operator: 'In' }] },
           exclude: [{}],
         })
-        .withActions({ type: 'restartPod', scale: { minReplicas: 1, maxReplicas: 2 } })
+        .withActions({ name: 'restart', type: 'RestartPod', scale: { minReplicas: 1, maxReplicas: 2 } })
         .withSpecField('detection', {
-          mode: 'hybrid',
+          mode: 'Hybrid',
           rules: [{ name: 'a', feature: 'pod_cpu_usage.value', operator: '>', value: 1, for: '48h' }],
           ml: { backend: 'kserve' },
         })
