@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { JsonObject } from '../src/json/json-value.js';
@@ -116,5 +119,41 @@ describe('policy CRDs served by the sandbox', () => {
     // As the real API server: a strict decoding error is a 400 BadRequest, not a 422.
     const message = await rejection(post(policy, true), 400);
     expect(message).toContain('spec.targets.namespaceSelector');
+  });
+
+  it('kubectl prints LAST ACTION from status.lastAction for both kinds', async () => {
+    const lastAction = {
+      time: '2026-01-01T00:00:00Z',
+      target: { kind: 'Deployment', namespace: 'default', name: 'web' },
+      step: 'roll',
+      action: 'RolloutRestart',
+      result: 'Succeeded',
+    };
+    const counters = { actions: 1, skips: 0, escalations: 0, succeeded: 1, failed: 0 };
+    for (const [policy, path] of [
+      [testPolicy('printed').build(), `namespaces/default/${POLICY_PLURAL}/printed`],
+      [testPolicy('printed-wide').clusterWide().build(), `${CLUSTER_POLICY_PLURAL}/printed-wide`],
+    ] as const) {
+      const created = await post(policy as JsonObject);
+      await env.rest.request({
+        method: 'PUT',
+        path: `/apis/coordination-engine.io/v1alpha1/${path}/status`,
+        body: { ...created, status: { lastAction, counters } },
+      });
+    }
+    const kubectl = (...args: string[]) =>
+      promisify(execFile)('kubectl', ['--kubeconfig', join(env.dir, 'kubeconfig'), ...args], {
+        timeout: 30_000,
+      });
+    for (const args of [
+      ['get', 'rp', 'printed', '-n', 'default'],
+      ['get', 'crp', 'printed-wide'],
+    ]) {
+      const { stdout } = await kubectl(...args);
+      const [header = '', row = ''] = stdout.trim().split('\n');
+      const column = header.indexOf('LAST ACTION');
+      expect(column).toBeGreaterThan(0);
+      expect(row.slice(column).split(/\s+/)[0]).toBe('RolloutRestart');
+    }
   });
 });
