@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,55 @@ describe('policy CRDs served by the sandbox', () => {
     // As the real API server: a strict decoding error is a 400 BadRequest, not a 422.
     const message = await rejection(post(policy, true), 400);
     expect(message).toContain('spec.targets.namespaceSelector');
+  });
+
+  it('rejects cross-field mistakes at once through its CEL rules, naming the field (kubectl apply)', async () => {
+    const cases: Array<
+      [string, (p: ReturnType<typeof testPolicy>) => ReturnType<typeof testPolicy>, RegExp]
+    > = [
+      [
+        'block-on-wrong-type',
+        (p) => p.withActions({ name: 'restart', type: 'RolloutRestart', restartPod: { maxUnavailable: 1 } }),
+        /spec\.actions\[0\]: Invalid value: "object": restartPod is only allowed when type is RestartPod/,
+      ],
+      [
+        'scale-bounds',
+        (p) => p.withActions({ name: 'out', type: 'Scale', scale: { minReplicas: 5, maxReplicas: 2 } }),
+        /spec\.actions\[0\]\.scale: Invalid value: "object": minReplicas must not exceed maxReplicas/,
+      ],
+      [
+        'two-inputs',
+        (p) =>
+          p.withRule({
+            name: 'both',
+            feature: 'container_restart_count.diff',
+            signal: 'CrashLoopBackOff',
+            operator: '>',
+            value: 0,
+          }),
+        /spec\.detection\.rules\[0\]: Invalid value: "object": set exactly one of feature or signal/,
+      ],
+    ];
+    const dir = env.dir;
+    for (const [name, shape, expected] of cases) {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, JSON.stringify(shape(testPolicy(name)).build()));
+      const error = await promisify(execFile)('kubectl', [
+        '--kubeconfig',
+        join(dir, 'kubeconfig'),
+        'apply',
+        '-f',
+        file,
+      ]).then(
+        () => undefined,
+        (e: { stderr?: string }) => e.stderr ?? '',
+      );
+      expect(error, name).toMatch(expected);
+      expect(
+        env.sandbox.getObject('coordination-engine.io', POLICY_PLURAL, 'default', name),
+        name,
+      ).toBeUndefined();
+    }
   });
 
   it('kubectl prints LAST ACTION from status.lastAction for both kinds', async () => {
