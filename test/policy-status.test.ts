@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { derivePhase } from '../src/policy/conditions.js';
 import { buildPolicyStatus, type StatusInput } from '../src/policy/policy-status.js';
-import { selectTargets, type Workload } from '../src/policy/target-selection.js';
 import { validatePolicySpec } from '../src/policy/validate.js';
 import { testPolicy } from './support/policy-fixtures.js';
 
@@ -110,39 +109,7 @@ describe('buildPolicyStatus', () => {
   });
 });
 
-describe('selectTargets', () => {
-  const workloads: Workload[] = [
-    { kind: 'Deployment', namespace: 'own', name: 'api', labels: { tier: 'web' } },
-    { kind: 'Deployment', namespace: 'own', name: 'db', labels: { tier: 'data' } },
-    { kind: 'StatefulSet', namespace: 'other', name: 'cache', labels: { tier: 'web' } },
-    { kind: 'Pod', namespace: 'own', name: 'debug', labels: { tier: 'web' } },
-    { kind: 'Pod', namespace: 'own', name: 'api-123', labels: { tier: 'web' }, controlled: true },
-    { kind: 'Deployment', namespace: 'own', name: 'old', labels: { tier: 'web' }, deleting: true },
-  ];
-  const spec = (s: Record<string, unknown>) => {
-    const v = validatePolicySpec({ ...testPolicy().buildSpec(), ...s });
-    if (!v.valid) throw new Error(JSON.stringify(v.errors));
-    return v.spec;
-  };
-
-  it('covers its own namespace by default, standalone Pods only, never objects being deleted', () => {
-    expect(selectTargets('own', spec({}), workloads).map((t) => t.name)).toEqual(['api', 'db', 'debug']);
-  });
-
-  it('honours listed namespaces, selector, kinds and exclusions', () => {
-    const s = spec({
-      targets: {
-        namespaces: ['own', 'other'],
-        selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] },
-        kinds: ['Deployment', 'StatefulSet'],
-        exclude: [{ name: 'api', kind: 'Deployment' }],
-      },
-    });
-    expect(selectTargets('own', s, workloads)).toEqual([
-      { kind: 'StatefulSet', namespace: 'other', name: 'cache' },
-    ]);
-  });
-
+describe('targets summary', () => {
   it('counts the selected targets by their assessed state and reports detection problems', () => {
     const a = { kind: 'Deployment', namespace: 'default', name: 'a' } as const;
     const b = { kind: 'Deployment', namespace: 'default', name: 'b' } as const;
@@ -150,7 +117,7 @@ describe('selectTargets', () => {
     const ranAtMs = T0 - 5_000;
     const d = buildPolicyStatus(
       input({
-        validation: validatePolicySpec(testPolicy().withMode('ml').buildSpec()),
+        validation: validatePolicySpec(testPolicy().withMode('ML').buildSpec()),
         targets: [a, b, c],
         assessment: {
           ranAtMs,

@@ -19,12 +19,12 @@ describe('validatePolicySpec', () => {
       paused: false,
       maxConcurrent: 1,
       maxActionsPerHour: 3,
-      minHealthy: '50%',
+      maxUnhealthy: '50%',
+      storm: { threshold: '50%', minTargets: 4, cooldown: '15m' },
       maxAttempts: 3,
-      ownership: { gitOps: 'recommend', helm: 'recommend', operator: 'refuse' },
+      ownership: { gitOps: 'Recommend', helm: 'Recommend', operator: 'Refuse' },
     });
     expect(result.spec.targets).toEqual({
-      namespaces: [],
       selector: {},
       kinds: ['Deployment', 'StatefulSet', 'Pod'],
       exclude: [],
@@ -34,9 +34,11 @@ describe('validatePolicySpec', () => {
       minConfidence: 0.8,
       for: '2m',
       backend: 'rest',
+      actOnFallback: false,
     });
-    expect(result.spec.actions[0]?.verificationWindow).toBe('5m');
+    expect(result.spec.actions[0]).toEqual({ name: 'restart', type: 'RestartPod', verificationWindow: '5m' });
     expect(result.spec.evaluationInterval).toBe('1m');
+    expect(result.spec.recordRetention).toBe('168h');
   });
 
   it('takes a status signal as a rule input, and names the field when a rule reads none or both', () => {
@@ -81,7 +83,10 @@ describe('validatePolicySpec', () => {
   it('rejects min above max in a scale step, naming the field and both numbers', () => {
     const errors = errorsOf(
       testPolicy()
-        .withActions({ type: 'restartPod' }, { type: 'scale', scale: { minReplicas: 5, maxReplicas: 3 } })
+        .withActions(
+          { name: 'restart', type: 'RestartPod' },
+          { name: 'grow', type: 'Scale', scale: { minReplicas: 5, maxReplicas: 3 } },
+        )
         .buildSpec(),
     );
     expect(errors).toEqual([
@@ -94,39 +99,43 @@ describe('validatePolicySpec', () => {
       expect.objectContaining({ path: 'spec.actions' }),
     ]);
     expect(
-      validatePolicySpec(testPolicy().withMode('ml').withoutRules().withActions().buildSpec()).valid,
+      validatePolicySpec(testPolicy().withMode('ML').withoutRules().withActions().buildSpec()).valid,
     ).toBe(true);
   });
 
   it('requires rules in rules and hybrid modes', () => {
-    expect(errorsOf(testPolicy().withMode('hybrid').withoutRules().buildSpec())).toEqual([
-      expect.objectContaining({ path: 'spec.detection.rules', message: expect.stringContaining('hybrid') }),
+    expect(errorsOf(testPolicy().withMode('Hybrid').withoutRules().buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.detection.rules', message: expect.stringContaining('Hybrid') }),
     ]);
   });
 
   it('reports schema errors with the same path style', () => {
     const errors = errorsOf(
       testPolicy()
-        .withSafety({ maxConcurrent: 0, minHealthy: '150%' })
+        .withSafety({ maxConcurrent: 0, maxUnhealthy: '150%' })
         .withSpecField('evaluationInterval', 'soon')
         .buildSpec(),
     );
     const paths = errors.map((e) => e.path).sort();
-    expect(paths).toEqual(['spec.evaluationInterval', 'spec.safety.maxConcurrent', 'spec.safety.minHealthy']);
+    expect(paths).toEqual([
+      'spec.evaluationInterval',
+      'spec.safety.maxConcurrent',
+      'spec.safety.maxUnhealthy',
+    ]);
   });
 
   it('checks duration bounds, scale placement, kserve model and selector operators', () => {
     const errors = errorsOf(
       testPolicy()
-        .withMode('hybrid')
+        .withMode('Hybrid')
         .withSpecField('evaluationInterval', '1s')
         .withSpecField('targets', {
           selector: { matchExpressions: [{ key: 'app', operator: 'In' }] },
           exclude: [{}],
         })
-        .withActions({ type: 'restartPod', scale: { minReplicas: 1, maxReplicas: 2 } })
+        .withActions({ name: 'restart', type: 'RestartPod', scale: { minReplicas: 1, maxReplicas: 2 } })
         .withSpecField('detection', {
-          mode: 'hybrid',
+          mode: 'Hybrid',
           rules: [{ name: 'a', feature: 'pod_cpu_usage.value', operator: '>', value: 1, for: '48h' }],
           ml: { backend: 'kserve' },
         })
@@ -141,6 +150,146 @@ describe('validatePolicySpec', () => {
       'spec.targets.selector.matchExpressions[0].values',
     ]);
     expect(describeErrors(errors)).toContain('spec.evaluationInterval: must be between 10s and 1h, got 1s');
+  });
+
+  it('only a ClusterRemediationPolicy may set targets.namespaceSelector', () => {
+    const spec = testPolicy()
+      .withSpecField('targets', { namespaceSelector: { matchLabels: { env: 'prod' } } })
+      .buildSpec();
+    expect(errorsOf(spec)).toEqual([
+      {
+        path: 'spec.targets.namespaceSelector',
+        message: expect.stringContaining('ClusterRemediationPolicy'),
+      },
+    ]);
+    const cluster = validatePolicySpec(spec, 'Cluster');
+    expect(cluster.valid && cluster.spec.targets.namespaceSelector).toEqual({ matchLabels: { env: 'prod' } });
+    const badSelector = testPolicy()
+      .withSpecField('targets', {
+        namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'NotIn' }] },
+      })
+      .buildSpec();
+    const result = validatePolicySpec(badSelector, 'Cluster');
+    expect(result.valid ? [] : result.errors.map((e) => e.path)).toEqual([
+      'spec.targets.namespaceSelector.matchExpressions[0].values',
+    ]);
+  });
+
+  it('names each ladder step: required, a DNS label, unique', () => {
+    expect(errorsOf(testPolicy().withActions({ type: 'RestartPod' }).buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.actions[0].name' }),
+    ]);
+    expect(
+      errorsOf(testPolicy().withActions({ name: 'Restart_Pod', type: 'RestartPod' }).buildSpec()),
+    ).toEqual([
+      expect.objectContaining({
+        path: 'spec.actions[0].name',
+        message: expect.stringContaining('DNS label'),
+      }),
+    ]);
+    expect(
+      errorsOf(
+        testPolicy()
+          .withActions({ name: 'again', type: 'RestartPod' }, { name: 'again', type: 'RolloutRestart' })
+          .buildSpec(),
+      ),
+    ).toEqual([{ path: 'spec.actions[1].name', message: 'duplicate step name "again"' }]);
+    expect(errorsOf(testPolicy().withActions({ name: 'x', type: 'nudgeOwner' }).buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.actions[0].type' }),
+    ]);
+  });
+
+  it('allows an option block only with its own action type, naming the block', () => {
+    const errors = errorsOf(
+      testPolicy()
+        .withActions(
+          {
+            name: 'a',
+            type: 'Scale',
+            scale: { minReplicas: 1, maxReplicas: 3 },
+            restartPod: { maxUnavailable: 1 },
+          },
+          { name: 'b', type: 'RestartPod', rollback: { toRevision: 2 } },
+          { name: 'c', type: 'RecommendOnly', scale: { minReplicas: 1, maxReplicas: 2 } },
+          { name: 'd', type: 'Scale' },
+        )
+        .buildSpec(),
+    );
+    expect(errors).toEqual([
+      { path: 'spec.actions[0].restartPod', message: 'is only allowed when type is RestartPod, not Scale' },
+      { path: 'spec.actions[1].rollback', message: 'is only allowed when type is Rollback, not RestartPod' },
+      { path: 'spec.actions[2].scale', message: 'is only allowed when type is Scale, not RecommendOnly' },
+      { path: 'spec.actions[3].scale', message: expect.stringContaining('is required when type is Scale') },
+    ]);
+    const ok = validatePolicySpec(
+      testPolicy()
+        .withActions(
+          { name: 'restart', type: 'RestartPod', restartPod: {} },
+          { name: 'undo', type: 'Rollback', rollback: {} },
+          { name: 'to-three', type: 'Rollback', rollback: { toRevision: 3 } },
+        )
+        .buildSpec(),
+    );
+    expect(ok.valid && ok.spec.actions.map((a) => a.restartPod ?? a.rollback)).toEqual([
+      { maxUnavailable: 1 },
+      {},
+      { toRevision: 3 },
+    ]);
+  });
+
+  it('bounds the new fields, naming each', () => {
+    const errors = errorsOf(
+      testPolicy()
+        .withActions(
+          { name: 'restart', type: 'RestartPod', restartPod: { maxUnavailable: 0 } },
+          { name: 'undo', type: 'Rollback', rollback: { toRevision: 0 } },
+        )
+        .withSafety({ maxUnhealthy: '0%', storm: { minTargets: 1, threshold: '101%' } })
+        .withSpecField('recordRetention', '1 week')
+        .buildSpec(),
+    );
+    expect(errors.map((e) => e.path).sort()).toEqual([
+      'spec.actions[0].restartPod.maxUnavailable',
+      'spec.actions[1].rollback.toRevision',
+      'spec.recordRetention',
+      'spec.safety.maxUnhealthy',
+      'spec.safety.storm.minTargets',
+      'spec.safety.storm.threshold',
+    ]);
+    const durations = errorsOf(
+      testPolicy()
+        .withSafety({ storm: { cooldown: '25h' } })
+        .withSpecField('recordRetention', '30s')
+        .buildSpec(),
+    );
+    expect(durations).toEqual([
+      { path: 'spec.safety.storm.cooldown', message: 'must be between 0s and 24h, got 25h' },
+      { path: 'spec.recordRetention', message: 'must be between 1m and 2160h, got 30s' },
+    ]);
+    expect(errorsOf(testPolicy().withSpecField('recordRetention', '2161h').buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.recordRetention' }),
+    ]);
+  });
+
+  it('takes detection.ml.actOnFallback as a boolean, off by default', () => {
+    const on = validatePolicySpec(
+      testPolicy()
+        .withMode('Hybrid')
+        .withSpecField('detection', {
+          mode: 'Hybrid',
+          rules: [{ name: 'a', feature: 'pod_cpu_usage.value', operator: '>', value: 1 }],
+          ml: { actOnFallback: true },
+        })
+        .buildSpec(),
+    );
+    expect(on.valid && on.spec.detection.ml.actOnFallback).toBe(true);
+    expect(
+      errorsOf(
+        testPolicy()
+          .withSpecField('detection', { mode: 'ML', ml: { actOnFallback: 'yes' } })
+          .buildSpec(),
+      ),
+    ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.actOnFallback' })]);
   });
 
   it('a missing spec is an error on spec itself', () => {

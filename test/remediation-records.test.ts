@@ -107,7 +107,11 @@ beforeAll(async () => {
   sandbox = await startSandbox({ kubeconfigPath: join(dir, 'kubeconfig') });
   rest = new KubeRest(sandbox.kubeConfig());
   store = new RemediationStore(rest);
-  expect(await installCrds(rest)).toEqual(['remediation.yaml', 'remediationpolicy.yaml']);
+  expect(await installCrds(rest)).toEqual([
+    'clusterremediationpolicy.yaml',
+    'remediation.yaml',
+    'remediationpolicy.yaml',
+  ]);
   await rest.request({ method: 'POST', path: '/api/v1/namespaces', body: { metadata: { name: NS } } });
 });
 

@@ -28,7 +28,12 @@ import { createMlService } from '../ml/ml-service-factory.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
-import { coveredNamespaces, selectTargets, type Workload } from '../policy/target-selection.js';
+import {
+  coversNamespace,
+  namespacedScope,
+  selectTargets,
+  type Workload,
+} from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
 import { type HealthSource, notConfiguredSource } from '../server/health.js';
@@ -161,7 +166,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     targetsFor: (policy, spec) =>
       podsOfTargets(
         selectTargets(
-          policy.metadata.namespace ?? 'default',
+          namespacedScope(policy.metadata.namespace ?? 'default'),
           spec,
           workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
         ),
@@ -261,7 +266,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     for (const policy of policies.list()) {
       const validation = validatePolicySpec(policy.spec);
       if (!validation.valid) continue;
-      if (coveredNamespaces(policy.metadata.namespace ?? 'default', validation.spec).includes(namespace)) {
+      if (
+        coversNamespace(namespacedScope(policy.metadata.namespace ?? 'default'), validation.spec, namespace)
+      ) {
         controller.enqueue(keyOf(policy));
       }
     }

@@ -10,7 +10,7 @@ import {
 } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { parseStatus } from '../policy/status-types.js';
-import { selectTargets, type Workload } from '../policy/target-selection.js';
+import { namespacedScope, selectTargets, type Workload } from '../policy/target-selection.js';
 import { describeErrors, validatePolicySpec } from '../policy/validate.js';
 import type { Clock } from '../time/clock.js';
 import type { EventType } from './event-recorder.js';
@@ -54,7 +54,9 @@ export class PolicyReconciler implements Reconciler {
     let validation = validatePolicySpec(policy.spec);
     const result = await ctx.statusWriter.write(policy, (current) => {
       validation = validatePolicySpec(current.spec);
-      const targets = validation.valid ? selectTargets(namespace, validation.spec, ctx.workloads()) : [];
+      const targets = validation.valid
+        ? selectTargets(namespacedScope(namespace), validation.spec, ctx.workloads())
+        : [];
       const assessment = validation.valid ? ctx.assessments?.(key, current.metadata.generation) : undefined;
       decision = buildPolicyStatus({
         generation: current.metadata.generation,

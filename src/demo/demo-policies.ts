@@ -28,14 +28,17 @@ export function demoPolicies(evaluationInterval: string): object[] {
   return [
     policy(RESTART_POLICY, {
       targets: { selector: { matchLabels: { app: 'web' } }, kinds: ['Deployment'] },
-      detection: { mode: 'rules', rules: [RUNNING_HOT] },
-      actions: [{ type: 'restartPod' }, { type: 'recommendOnly' }],
+      detection: { mode: 'Rules', rules: [RUNNING_HOT] },
+      actions: [
+        { name: 'restart', type: 'RestartPod' },
+        { name: 'tell-a-human', type: 'RecommendOnly' },
+      ],
       safety: { dryRun: true },
     }),
     policy(ML_POLICY, {
       targets: { selector: { matchLabels: PART_OF } },
-      detection: { mode: 'ml', rules: [RUNNING_HOT], ml: { endpoints: ['anomaly'], minConfidence: 0.8 } },
-      actions: [{ type: 'recommendOnly' }],
+      detection: { mode: 'ML', rules: [RUNNING_HOT], ml: { endpoints: ['anomaly'], minConfidence: 0.8 } },
+      actions: [{ name: 'tell-a-human', type: 'RecommendOnly' }],
       safety: { dryRun: true },
     }),
   ];

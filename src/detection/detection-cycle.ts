@@ -75,7 +75,7 @@ export class DetectionCycle {
   private mlMismatch(spec: PolicySpec): string | undefined {
     const target = this.deps.mlTarget;
     const ml = spec.detection.ml;
-    if (!target || spec.detection.mode === 'rules') return undefined;
+    if (!target || spec.detection.mode === 'Rules') return undefined;
     if (ml.backend !== target.backend) {
       return `the policy asks for the ${ml.backend} ML backend but the engine is configured for ${target.backend} (ML_BACKEND); detecting with rules only`;
     }
@@ -120,7 +120,7 @@ export class DetectionCycle {
     const mlSnapshot = this.deps.ml?.snapshot();
     for (const policy of policies) {
       const mismatch = this.mlMismatch(policy.spec);
-      const usesMl = policy.spec.detection.mode !== 'rules' && mismatch === undefined;
+      const usesMl = policy.spec.detection.mode !== 'Rules' && mismatch === undefined;
       const evaluated = new Set<string>();
       const targets: TargetAssessment[] = policy.targets.map(({ target, pods: targetPods }) => {
         const assessed = targetPods.map((pod): PodAssessment => {
@@ -131,7 +131,7 @@ export class DetectionCycle {
             // (the pod's own status says so). Anything else about this pod is unknown: insufficient data.
             const statusRules = policy.spec.detection.rules.filter(judgedWithoutMetrics);
             const judged =
-              statusRules.length > 0 && pod.signals !== undefined && policy.spec.detection.mode !== 'ml';
+              statusRules.length > 0 && pod.signals !== undefined && policy.spec.detection.mode !== 'ML';
             if (judged) evaluated.add(key);
             const rules = judged
               ? this.deps.rules.evaluate(
@@ -216,7 +216,7 @@ export class DetectionCycle {
     if (!this.deps.ml) return { decisions };
     const wanted = new Map<string, FeatureVector>();
     for (const policy of policies) {
-      if (policy.spec.detection.mode === 'rules' || !policy.spec.detection.ml.endpoints.includes('anomaly'))
+      if (policy.spec.detection.mode === 'Rules' || !policy.spec.detection.ml.endpoints.includes('anomaly'))
         continue;
       if (this.mlMismatch(policy.spec)) continue;
       for (const { pods } of policy.targets) {

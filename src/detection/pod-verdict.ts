@@ -6,10 +6,10 @@ import type { RuleFinding } from './rule-tracker.js';
 
 /**
  * Combines rules and the ML answer for one pod with complete data, per detection mode:
- * - rules: a firing rule makes it anomalous;
- * - ml: the model's verdict at or above minConfidence; while the model is unavailable (the answer came from the
+ * - Rules: a firing rule makes it anomalous;
+ * - ML: the model's verdict at or above minConfidence; while the model is unavailable (the answer came from the
  *   local detector or the cache) the rules count too, as ADR-009's degradation asks;
- * - hybrid: either.
+ * - Hybrid: either.
  */
 export function podVerdict(
   detection: PolicySpec['detection'],
@@ -37,13 +37,13 @@ export function podVerdict(
   const fromModel = decision?.source === 'ml';
   let anomalous: boolean;
   switch (detection.mode) {
-    case 'rules':
+    case 'Rules':
       anomalous = ruleFires;
       break;
-    case 'ml':
+    case 'ML':
       anomalous = fromModel ? mlFires : mlFires || ruleFires;
       break;
-    case 'hybrid':
+    case 'Hybrid':
       anomalous = mlFires || ruleFires;
       break;
   }

@@ -1,5 +1,12 @@
 import { Reason } from './reasons.js';
-import type { Condition, ConditionType, Phase } from './status-types.js';
+import {
+  type Condition,
+  type ConditionType,
+  MAX_CONDITION_MESSAGE_LENGTH,
+  MAX_CONDITION_REASON_LENGTH,
+  type Phase,
+  truncateText,
+} from './status-types.js';
 
 export interface ConditionInput {
   type: ConditionType;
@@ -21,6 +28,9 @@ export function setCondition(
   const previous = existing.find((c) => c.type === input.type);
   const next: Condition = {
     ...input,
+    // A status that exceeds its own schema would be dropped when read back: cut long texts instead.
+    reason: truncateText(input.reason, MAX_CONDITION_REASON_LENGTH),
+    message: truncateText(input.message, MAX_CONDITION_MESSAGE_LENGTH),
     lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : now,
     ...(observedGeneration !== undefined ? { observedGeneration } : {}),
   };

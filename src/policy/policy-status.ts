@@ -65,9 +65,9 @@ export interface StatusDecision {
 export const INVALID_RECHECK_MS = 5 * 60_000;
 
 const NEEDS: Record<(typeof DETECTION_MODES)[number], (keyof DependencyStates)[]> = {
-  rules: ['prometheus'],
-  ml: ['prometheus', 'mlService'],
-  hybrid: ['prometheus', 'mlService'],
+  Rules: ['prometheus'],
+  ML: ['prometheus', 'mlService'],
+  Hybrid: ['prometheus', 'mlService'],
 };
 
 /**

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * RemediationPolicy status. The engine writes it, but it is read back from the API server, so it is parsed like
- * any other external input (a hand-edited or older status must not crash the reconciler).
+ * RemediationPolicy and ClusterRemediationPolicy status. The engine writes it, but it is read back from the API
+ * server, so it is parsed like any other external input (a hand-edited or older status must not crash the
+ * reconciler).
  */
 
 export const CONDITION_TYPES = ['Ready', 'Degraded', 'Paused', 'StormActive', 'Escalated'] as const;
@@ -18,38 +19,82 @@ export const HISTORY_RESULTS = [
   'DryRun',
   'Recommended',
   'Skipped',
+  'Escalated',
 ] as const;
+export type HistoryResult = (typeof HISTORY_RESULTS)[number];
 
 /** History is bounded so status never approaches the object size limit; newest entry first. */
 export const MAX_HISTORY = 20;
+/** 1 KiB per history message: 20 entries stay far below the object size limit whatever the messages say. */
+export const MAX_MESSAGE_LENGTH = 1024;
+export const MAX_REASON_LENGTH = 128;
+/** metav1.Condition's own bounds. */
+export const MAX_CONDITION_MESSAGE_LENGTH = 32_768;
+export const MAX_CONDITION_REASON_LENGTH = 1024;
+
+/**
+ * Cuts text to at most `max` characters (an ellipsis marks the cut). UTF-16 units bound the code points the API
+ * server counts, and a surrogate pair is never split.
+ */
+export function truncateText(text: string, max = MAX_MESSAGE_LENGTH): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
 
 export const conditionSchema = z.object({
-  type: z.string().min(1),
+  type: z.string().min(1).max(316),
   status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string(),
-  message: z.string().default(''),
+  reason: z.string().max(MAX_CONDITION_REASON_LENGTH),
+  message: z.string().max(MAX_CONDITION_MESSAGE_LENGTH).default(''),
   lastTransitionTime: z.string(),
   observedGeneration: z.number().int().min(0).optional(),
 });
 export type Condition = z.output<typeof conditionSchema>;
 
 const targetRefSchema = z.object({
-  kind: z.string(),
-  namespace: z.string(),
-  name: z.string(),
+  kind: z.string().max(63),
+  namespace: z.string().max(63),
+  name: z.string().max(253),
 });
 
 export const historyEntrySchema = z.object({
   time: z.string(),
   target: targetRefSchema,
-  action: z.string(),
+  /** The ladder step's name (spec.actions[].name). */
+  step: z.string().max(63).optional(),
+  /** The step's action type. */
+  action: z.string().max(63),
   attempt: z.number().int().min(1).optional(),
   result: z.enum(HISTORY_RESULTS),
   dryRun: z.boolean().optional(),
-  reason: z.string().optional(),
-  message: z.string().optional(),
+  reason: z.string().max(MAX_REASON_LENGTH).optional(),
+  message: z.string().max(MAX_MESSAGE_LENGTH).optional(),
 });
 export type HistoryEntry = z.output<typeof historyEntrySchema>;
+
+/** The most recent action decision of the policy, for `kubectl get` (LAST ACTION) and a quick look. */
+export const lastActionSchema = z.object({
+  time: z.string(),
+  target: targetRefSchema,
+  step: z.string().max(63),
+  action: z.string().max(63),
+  result: z.enum(HISTORY_RESULTS),
+  message: z.string().max(MAX_MESSAGE_LENGTH).optional(),
+});
+export type LastAction = z.output<typeof lastActionSchema>;
+
+/** Totals since the policy was created; they only grow. */
+export const countersSchema = z.object({
+  actions: z.number().int().min(0),
+  skips: z.number().int().min(0),
+  escalations: z.number().int().min(0),
+  succeeded: z.number().int().min(0),
+  failed: z.number().int().min(0),
+});
+export type Counters = z.output<typeof countersSchema>;
 
 export const targetsSummarySchema = z.object({
   total: z.number().int().min(0),
@@ -65,6 +110,8 @@ export const policyStatusSchema = z.object({
   conditions: z.array(conditionSchema).optional(),
   lastEvaluationTime: z.string().optional(),
   targets: targetsSummarySchema.optional(),
+  lastAction: lastActionSchema.optional(),
+  counters: countersSchema.optional(),
   history: z.array(historyEntrySchema).max(MAX_HISTORY).optional(),
 });
 export type PolicyStatus = z.output<typeof policyStatusSchema>;
@@ -73,4 +120,22 @@ export type PolicyStatus = z.output<typeof policyStatusSchema>;
 export function parseStatus(value: unknown): PolicyStatus {
   const parsed = policyStatusSchema.safeParse(value ?? {});
   return parsed.success ? parsed.data : {};
+}
+
+/** Puts an entry in front of the history, its message and reason cut to their bounds, keeping MAX_HISTORY. */
+export function prependHistory(
+  history: readonly HistoryEntry[] | undefined,
+  entry: HistoryEntry,
+): HistoryEntry[] {
+  const bounded: HistoryEntry = {
+    ...entry,
+    ...(entry.reason !== undefined ? { reason: truncateText(entry.reason, MAX_REASON_LENGTH) } : {}),
+    ...(entry.message !== undefined ? { message: truncateText(entry.message) } : {}),
+  };
+  return [bounded, ...(history ?? [])].slice(0, MAX_HISTORY);
+}
+
+/** A lastAction with its message cut to its bound. */
+export function boundedLastAction(action: LastAction): LastAction {
+  return action.message === undefined ? action : { ...action, message: truncateText(action.message) };
 }

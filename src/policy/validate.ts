@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { FEATURE_NAMES, isFeatureName } from '../metrics/feature-catalogue.js';
+import type { PolicyScopeName } from './api-group.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { type LabelSelector, type PolicySpec, policySpecSchema } from './spec-schema.js';
+import { type Action, type LabelSelector, type PolicySpec, policySpecSchema } from './spec-schema.js';
 
 /** One problem with a policy, addressed by its field path as a user would write it: spec.detection.rules[0].feature */
 export interface FieldError {
@@ -18,7 +19,17 @@ export const DURATION_BOUNDS = {
   ruleFor: { min: 0, max: 24 * 3_600_000 },
   cooldown: { min: 0, max: 24 * 3_600_000 },
   stormCooldown: { min: 0, max: 24 * 3_600_000 },
+  recordRetention: { min: 60_000, max: 2160 * 3_600_000 },
 } as const;
+
+/** Each per-type option block and the one action type that may carry it. */
+const OPTION_BLOCKS = {
+  restartPod: 'RestartPod',
+  scale: 'Scale',
+  rollback: 'Rollback',
+} as const satisfies Record<string, Action['type']>;
+
+type Add = (path: string, message: string) => void;
 
 export function formatPath(path: readonly PropertyKey[], root = 'spec'): string {
   let out = root;
@@ -33,17 +44,18 @@ function zodErrors(error: z.ZodError): FieldError[] {
 }
 
 /**
- * Validates a RemediationPolicy spec: first the schema (the same rules as the CRD, in case the object bypassed or
- * predates it), then the semantic rules the schema cannot express. Returns every error, not just the first, so a
- * user fixes a policy in one round.
+ * Validates a policy spec: first the schema (the same rules as the CRDs, in case the object bypassed or predates
+ * them), then the semantic rules (the CRDs carry most of them as CEL rules too). `scope` is the policy kind's:
+ * only a ClusterRemediationPolicy may select namespaces. Returns every error, not just the first, so a user fixes
+ * a policy in one round.
  */
-export function validatePolicySpec(raw: unknown): PolicyValidation {
+export function validatePolicySpec(raw: unknown, scope: PolicyScopeName = 'Namespaced'): PolicyValidation {
   if (raw === undefined || raw === null) {
     return { valid: false, errors: [{ path: 'spec', message: 'is required' }] };
   }
   const parsed = policySpecSchema.safeParse(raw);
   if (!parsed.success) return { valid: false, errors: zodErrors(parsed.error) };
-  const errors = semanticErrors(parsed.data);
+  const errors = semanticErrors(parsed.data, scope);
   return errors.length === 0 ? { valid: true, spec: parsed.data } : { valid: false, errors };
 }
 
@@ -52,16 +64,34 @@ export function describeErrors(errors: readonly FieldError[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
 }
 
-function semanticErrors(spec: PolicySpec): FieldError[] {
+function semanticErrors(spec: PolicySpec, scope: PolicyScopeName): FieldError[] {
   const errors: FieldError[] = [];
-  const add = (path: string, message: string) => errors.push({ path, message });
+  const add: Add = (path, message) => errors.push({ path, message });
 
   checkDuration(add, 'spec.evaluationInterval', spec.evaluationInterval, DURATION_BOUNDS.evaluationInterval);
   checkDuration(add, 'spec.safety.cooldown', spec.safety.cooldown, DURATION_BOUNDS.cooldown);
-  checkDuration(add, 'spec.safety.stormCooldown', spec.safety.stormCooldown, DURATION_BOUNDS.stormCooldown);
+  checkDuration(add, 'spec.safety.storm.cooldown', spec.safety.storm.cooldown, DURATION_BOUNDS.stormCooldown);
+  checkDuration(add, 'spec.recordRetention', spec.recordRetention, DURATION_BOUNDS.recordRetention);
+  checkTargets(add, spec, scope);
+  checkDetection(add, spec);
+  checkActions(add, spec);
+  return errors;
+}
 
-  checkSelector(add, 'spec.targets.selector', spec.targets.selector);
-  spec.targets.exclude.forEach((exclusion, i) => {
+function checkTargets(add: Add, spec: PolicySpec, scope: PolicyScopeName): void {
+  const { targets } = spec;
+  checkSelector(add, 'spec.targets.selector', targets.selector);
+  if (targets.namespaceSelector) {
+    if (scope === 'Namespaced') {
+      add(
+        'spec.targets.namespaceSelector',
+        'is only allowed on a ClusterRemediationPolicy: a RemediationPolicy covers its own namespace only',
+      );
+    } else {
+      checkSelector(add, 'spec.targets.namespaceSelector', targets.namespaceSelector);
+    }
+  }
+  targets.exclude.forEach((exclusion, i) => {
     const path = `spec.targets.exclude[${i}]`;
     if (!exclusion.kind && !exclusion.namespace && !exclusion.name && !exclusion.selector) {
       add(
@@ -71,12 +101,14 @@ function semanticErrors(spec: PolicySpec): FieldError[] {
     }
     if (exclusion.selector) checkSelector(add, `${path}.selector`, exclusion.selector);
   });
+}
 
+function checkDetection(add: Add, spec: PolicySpec): void {
   const { mode, rules, ml } = spec.detection;
-  const usesRules = mode === 'rules' || mode === 'hybrid';
-  const usesMl = mode === 'ml' || mode === 'hybrid';
+  const usesRules = mode === 'Rules' || mode === 'Hybrid';
+  const usesMl = mode === 'ML' || mode === 'Hybrid';
   if (usesRules && rules.length === 0) {
-    add('spec.detection.rules', `must list at least one rule when detection.mode is "${mode}"`);
+    add('spec.detection.rules', `must list at least one rule when detection.mode is ${mode}`);
   }
   const ruleNames = new Set<string>();
   rules.forEach((rule, i) => {
@@ -104,23 +136,33 @@ function semanticErrors(spec: PolicySpec): FieldError[] {
   if (new Set(ml.endpoints).size !== ml.endpoints.length) {
     add('spec.detection.ml.endpoints', 'lists an endpoint more than once');
   }
+}
 
-  if (mode === 'rules' && spec.actions.length === 0) {
-    add('spec.actions', 'must list at least one action when detection.mode is "rules"');
+function checkActions(add: Add, spec: PolicySpec): void {
+  if (spec.detection.mode === 'Rules' && spec.actions.length === 0) {
+    add('spec.actions', 'must list at least one action when detection.mode is Rules');
   }
+  const stepNames = new Set<string>();
   spec.actions.forEach((action, i) => {
     const path = `spec.actions[${i}]`;
+    if (stepNames.has(action.name)) add(`${path}.name`, `duplicate step name "${action.name}"`);
+    stepNames.add(action.name);
     checkDuration(
       add,
       `${path}.verificationWindow`,
       action.verificationWindow,
       DURATION_BOUNDS.verificationWindow,
     );
-    if (action.type === 'scale' && !action.scale) {
-      add(`${path}.scale`, 'is required when type is "scale" (set minReplicas and maxReplicas)');
+    for (const [block, type] of Object.entries(OPTION_BLOCKS) as [
+      keyof typeof OPTION_BLOCKS,
+      Action['type'],
+    ][]) {
+      if (action[block] !== undefined && action.type !== type) {
+        add(`${path}.${block}`, `is only allowed when type is ${type}, not ${action.type}`);
+      }
     }
-    if (action.type !== 'scale' && action.scale) {
-      add(`${path}.scale`, `is only allowed when type is "scale", not "${action.type}"`);
+    if (action.type === 'Scale' && !action.scale) {
+      add(`${path}.scale`, 'is required when type is Scale (set minReplicas and maxReplicas)');
     }
     if (action.scale && action.scale.minReplicas > action.scale.maxReplicas) {
       add(
@@ -129,29 +171,19 @@ function semanticErrors(spec: PolicySpec): FieldError[] {
       );
     }
   });
-  if (spec.actions.some((a) => a.type === 'scale') && !spec.targets.kinds.some((k) => k !== 'Pod')) {
-    add('spec.actions', 'a scale step needs Deployment or StatefulSet in spec.targets.kinds');
+  if (spec.actions.some((a) => a.type === 'Scale') && !spec.targets.kinds.some((k) => k !== 'Pod')) {
+    add('spec.actions', 'a Scale step needs Deployment or StatefulSet in spec.targets.kinds');
   }
-  return errors;
 }
 
-function checkDuration(
-  add: (path: string, message: string) => void,
-  path: string,
-  text: string,
-  bounds: { min: number; max: number },
-): void {
+function checkDuration(add: Add, path: string, text: string, bounds: { min: number; max: number }): void {
   const ms = parseDuration(text);
   if (ms < bounds.min || ms > bounds.max) {
     add(path, `must be between ${formatDuration(bounds.min)} and ${formatDuration(bounds.max)}, got ${text}`);
   }
 }
 
-function checkSelector(
-  add: (path: string, message: string) => void,
-  path: string,
-  selector: LabelSelector,
-): void {
+function checkSelector(add: Add, path: string, selector: LabelSelector): void {
   (selector.matchExpressions ?? []).forEach((req, i) => {
     const hasValues = (req.values ?? []).length > 0;
     if ((req.operator === 'In' || req.operator === 'NotIn') && !hasValues) {

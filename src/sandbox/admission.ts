@@ -58,12 +58,14 @@ export interface AdmissionResult {
  * What the apiserver does to an object before it is stored: for custom resources prune unknown fields
  * (or reject them under fieldValidation=Strict), apply schema defaults and validate against the schema;
  * for built-ins run the kind's defaulting and validation. Invalid objects raise 422 naming every field.
+ * `old` is the stored object on update: CEL transition rules compare with it.
  */
 export function admit(
   type: ResourceType,
   version: string,
   input: JsonObject,
   fieldValidation: FieldValidation,
+  old?: JsonObject,
 ): AdmissionResult {
   let object = input;
   const warnings: string[] = [];
@@ -72,7 +74,7 @@ export function admit(
   if (type.crd) {
     const schema = schemaForVersion(type, version);
     if (schema) {
-      const result = processCustomResource(schema, object, fieldValidation);
+      const result = processCustomResource(schema, object, fieldValidation, old);
       if (result.unknownFields.length > 0 && fieldValidation === 'Strict') {
         throw new ApiError(
           400,

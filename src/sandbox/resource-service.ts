@@ -257,7 +257,7 @@ export class ResourceService {
       }
     }
     meta(next).resourceVersion = meta(old).resourceVersion as string;
-    const { object, warnings } = admit(type, version, next, options.fieldValidation ?? 'Ignore');
+    const { object, warnings } = admit(type, version, next, options.fieldValidation ?? 'Ignore', old);
     if (isCrd(type)) this.admitCrd(object);
     if (this.specChanged(type, old, object)) meta(object).generation = Number(meta(old).generation ?? 1) + 1;
     // A write that changes nothing does not bump resourceVersion or notify watchers.

@@ -4,7 +4,11 @@
  */
 
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json-value.js';
+import { compileCel } from './cel-environment.js';
+import { resolveFieldPath } from './cel-values.js';
 import { type FieldError, forbidden, invalid, notSupported, required } from './field-errors.js';
+import { compileRule, ruleSpec } from './schema-cel-validation.js';
+import type { JSONSchemaProps } from './schema-types.js';
 
 const obj = (v: JsonValue | undefined): JsonObject | undefined => (isJsonObject(v) ? v : undefined);
 const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
@@ -113,13 +117,26 @@ function checkMapKeys(
   }
 }
 
-/** CEL rules are not evaluated here, but their shape is checked as the apiserver does before compiling. */
-export function checkCelRules(rules: JsonValue[], path: string, errs: FieldError[]): void {
+const REASONS = ['FieldValueDuplicate', 'FieldValueForbidden', 'FieldValueInvalid', 'FieldValueRequired'];
+
+/**
+ * The shape of each CEL rule, then, as the apiserver does when the shapes are right, its compilation: a rule that
+ * does not compile, or does not give a bool, refuses the CRD. `uncorrelatable` is the schema path of the nearest
+ * enclosing array items that have no old value to compare with (lists other than x-kubernetes-list-type=map).
+ */
+export function checkCelRules(
+  rules: JsonValue[],
+  path: string,
+  errs: FieldError[],
+  node: JsonObject = {},
+  uncorrelatable?: string,
+): void {
   rules.forEach((raw, i) => {
     const at = `${path}.x-kubernetes-validations[${i}]`;
     const rule = obj(raw) ?? {};
     const text = str(rule.rule).trim();
     const message = typeof rule.message === 'string' ? rule.message : '';
+    const shapeErrors = errs.length;
     if (text === '') errs.push(required(`${at}.rule`, 'rule is not specified'));
     else if (message.length > 0 && message.trim() === '') {
       errs.push(invalid(`${at}.message`, message, 'message must be non-empty if specified'));
@@ -128,5 +145,71 @@ export function checkCelRules(rules: JsonValue[], path: string, errs: FieldError
     } else if (/[\n\r]/.test(text) && message.trim() === '') {
       errs.push(required(`${at}.message`, 'message must be specified if rule contains line breaks'));
     }
+    const messageExpression = str(rule.messageExpression);
+    if (messageExpression.length > 0 && messageExpression.trim() === '') {
+      errs.push(required(`${at}.messageExpression`, 'messageExpression must be non-empty if specified'));
+    }
+    if (rule.reason !== undefined && !REASONS.includes(str(rule.reason))) {
+      errs.push(notSupported(`${at}.reason`, rule.reason, REASONS));
+    }
+    const fieldPath = str(rule.fieldPath);
+    if (fieldPath.length > 0 && fieldPath.trim() === '') {
+      errs.push(invalid(`${at}.fieldPath`, fieldPath, 'fieldPath must be non-empty if specified'));
+    } else if (/[\n\r]/.test(fieldPath)) {
+      errs.push(invalid(`${at}.fieldPath`, fieldPath, 'fieldPath must not contain line breaks'));
+    } else if (fieldPath.length > 0) {
+      try {
+        resolveFieldPath(fieldPath.trim(), node as JSONSchemaProps);
+      } catch (err) {
+        const why = `fieldPath must be a valid path: ${(err as Error).message}`;
+        errs.push(invalid(`${at}.fieldPath`, fieldPath, why));
+      }
+    }
+    if (errs.length === shapeErrors) checkCompiles(rule, node, at, uncorrelatable, errs);
   });
+}
+
+function checkCompiles(
+  rule: JsonObject,
+  node: JsonObject,
+  at: string,
+  uncorrelatable: string | undefined,
+  errs: FieldError[],
+): void {
+  const compiled = compileRule(ruleSpec(rule), node as JSONSchemaProps);
+  if (compiled.error !== undefined && compiled.unsupportedFunction === undefined) {
+    errs.push(goStructInvalid(`${at}.rule`, goValidationRule(rule), compiled.error));
+  }
+  const messageExpression = str(rule.messageExpression).trim();
+  if (messageExpression !== '') {
+    const message = compileCel(messageExpression);
+    if (!message.ok && message.unsupportedFunction === undefined) {
+      const why = `messageExpression compilation failed: ${message.error}`;
+      errs.push(goStructInvalid(`${at}.messageExpression`, goValidationRule(rule), why));
+    } else if (message.ok && message.resultType !== 'string' && message.resultType !== 'dyn') {
+      const why = 'must evaluate to a string';
+      errs.push(goStructInvalid(`${at}.messageExpression`, goValidationRule(rule), why));
+    }
+  }
+  if (compiled.usesOldSelf && uncorrelatable !== undefined) {
+    const why = `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatable}`;
+    errs.push(invalid(`${at}.rule`, str(rule.rule), why));
+  }
+}
+
+/** The rule as Go's %#v prints apiextensions.ValidationRule, which is how the apiserver quotes it. */
+function goValidationRule(rule: JsonObject): string {
+  const q = (v: JsonValue | undefined) => JSON.stringify(str(v));
+  const pointer = (v: JsonValue | undefined, type: string) =>
+    v === undefined || v === null ? `(*${type})(nil)` : `(*${type})(0xc000a1b2c0)`;
+  return `apiextensions.ValidationRule{Rule:${q(rule.rule)}, Message:${q(rule.message)}, MessageExpression:${q(
+    rule.messageExpression,
+  )}, Reason:${pointer(rule.reason, 'apiextensions.FieldValueErrorReason')}, FieldPath:${q(
+    rule.fieldPath,
+  )}, OptionalOldSelf:${pointer(rule.optionalOldSelf, 'bool')}}`;
+}
+
+function goStructInvalid(field: string, printed: string, detail: string): FieldError {
+  const body = `Invalid value: ${printed}: ${detail}`;
+  return { field, type: 'FieldValueInvalid', message: `${field}: ${body}`, detail: body };
 }

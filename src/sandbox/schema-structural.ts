@@ -60,6 +60,8 @@ function byMessage(a: FieldError, b: FieldError): number {
 interface MetaContext {
   insideResourceMeta: boolean;
   forbidDefaults?: string;
+  /** The outermost enclosing items without old values to correlate (not a map list): oldSelf is meaningless there. */
+  uncorrelatable?: string;
 }
 
 interface PendingDefault {
@@ -82,6 +84,8 @@ function walk(
   pending: PendingDefault[],
 ): void {
   checkKeywords(s, path, errs);
+  const rules = s['x-kubernetes-validations'];
+  if (Array.isArray(rules)) checkCelRules(rules, path, errs, s, meta.uncorrelatable);
   const type = str(s.type);
   const intOrString = s['x-kubernetes-int-or-string'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
@@ -168,7 +172,11 @@ function walk(
       walk(sub, `${path}.properties[${key}]`, 'field', errs, childMeta, pending);
     }
   }
-  if (items) walk(items, `${path}.items`, 'item', errs, meta, pending);
+  if (items) {
+    const correlated = s['x-kubernetes-list-type'] === 'map' || meta.uncorrelatable !== undefined;
+    const itemMeta = correlated ? meta : { ...meta, uncorrelatable: `${path}.items` };
+    walk(items, `${path}.items`, 'item', errs, itemMeta, pending);
+  }
   const additional = obj(s.additionalProperties);
   if (additional) {
     const childMeta = meta.insideResourceMeta
@@ -222,7 +230,6 @@ function checkKeywords(s: JsonObject, path: string, errs: FieldError[]): void {
   }
   expect('not', isJsonObject, 'a schema');
   expect('x-kubernetes-validations', Array.isArray, 'a list of rules');
-  if (Array.isArray(s['x-kubernetes-validations'])) checkCelRules(s['x-kubernetes-validations'], path, errs);
   if (typeof s.pattern === 'string') {
     try {
       compileGoRegexp(s.pattern);

@@ -37,7 +37,7 @@ export interface JSONSchemaProps {
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
-  /** CEL rules: accepted so CRDs using them install, but not evaluated by the sandbox. */
+  /** CEL rules: compiled when the CRD is admitted, evaluated on custom resources (schema-cel-validation.ts). */
   'x-kubernetes-validations'?: JsonValue[];
 }
 

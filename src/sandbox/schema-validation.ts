@@ -1,10 +1,12 @@
 /**
  * CRD schema processing for custom resources: the pipeline the apiserver runs on create and update
- * (prune unknown fields → apply defaults → drop non-nullable nulls → validate), plus the pieces on their own.
+ * (prune unknown fields → apply defaults → drop non-nullable nulls → validate → CEL rules), plus the pieces on
+ * their own.
  */
 
 import { deepClone, isJsonObject, type JsonObject } from '../json/json-value.js';
-import { type FieldError, invalid } from './field-errors.js';
+import { type FieldError, type FieldErrorType, invalid } from './field-errors.js';
+import { hasRules, validateCelRules } from './schema-cel-validation.js';
 import { applyDefaults } from './schema-defaulting.js';
 import { pruneNonNullableNulls, pruneUnknownFields } from './schema-pruning.js';
 import type { JSONSchemaProps } from './schema-types.js';
@@ -16,6 +18,16 @@ export { type PruneOptions, pruneNonNullableNulls, pruneUnknownFields } from './
 export { validateStructuralSchema } from './schema-structural.js';
 export type { JSONSchemaProps } from './schema-types.js';
 export { validateValue } from './schema-value-validation.js';
+
+const BLOCKS_CEL = new Set<FieldErrorType>([
+  'FieldValueNotSupported',
+  'FieldValueRequired',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+  'FieldValueTypeInvalid',
+]);
+const CEL_NOT_CHECKED =
+  'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
 
 export type FieldValidationMode = 'Strict' | 'Warn' | 'Ignore';
 
@@ -36,6 +48,7 @@ export function processCustomResource(
   schema: JSONSchemaProps,
   obj: JsonObject,
   mode: FieldValidationMode,
+  old?: JsonObject,
 ): ProcessResult {
   const { value, pruned } = pruneUnknownFields(schema, obj, { resourceRoot: true });
   const unknownMessages = pruned.map((p) => `unknown field ${JSON.stringify(p)}`);
@@ -52,7 +65,16 @@ export function processCustomResource(
     ...validateValue(schemaWithoutMetadata(schema), withoutMetadata(object), ''),
     ...validateMetadataNames(schema, object),
   ];
-  return { object, errors, warnings: mode === 'Warn' ? unknownMessages : [], unknownFields: pruned };
+  const warnings = mode === 'Warn' ? unknownMessages : [];
+  // CEL rules see the defaulted object, and only one that passed the checks their types rely on.
+  if (hasRules(schema) && errors.some((e) => BLOCKS_CEL.has(e.type))) {
+    errors.push(invalid('<nil>', 'null', CEL_NOT_CHECKED));
+  } else if (hasRules(schema)) {
+    const cel = validateCelRules(schema, object, old);
+    errors.push(...cel.errors);
+    warnings.push(...cel.warnings);
+  }
+  return { object, errors, warnings, unknownFields: pruned };
 }
 
 /**

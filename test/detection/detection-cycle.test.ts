@@ -107,8 +107,8 @@ describe('DetectionCycle', () => {
     const cycle = new DetectionCycle({ features, rules: new RuleTracker() });
     const results = await cycle.run(
       [
-        policy('shop/a', { detection: { mode: 'rules', rules: [restartRule] } }),
-        policy('shop/b', { detection: { mode: 'rules', rules: [restartRule] } }, false),
+        policy('shop/a', { detection: { mode: 'Rules', rules: [restartRule] } }),
+        policy('shop/b', { detection: { mode: 'Rules', rules: [restartRule] } }, false),
       ],
       1_000,
     );
@@ -155,7 +155,7 @@ describe('DetectionCycle', () => {
     const cycle = new DetectionCycle({ features, rules: new RuleTracker() });
     const withSignal = (crash: boolean, rules: readonly unknown[]) => ({
       key: 'shop/a',
-      spec: spec({ detection: { mode: 'rules', rules: rules as never } }),
+      spec: spec({ detection: { mode: 'Rules', rules: rules as never } }),
       targets: targets(crash),
     });
     const crashed = await cycle.run([withSignal(true, [crashing, restartRule])], 1_000);
@@ -179,7 +179,7 @@ describe('DetectionCycle', () => {
     const ml = new ScriptedMl(() => ({ source: 'ml', anomaly, confidence: 0.95 }));
     const features = new RecordingFeatures(okCycle([vector('web-1')]));
     const cycle = new DetectionCycle({ features, ml, rules: new RuleTracker() });
-    const p = () => policy('shop/a', { detection: { mode: 'ml', ml: { for: '2m' } } }, false);
+    const p = () => policy('shop/a', { detection: { mode: 'ML', ml: { for: '2m' } } }, false);
     const state = async (at: number) => (await cycle.run([p()], at)).get('shop/a')?.targets[0]?.pods[0];
     expect(await state(0)).toMatchObject({
       state: 'healthy',
@@ -207,7 +207,7 @@ describe('DetectionCycle', () => {
     }));
     const ml = new ScriptedMl(() => ({ source: 'ml', anomaly: true, confidence: 1 }));
     const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
-      [policy('shop/a', { detection: { mode: 'hybrid', rules: [restartRule] } })],
+      [policy('shop/a', { detection: { mode: 'Hybrid', rules: [restartRule] } })],
       0,
     );
     const a = results.get('shop/a');
@@ -233,7 +233,7 @@ describe('DetectionCycle', () => {
     const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
       [
         policy('shop/a', {
-          detection: { mode: 'ml', rules: [restartRule], ml: { minConfidence: 0.8, for: '0s' } },
+          detection: { mode: 'ML', rules: [restartRule], ml: { minConfidence: 0.8, for: '0s' } },
         }),
       ],
       0,
@@ -264,7 +264,7 @@ describe('DetectionCycle', () => {
       degraded,
     );
     const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
-      [policy('shop/a', { detection: { mode: 'ml', rules: [restartRule], ml: { for: '0s' } } })],
+      [policy('shop/a', { detection: { mode: 'ML', rules: [restartRule], ml: { for: '0s' } } })],
       0,
     );
     const a = results.get('shop/a');
@@ -282,7 +282,7 @@ describe('DetectionCycle', () => {
       since: 'x',
     });
     const results = await new DetectionCycle({ features, ml, rules: new RuleTracker() }).run(
-      [policy('shop/a', { detection: { mode: 'rules', rules: [restartRule] } })],
+      [policy('shop/a', { detection: { mode: 'Rules', rules: [restartRule] } })],
       0,
     );
     expect(ml.sent).toEqual([]);
@@ -303,7 +303,7 @@ describe('DetectionCycle', () => {
     }).run(
       [
         policy('shop/k', {
-          detection: { mode: 'ml', rules: [restartRule], ml: { backend: 'kserve', model: 'iforest' } },
+          detection: { mode: 'ML', rules: [restartRule], ml: { backend: 'kserve', model: 'iforest' } },
         }),
       ],
       0,
@@ -332,8 +332,8 @@ describe('DetectionCycle', () => {
       rules: new RuleTracker(),
     }).run(
       [
-        policy('shop/a', { detection: { mode: 'ml', rules: [restartRule] } }),
-        policy('shop/r', { detection: { mode: 'rules', rules: [restartRule] } }),
+        policy('shop/a', { detection: { mode: 'ML', rules: [restartRule] } }),
+        policy('shop/r', { detection: { mode: 'Rules', rules: [restartRule] } }),
       ],
       0,
     );

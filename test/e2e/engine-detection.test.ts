@@ -121,7 +121,7 @@ beforeAll(async () => {
   const policy = testPolicy('ml-guided')
     .inNamespace('shop')
     .targeting({ app: 'shop' })
-    .withMode('ml')
+    .withMode('ML')
     .withSpecField('evaluationInterval', '10s')
     .build();
   sandbox.create('coordination-engine.io', 'v1alpha1', 'remediationpolicies', policy as never);

@@ -1,4 +1,10 @@
-import { POLICY_API_VERSION, POLICY_KIND } from '../../src/policy/api-group.js';
+import {
+  CLUSTER_POLICY_KIND,
+  POLICY_API_VERSION,
+  POLICY_KIND,
+  type PolicyKind,
+} from '../../src/policy/api-group.js';
+import type { DetectionMode } from '../../src/policy/spec-schema.js';
 
 type Json = { [key: string]: unknown };
 
@@ -9,14 +15,15 @@ type Json = { [key: string]: unknown };
 export class PolicyBuilder {
   private readonly spec: Json = {
     detection: {
-      mode: 'rules',
+      mode: 'Rules',
       rules: [
         { name: 'restarts', feature: 'container_restart_count.diff', operator: '>', value: 0, for: '1m' },
       ],
     },
-    actions: [{ type: 'restartPod' }],
+    actions: [{ name: 'restart', type: 'RestartPod' }],
   };
   private namespace = 'default';
+  private kind: PolicyKind = POLICY_KIND;
   private labels: Record<string, string> = {};
 
   constructor(private readonly name: string) {}
@@ -26,12 +33,21 @@ export class PolicyBuilder {
     return this;
   }
 
-  targeting(selector: Record<string, string>, namespaces?: string[]): this {
-    this.spec.targets = { selector: { matchLabels: selector }, ...(namespaces ? { namespaces } : {}) };
+  targeting(selector: Record<string, string>): this {
+    this.spec.targets = { ...(this.spec.targets as Json | undefined), selector: { matchLabels: selector } };
     return this;
   }
 
-  withMode(mode: string): this {
+  /** Makes it a ClusterRemediationPolicy covering the namespaces the selector picks (all when omitted). */
+  clusterWide(namespaceSelector?: Json): this {
+    this.kind = CLUSTER_POLICY_KIND;
+    if (namespaceSelector) {
+      this.spec.targets = { ...(this.spec.targets as Json | undefined), namespaceSelector };
+    }
+    return this;
+  }
+
+  withMode(mode: DetectionMode): this {
     (this.spec.detection as Json).mode = mode;
     return this;
   }
@@ -71,10 +87,15 @@ export class PolicyBuilder {
   }
 
   build(): Json {
+    const clusterScoped = this.kind === CLUSTER_POLICY_KIND;
     return {
       apiVersion: POLICY_API_VERSION,
-      kind: POLICY_KIND,
-      metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
+      kind: this.kind,
+      metadata: {
+        name: this.name,
+        ...(clusterScoped ? {} : { namespace: this.namespace }),
+        labels: this.labels,
+      },
       spec: this.buildSpec(),
     };
   }
