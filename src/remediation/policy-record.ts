@@ -1,6 +1,13 @@
-import { setCondition } from '../policy/conditions.js';
-import type { PolicyStatus } from '../policy/status-types.js';
-import { type EpisodeNote, MAX_MESSAGE } from './episode.js';
+import { derivePhase, setCondition } from '../policy/conditions.js';
+import {
+  boundedLastAction,
+  type Counters,
+  type HistoryResult,
+  type LastAction,
+  type PolicyStatus,
+  prependHistory,
+} from '../policy/status-types.js';
+import type { EpisodeNote } from './episode.js';
 
 /** What one remediation pass over a policy contributes to its status (the runner owns these fields). */
 export interface PolicyRecordDelta {
@@ -17,7 +24,7 @@ export interface PolicyRecordDelta {
   escalated: string[];
 }
 
-const HISTORY_RESULT: Record<EpisodeNote['kind'], string> = {
+const HISTORY_RESULT: Record<EpisodeNote['kind'], HistoryResult> = {
   acted: 'Verifying',
   skipped: 'Skipped',
   escalated: 'Escalated',
@@ -25,8 +32,6 @@ const HISTORY_RESULT: Record<EpisodeNote['kind'], string> = {
   recommended: 'Recommended',
   failed: 'Failed',
 };
-
-const MAX_HISTORY = 20;
 
 /**
  * Applies a remediation pass to the policy's status: newest-first bounded history, lastAction, counters, and the
@@ -39,50 +44,47 @@ export function applyRemediationDelta(
   generation: number | undefined,
   nowIso: string,
 ): PolicyStatus {
-  const status: PolicyStatus & Record<string, unknown> = { ...previous };
-  const history = [...(previous.history ?? [])];
-  const counters = {
+  let history = previous.history ?? [];
+  const counters: Counters = {
     actions: 0,
     skips: 0,
     escalations: 0,
     succeeded: 0,
     failed: 0,
-    ...readCounters(previous),
+    ...previous.counters,
   };
-  let lastAction: Record<string, unknown> | undefined;
+  let lastAction: LastAction | undefined = previous.lastAction;
   for (const e of delta.entries) {
-    const result =
+    const result: HistoryResult =
       e.note.kind === 'recommended' && e.note.reason === 'DryRun' ? 'DryRun' : HISTORY_RESULT[e.note.kind];
-    history.unshift({
+    const action = (e.note.action ?? e.note.reason).slice(0, 63);
+    history = prependHistory(history, {
       time: e.time,
       target: e.target,
-      action: e.note.action ?? e.note.reason,
+      action,
+      step: e.step.slice(0, 63),
       ...(e.attempt ? { attempt: e.attempt } : {}),
-      result: result as NonNullable<PolicyStatus['history']>[number]['result'],
+      result,
       ...(e.dryRun ? { dryRun: true } : {}),
       reason: e.note.reason,
-      message: e.note.message.slice(0, MAX_MESSAGE),
-      step: e.step,
-    } as NonNullable<PolicyStatus['history']>[number]);
+      message: e.note.message,
+    });
     if (e.note.kind === 'acted' || e.note.kind === 'failed') counters.actions++;
     if (e.note.kind === 'skipped') counters.skips++;
     if (e.note.kind === 'escalated') counters.escalations++;
     if (e.note.kind === 'resolved' && e.note.reason === 'RemediationSucceeded') counters.succeeded++;
     if (e.note.kind === 'failed') counters.failed++;
     if (e.note.kind === 'acted' || e.note.kind === 'failed' || e.note.kind === 'recommended') {
-      lastAction = {
+      lastAction = boundedLastAction({
         time: e.time,
         target: e.target,
-        step: e.step,
-        action: e.note.action ?? e.note.reason,
+        step: e.step.slice(0, 63),
+        action,
         result,
-        message: e.note.message.slice(0, MAX_MESSAGE),
-      };
+        message: e.note.message,
+      });
     }
   }
-  status.history = history.slice(0, MAX_HISTORY);
-  status.counters = counters;
-  if (lastAction) status.lastAction = lastAction;
   let conditions = previous.conditions ?? [];
   if (delta.storm) {
     conditions = setCondition(
@@ -101,24 +103,18 @@ export function applyRemediationDelta(
           type: 'Escalated',
           status: 'True',
           reason: 'LadderExhausted',
-          message: `escalated, waiting for recovery or a reset: ${delta.escalated.join(', ')}`.slice(
-            0,
-            MAX_MESSAGE,
-          ),
+          message: `escalated, waiting for recovery or a reset: ${delta.escalated.join(', ')}`,
         }
       : { type: 'Escalated', status: 'False', reason: 'NotEscalated', message: '' },
     nowIso,
     generation,
   );
-  status.conditions = conditions;
-  return status;
-}
-
-function readCounters(status: PolicyStatus): Record<string, number> {
-  const raw = (status as Record<string, unknown>).counters;
-  if (!raw || typeof raw !== 'object') return {};
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(raw))
-    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) out[k] = v;
-  return out;
+  return {
+    ...previous,
+    history,
+    counters,
+    ...(lastAction ? { lastAction } : {}),
+    conditions,
+    phase: derivePhase(conditions),
+  };
 }
