@@ -11,6 +11,11 @@ import { describeWorkload, mapWriteError, readWorkload, workloadPath } from './w
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
+/** The value kubectl writes: Go's time.RFC3339, whole seconds (here in UTC, as kubectl prints it with TZ=UTC). */
+export function restartedAtValue(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /**
  * The strategic merge patch `kubectl rollout restart` sends (its two-way merge patch of the template annotation),
  * plus metadata.resourceVersion: the apiserver does not check a uid in a patch, but a patch carrying a stale
