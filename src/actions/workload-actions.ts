@@ -7,7 +7,12 @@
  * decided on one object never lands on a replacement or on a concurrently changed spec.
  *
  * Errors the API answers that are not mapped to a `blocked` outcome are thrown (the runner records them as
- * Failed); LeadershipLostError is thrown when the guard refuses.
+ * Failed); LeadershipLostError is thrown when the guard refuses or the term ends during a request.
+ *
+ * Rollback is implemented for both kinds, not recommend-only: a Deployment through its ReplicaSets exactly as
+ * `kubectl rollout undo` (rollback-deployment.ts), a StatefulSet by applying the strategic merge patch its
+ * ControllerRevision stores, as kubectl does (rollback-statefulset.ts). A 409 (resourceVersion precondition) is
+ * `Conflict`: the workload changed between the read and the write (a status write counts too), retry later.
  */
 
 export interface ActionContext {

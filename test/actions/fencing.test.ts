@@ -166,4 +166,22 @@ describe('the leadership fence', () => {
     expect(rest.writes()).toEqual([]);
     await waitFor('spec unchanged', async () => (await deployment(cluster, ns)).spec.replicas !== 5);
   });
+
+  it('a term that ends while a write is in flight is LeadershipLost, to be reconciled by observing', async () => {
+    const ns = 'fence-scale';
+    const target = await settledTarget(ns);
+    const replicas = (await deployment(cluster, ns)).spec.replicas;
+    const rest = new RecordingRest(cluster.sandbox.kubeConfig());
+    const term = new AbortController();
+    rest.beforeSend = async (req) => {
+      if (req.method !== 'GET') term.abort();
+    };
+    const outcome = new KubeWorkloadActions(rest).scale(
+      { signal: term.signal, fence() {} },
+      target,
+      replicas + 1,
+    );
+    await expect(outcome).rejects.toBeInstanceOf(LeadershipLostError);
+    await expect(outcome).rejects.toThrow(/may have been applied/);
+  });
 });
