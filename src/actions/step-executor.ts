@@ -4,19 +4,21 @@ import type { KubeObject } from '../kube/kube-object.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import type { ExecutionResult, Intent } from '../remediation/episode.js';
 import { resolveIntOrPercent } from '../remediation/int-or-percent.js';
-import type { ActionOutcome, WorkloadActions } from './workload-actions.js';
+import { revisionOf as deploymentRevision } from './rollback-deployment.js';
+import { restartedAtValue } from './rollout-restart.js';
+import type { ActionOutcome, WorkloadActions, WorkloadObservations } from './workload-actions.js';
 
 type Step = PolicySpec['actions'][number];
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
-const REVISION = 'deployment.kubernetes.io/revision';
 
 export interface StepExecutorDeps {
-  actions: WorkloadActions;
-  /** The live pods of a target workload, from the informer cache. */
+  /** The mutations, and fresh reads (not the cache) that tell whether one already happened. */
+  actions: WorkloadActions & WorkloadObservations;
+  /** The pods of a target workload, from the informer cache. */
   podsOf(target: KubeObject): readonly KubeObject[];
-  /** A fresh read of the target from the API (not the cache), to tell whether an intent already happened. */
-  read(target: KubeObject): Promise<KubeObject | undefined>;
+  /** The ReplicaSets a Deployment controls, from the informer cache (to pin a rollback's revision). */
+  replicaSetsOf(target: KubeObject): readonly KubeObject[];
 }
 
 const spec = (o: KubeObject) => (o as { spec?: Record<string, unknown> }).spec ?? {};
@@ -26,18 +28,6 @@ const terminating = (p: KubeObject) => p.metadata.deletionTimestamp !== undefine
 function ready(pod: KubeObject): boolean {
   const conditions = status(pod).conditions;
   return Array.isArray(conditions) && conditions.some((c) => c?.type === 'Ready' && c?.status === 'True');
-}
-
-function templateAnnotation(o: KubeObject | undefined, key: string): string | undefined {
-  const template = o
-    ? (spec(o).template as { metadata?: { annotations?: Record<string, string> } } | undefined)
-    : undefined;
-  return template?.metadata?.annotations?.[key];
-}
-
-function revisionOf(o: KubeObject): string {
-  if (o.kind === 'StatefulSet') return String(status(o).currentRevision ?? '');
-  return o.metadata.annotations?.[REVISION] ?? '';
 }
 
 const replicasOf = (o: KubeObject) => (o.kind === 'Pod' ? 1 : Number(spec(o).replicas ?? 1));
@@ -82,15 +72,36 @@ export class KubeStepExecutor implements StepExecutor {
         };
       }
       case 'RolloutRestart':
-        return { ...intent, expected: { restartedAt: intent.time } };
+        // kubectl's format (whole seconds): a successor repeating the same intent writes the same value.
+        return { ...intent, expected: { restartedAt: restartedAtValue(new Date(intent.time)) } };
       case 'Scale': {
         const from = replicasOf(target);
         const bounds = step.scale ?? { minReplicas: from, maxReplicas: from, step: 1 };
         const to = Math.max(bounds.minReplicas, Math.min(bounds.maxReplicas, from + bounds.step));
         return { ...intent, expected: { from, replicas: to } };
       }
-      case 'Rollback':
-        return { ...intent, expected: { fromRevision: revisionOf(target) } };
+      case 'Rollback': {
+        // Pinned now: "the previous revision" changes once the rollback happened, so a replay of this intent
+        // must name the revision, or it would undo the undo.
+        if (target.kind !== 'Deployment') {
+          return step.rollback?.toRevision
+            ? { ...intent, expected: { toRevision: step.rollback.toRevision } }
+            : intent;
+        }
+        const from = deploymentRevision(target);
+        const older = this.deps
+          .replicaSetsOf(target)
+          .map((rs) => deploymentRevision(rs))
+          .filter((r): r is number => r !== undefined && from !== undefined && r < from);
+        const to = step.rollback?.toRevision ?? (older.length > 0 ? Math.max(...older) : undefined);
+        return {
+          ...intent,
+          expected: {
+            ...(from !== undefined ? { fromRevision: from } : {}),
+            ...(to !== undefined ? { toRevision: to } : {}),
+          },
+        };
+      }
       default:
         return intent;
     }
@@ -98,30 +109,33 @@ export class KubeStepExecutor implements StepExecutor {
 
   async happened(intent: Intent, target: KubeObject): Promise<boolean> {
     const expected = intent.expected ?? {};
+    const workload = ref(target);
     switch (intent.action) {
       case 'RestartPod': {
-        const live = new Map(this.deps.podsOf(target).map((p) => [p.metadata.uid, p]));
         const pods = intent.pods ?? [];
-        return (
-          pods.length > 0 && pods.every((p) => !live.has(p.uid) || terminating(live.get(p.uid) as KubeObject))
-        );
+        if (pods.length === 0) return false;
+        for (const pod of pods) {
+          const seen = await this.deps.actions.observeEviction({
+            namespace: workload.namespace,
+            name: pod.name,
+            uid: pod.uid,
+          });
+          if (!seen.applied) return false;
+        }
+        return true;
       }
-      case 'RolloutRestart': {
-        const fresh = await this.deps.read(target);
-        return templateAnnotation(fresh, RESTARTED_AT) === expected.restartedAt;
-      }
-      case 'Scale': {
-        const fresh = await this.deps.read(target);
-        return (
-          fresh !== undefined &&
-          replicasOf(fresh) === expected.replicas &&
-          expected.replicas !== expected.from
-        );
-      }
-      case 'Rollback': {
-        const fresh = await this.deps.read(target);
-        return fresh !== undefined && revisionOf(fresh) !== String(expected.fromRevision ?? '');
-      }
+      case 'RolloutRestart':
+        return typeof expected.restartedAt === 'string'
+          ? (await this.deps.actions.observeRolloutRestart(workload, expected.restartedAt)).applied
+          : false;
+      case 'Scale':
+        return typeof expected.replicas === 'number' && expected.replicas !== expected.from
+          ? (await this.deps.actions.observeScale(workload, expected.replicas)).applied
+          : false;
+      case 'Rollback':
+        return typeof expected.fromRevision === 'number'
+          ? (await this.deps.actions.observeRollback(workload, expected.fromRevision)).applied
+          : false;
       default:
         return false;
     }
@@ -187,7 +201,15 @@ export class KubeStepExecutor implements StepExecutor {
         return toResult(await this.deps.actions.scale(ctx, ref(target), to));
       }
       case 'Rollback':
-        return toResult(await this.deps.actions.rollback(ctx, ref(target), step.rollback?.toRevision));
+        return toResult(
+          await this.deps.actions.rollback(
+            ctx,
+            ref(target),
+            typeof intent.expected?.toRevision === 'number'
+              ? intent.expected.toRevision
+              : step.rollback?.toRevision,
+          ),
+        );
       default:
         return { result: 'blocked', reason: 'RecommendOnly', message: `step ${step.name} only recommends` };
     }

@@ -39,11 +39,16 @@ export function gateConfigOf(spec: PolicySpec): GateConfig {
 
 export function stormConfigOf(spec: PolicySpec): StormConfig {
   const storm = spec.safety.storm;
-  return { threshold: storm.threshold, minTargets: storm.minTargets, cooldownMs: parseDuration(storm.cooldown) };
+  return {
+    threshold: storm.threshold,
+    minTargets: storm.minTargets,
+    cooldownMs: parseDuration(storm.cooldown),
+  };
 }
 
 const HOUR_MS = 60 * 60_000;
-const targetKey = (t: { kind: string; namespace: string; name: string }) => `${t.kind}/${t.namespace}/${t.name}`;
+const targetKey = (t: { kind: string; namespace: string; name: string }) =>
+  `${t.kind}/${t.namespace}/${t.name}`;
 
 /** Actions that mutated something (or tried to), across all of the policy's records: the rolling rate window. */
 function actionTimes(records: readonly EpisodeRecord[], nowMs: number): number[] {
@@ -67,7 +72,8 @@ function lastActionOn(records: readonly EpisodeRecord[], targetUid: string): num
   return last;
 }
 
-const acting = (r: EpisodeRecord) => r.open && (r.status.phase === 'Acting' || r.status.phase === 'Verifying');
+const acting = (r: EpisodeRecord) =>
+  r.open && (r.status.phase === 'Acting' || r.status.phase === 'Verifying');
 
 /**
  * Binds the pure gates (src/remediation/gates.ts) to the cluster: what is protected or opted out, who manages
