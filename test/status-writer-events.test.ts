@@ -6,6 +6,7 @@ import type { JsonObject } from '../src/json/json-value.js';
 import { KubeEventSink } from '../src/kube/event-sink.js';
 import { type KubeObject, kubeObjectSchema } from '../src/kube/kube-object.js';
 import { PolicyStatusApi } from '../src/kube/policy-status-api.js';
+import { OWNED_STATUS_FIELDS } from '../src/policy/status-types.js';
 import { systemClock } from '../src/time/clock.js';
 import { sandboxWithCrd } from './e2e/engine-harness.js';
 import { testPolicy } from './support/policy-fixtures.js';
@@ -34,7 +35,7 @@ describe('status writer and Event recorder against the sandbox (exact requests)'
   const lastSeq = () => env.sandbox.requests.at(-1)?.seq ?? 0;
 
   it('patches only /status with the changed fields, and sends nothing when the status is unchanged', async () => {
-    const writer = new StatusWriter(new PolicyStatusApi(env.rest), silent);
+    const writer = new StatusWriter(new PolicyStatusApi(env.rest), silent, OWNED_STATUS_FIELDS);
     const policy = await create('a');
     const mark = lastSeq();
     expect(
@@ -65,7 +66,7 @@ describe('status writer and Event recorder against the sandbox (exact requests)'
   });
 
   it('on a conflict re-reads the object and recomputes from fresh data', async () => {
-    const writer = new StatusWriter(new PolicyStatusApi(env.rest), silent);
+    const writer = new StatusWriter(new PolicyStatusApi(env.rest), silent, OWNED_STATUS_FIELDS);
     const stale = await create('b');
     // Someone else writes status after our snapshot was taken.
     await env.rest.request({

@@ -14,7 +14,7 @@ import { selectTargets, type Workload } from '../policy/target-selection.js';
 import { describeErrors, validatePolicySpec } from '../policy/validate.js';
 import type { Clock } from '../time/clock.js';
 import type { EventType } from './event-recorder.js';
-import type { ReconcileResult, Reconciler } from './reconciler.js';
+import type { ReconcileContext, ReconcileResult, Reconciler } from './reconciler.js';
 import type { StatusWriter } from './status-writer.js';
 
 /** Everything the policy reconciler needs, as small interfaces (the kube-rs "Context"). */
@@ -39,8 +39,10 @@ export interface PolicyReconcilerContext {
 export class PolicyReconciler implements Reconciler {
   constructor(private readonly ctx: PolicyReconcilerContext) {}
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  async reconcile(key: string, context?: ReconcileContext): Promise<ReconcileResult> {
     const { ctx } = this;
+    // Only the leader's current term writes; a replica that lost the lease stops before its next write.
+    if (context?.signal.aborted) return {};
     if (!ctx.cachesSynced()) return { requeueAfterMs: 500 };
     const policy = ctx.policies.get(key);
     if (!policy || policy.metadata.deletionTimestamp) return {};
@@ -67,6 +69,7 @@ export class PolicyReconciler implements Reconciler {
       });
       return decision.status as JsonObject;
     });
+    if (context?.signal.aborted) return {};
 
     if (!validation.valid) {
       const message = describeErrors(validation.errors);
