@@ -39,9 +39,8 @@ export class LeadershipTerms implements Leadership {
 
   /** Ends the current term at once: its signal aborts, so in-flight work stops before its next mutation. */
   end(why: string): void {
-    const current = this.current;
-    this.current = undefined;
-    current?.abort(new LeadershipLostError(why));
+    // The ended term stays current until the next begins, so its abort reason tells fence() callers why.
+    if (this.current && !this.current.signal.aborted) this.current.abort(new LeadershipLostError(why));
   }
 
   signal(): AbortSignal {
