@@ -86,6 +86,44 @@ describe('status writer and Event recorder against the sandbox (exact requests)'
     expect(since(mark).map((r) => `${r.method} ${r.status}`)).toEqual(['PATCH 409', 'GET 200', 'PATCH 200']);
   });
 
+  it('never removes a status field it does not own (one a newer engine version added)', async () => {
+    // A newer CRD version knows status.foo; this (older) engine does not.
+    const crdPath =
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/remediationpolicies.coordination-engine.io';
+    const crd = (await env.rest.request({ method: 'GET', path: crdPath })) as JsonObject;
+    const versions = (crd.spec as { versions: Array<{ schema: { openAPIV3Schema: JsonObject } }> }).versions;
+    for (const version of versions) {
+      const status = (version.schema.openAPIV3Schema.properties as Record<string, JsonObject>).status as {
+        properties: Record<string, JsonObject>;
+      };
+      status.properties.foo = { type: 'string' };
+    }
+    await env.rest.request({ method: 'PUT', path: crdPath, body: crd });
+
+    await create('d');
+    await env.rest.request({
+      method: 'PATCH',
+      path: `${POLICIES}/d/status`,
+      body: { status: { phase: 'Pending', foo: 'kept' } },
+      contentType: 'application/merge-patch+json',
+    });
+    const api = new PolicyStatusApi(env.rest);
+    const withFoo = (await api.get('default', 'd')) as KubeObject;
+    expect(withFoo.status).toEqual({ phase: 'Pending', foo: 'kept' });
+
+    const writer = new StatusWriter(api, silent, OWNED_STATUS_FIELDS);
+    const mark = lastSeq();
+    // What the engine computes never mentions foo; an owned field it drops (phase) is removed.
+    expect(await writer.write(withFoo, () => ({ observedGeneration: 1 }))).toBe('written');
+    expect(JSON.parse(since(mark)[0]?.body ?? '{}').status).toEqual({ phase: null, observedGeneration: 1 });
+    const after = (await api.get('default', 'd')) as KubeObject;
+    expect(after.status).toEqual({ observedGeneration: 1, foo: 'kept' });
+    // Nothing owned differs: no request at all, even though the stored status has a field the engine lacks.
+    const mark2 = lastSeq();
+    expect(await writer.write(after, () => ({ observedGeneration: 1 }))).toBe('unchanged');
+    expect(since(mark2)).toEqual([]);
+  });
+
   it('aggregates repeated Events into one with a growing count', async () => {
     const recorder = new EventRecorder({
       sink: new KubeEventSink(env.rest),
