@@ -8,7 +8,7 @@ import { EventRecorder } from '../controller/event-recorder.js';
 import { keyOf } from '../controller/informer.js';
 import { LeaderElector } from '../controller/leader-election.js';
 import { type Leadership, LeadershipTerms } from '../controller/leadership.js';
-import { PolicyReconciler } from '../controller/policy-reconciler.js';
+import { assessmentsFrom, PolicyReconciler } from '../controller/policy-reconciler.js';
 import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { WorkQueue } from '../controller/workqueue.js';
@@ -224,16 +224,7 @@ export async function startEngine(
     statusWriter: new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS),
     events,
     dependencies: () => structuredClone(dependencyStates),
-    assessments: (key, generation) => {
-      const stored = assessments.forGeneration(key, generation);
-      return stored
-        ? {
-            ranAtMs: stored.ranAtMs,
-            targets: stored.assessment.targets,
-            problems: stored.assessment.problems,
-          }
-        : undefined;
-    },
+    assessments: assessmentsFrom(assessments),
     cachesSynced,
     clock,
     logger: logger.child({ controller: CONTROLLER }),

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AssessmentStore } from '../detection/assessment-store.js';
 import type { JsonObject } from '../json/json-value.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { findCondition } from '../policy/conditions.js';
@@ -30,6 +31,21 @@ export interface PolicyReconcilerContext {
   cachesSynced: () => boolean;
   clock: Clock;
   logger: Logger;
+}
+
+/**
+ * The reconciler's view of the detection results: only an assessment made for the generation being reconciled
+ * is used, so a status (or, later, an action) never rests on the judgement of an older spec.
+ */
+export function assessmentsFrom(
+  store: Pick<AssessmentStore, 'forGeneration'>,
+): NonNullable<PolicyReconcilerContext['assessments']> {
+  return (key, generation) => {
+    const stored = store.forGeneration(key, generation);
+    return stored
+      ? { ranAtMs: stored.ranAtMs, targets: stored.assessment.targets, problems: stored.assessment.problems }
+      : undefined;
+  };
 }
 
 /**
