@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEngine, startEngine } from '../../src/cli/engine.js';
@@ -6,6 +7,7 @@ import { microTime } from '../../src/controller/leader-election.js';
 import { LeadershipLostError } from '../../src/controller/leadership.js';
 import type { JsonObject } from '../../src/json/json-value.js';
 import type { KubeRest } from '../../src/kube/rest-client.js';
+import { podFixture } from '../sandbox/fixtures.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
 import {
@@ -185,8 +187,71 @@ describe('engine end to end: losing the lease', () => {
     expect(leaseHolder(env.sandbox)).toBe('usurper');
   });
 
+  it('does not release the lease when in-flight work outlives the shutdown timeout', async () => {
+    // A Prometheus that is ready but never answers a query: the detection cycle stays in flight.
+    let queried = 0;
+    const prometheus: Server = createServer((req, res) => {
+      if (req.url?.startsWith('/-/ready')) res.end('ready');
+      else queried++;
+    });
+    await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
+    const address = prometheus.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      // A lease left by the test before is released, so this engine can lead at once.
+      if (leaseHolder(env.sandbox) !== undefined) await takeLease(env.rest, '', 1);
+      env.sandbox.create('', 'v1', 'pods', {
+        ...podFixture('solo', {}),
+        metadata: { name: 'solo', namespace: 'default' },
+      } as unknown as JsonObject);
+      await env.rest.request({
+        method: 'POST',
+        path: '/apis/coordination-engine.io/v1alpha1/namespaces/default/remediationpolicies',
+        body: testPolicy('p').build() as JsonObject,
+      });
+      const identity = 'stuck';
+      const config = resolveConfig(
+        {
+          kubeconfig: `${env.dir}/kubeconfig`,
+          port: '0',
+          metricsPort: '0',
+          prometheusUrl: `http://127.0.0.1:${port}`,
+          prometheusTimeoutMs: '5m',
+          shutdownTimeoutMs: '500ms',
+          leaderElectionIdentity: identity,
+          leaderElectionLeaseDurationMs: '3s',
+          leaderElectionRenewDeadlineMs: '2s',
+          leaderElectionRetryPeriodMs: '500ms',
+        },
+        {},
+      );
+      const lost: number[] = [];
+      engine = await startEngine(config, pino({ level: 'silent' }), {
+        onLostLeadership: () => lost.push(Date.now()),
+      });
+      const { leadership } = engine;
+      await waitFor(
+        'a detection cycle in flight',
+        () => leaseHolder(env.sandbox) === identity && queried > 0,
+        {
+          timeoutMs: 15_000,
+        },
+      );
+      const term = leadership.signal();
+      await engine.stop();
+      engine = undefined;
+      // The term ended, but the lease was left to expire: a successor cannot act while the cycle still runs.
+      expect(term.aborted).toBe(true);
+      expect(leaseHolder(env.sandbox)).toBe(identity);
+      expect(lost).toEqual([]);
+    } finally {
+      prometheus.closeAllConnections();
+      await new Promise<void>((resolve) => prometheus.close(() => resolve()));
+    }
+  });
+
   it('the run command exits 1 with "leader election lost"', async () => {
-    await takeLease(env.rest, '', 1);
+    if (leaseHolder(env.sandbox) !== undefined) await takeLease(env.rest, '', 1);
     child = await startEngineProcess(`${env.dir}/kubeconfig`, 'cli-replica');
     await waitFor('the CLI leads', () => leaseHolder(env.sandbox) === 'cli-replica');
     await takeLease(env.rest, 'usurper', 60);
