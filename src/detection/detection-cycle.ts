@@ -123,7 +123,8 @@ export class DetectionCycle {
       const mismatch = this.mlMismatch(policy.spec);
       const usesMl = policy.spec.detection.mode !== 'rules' && mismatch === undefined;
       const evaluated = new Set<string>();
-      const intervalMs = parseDuration(policy.spec.evaluationInterval);
+      // Gaps are measured in real time: the cycle's instant is aligned down to the query step.
+      const continuity = { intervalMs: parseDuration(policy.spec.evaluationInterval), atMs: nowMs };
       const targets: TargetAssessment[] = policy.targets.map(({ target, pods: targetPods }) => {
         const assessed = targetPods.map((pod): PodAssessment => {
           const key = podKey(pod.namespace, pod.name);
@@ -144,7 +145,7 @@ export class DetectionCycle {
                   identity,
                   cycle.evaluatedAtMs,
                   pod.signals,
-                  intervalMs,
+                  continuity,
                 )
               : [];
             const state = rules.some((r) => r.firing) ? 'anomalous' : 'insufficient_data';
@@ -163,7 +164,7 @@ export class DetectionCycle {
             { ...vector, ...identity },
             cycle.evaluatedAtMs,
             pod.signals,
-            intervalMs,
+            continuity,
           );
           const verdict = podVerdict(
             policy.spec.detection,
@@ -176,7 +177,7 @@ export class DetectionCycle {
                 `ml:anomaly|${policy.spec.detection.ml.for}`,
                 holds,
                 cycle.evaluatedAtMs,
-                intervalMs,
+                continuity,
               ),
           );
           return { namespace: pod.namespace, pod: pod.name, rules, missing: [], ...verdict };

@@ -40,6 +40,15 @@ export function trackedPodKey(pod: PodIdentity): string {
  */
 export const MAX_GAP_INTERVALS = 1.5;
 
+/**
+ * What a gap is measured by: the policy's evaluation interval and the real time of this evaluation. Not the cycle's
+ * instant, which is aligned down to the query step (a minute): with a 10 s interval it jumps a whole step at once.
+ */
+export interface Continuity {
+  intervalMs: number;
+  atMs: number;
+}
+
 const COMPARE: Record<Rule['operator'], (a: number, b: number) => boolean> = {
   '>': (a, b) => a > b,
   '>=': (a, b) => a >= b,
@@ -79,8 +88,8 @@ export class RuleTracker {
 
   /**
    * Findings for conditions that hold now (firing or pending) or are kept firing; empty when nothing does.
-   * With intervalMs (the policy's evaluation interval), a clock not evaluated for MAX_GAP_INTERVALS of it starts
-   * over: a `for` must be observed to hold, not assumed across a gap.
+   * With continuity, a clock not evaluated for MAX_GAP_INTERVALS of the policy's interval starts over: a `for` must
+   * be observed to hold, not assumed across a gap.
    */
   evaluate(
     scope: string,
@@ -88,8 +97,9 @@ export class RuleTracker {
     subject: (PodFeatureVector & { uid?: string }) | PodIdentity,
     nowMs: number,
     signals?: PodStatusSignals,
-    intervalMs?: number,
+    continuity?: Continuity,
   ): RuleFinding[] {
+    const seenAt = continuity?.atMs ?? nowMs;
     const prefix = `${scope}|${trackedPodKey(subject)}|`;
     const vector = 'features' in subject && subject.state === 'complete' ? subject : undefined;
     const findings: RuleFinding[] = [];
@@ -97,11 +107,11 @@ export class RuleTracker {
       // The whole definition is part of the key: an edited rule starts its clocks afresh, as Prometheus does.
       const key = `${prefix}${rule.name}|${ruleInput(rule)}|${rule.operator}|${rule.value}|${rule.for}|${rule.keepFiringFor}`;
       const observed = this.observedValue(rule, vector, signals, nowMs);
-      const clock = this.current(key, nowMs, intervalMs);
+      const clock = this.current(key, continuity);
       if (observed === undefined || !COMPARE[rule.operator](observed, rule.value)) {
         const keep = parseDuration(rule.keepFiringFor);
         if (observed !== undefined && clock?.firedAt !== undefined && nowMs - clock.lastHeldAt < keep) {
-          clock.lastEvaluatedAt = nowMs;
+          clock.lastEvaluatedAt = seenAt;
           findings.push(this.finding(rule, clock.lastObserved, nowMs - clock.since, true, true));
           continue;
         }
@@ -112,10 +122,10 @@ export class RuleTracker {
         since: nowMs,
         lastHeldAt: nowMs,
         lastObserved: observed,
-        lastEvaluatedAt: nowMs,
+        lastEvaluatedAt: seenAt,
       };
       next.lastHeldAt = nowMs;
-      next.lastEvaluatedAt = nowMs;
+      next.lastEvaluatedAt = seenAt;
       next.lastObserved = observed;
       const heldForMs = nowMs - next.since;
       const firing = heldForMs >= parseDuration(rule.for);
@@ -136,21 +146,22 @@ export class RuleTracker {
     name: string,
     holds: boolean,
     nowMs: number,
-    intervalMs?: number,
+    continuity?: Continuity,
   ): number | undefined {
     const key = `${scope}|${trackedPodKey(pod)}|${name}`;
     if (!holds) {
       this.clocks.delete(key);
       return undefined;
     }
-    const clock = this.current(key, nowMs, intervalMs) ?? {
+    const seenAt = continuity?.atMs ?? nowMs;
+    const clock = this.current(key, continuity) ?? {
       since: nowMs,
       lastHeldAt: nowMs,
       lastObserved: 1,
-      lastEvaluatedAt: nowMs,
+      lastEvaluatedAt: seenAt,
     };
     clock.lastHeldAt = nowMs;
-    clock.lastEvaluatedAt = nowMs;
+    clock.lastEvaluatedAt = seenAt;
     this.clocks.set(key, clock);
     return nowMs - clock.since;
   }
@@ -161,9 +172,13 @@ export class RuleTracker {
   }
 
   /** The clock for key, unless evaluation paused longer than the gap allows (then it is dropped). */
-  private current(key: string, nowMs: number, intervalMs: number | undefined): Clock | undefined {
+  private current(key: string, continuity: Continuity | undefined): Clock | undefined {
     const clock = this.clocks.get(key);
-    if (clock && intervalMs !== undefined && nowMs - clock.lastEvaluatedAt > MAX_GAP_INTERVALS * intervalMs) {
+    if (
+      clock &&
+      continuity &&
+      continuity.atMs - clock.lastEvaluatedAt > MAX_GAP_INTERVALS * continuity.intervalMs
+    ) {
       this.clocks.delete(key);
       return undefined;
     }

@@ -62,4 +62,27 @@ describe('DetectionCycle per-pod clocks', () => {
     // Two intervals without an evaluation: the held time is not assumed across the gap.
     expect(await ruleOf(cycle, 'uid-1', 3 * minute)).toEqual({ state: 'healthy', heldForMs: 0 });
   });
+
+  it('measures gaps in real time, not by the cycle instant aligned down to the query step', async () => {
+    // A 10 s policy whose cycle instants are aligned to a 60 s step: they jump a whole minute at once.
+    const aligned = {
+      build: async (selection: unknown, atMs: number) =>
+        features.build(selection, Math.floor(atMs / minute) * minute),
+    };
+    const fast = policySpecSchema.parse({
+      evaluationInterval: '10s',
+      detection: {
+        rules: [
+          { name: 'restarting', feature: 'container_restart_count.diff', operator: '>', value: 0, for: '2m' },
+        ],
+      },
+    });
+    const cycle = new DetectionCycle({ features: aligned, rules: new RuleTracker() });
+    let last: number | undefined;
+    for (let t = 5_000; t <= 3 * minute; t += 10_000) {
+      const result = await cycle.run([{ ...policy('uid-1'), spec: fast }], t);
+      last = result.get('shop/p')?.targets[0]?.pods[0]?.rules[0]?.heldForMs;
+    }
+    expect(last).toBe(2 * minute);
+  });
 });
