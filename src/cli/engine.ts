@@ -34,7 +34,6 @@ import {
   coversNamespace,
   namespacedScope,
   selectTargets,
-  type Workload,
 } from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
