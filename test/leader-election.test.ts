@@ -76,6 +76,21 @@ function stallingStore(inner: LeaseStore, stalled: () => boolean): LeaseStore {
   };
 }
 
+/** A lease store whose calls each take `delay()` ms of (fake) time before they reach the store. */
+function slowStore(inner: LeaseStore, clock: FakeClock, delay: () => number): LeaseStore {
+  const slow = async <T>(call: () => Promise<T>): Promise<T> => {
+    const ms = delay();
+    if (ms > 0) await new Promise<void>((resolve) => clock.schedule(resolve, ms));
+    return call();
+  };
+  return {
+    describe: inner.describe,
+    get: () => slow(() => inner.get()),
+    create: (r) => slow(() => inner.create(r)),
+    update: (r, v) => slow(() => inner.update(r, v)),
+  };
+}
+
 describe('LeaderElector', () => {
   it('steps down at the renew deadline even while a renewal hangs, before the lease can expire for others', async () => {
     const clock = new FakeClock();
@@ -177,6 +192,94 @@ describe('LeaderElector', () => {
     expect(takeover - cutAt).toBeLessThanOrEqual(timings.leaseDurationMs + timings.retryPeriodMs);
     await a.stop();
     await b.stop();
+  });
+
+  it('stop({ release: false }) leaves the lease to expire: a successor waits the full lease duration', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const log: string[] = [];
+    const a = candidate('a', lease, clock, log);
+    const b = candidate('b', lease, clock, log);
+    a.start();
+    await flush();
+    b.start();
+    await elapse(clock, 2_000);
+    const stoppedAt = clock.now();
+    await a.stop({ release: false });
+    expect(a.isLeader()).toBe(false);
+    expect(lease.record?.holderIdentity).toBe('a');
+    await elapse(clock, timings.leaseDurationMs - timings.retryPeriodMs);
+    expect(b.isLeader()).toBe(false);
+    await elapse(clock, 2 * timings.retryPeriodMs);
+    expect(b.isLeader()).toBe(true);
+    expect(clock.now() - stoppedAt).toBeGreaterThanOrEqual(timings.leaseDurationMs - timings.retryPeriodMs);
+    await b.stop();
+  });
+
+  describe('measures lease time on the monotonic clock, not the wall clock', () => {
+    it('a wall clock stepped forward during a slow renewal neither steps the leader down nor lets a follower take over', async () => {
+      const clock = new FakeClock();
+      const lease = new MemoryLease();
+      const log: string[] = [];
+      let delay = 0;
+      const a = candidate('a', lease, clock, log, undefined, (store) => slowStore(store, clock, () => delay));
+      const b = candidate('b', lease, clock, log);
+      a.start();
+      await flush();
+      b.start();
+      await elapse(clock, 2_000);
+      expect(a.isLeader()).toBe(true);
+      const transitions = lease.record?.leaseTransitions;
+      // A renewal is in flight (and the follower keeps reading the same record) when the wall clock jumps.
+      delay = 1_000;
+      await elapse(clock, 600);
+      clock.jumpWall(3_600_000);
+      await elapse(clock, 2_000);
+      delay = 0;
+      await elapse(clock, 10_000);
+      expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+      expect(log).toEqual([expect.stringMatching(/ a start$/)]);
+      expect(lease.record?.holderIdentity).toBe('a');
+      expect(lease.record?.leaseTransitions).toBe(transitions);
+      await a.stop();
+      await b.stop();
+    });
+
+    it('a wall clock stepped back during a renewal does not keep a partitioned leader leading past its renew deadline', async () => {
+      const clock = new FakeClock();
+      const lease = new MemoryLease();
+      const log: string[] = [];
+      let cut = false;
+      let delay = 0;
+      const a = candidate(
+        'a',
+        lease,
+        clock,
+        log,
+        () => cut,
+        (store) => slowStore(store, clock, () => delay),
+      );
+      const b = candidate('b', lease, clock, log);
+      a.start();
+      await flush();
+      b.start();
+      await elapse(clock, 2_000);
+      delay = 1_000;
+      await elapse(clock, 600);
+      clock.jumpWall(-3_600_000);
+      await elapse(clock, 1_000);
+      delay = 0;
+      cut = true;
+      let overlap = false;
+      for (let t = 0; t < 10_000; t += 50) {
+        await elapse(clock, 50);
+        if (a.isLeader() && b.isLeader()) overlap = true;
+      }
+      expect(overlap).toBe(false);
+      expect([a.isLeader(), b.isLeader()]).toEqual([false, true]);
+      await a.stop();
+      await b.stop();
+    });
   });
 
   it('rejects timings that would let two leaders overlap', () => {

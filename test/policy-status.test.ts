@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { derivePhase } from '../src/policy/conditions.js';
 import { buildPolicyStatus, type StatusInput } from '../src/policy/policy-status.js';
+import { parseStatus } from '../src/policy/status-types.js';
 import { validatePolicySpec } from '../src/policy/validate.js';
 import { testPolicy } from './support/policy-fixtures.js';
 
@@ -137,5 +138,38 @@ describe('targets summary', () => {
       reason: 'MLServiceUnavailable',
       message: 'ML service degraded (breaker open)',
     });
+  });
+});
+
+describe('parseStatus', () => {
+  const ready = {
+    type: 'Ready',
+    status: 'True',
+    reason: 'Reconciled',
+    message: '1 target(s) selected',
+    lastTransitionTime: '2026-01-01T00:00:00Z',
+    observedGeneration: 3,
+  };
+  const targets = { total: 1, healthy: 1, anomalous: 0, insufficientData: 0 };
+
+  it('drops only a malformed field: a bad history keeps the conditions and targets', () => {
+    const parsed = parseStatus({
+      observedGeneration: 3,
+      phase: 'Active',
+      conditions: [ready],
+      targets,
+      history: [{ time: 'now', target: 'not-an-object', action: 'restart', result: 'Exploded' }],
+    });
+    expect(parsed).toEqual({ observedGeneration: 3, phase: 'Active', conditions: [ready], targets });
+    // Recomputing from it keeps Ready's transition time: the status is not rebuilt from nothing.
+    const rebuilt = buildPolicyStatus(input({ generation: 3, previous: parsed, now: T0 + 3_600_000 }));
+    expect(rebuilt.status.conditions?.[0]?.lastTransitionTime).toBe('2026-01-01T00:00:00Z');
+  });
+
+  it('ignores fields it does not know and tolerates a status that is not an object', () => {
+    expect(parseStatus({ phase: 'Active', foo: { set: 'by a newer engine' } })).toEqual({ phase: 'Active' });
+    expect(parseStatus('garbage')).toEqual({});
+    expect(parseStatus(null)).toEqual({});
+    expect(parseStatus({ phase: 'NoSuchPhase', observedGeneration: -1 })).toEqual({});
   });
 });

@@ -6,6 +6,7 @@ import type { JsonObject } from '../src/json/json-value.js';
 import { KubeEventSink } from '../src/kube/event-sink.js';
 import { type KubeObject, kubeObjectSchema } from '../src/kube/kube-object.js';
 import { PolicyStatusApi } from '../src/kube/policy-status-api.js';
+import { OWNED_STATUS_FIELDS } from '../src/policy/status-types.js';
 import { systemClock } from '../src/time/clock.js';
 import { sandboxWithCrd } from './e2e/engine-harness.js';
 import { testPolicy } from './support/policy-fixtures.js';
@@ -34,7 +35,7 @@ describe('status writer and Event recorder against the sandbox (exact requests)'
   const lastSeq = () => env.sandbox.requests.at(-1)?.seq ?? 0;
 
   it('patches only /status with the changed fields, and sends nothing when the status is unchanged', async () => {
-    const writer = new StatusWriter(new PolicyStatusApi(env.rest), silent);
+    const writer = new StatusWriter(new PolicyStatusApi(env.rest), silent, OWNED_STATUS_FIELDS);
     const policy = await create('a');
     const mark = lastSeq();
     expect(
@@ -65,7 +66,7 @@ describe('status writer and Event recorder against the sandbox (exact requests)'
   });
 
   it('on a conflict re-reads the object and recomputes from fresh data', async () => {
-    const writer = new StatusWriter(new PolicyStatusApi(env.rest), silent);
+    const writer = new StatusWriter(new PolicyStatusApi(env.rest), silent, OWNED_STATUS_FIELDS);
     const stale = await create('b');
     // Someone else writes status after our snapshot was taken.
     await env.rest.request({
@@ -83,6 +84,44 @@ describe('status writer and Event recorder against the sandbox (exact requests)'
     expect(result).toBe('written');
     expect(seen).toEqual([null, { phase: 'Pending' }]);
     expect(since(mark).map((r) => `${r.method} ${r.status}`)).toEqual(['PATCH 409', 'GET 200', 'PATCH 200']);
+  });
+
+  it('never removes a status field it does not own (one a newer engine version added)', async () => {
+    // A newer CRD version knows status.foo; this (older) engine does not.
+    const crdPath =
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/remediationpolicies.coordination-engine.io';
+    const crd = (await env.rest.request({ method: 'GET', path: crdPath })) as JsonObject;
+    const versions = (crd.spec as { versions: Array<{ schema: { openAPIV3Schema: JsonObject } }> }).versions;
+    for (const version of versions) {
+      const status = (version.schema.openAPIV3Schema.properties as Record<string, JsonObject>).status as {
+        properties: Record<string, JsonObject>;
+      };
+      status.properties.foo = { type: 'string' };
+    }
+    await env.rest.request({ method: 'PUT', path: crdPath, body: crd });
+
+    await create('d');
+    await env.rest.request({
+      method: 'PATCH',
+      path: `${POLICIES}/d/status`,
+      body: { status: { phase: 'Pending', foo: 'kept' } },
+      contentType: 'application/merge-patch+json',
+    });
+    const api = new PolicyStatusApi(env.rest);
+    const withFoo = (await api.get('default', 'd')) as KubeObject;
+    expect(withFoo.status).toEqual({ phase: 'Pending', foo: 'kept' });
+
+    const writer = new StatusWriter(api, silent, OWNED_STATUS_FIELDS);
+    const mark = lastSeq();
+    // What the engine computes never mentions foo; an owned field it drops (phase) is removed.
+    expect(await writer.write(withFoo, () => ({ observedGeneration: 1 }))).toBe('written');
+    expect(JSON.parse(since(mark)[0]?.body ?? '{}').status).toEqual({ phase: null, observedGeneration: 1 });
+    const after = (await api.get('default', 'd')) as KubeObject;
+    expect(after.status).toEqual({ observedGeneration: 1, foo: 'kept' });
+    // Nothing owned differs: no request at all, even though the stored status has a field the engine lacks.
+    const mark2 = lastSeq();
+    expect(await writer.write(after, () => ({ observedGeneration: 1 }))).toBe('unchanged');
+    expect(since(mark2)).toEqual([]);
   });
 
   it('aggregates repeated Events into one with a growing count', async () => {

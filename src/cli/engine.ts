@@ -7,7 +7,8 @@ import { EvaluationLoop } from '../controller/evaluation-loop.js';
 import { EventRecorder } from '../controller/event-recorder.js';
 import { keyOf } from '../controller/informer.js';
 import { LeaderElector } from '../controller/leader-election.js';
-import { PolicyReconciler } from '../controller/policy-reconciler.js';
+import { type Leadership, LeadershipTerms } from '../controller/leadership.js';
+import { assessmentsFrom, PolicyReconciler } from '../controller/policy-reconciler.js';
 import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { WorkQueue } from '../controller/workqueue.js';
@@ -28,11 +29,11 @@ import { createMlService } from '../ml/ml-service-factory.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
+import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
 import {
   coversNamespace,
   namespacedScope,
   selectTargets,
-  type Workload,
 } from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
@@ -42,12 +43,26 @@ import { close, createApiServer, createMetricsServer, listen } from '../server/h
 import { mlServiceHealthSource } from '../server/ml-health-source.js';
 import { systemClock } from '../time/clock.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
+import { workloadsOf } from './workloads-of.js';
 
 export interface RunningEngine {
   apiPort: number;
   metricsPort: number;
-  /** Stop taking work, finish in-flight reconciles, release the lease, close caches and servers. */
+  /** The current leadership term, for anything that mutates the cluster: its signal and fence. */
+  leadership: Leadership;
+  /**
+   * Stop taking work, finish in-flight reconciles, close caches and servers. The lease is released only after a
+   * clean drain; if work is still running at the shutdown timeout, the lease is left to expire.
+   */
   stop(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /**
+   * Called once when this replica loses the lease (not on its own shutdown), after the term's signal aborted.
+   * The run command exits the process, as controller-runtime does: a fresh process starts from a clean slate.
+   */
+  onLostLeadership?: () => void;
 }
 
 const CONTROLLER = 'remediationpolicy';
@@ -90,7 +105,12 @@ function mlConfig(config: EngineConfig, baseUrl: string) {
 }
 
 /** Composition root: builds the engine from its configuration and starts it. */
-export async function startEngine(config: EngineConfig, logger: Logger): Promise<RunningEngine> {
+export async function startEngine(
+  config: EngineConfig,
+  logger: Logger,
+  options: EngineOptions = {},
+): Promise<RunningEngine> {
+  const onLostLeadership = options.onLostLeadership ?? (() => process.exit(1));
   const clock = systemClock;
   const rest = new KubeRest(loadKubeConfig(config.kubeconfig));
   const metrics = new EngineMetrics();
@@ -205,19 +225,10 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const reconciler = new PolicyReconciler({
     policies,
     workloads: () => workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
-    statusWriter: new StatusWriter(new PolicyStatusApi(rest), logger),
+    statusWriter: new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS),
     events,
     dependencies: () => structuredClone(dependencyStates),
-    assessments: (key) => {
-      const stored = assessments.get(key);
-      return stored
-        ? {
-            ranAtMs: stored.ranAtMs,
-            targets: stored.assessment.targets,
-            problems: stored.assessment.problems,
-          }
-        : undefined;
-    },
+    assessments: assessmentsFrom(assessments),
     cachesSynced,
     clock,
     logger: logger.child({ controller: CONTROLLER }),
@@ -232,11 +243,17 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   // Every change of leadership starts a new term; a start that belongs to an older term is dropped, so a
   // replica that lost the lease again while the previous term drained never starts reconciling without it.
   let term = 0;
+  const leadership = new LeadershipTerms(() => (elector ? elector.isLeader() : true));
   const startController = async (myTerm: number) => {
     // A previous term's reconciles must finish before a new term starts, or one key could run twice at once.
     await draining;
     if (controller || stopping || myTerm !== term || (elector && !elector.isLeader())) return;
+    // A term acts only on what it observed itself: rule clocks and assessments of an earlier term are stale.
+    rules.clear();
+    assessments.clear();
+    const signal = leadership.begin();
     controller = new Controller({
+      signal,
       name: CONTROLLER,
       queue: new WorkQueue(clock, defaultControllerRateLimiter(clock), queueMetrics),
       reconciler,
@@ -298,8 +315,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         },
         onStoppedLeading: () => {
           term++;
+          // Stop acting at once: in-flight work sees the aborted signal before its next request.
+          leadership.end('lost the lease');
           metrics.setLeader(false);
           void stopController();
+          if (!stopping) {
+            logger.error({ identity: config.leaderElectionIdentity }, 'leader election lost');
+            onLostLeadership();
+          }
         },
       })
     : undefined;
@@ -343,17 +366,25 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   return {
     apiPort,
     metricsPort,
+    leadership,
     stop() {
       stopping ??= (async () => {
         logger.info('shutting down: no new work; finishing in-flight reconciles');
+        // The lease is still held (and renewed) while in-flight work finishes, so it may finish acting.
         const drained = stopController();
         const timedOut = new Promise<'timeout'>((resolve) =>
           setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref(),
         );
-        if ((await Promise.race([drained, timedOut])) === 'timeout') {
-          logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight reconciles did not finish in time');
+        const clean = (await Promise.race([drained, timedOut])) !== 'timeout';
+        leadership.end('shutting down');
+        if (!clean) {
+          logger.warn(
+            { timeoutMs: config.shutdownTimeoutMs },
+            'in-flight reconciles did not finish in time; leaving the lease to expire',
+          );
         }
-        await elector?.stop();
+        // Releasing while work may still run would let a successor act alongside it: only after a clean drain.
+        await elector?.stop({ release: clean });
         metrics.setLeader(false);
         clearInterval(dependencyTimer);
         ml?.close();
@@ -364,20 +395,4 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       return stopping;
     },
   };
-}
-
-function workloadsOf(deployments: KubeObject[], statefulSets: KubeObject[], pods: KubeObject[]): Workload[] {
-  const toWorkload = (kind: Workload['kind'], o: KubeObject): Workload => ({
-    kind,
-    namespace: o.metadata.namespace ?? '',
-    name: o.metadata.name,
-    labels: o.metadata.labels,
-    controlled: (o.metadata.ownerReferences ?? []).some((ref) => ref.controller === true),
-    deleting: o.metadata.deletionTimestamp !== undefined,
-  });
-  return [
-    ...deployments.map((o) => toWorkload('Deployment', o)),
-    ...statefulSets.map((o) => toWorkload('StatefulSet', o)),
-    ...pods.map((o) => toWorkload('Pod', o)),
-  ];
 }

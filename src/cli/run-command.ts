@@ -38,7 +38,14 @@ export function registerRunCommand(program: Command): void {
       name: 'coordination-engine',
     });
     const { startEngine } = await import('./engine.js');
-    const engine = await startEngine(config, logger);
+    const engine = await startEngine(config, logger, {
+      // As controller-runtime does: a replica that lost the lease exits at once (its term's signal has already
+      // aborted in-flight work) and its Deployment restarts it as a fresh follower with no stale state.
+      onLostLeadership: () => {
+        logger.flush?.();
+        process.exit(1);
+      },
+    });
 
     let signalled = false;
     const shutdown = (signal: NodeJS.Signals) => {

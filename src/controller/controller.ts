@@ -18,6 +18,8 @@ export interface ControllerOptions {
   workers?: number;
   errorPolicy?: ErrorPolicy;
   metrics?: ControllerMetrics;
+  /** The leadership term this controller works for; once aborted, keys are dropped instead of reconciled. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -63,11 +65,13 @@ export class Controller {
   }
 
   private async processOne(key: string): Promise<void> {
-    const { queue, reconciler, clock, logger, metrics } = this.options;
+    const { queue, reconciler, clock, logger, metrics, signal } = this.options;
+    // A term that has ended does not act: the next leader reconciles these keys from its own caches.
+    if (signal?.aborted) return;
     const started = clock.now();
     const seconds = () => (clock.now() - started) / 1000;
     try {
-      const result = await reconciler.reconcile(key);
+      const result = await reconciler.reconcile(key, signal ? { signal } : undefined);
       queue.forget(key);
       if (result.requeueAfterMs !== undefined && result.requeueAfterMs >= 0) {
         queue.addAfter(key, result.requeueAfterMs);

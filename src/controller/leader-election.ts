@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type Clock, sleep } from '../time/clock.js';
+import { type MonotonicClock, sleep } from '../time/clock.js';
 
 /** The fields of coordination.k8s.io/v1 LeaseSpec that leader election uses. */
 export interface LeaseRecord {
@@ -21,7 +21,8 @@ export interface LeaseStore {
 export interface LeaderElectorOptions {
   identity: string;
   store: LeaseStore;
-  clock: Clock;
+  /** Expiry and the renew deadline are measured on monotonicNow; now() only stamps the Lease's times. */
+  clock: MonotonicClock;
   logger: Logger;
   leaseDurationMs: number;
   renewDeadlineMs: number;
@@ -40,7 +41,8 @@ export function microTime(ms: number): string {
  * candidate last saw the lease record change, never by comparing the holder's timestamps with our clock, so clock
  * skew between nodes cannot cause two leaders. A leader that cannot renew within renewDeadline steps down (and
  * stops reconciling) before its lease can expire for others; on stop() a leader releases the lease so a successor
- * need not wait for expiry.
+ * need not wait for expiry. Every local duration is measured on the monotonic clock: a wall-clock step must
+ * neither expire a live lease early (a takeover while the holder still acts) nor keep a dead one alive.
  */
 export class LeaderElector {
   private leader = false;
@@ -85,13 +87,20 @@ export class LeaderElector {
     };
   }
 
-  /** Stops campaigning; a leader releases the lease. Call after in-flight work has finished. */
-  async stop(): Promise<void> {
+  /**
+   * Stops campaigning. A leader releases the lease unless told not to: call with release false when in-flight
+   * work may still be running (a drain that timed out), so the lease expires instead and no successor can act
+   * while this replica still does.
+   */
+  async stop(options: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.wake.abort();
     await this.loop;
     this.cancelDeadline?.();
-    if (this.leader) {
+    if (this.leader && options.release === false) {
+      this.o.logger.warn({ identity: this.o.identity }, 'not releasing the lease; it will expire');
+      this.leader = false;
+    } else if (this.leader) {
       await this.release();
       this.leader = false;
     }
@@ -102,10 +111,10 @@ export class LeaderElector {
     const { clock, logger, identity } = this.o;
     while (!this.stopped) {
       // A renewal counts from when it started, not when its answer came back.
-      const started = clock.now();
+      const started = clock.monotonicNow();
       const outcome = await this.tryAcquireOrRenew();
       if (this.stopped) break;
-      const now = clock.now();
+      const now = clock.monotonicNow();
       if (outcome === 'held') {
         this.lastRenew = started;
         if (!this.leader) {
@@ -125,7 +134,7 @@ export class LeaderElector {
 
   private armDeadline(): void {
     this.cancelDeadline?.();
-    const due = this.lastRenew + this.o.renewDeadlineMs - this.o.clock.now();
+    const due = this.lastRenew + this.o.renewDeadlineMs - this.o.clock.monotonicNow();
     this.cancelDeadline = this.o.clock.schedule(
       () => this.stepDown('could not renew the lease within the renew deadline'),
       Math.max(0, due),
@@ -151,7 +160,9 @@ export class LeaderElector {
   /** held: this replica holds the lease now; taken: another replica holds a live lease; failed: no answer. */
   private async tryAcquireOrRenew(): Promise<'held' | 'taken' | 'failed'> {
     const { store, clock, identity } = this.o;
+    // Wall time only for the stamps in the record (for humans and other tools); expiry uses the monotonic clock.
     const now = clock.now();
+    const observedAt = clock.monotonicNow();
     const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
     try {
       const existing = await store.get();
@@ -168,11 +179,11 @@ export class LeaderElector {
       }
       const { record, resourceVersion } = existing;
       const raw = JSON.stringify(record);
-      if (this.observed?.raw !== raw) this.observed = { raw, at: now };
+      if (this.observed?.raw !== raw) this.observed = { raw, at: observedAt };
       const holder = record.holderIdentity ?? '';
       const heldByOther = holder !== '' && holder !== identity;
       const recordDurationMs = (record.leaseDurationSeconds ?? durationSeconds) * 1000;
-      if (heldByOther && now < (this.observed?.at ?? now) + recordDurationMs) return 'taken';
+      if (heldByOther && observedAt < (this.observed?.at ?? observedAt) + recordDurationMs) return 'taken';
       const mine = holder === identity;
       await store.update(
         {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AssessmentStore } from '../detection/assessment-store.js';
 import type { JsonObject } from '../json/json-value.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { findCondition } from '../policy/conditions.js';
@@ -14,7 +15,7 @@ import { namespacedScope, selectTargets, type Workload } from '../policy/target-
 import { describeErrors, validatePolicySpec } from '../policy/validate.js';
 import type { Clock } from '../time/clock.js';
 import type { EventType } from './event-recorder.js';
-import type { ReconcileResult, Reconciler } from './reconciler.js';
+import type { ReconcileContext, ReconcileResult, Reconciler } from './reconciler.js';
 import type { StatusWriter } from './status-writer.js';
 
 /** Everything the policy reconciler needs, as small interfaces (the kube-rs "Context"). */
@@ -33,14 +34,31 @@ export interface PolicyReconcilerContext {
 }
 
 /**
+ * The reconciler's view of the detection results: only an assessment made for the generation being reconciled
+ * is used, so a status (or, later, an action) never rests on the judgement of an older spec.
+ */
+export function assessmentsFrom(
+  store: Pick<AssessmentStore, 'forGeneration'>,
+): NonNullable<PolicyReconcilerContext['assessments']> {
+  return (key, generation) => {
+    const stored = store.forGeneration(key, generation);
+    return stored
+      ? { ranAtMs: stored.ranAtMs, targets: stored.assessment.targets, problems: stored.assessment.problems }
+      : undefined;
+  };
+}
+
+/**
  * Reconciles one RemediationPolicy: validate, select targets from the informer caches, and converge status. It
  * never acts on an invalid policy. Remediation itself arrives in later issues and plugs in after target selection.
  */
 export class PolicyReconciler implements Reconciler {
   constructor(private readonly ctx: PolicyReconcilerContext) {}
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  async reconcile(key: string, context?: ReconcileContext): Promise<ReconcileResult> {
     const { ctx } = this;
+    // Only the leader's current term writes; a replica that lost the lease stops before its next write.
+    if (context?.signal.aborted) return {};
     if (!ctx.cachesSynced()) return { requeueAfterMs: 500 };
     const policy = ctx.policies.get(key);
     if (!policy || policy.metadata.deletionTimestamp) return {};
@@ -69,6 +87,7 @@ export class PolicyReconciler implements Reconciler {
       });
       return decision.status as JsonObject;
     });
+    if (context?.signal.aborted) return {};
 
     if (!validation.valid) {
       const message = describeErrors(validation.errors);

@@ -7,8 +7,14 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
+/** What a reconcile runs under. */
+export interface ReconcileContext {
+  /** The leadership term's signal: aborted the moment this replica stops leading; stop before the next write. */
+  signal: AbortSignal;
+}
+
 export interface Reconciler {
-  reconcile(key: string): Promise<ReconcileResult>;
+  reconcile(key: string, context?: ReconcileContext): Promise<ReconcileResult>;
 }
 
 /** An error that retrying cannot fix (e.g. a malformed object): the key is dropped until it changes again. */

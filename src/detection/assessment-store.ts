@@ -19,12 +19,26 @@ export class AssessmentStore {
     return this.byPolicy.get(key);
   }
 
+  /**
+   * The assessment only if it was made for this generation of the spec: one made for an older spec (other
+   * targets, rules or thresholds) must never be reported or acted on as the current one.
+   */
+  forGeneration(key: string, generation: number | undefined): StoredAssessment | undefined {
+    const stored = this.byPolicy.get(key);
+    return stored && stored.generation === generation ? stored : undefined;
+  }
+
   set(key: string, stored: StoredAssessment): void {
     this.byPolicy.set(key, stored);
   }
 
   delete(key: string): void {
     this.byPolicy.delete(key);
+  }
+
+  /** Forgets everything: a new leadership term starts from its own observations. */
+  clear(): void {
+    this.byPolicy.clear();
   }
 
   keys(): string[] {

@@ -3,6 +3,7 @@ import type { FeatureSelection, PodRef } from '../metrics/feature-vector-builder
 import type { FeatureVector } from '../ml/feature-vector.js';
 import type { MlHealthSnapshot } from '../ml/ml-health.js';
 import type { AnomalyDecision } from '../ml/resilient-ml-service.js';
+import { parseDuration } from '../policy/duration.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import type { TargetRef } from '../policy/target-selection.js';
 import {
@@ -14,7 +15,7 @@ import {
   targetState,
 } from './assessment.js';
 import { podVerdict } from './pod-verdict.js';
-import { judgedWithoutMetrics, type RuleTracker } from './rule-tracker.js';
+import { judgedWithoutMetrics, type RuleTracker, trackedPodKey } from './rule-tracker.js';
 import type { PodStatusSignals } from './status-signals.js';
 
 /** Where vectors come from: FeatureVectorBuilder in the engine. */
@@ -122,24 +123,29 @@ export class DetectionCycle {
       const mismatch = this.mlMismatch(policy.spec);
       const usesMl = policy.spec.detection.mode !== 'Rules' && mismatch === undefined;
       const evaluated = new Set<string>();
+      // Gaps are measured in real time: the cycle's instant is aligned down to the query step.
+      const continuity = { intervalMs: parseDuration(policy.spec.evaluationInterval), atMs: nowMs };
       const targets: TargetAssessment[] = policy.targets.map(({ target, pods: targetPods }) => {
         const assessed = targetPods.map((pod): PodAssessment => {
           const key = podKey(pod.namespace, pod.name);
           const vector = vectors.get(key);
+          // Clocks are kept per pod uid: a pod recreated under the same name starts afresh.
+          const identity = { namespace: pod.namespace, pod: pod.name, ...(pod.uid ? { uid: pod.uid } : {}) };
           if (vector?.state !== 'complete') {
             // Without metrics only the status-signal rules can be judged; one of them firing is evidence enough
             // (the pod's own status says so). Anything else about this pod is unknown: insufficient data.
             const statusRules = policy.spec.detection.rules.filter(judgedWithoutMetrics);
             const judged =
               statusRules.length > 0 && pod.signals !== undefined && policy.spec.detection.mode !== 'ML';
-            if (judged) evaluated.add(key);
+            if (judged) evaluated.add(trackedPodKey(identity));
             const rules = judged
               ? this.deps.rules.evaluate(
                   policy.key,
                   statusRules,
-                  { namespace: pod.namespace, pod: pod.name },
+                  identity,
                   cycle.evaluatedAtMs,
                   pod.signals,
+                  continuity,
                 )
               : [];
             const state = rules.some((r) => r.firing) ? 'anomalous' : 'insufficient_data';
@@ -151,13 +157,14 @@ export class DetectionCycle {
               missing: vector?.missing ?? ['*'],
             };
           }
-          evaluated.add(key);
+          evaluated.add(trackedPodKey(identity));
           const rules = this.deps.rules.evaluate(
             policy.key,
             policy.spec.detection.rules,
-            vector,
+            { ...vector, ...identity },
             cycle.evaluatedAtMs,
             pod.signals,
+            continuity,
           );
           const verdict = podVerdict(
             policy.spec.detection,
@@ -166,10 +173,11 @@ export class DetectionCycle {
             (holds) =>
               this.deps.rules.hold(
                 policy.key,
-                { namespace: pod.namespace, pod: pod.name },
+                identity,
                 `ml:anomaly|${policy.spec.detection.ml.for}`,
                 holds,
                 cycle.evaluatedAtMs,
+                continuity,
               ),
           );
           return { namespace: pod.namespace, pod: pod.name, rules, missing: [], ...verdict };

@@ -25,6 +25,28 @@ export interface RuleFinding {
 export interface PodIdentity {
   namespace: string;
   pod: string;
+  /** metadata.uid: a pod recreated under the same name (a StatefulSet's web-0) is another pod with fresh clocks. */
+  uid?: string;
+}
+
+/** The tracker's key for a pod: `namespace/name/uid`, or `namespace/name` where the uid is not known. */
+export function trackedPodKey(pod: PodIdentity): string {
+  return pod.uid ? `${pod.namespace}/${pod.pod}/${pod.uid}` : `${pod.namespace}/${pod.pod}`;
+}
+
+/**
+ * Evaluations further apart than this many evaluation intervals mean the condition was not watched in between
+ * (the engine was not leading, the pod had no data): the clock starts over rather than counting the gap as held.
+ */
+export const MAX_GAP_INTERVALS = 1.5;
+
+/**
+ * What a gap is measured by: the policy's evaluation interval and the real time of this evaluation. Not the cycle's
+ * instant, which is aligned down to the query step (a minute): with a 10 s interval it jumps a whole step at once.
+ */
+export interface Continuity {
+  intervalMs: number;
+  atMs: number;
 }
 
 const COMPARE: Record<Rule['operator'], (a: number, b: number) => boolean> = {
@@ -41,6 +63,8 @@ interface Clock {
   firedAt?: number;
   lastHeldAt: number;
   lastObserved: number;
+  /** When the clock was last looked at, held or kept: the gap check compares against it. */
+  lastEvaluatedAt: number;
 }
 
 export function ruleInput(rule: Rule): string {
@@ -62,33 +86,46 @@ export class RuleTracker {
   /** scope|pod|rule definition → the rule's clock for that pod. */
   private readonly clocks = new Map<string, Clock>();
 
-  /** Findings for conditions that hold now (firing or pending) or are kept firing; empty when nothing does. */
+  /**
+   * Findings for conditions that hold now (firing or pending) or are kept firing; empty when nothing does.
+   * With continuity, a clock not evaluated for MAX_GAP_INTERVALS of the policy's interval starts over: a `for` must
+   * be observed to hold, not assumed across a gap.
+   */
   evaluate(
     scope: string,
     rules: readonly Rule[],
-    subject: PodFeatureVector | PodIdentity,
+    subject: (PodFeatureVector & { uid?: string }) | PodIdentity,
     nowMs: number,
     signals?: PodStatusSignals,
+    continuity?: Continuity,
   ): RuleFinding[] {
-    const prefix = `${scope}|${subject.namespace}/${subject.pod}|`;
+    const seenAt = continuity?.atMs ?? nowMs;
+    const prefix = `${scope}|${trackedPodKey(subject)}|`;
     const vector = 'features' in subject && subject.state === 'complete' ? subject : undefined;
     const findings: RuleFinding[] = [];
     for (const rule of rules) {
       // The whole definition is part of the key: an edited rule starts its clocks afresh, as Prometheus does.
       const key = `${prefix}${rule.name}|${ruleInput(rule)}|${rule.operator}|${rule.value}|${rule.for}|${rule.keepFiringFor}`;
       const observed = this.observedValue(rule, vector, signals, nowMs);
-      const clock = this.clocks.get(key);
+      const clock = this.current(key, continuity);
       if (observed === undefined || !COMPARE[rule.operator](observed, rule.value)) {
         const keep = parseDuration(rule.keepFiringFor);
         if (observed !== undefined && clock?.firedAt !== undefined && nowMs - clock.lastHeldAt < keep) {
+          clock.lastEvaluatedAt = seenAt;
           findings.push(this.finding(rule, clock.lastObserved, nowMs - clock.since, true, true));
           continue;
         }
         this.clocks.delete(key);
         continue;
       }
-      const next: Clock = clock ?? { since: nowMs, lastHeldAt: nowMs, lastObserved: observed };
+      const next: Clock = clock ?? {
+        since: nowMs,
+        lastHeldAt: nowMs,
+        lastObserved: observed,
+        lastEvaluatedAt: seenAt,
+      };
       next.lastHeldAt = nowMs;
+      next.lastEvaluatedAt = seenAt;
       next.lastObserved = observed;
       const heldForMs = nowMs - next.since;
       const firing = heldForMs >= parseDuration(rule.for);
@@ -103,19 +140,52 @@ export class RuleTracker {
    * A clock for a condition that is not a rule (the ML verdict): how long it has held without interruption,
    * undefined while it does not hold. Kept and forgotten with the pod's rule clocks.
    */
-  hold(scope: string, pod: PodIdentity, name: string, holds: boolean, nowMs: number): number | undefined {
-    const key = `${scope}|${pod.namespace}/${pod.pod}|${name}`;
+  hold(
+    scope: string,
+    pod: PodIdentity,
+    name: string,
+    holds: boolean,
+    nowMs: number,
+    continuity?: Continuity,
+  ): number | undefined {
+    const key = `${scope}|${trackedPodKey(pod)}|${name}`;
     if (!holds) {
       this.clocks.delete(key);
       return undefined;
     }
-    const clock = this.clocks.get(key) ?? { since: nowMs, lastHeldAt: nowMs, lastObserved: 1 };
+    const seenAt = continuity?.atMs ?? nowMs;
+    const clock = this.current(key, continuity) ?? {
+      since: nowMs,
+      lastHeldAt: nowMs,
+      lastObserved: 1,
+      lastEvaluatedAt: seenAt,
+    };
     clock.lastHeldAt = nowMs;
+    clock.lastEvaluatedAt = seenAt;
     this.clocks.set(key, clock);
     return nowMs - clock.since;
   }
 
-  /** Forgets pods that were not evaluated in a cycle (deleted, deselected, or without any data). */
+  /** Forgets every clock: a new leadership term must not act on clocks another term kept. */
+  clear(): void {
+    this.clocks.clear();
+  }
+
+  /** The clock for key, unless evaluation paused longer than the gap allows (then it is dropped). */
+  private current(key: string, continuity: Continuity | undefined): Clock | undefined {
+    const clock = this.clocks.get(key);
+    if (
+      clock &&
+      continuity &&
+      continuity.atMs - clock.lastEvaluatedAt > MAX_GAP_INTERVALS * continuity.intervalMs
+    ) {
+      this.clocks.delete(key);
+      return undefined;
+    }
+    return clock;
+  }
+
+  /** Forgets pods (by trackedPodKey) that were not evaluated in a cycle (deleted, deselected, without data). */
   retainOnly(scope: string, evaluatedPods: ReadonlySet<string>): void {
     for (const key of this.clocks.keys()) {
       const [keyScope, pod] = key.split('|');

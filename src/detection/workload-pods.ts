@@ -49,6 +49,7 @@ function toRef(pod: ObjectView): TargetPod {
   return {
     namespace: pod.metadata.namespace ?? '',
     name: pod.metadata.name,
+    ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
     ...(typeof nodeName === 'string' && nodeName !== '' ? { nodeName } : {}),
     signals: statusSignals(pod),
   };

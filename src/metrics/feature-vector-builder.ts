@@ -13,6 +13,8 @@ import { PrometheusQueryError, type PromQueryApi, type RangeSeries } from './pro
 export interface PodRef {
   readonly namespace: string;
   readonly name: string;
+  /** metadata.uid when the caller knows it: per-pod state is kept by uid, a recreated pod is a new pod. */
+  readonly uid?: string;
   /** spec.nodeName when the caller knows it; skips the kube_pod_info join for this pod. */
   readonly nodeName?: string;
 }

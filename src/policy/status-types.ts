@@ -116,10 +116,24 @@ export const policyStatusSchema = z.object({
 });
 export type PolicyStatus = z.output<typeof policyStatusSchema>;
 
-/** Reads a status from the API; anything malformed is treated as "no status yet" rather than an error. */
+/** The top-level status fields the engine owns: the only ones it writes, and the only ones it ever removes. */
+export const OWNED_STATUS_FIELDS: readonly string[] = Object.keys(policyStatusSchema.shape);
+
+/**
+ * Reads a status from the API field by field: a malformed field (hand-edited, or written by another version) is
+ * dropped on its own, and the valid fields are kept, so one bad field never wipes the conditions or targets.
+ * Fields the engine does not know are ignored here, and left alone by the status writer.
+ */
 export function parseStatus(value: unknown): PolicyStatus {
-  const parsed = policyStatusSchema.safeParse(value ?? {});
-  return parsed.success ? parsed.data : {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const fields: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(policyStatusSchema.shape)) {
+    const raw = (value as Record<string, unknown>)[key];
+    if (raw === undefined) continue;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success && parsed.data !== undefined) fields[key] = parsed.data;
+  }
+  return fields as PolicyStatus;
 }
 
 /** Puts an entry in front of the history, its message and reason cut to their bounds, keeping MAX_HISTORY. */

@@ -11,11 +11,22 @@ export interface Clock {
 /** What code that only reads the time needs (caches, health, detectors). */
 export type TimeSource = Pick<Clock, 'now'>;
 
+/**
+ * A clock that can also measure elapsed time immune to wall-clock changes (NTP steps, an operator setting the
+ * date). Durations that guard safety, like a lease's expiry, must be measured on monotonicNow; now() stays for
+ * timestamps that others read.
+ */
+export interface MonotonicClock extends Clock {
+  /** Milliseconds from an arbitrary origin; only differences mean anything, and it never goes backwards. */
+  monotonicNow(): number;
+}
+
 /** setTimeout's ceiling: a longer delay would be clamped to 1 ms by Node (a busy loop), so it is chained. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
-export const systemClock: Clock = {
+export const systemClock: MonotonicClock = {
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   schedule(fn, ms) {
     let timer: NodeJS.Timeout;
     const arm = (remaining: number) => {

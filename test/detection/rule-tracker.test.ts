@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RuleTracker } from '../../src/detection/rule-tracker.js';
+import { RuleTracker, trackedPodKey } from '../../src/detection/rule-tracker.js';
 import type { Rule } from '../../src/policy/spec-schema.js';
 import { vector } from './vectors.js';
 
@@ -12,6 +12,8 @@ const restarts: Rule = {
   keepFiringFor: '0s',
 };
 const minute = 60_000;
+/** Evaluated at t (real time), for a policy evaluated every minute. */
+const at = (t: number) => ({ intervalMs: minute, atMs: t });
 
 describe('RuleTracker', () => {
   it('fires only after the condition has held for the whole `for` duration', () => {
@@ -173,5 +175,84 @@ describe('RuleTracker', () => {
     expect(
       tracker.evaluate('s', [pinned], hot, 5 * minute, { ...signals, cpuLimitCores: undefined }),
     ).toEqual([]);
+  });
+
+  it('starts `for` over when evaluations stopped for longer than 1.5 evaluation intervals', () => {
+    const hot = vector('web-1', { 'container_restart_count.diff': 1 });
+    // Watched without a gap: the condition held for 2m and fires.
+    const steady = new RuleTracker();
+    for (const t of [0, 1, 2]) steady.evaluate('s', [restarts], hot, t * minute, undefined, at(t * minute));
+    expect(steady.evaluate('s', [restarts], hot, 2 * minute, undefined, at(2 * minute))[0]?.firing).toBe(
+      true,
+    );
+    // 1.5 intervals apart is still continuous.
+    const late = new RuleTracker();
+    late.evaluate('s', [restarts], hot, 0, undefined, at(0));
+    expect(late.evaluate('s', [restarts], hot, 1.5 * minute, undefined, at(1.5 * minute))[0]?.heldForMs).toBe(
+      1.5 * minute,
+    );
+    // A gap of two intervals: nobody saw the condition hold in between, so `for` counts from now.
+    const gapped = new RuleTracker();
+    gapped.evaluate('s', [restarts], hot, 0, undefined, at(0));
+    gapped.evaluate('s', [restarts], hot, minute, undefined, at(minute));
+    expect(gapped.evaluate('s', [restarts], hot, 3 * minute, undefined, at(3 * minute))[0]).toMatchObject({
+      heldForMs: 0,
+      firing: false,
+    });
+    expect(gapped.evaluate('s', [restarts], hot, 4 * minute, undefined, at(4 * minute))[0]?.heldForMs).toBe(
+      minute,
+    );
+  });
+
+  it('drops a keepFiringFor hold and an ML hold after an evaluation gap', () => {
+    const tracker = new RuleTracker();
+    const rule: Rule = { ...restarts, for: '0s', keepFiringFor: '10m' };
+    const quiet = vector('p', { 'container_restart_count.diff': 0 });
+    tracker.evaluate('s', [rule], vector('p', { 'container_restart_count.diff': 1 }), 0, undefined, at(0));
+    expect(tracker.evaluate('s', [rule], quiet, minute, undefined, at(minute))).toMatchObject([
+      { kept: true },
+    ]);
+    // Without the gap check this would still be kept (3m < 10m).
+    expect(tracker.evaluate('s', [rule], quiet, 3 * minute, undefined, at(3 * minute))).toEqual([]);
+
+    const pod = { namespace: 'shop', pod: 'web-1', uid: 'u1' };
+    expect(tracker.hold('s', pod, 'ml', true, 0, at(0))).toBe(0);
+    expect(tracker.hold('s', pod, 'ml', true, minute, at(minute))).toBe(minute);
+    expect(tracker.hold('s', pod, 'ml', true, 3 * minute, at(3 * minute))).toBe(0);
+  });
+
+  it('keys clocks by pod uid: a pod recreated under the same name starts afresh', () => {
+    const tracker = new RuleTracker();
+    const rule: Rule = { ...restarts, keepFiringFor: '10m' };
+    const hot = vector('web-0', { 'container_restart_count.diff': 1 });
+    const first = { ...hot, uid: 'uid-1' };
+    const second = { ...hot, uid: 'uid-2' };
+    tracker.evaluate('s', [rule], first, 0);
+    expect(tracker.evaluate('s', [rule], first, 2 * minute)[0]?.firing).toBe(true);
+    // The StatefulSet recreated web-0: same name, new uid; its predecessor's clock is not inherited.
+    expect(tracker.evaluate('s', [rule], second, 3 * minute)[0]).toMatchObject({
+      heldForMs: 0,
+      firing: false,
+    });
+    const identity = (uid: string) => ({ namespace: 'shop', pod: 'web-0', uid });
+    expect(tracker.hold('s', identity('uid-1'), 'ml', true, 0)).toBe(0);
+    expect(tracker.hold('s', identity('uid-1'), 'ml', true, 2 * minute)).toBe(2 * minute);
+    expect(tracker.hold('s', identity('uid-2'), 'ml', true, 3 * minute)).toBe(0);
+    // Only the live uid is kept; the predecessor's clocks go, with its keepFiringFor hold.
+    tracker.retainOnly('s', new Set([trackedPodKey(identity('uid-2'))]));
+    const quiet = { ...vector('web-0', { 'container_restart_count.diff': 0 }), uid: 'uid-1' };
+    expect(tracker.evaluate('s', [rule], quiet, 4 * minute)).toEqual([]);
+    expect(tracker.evaluate('s', [rule], second, 5 * minute)[0]?.heldForMs).toBe(2 * minute);
+  });
+
+  it('clear() forgets every clock (a new leadership term starts from its own observations)', () => {
+    const tracker = new RuleTracker();
+    const hot = vector('web-1', { 'container_restart_count.diff': 1 });
+    tracker.evaluate('s', [restarts], hot, 0);
+    tracker.clear();
+    expect(tracker.evaluate('s', [restarts], hot, 5 * minute)[0]).toMatchObject({
+      heldForMs: 0,
+      firing: false,
+    });
   });
 });

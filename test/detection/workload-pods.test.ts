@@ -58,11 +58,12 @@ describe('podsOfTargets', () => {
       ],
       caches,
     );
-    // Each pod also carries its status signals (CrashLoopBackOff, Ready, ...) for status-signal rules.
+    // Each pod also carries its uid (per-pod state is kept by uid) and its status signals (CrashLoopBackOff,
+    // Ready, ...) for status-signal rules.
     expect(result.map((r) => r.pods.map(({ signals: _s, ...ref }) => ref))).toEqual([
-      [{ namespace: 'shop', name: 'web-5d8f-a', nodeName: 'node-a' }],
-      [{ namespace: 'shop', name: 'db-0', nodeName: 'node-b' }],
-      [{ namespace: 'shop', name: 'solo' }],
+      [{ namespace: 'shop', name: 'web-5d8f-a', uid: 'web-5d8f-a-uid', nodeName: 'node-a' }],
+      [{ namespace: 'shop', name: 'db-0', uid: 'db-0-uid', nodeName: 'node-b' }],
+      [{ namespace: 'shop', name: 'solo', uid: 'solo-uid' }],
       [],
     ]);
     expect(result[0]?.pods[0]?.signals).toMatchObject({ crashLoopBackOff: false, restartCount: 0 });

@@ -125,6 +125,12 @@ describe('engine end to end (one replica)', () => {
       `http://127.0.0.1:${await closedPort()}`,
       '--watch-silence-timeout',
       '30s',
+      // The 10 s API outage below must not cost the lease: a replica that cannot renew in time loses it and exits
+      // (as controller-runtime does), and this test is about the caches surviving the outage.
+      '--leader-election-lease-duration',
+      '30s',
+      '--leader-election-renew-deadline',
+      '20s',
     ]);
   });
 
