@@ -24,17 +24,12 @@ import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { FeatureVectorBuilder } from '../metrics/feature-vector-builder.js';
 import { PrometheusClient } from '../metrics/prometheus-client.js';
-import { mlConfigFromEnv } from '../ml/ml-config.js';
 import { createMlService } from '../ml/ml-service-factory.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
-import {
-  coversNamespace,
-  namespacedScope,
-  selectTargets,
-} from '../policy/target-selection.js';
+import { coversNamespace, namespacedScope, selectTargets } from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
 import { type HealthSource, notConfiguredSource } from '../server/health.js';
@@ -42,7 +37,9 @@ import { HttpProbeSource } from '../server/http-probe-source.js';
 import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
 import { mlServiceHealthSource } from '../server/ml-health-source.js';
 import { systemClock } from '../time/clock.js';
+import { mlConfig, NO_PROMETHEUS } from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
+import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
 import { workloadsOf } from './workloads-of.js';
 
 export interface RunningEngine {
@@ -71,39 +68,6 @@ const EVALUATION_TICK_MS = 1_000;
 /** A cycle waits this long for ML verdicts before judging ML-guided policies by their rules. */
 const ML_CYCLE_DEADLINE_MS = 20_000;
 
-/** Without PROMETHEUS_URL there are no features: every cycle is unavailable and nothing is judged or acted on. */
-const NO_PROMETHEUS: FeatureSource = {
-  build: async (_selection, atMs) => ({
-    status: 'unavailable',
-    schemaVersion: 'v1',
-    evaluatedAtMs: atMs,
-    reason: 'unreachable',
-    message: 'not configured (PROMETHEUS_URL is unset)',
-    queries: 0,
-  }),
-};
-
-/** ML settings: the ML_* variables, with the engine's own flags (which win over variables) applied on top. */
-function mlConfig(config: EngineConfig, baseUrl: string) {
-  const fromEnv = mlConfigFromEnv(process.env);
-  return {
-    ...fromEnv,
-    backend: config.mlBackend,
-    kserve: {
-      ...fromEnv.kserve,
-      anomalyModel: config.mlKserveAnomalyModel,
-      encoding: config.mlKserveEncoding,
-    },
-    client: {
-      ...fromEnv.client,
-      baseUrl,
-      timeoutMs: config.mlServiceTimeoutMs,
-      breakerThreshold: config.mlCircuitBreakerThreshold,
-      breakerHalfOpenAfterMs: config.mlCircuitBreakerTimeoutMs,
-    },
-  };
-}
-
 /** Composition root: builds the engine from its configuration and starts it. */
 export async function startEngine(
   config: EngineConfig,
@@ -131,7 +95,9 @@ export async function startEngine(
   const statefulSets = cache('statefulsets', '/apis/apps/v1', 'statefulsets');
   const replicaSets = cache('replicasets', '/apis/apps/v1', 'replicasets');
   const pods = cache('pods', '/api/v1', 'pods');
-  const caches = [policies, deployments, statefulSets, replicaSets, pods];
+  const autoscalers = cache('horizontalpodautoscalers', '/apis/autoscaling/v2', 'horizontalpodautoscalers');
+  const namespaceObjects = cache('namespaces', '/api/v1', 'namespaces');
+  const caches = [policies, deployments, statefulSets, replicaSets, pods, autoscalers, namespaceObjects];
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
   // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
@@ -166,6 +132,26 @@ export async function startEngine(
     logger,
     component: 'coordination-engine',
     instance: config.leaderElectionIdentity,
+  });
+
+  const policyStatusWriter = new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS);
+  const remediation = createRemediation({
+    rest,
+    caches: {
+      deployments,
+      statefulSets,
+      replicaSets,
+      pods,
+      autoscalers,
+      namespaceLabels: (ns) => namespaceObjects.get(ns)?.metadata.labels,
+    },
+    events,
+    statusWriter: policyStatusWriter,
+    metrics: metrics.remediation(),
+    protectedNamespaces: protectedNamespaces(config.protectedNamespaces, process.env.POD_NAMESPACE),
+    forceDryRun: config.dryRun,
+    clock,
+    logger: logger.child({ component: 'remediation' }),
   });
 
   // Detection: one batched cycle for every due policy (fixed PromQL bill), one ML call per cycle.
@@ -212,20 +198,21 @@ export async function startEngine(
     onEvaluated: (keys) => {
       for (const key of keys) controller?.enqueue(key);
     },
-    // Remediation is not built yet: an anomaly is recorded as an Event on the policy, and nothing acts on it.
     onTransitions: async (policy, transitions) => {
       for (const t of transitions) {
         if (t.to === 'anomalous') await events.record(policy, 'Warning', Reason.AnomalyDetected, t.message);
         else await events.record(policy, 'Normal', Reason.AnomalyCleared, t.message);
       }
     },
+    // Remediation acts on each fresh assessment, inside the term that made it: a lost lease stops it at once.
+    onAssessed: (policy, spec, assessment) => remediation.run(policy, spec, assessment, leadership.context()),
     logger: logger.child({ component: 'detection' }),
   });
 
   const reconciler = new PolicyReconciler({
     policies,
     workloads: () => workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
-    statusWriter: new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS),
+    statusWriter: policyStatusWriter,
     events,
     dependencies: () => structuredClone(dependencyStates),
     assessments: assessmentsFrom(assessments),
@@ -251,6 +238,7 @@ export async function startEngine(
     // A term acts only on what it observed itself: rule clocks and assessments of an earlier term are stale.
     rules.clear();
     assessments.clear();
+    remediation.gates.reset();
     const signal = leadership.begin();
     controller = new Controller({
       signal,

@@ -36,6 +36,8 @@ export interface EngineConfig {
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
   namespaces: string[];
+  /** Never acted in: kube-system, kube-public, kube-node-lease and the engine's own namespace by default. */
+  protectedNamespaces: string[];
   leaderElection: boolean;
   leaderElectionLeaseName: string;
   leaderElectionNamespace: string;
@@ -187,6 +189,13 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     undefined,
     list,
   ),
+  s(
+    'protectedNamespaces',
+    'PROTECTED_NAMESPACES',
+    'comma-separated namespaces the engine never acts in (skips are recorded)',
+    'kube-system,kube-public,kube-node-lease and $POD_NAMESPACE',
+    list,
+  ),
   s('leaderElection', 'LEADER_ELECTION', 'elect one active replica through a Lease', 'true', bool, true),
   s(
     'leaderElectionLeaseName',
@@ -273,6 +282,12 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     logLevel: 'info',
     logFormat: 'json',
     namespaces: [],
+    protectedNamespaces: [
+      'kube-system',
+      'kube-public',
+      'kube-node-lease',
+      ...(env.POD_NAMESPACE ? [env.POD_NAMESPACE] : []),
+    ],
     leaderElection: true,
     leaderElectionLeaseName: 'coordination-engine-leader',
     leaderElectionNamespace: env.POD_NAMESPACE || 'default',

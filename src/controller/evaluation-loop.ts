@@ -28,6 +28,8 @@ export interface EvaluationLoopDeps {
   onEvaluated(keys: string[]): void;
   /** Called for each policy whose targets changed verdict (newly anomalous, or healthy again). */
   onTransitions?(policy: KubeObject, transitions: TargetTransition[]): Promise<void>;
+  /** Called with each fresh assessment, after it is stored: remediation acts on it (only the leader runs this). */
+  onAssessed?(policy: KubeObject, spec: PolicySpec, assessment: PolicyAssessment): Promise<void>;
   logger: Logger;
 }
 
@@ -123,6 +125,11 @@ export class EvaluationLoop {
       deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
       const transitions = targetTransitions(previous, assessment);
       if (transitions.length > 0) await deps.onTransitions?.(policy.object, transitions);
+      try {
+        await deps.onAssessed?.(policy.object, policy.spec, assessment);
+      } catch (error) {
+        deps.logger.error({ err: error, policy: policy.key }, 'remediation pass failed; retrying next cycle');
+      }
     }
     const keys = due.map((p) => p.key);
     const warnings = [...new Set([...results.values()].flatMap((a) => a.warnings))];

@@ -18,13 +18,10 @@ import {
 } from '../remediation/episode.js';
 import type { PolicyRecordDelta } from '../remediation/policy-record.js';
 import type { Clock } from '../time/clock.js';
+import type { TermContext } from './leadership.js';
 
 /** The leadership term a pass runs in: actions check it right before every mutation. */
-export interface Leadership {
-  signal: AbortSignal;
-  /** Throws when this replica no longer leads (the lease was lost or the term ended). */
-  fence(): void;
-}
+export type Leadership = TermContext;
 
 /** A durable episode record as the runner needs it (src/kube/remediation-store.ts persists it). */
 export interface EpisodeRecord {

@@ -44,7 +44,7 @@ export function targetTransitions(
       transitions.push({
         target: target.target,
         to: 'anomalous',
-        message: `${name} is anomalous: ${why(target)}; no action taken`,
+        message: `${name} is anomalous: ${why(target)}`,
       });
     } else if (target.state === 'healthy' && was === 'anomalous') {
       transitions.push({ target: target.target, to: 'recovered', message: `${name} is healthy again` });

@@ -54,7 +54,7 @@ describe('targetTransitions', () => {
         target: web,
         to: 'anomalous',
         message:
-          'Deployment shop/web is anomalous: pod web-0: rule restarting (container_restart_count.diff = 2 > 0 for 2m); pod web-0: local anomaly verdict (confidence 0.40); no action taken',
+          'Deployment shop/web is anomalous: pod web-0: rule restarting (container_restart_count.diff = 2 > 0 for 2m); pod web-0: local anomaly verdict (confidence 0.40)',
       },
     ]);
     expect(

@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import type { JsonObject } from '../../src/json/json-value.js';
+import { installCrds } from '../../src/demo/demo-cluster.js';
 import { KubeRest } from '../../src/kube/rest-client.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox.js';
 import { type RunningProcess, startCli } from '../support/child-process.js';
@@ -24,14 +23,7 @@ export async function sandboxWithCrd(): Promise<{
     bookmarkIntervalMs: 1_000,
   });
   const rest = new KubeRest(sandbox.kubeConfig());
-  const crd = parse(
-    readFileSync(new URL('../../crds/remediationpolicy.yaml', import.meta.url), 'utf8'),
-  ) as JsonObject;
-  await rest.request({
-    method: 'POST',
-    path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-    body: crd,
-  });
+  await installCrds(rest);
   return {
     sandbox,
     dir,

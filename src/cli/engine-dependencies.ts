@@ -1,0 +1,36 @@
+import type { EngineConfig } from '../config/settings.js';
+import type { FeatureSource } from '../detection/detection-cycle.js';
+import { mlConfigFromEnv } from '../ml/ml-config.js';
+
+/** Without PROMETHEUS_URL there are no features: every cycle is unavailable and nothing is judged or acted on. */
+export const NO_PROMETHEUS: FeatureSource = {
+  build: async (_selection, atMs) => ({
+    status: 'unavailable',
+    schemaVersion: 'v1',
+    evaluatedAtMs: atMs,
+    reason: 'unreachable',
+    message: 'not configured (PROMETHEUS_URL is unset)',
+    queries: 0,
+  }),
+};
+
+/** ML settings: the ML_* variables, with the engine's own flags (which win over variables) applied on top. */
+export function mlConfig(config: EngineConfig, baseUrl: string) {
+  const fromEnv = mlConfigFromEnv(process.env);
+  return {
+    ...fromEnv,
+    backend: config.mlBackend,
+    kserve: {
+      ...fromEnv.kserve,
+      anomalyModel: config.mlKserveAnomalyModel,
+      encoding: config.mlKserveEncoding,
+    },
+    client: {
+      ...fromEnv.client,
+      baseUrl,
+      timeoutMs: config.mlServiceTimeoutMs,
+      breakerThreshold: config.mlCircuitBreakerThreshold,
+      breakerHalfOpenAfterMs: config.mlCircuitBreakerTimeoutMs,
+    },
+  };
+}
