@@ -30,11 +30,7 @@ import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
-import {
-  coversNamespace,
-  namespacedScope,
-  selectTargets,
-} from '../policy/target-selection.js';
+import { coversNamespace, namespacedScope, selectTargets } from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
 import { type HealthSource, notConfiguredSource } from '../server/health.js';
