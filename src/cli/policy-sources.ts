@@ -2,12 +2,7 @@ import type { CacheGroup } from '../controller/cache-group.js';
 import { keyOf } from '../controller/informer.js';
 import { policyScopeOf } from '../controller/policy-scope.js';
 import type { KubeObject } from '../kube/kube-object.js';
-import {
-  CLUSTER_POLICY_PLURAL,
-  POLICY_GROUP,
-  POLICY_PLURAL,
-  POLICY_VERSION,
-} from '../policy/api-group.js';
+import { CLUSTER_POLICY_PLURAL, POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import { coversNamespace, type NamespaceLabels, type PolicyScope } from '../policy/target-selection.js';
 import { validatePolicySpec } from '../policy/validate.js';
 

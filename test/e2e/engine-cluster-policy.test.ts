@@ -35,7 +35,11 @@ describe('engine end to end: ClusterRemediationPolicy', () => {
   let engine: EngineProcess | undefined;
 
   const namespace = (name: string, labels: Record<string, string> = {}) =>
-    sandbox.create('', 'v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    sandbox.create('', 'v1', 'namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, labels },
+    });
   const createDeployment = (namespace: string, name: string) =>
     sandbox.create('apps', 'v1', 'deployments', {
       ...deploymentFixture(name),
@@ -140,9 +144,13 @@ describe('engine end to end: ClusterRemediationPolicy', () => {
     // team-b first: once the later team-a Deployment is counted, the team-b one has been seen as well.
     createDeployment('team-b', 'web-2');
     createDeployment('team-a', 'web-3');
-    await waitFor('only-a counts web-3', () => policyStatus(sandbox, 'team-a', 'only-a')?.targets?.total === 3, {
-      timeoutMs: 20_000,
-    });
+    await waitFor(
+      'only-a counts web-3',
+      () => policyStatus(sandbox, 'team-a', 'only-a')?.targets?.total === 3,
+      {
+        timeoutMs: 20_000,
+      },
+    );
     await waitFor('prod-web counts web-3', () => clusterTotal('prod-web') === 5, { timeoutMs: 20_000 });
     expect(policyStatus(sandbox, 'team-a', 'only-a')?.targets?.total).toBe(3);
   });
