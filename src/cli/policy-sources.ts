@@ -61,7 +61,9 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
     namespaceLabels,
     namespaceLabelMap,
     coveringNamespace(namespace) {
-      const labels = namespaceLabelMap();
+      // Only this namespace's labels are needed: no map of every Namespace on each workload event.
+      const known = namespaceLabels(namespace);
+      const labels: NamespaceLabels = new Map(known ? [[namespace, known]] : []);
       const keys: string[] = [];
       for (const policy of list()) {
         const scope = policyScopeOf(policy);
