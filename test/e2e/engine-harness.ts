@@ -10,7 +10,10 @@ import { waitFor } from '../support/wait-for.js';
 
 export const LEASE = { namespace: 'default', name: 'coordination-engine-leader' };
 
-/** A sandbox with the RemediationPolicy CRD installed through the API, as `kubectl apply -f crds/` would. */
+/**
+ * A sandbox with both policy CRDs (RemediationPolicy, ClusterRemediationPolicy) installed through the API, as
+ * `kubectl apply -f crds/` would: the engine watches both kinds and is not ready until both are served.
+ */
 export async function sandboxWithCrd(): Promise<{
   sandbox: Sandbox;
   dir: string;
@@ -24,14 +27,14 @@ export async function sandboxWithCrd(): Promise<{
     bookmarkIntervalMs: 1_000,
   });
   const rest = new KubeRest(sandbox.kubeConfig());
-  const crd = parse(
-    readFileSync(new URL('../../crds/remediationpolicy.yaml', import.meta.url), 'utf8'),
-  ) as JsonObject;
-  await rest.request({
-    method: 'POST',
-    path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-    body: crd,
-  });
+  for (const file of ['remediationpolicy.yaml', 'clusterremediationpolicy.yaml']) {
+    const crd = parse(readFileSync(new URL(`../../crds/${file}`, import.meta.url), 'utf8')) as JsonObject;
+    await rest.request({
+      method: 'POST',
+      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      body: crd,
+    });
+  }
   return {
     sandbox,
     dir,
@@ -122,6 +125,12 @@ export function policyStatus(
   name: string,
 ): PolicyStatusView | undefined {
   const policy = sandbox.getObject('coordination-engine.io', 'remediationpolicies', namespace, name);
+  return policy?.status as PolicyStatusView | undefined;
+}
+
+/** The status of a ClusterRemediationPolicy, read from the cluster-scoped object itself. */
+export function clusterPolicyStatus(sandbox: Sandbox, name: string): PolicyStatusView | undefined {
+  const policy = sandbox.getObject('coordination-engine.io', 'clusterremediationpolicies', undefined, name);
   return policy?.status as PolicyStatusView | undefined;
 }
 
