@@ -25,12 +25,10 @@ import { KubeRest } from '../kube/rest-client.js';
 import { FeatureVectorBuilder } from '../metrics/feature-vector-builder.js';
 import { PrometheusClient } from '../metrics/prometheus-client.js';
 import { createMlService } from '../ml/ml-service-factory.js';
-import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
-import { coversNamespace, namespacedScope, selectTargets } from '../policy/target-selection.js';
-import { validatePolicySpec } from '../policy/validate.js';
+import { selectTargets } from '../policy/target-selection.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
 import { type HealthSource, notConfiguredSource } from '../server/health.js';
 import { HttpProbeSource } from '../server/http-probe-source.js';
@@ -39,6 +37,7 @@ import { mlServiceHealthSource } from '../server/ml-health-source.js';
 import { systemClock } from '../time/clock.js';
 import { mlConfig, NO_PROMETHEUS } from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
+import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
 import { workloadsOf } from './workloads-of.js';
 
@@ -78,26 +77,27 @@ export async function startEngine(
   const clock = systemClock;
   const rest = new KubeRest(loadKubeConfig(config.kubeconfig));
   const metrics = new EngineMetrics();
-  const cache = (resource: string, groupVersionPath: string, plural: string) =>
+  const cache = (resource: string, groupVersionPath: string, plural: string, clusterScoped = false) =>
     new CacheGroup({
       resource,
       groupVersionPath,
       plural,
       namespaces: config.namespaces,
+      clusterScoped,
       rest,
       clock,
       logger,
       relistIntervalMs: config.informerRelistIntervalMs,
       silenceTimeoutMs: config.watchSilenceTimeoutMs,
     });
-  const policies = cache('remediationpolicies', `/apis/${POLICY_GROUP}/${POLICY_VERSION}`, POLICY_PLURAL);
+  // Both policy kinds and the Namespace labels a cluster policy's namespaceSelector reads.
+  const policies = createPolicySources(cache);
   const deployments = cache('deployments', '/apis/apps/v1', 'deployments');
   const statefulSets = cache('statefulsets', '/apis/apps/v1', 'statefulsets');
   const replicaSets = cache('replicasets', '/apis/apps/v1', 'replicasets');
   const pods = cache('pods', '/api/v1', 'pods');
   const autoscalers = cache('horizontalpodautoscalers', '/apis/autoscaling/v2', 'horizontalpodautoscalers');
-  const namespaceObjects = cache('namespaces', '/api/v1', 'namespaces');
-  const caches = [policies, deployments, statefulSets, replicaSets, pods, autoscalers, namespaceObjects];
+  const caches = [...policies.caches, deployments, statefulSets, replicaSets, pods, autoscalers];
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
   // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
@@ -143,7 +143,7 @@ export async function startEngine(
       replicaSets,
       pods,
       autoscalers,
-      namespaceLabels: (ns) => namespaceObjects.get(ns)?.metadata.labels,
+      namespaceLabels: (ns) => policies.namespaceLabels(ns),
     },
     events,
     statusWriter: policyStatusWriter,
@@ -172,9 +172,10 @@ export async function startEngine(
     targetsFor: (policy, spec) =>
       podsOfTargets(
         selectTargets(
-          namespacedScope(policy.metadata.namespace ?? 'default'),
+          policies.scopeOf(policy),
           spec,
           workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
+          policies.namespaceLabelMap(),
         ),
         {
           deployments: deployments.list(),
@@ -212,6 +213,7 @@ export async function startEngine(
   const reconciler = new PolicyReconciler({
     policies,
     workloads: () => workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
+    namespaceLabels: policies.namespaceLabelMap,
     statusWriter: policyStatusWriter,
     events,
     dependencies: () => structuredClone(dependencyStates),
@@ -262,21 +264,10 @@ export async function startEngine(
     return draining;
   };
 
-  policies.on((type, policy) => {
-    if (type !== 'delete') controller?.enqueue(keyOf(policy));
-  });
+  policies.onChange((key) => controller?.enqueue(key));
   const onWorkload = (_type: string, workload: KubeObject) => {
     if (!controller) return;
-    const namespace = workload.metadata.namespace ?? '';
-    for (const policy of policies.list()) {
-      const validation = validatePolicySpec(policy.spec);
-      if (!validation.valid) continue;
-      if (
-        coversNamespace(namespacedScope(policy.metadata.namespace ?? 'default'), validation.spec, namespace)
-      ) {
-        controller.enqueue(keyOf(policy));
-      }
-    }
+    for (const key of policies.coveringNamespace(workload.metadata.namespace ?? '')) controller.enqueue(key);
   };
   deployments.on(onWorkload);
   statefulSets.on(onWorkload);

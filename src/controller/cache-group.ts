@@ -12,6 +12,11 @@ export interface CacheGroupOptions {
   plural: string;
   /** Empty: one cluster-wide watch. Otherwise one watch per namespace (least privilege RBAC). */
   namespaces: readonly string[];
+  /**
+   * A cluster-scoped resource (Namespace, ClusterRemediationPolicy) has no per-namespace collection: it is always
+   * one cluster-wide watch, whatever `namespaces` says.
+   */
+  clusterScoped?: boolean;
   rest: KubeRest;
   clock: Clock;
   logger: Logger;
@@ -27,7 +32,7 @@ export class CacheGroup {
   constructor(o: CacheGroupOptions) {
     this.resource = o.resource;
     const paths =
-      o.namespaces.length === 0
+      o.clusterScoped || o.namespaces.length === 0
         ? [`${o.groupVersionPath}/${o.plural}`]
         : o.namespaces.map((ns) => `${o.groupVersionPath}/namespaces/${encodeURIComponent(ns)}/${o.plural}`);
     this.informers = paths.map(

@@ -10,6 +10,7 @@ import type { PolicySpec } from '../policy/spec-schema.js';
 import { validatePolicySpec } from '../policy/validate.js';
 import type { Clock } from '../time/clock.js';
 import { keyOf } from './informer.js';
+import { policyScopeOf } from './policy-scope.js';
 
 export interface EvaluationLoopDeps {
   /** False until the informer caches have synced: a partial cache would judge a partial cluster. */
@@ -91,7 +92,8 @@ export class EvaluationLoop {
       const key = keyOf(policy);
       present.add(key);
       if (policy.metadata.deletionTimestamp) continue;
-      const validation = validatePolicySpec(policy.spec);
+      // A namespaceSelector is valid on a ClusterRemediationPolicy only: the kind decides what may be judged.
+      const validation = validatePolicySpec(policy.spec, policyScopeOf(policy).scope);
       if (!validation.valid) {
         deps.store.delete(key);
         deps.rules.forget(key);

@@ -90,6 +90,8 @@ export class EventRecorder {
     message: string,
     options: RecordOptions = {},
   ): Promise<void> {
+    // Events about a cluster-scoped object go in "default" with no involvedObject.namespace, as kubectl and
+    // client-go's recorder write them (the API server accepts only that or a matching namespace).
     const namespace = object.metadata.namespace ?? 'default';
     if (
       this.spam &&
@@ -141,7 +143,7 @@ export class EventRecorder {
           apiVersion: object.apiVersion,
           kind: object.kind,
           name: object.metadata.name,
-          namespace,
+          ...(object.metadata.namespace === undefined ? {} : { namespace }),
           uid: object.metadata.uid,
         },
         reason,

@@ -11,10 +11,11 @@ import {
 } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { parseStatus } from '../policy/status-types.js';
-import { namespacedScope, selectTargets, type Workload } from '../policy/target-selection.js';
+import { type NamespaceLabels, selectTargets, type Workload } from '../policy/target-selection.js';
 import { describeErrors, validatePolicySpec } from '../policy/validate.js';
 import type { Clock } from '../time/clock.js';
 import type { EventType } from './event-recorder.js';
+import { policyScopeOf } from './policy-scope.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from './reconciler.js';
 import type { StatusWriter } from './status-writer.js';
 
@@ -22,6 +23,8 @@ import type { StatusWriter } from './status-writer.js';
 export interface PolicyReconcilerContext {
   policies: { get(key: string): KubeObject | undefined };
   workloads: () => Iterable<Workload>;
+  /** Namespace labels, which a ClusterRemediationPolicy's namespaceSelector is matched against. */
+  namespaceLabels?: () => NamespaceLabels;
   statusWriter: Pick<StatusWriter, 'write'>;
   events: { record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> };
   dependencies: () => DependencyStates;
@@ -49,7 +52,7 @@ export function assessmentsFrom(
 }
 
 /**
- * Reconciles one RemediationPolicy: validate, select targets from the informer caches, and converge status. It
+ * Reconciles one RemediationPolicy or ClusterRemediationPolicy: validate, select targets from the informer caches, and converge status. It
  * never acts on an invalid policy. Remediation itself arrives in later issues and plugs in after target selection.
  */
 export class PolicyReconciler implements Reconciler {
@@ -62,18 +65,18 @@ export class PolicyReconciler implements Reconciler {
     if (!ctx.cachesSynced()) return { requeueAfterMs: 500 };
     const policy = ctx.policies.get(key);
     if (!policy || policy.metadata.deletionTimestamp) return {};
-    const namespace = policy.metadata.namespace ?? 'default';
+    const scope = policyScopeOf(policy);
     const dependencies = ctx.dependencies();
     const previousReady = findCondition(parseStatus(policy.status).conditions, 'Ready');
 
     // Everything is derived from the object handed to compute: on a conflict the writer re-reads the policy,
     // and a newer generation must never be stamped on a status computed from the older spec.
     let decision: StatusDecision | undefined;
-    let validation = validatePolicySpec(policy.spec);
+    let validation = validatePolicySpec(policy.spec, scope.scope);
     const result = await ctx.statusWriter.write(policy, (current) => {
-      validation = validatePolicySpec(current.spec);
+      validation = validatePolicySpec(current.spec, scope.scope);
       const targets = validation.valid
-        ? selectTargets(namespacedScope(namespace), validation.spec, ctx.workloads())
+        ? selectTargets(scope, validation.spec, ctx.workloads(), ctx.namespaceLabels?.())
         : [];
       const assessment = validation.valid ? ctx.assessments?.(key, current.metadata.generation) : undefined;
       decision = buildPolicyStatus({

@@ -4,11 +4,11 @@ import type { KubeObject } from '../kube/kube-object.js';
 import { isStatus } from '../kube/rest-client.js';
 import { createMergePatch } from './merge-patch.js';
 
-/** Reads and status-patches one kind of object. */
+/** Reads and status-patches one kind of object. `namespace` is undefined for a cluster-scoped object. */
 export interface StatusApi {
-  get(namespace: string, name: string): Promise<KubeObject | undefined>;
+  get(namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** Merge patch on the /status subresource; the patch carries metadata.resourceVersion, so a stale write is 409. */
-  patchStatus(namespace: string, name: string, patch: JsonObject): Promise<KubeObject>;
+  patchStatus(namespace: string | undefined, name: string, patch: JsonObject): Promise<KubeObject>;
 }
 
 export type StatusWriteResult = 'unchanged' | 'written' | 'gone';
@@ -46,7 +46,8 @@ export class StatusWriter {
     compute: (current: KubeObject) => JsonObject,
   ): Promise<StatusWriteResult> {
     let current: KubeObject | undefined = snapshot;
-    const { namespace = '', name } = snapshot.metadata;
+    // No namespace means a cluster-scoped object: the API builds its path from that, so it is passed as it is.
+    const { namespace, name } = snapshot.metadata;
     for (let attempt = 1; ; attempt++) {
       const desired = pick(compute(current), this.owned);
       const patch = createMergePatch(pick(current.status, this.owned), desired);

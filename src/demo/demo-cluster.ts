@@ -29,11 +29,6 @@ async function postCrd(rest: KubeRest, file: URL): Promise<void> {
   });
 }
 
-/** `kubectl apply -f crds/remediationpolicy.yaml`, through the API. */
-export async function installPolicyCrd(rest: KubeRest): Promise<void> {
-  await postCrd(rest, new URL('remediationpolicy.yaml', crdsDir()));
-}
-
 /** `kubectl apply -f crds/`, through the API: every CRD the engine ships. Returns the files installed. */
 export async function installCrds(rest: KubeRest): Promise<string[]> {
   const dir = crdsDir();

@@ -7,7 +7,7 @@ import { type EngineConfig, resolveConfig } from '../config/settings.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
-import { createShop, installPolicyCrd, NODE_COUNT } from './demo-cluster.js';
+import { createShop, installCrds, NODE_COUNT } from './demo-cluster.js';
 import { demoPolicies } from './demo-policies.js';
 import {
   prometheusAvailable,
@@ -78,8 +78,9 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
       `▸ simulated control plane: ${NODE_COUNT} nodes with kubelets, Deployment/StatefulSet controllers, scheduler; ` +
         `exporter on ${simulator.exporter?.url}/metrics`,
     );
-    await installPolicyCrd(rest);
-    say('▸ RemediationPolicy CRD created through the API (crds/remediationpolicy.yaml)');
+    // Every CRD the engine ships: it watches both policy kinds and waits until both are served.
+    const crds = await installCrds(rest);
+    say(`▸ CRDs created through the API (kubectl apply -f crds/): ${crds.join(', ')}`);
     const hot = await createShop(rest);
     say('▸ namespace shop: Deployment web (3 pods), StatefulSet db (2 pods), Pod report-job, all Running');
     say(`▸ kubectl annotate pod ${hot} sandbox.coordination-engine.io/behaviour=cpu-saturation: it runs hot`);

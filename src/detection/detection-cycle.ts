@@ -33,7 +33,7 @@ export interface AnomalyAssessor {
 export type TargetPod = PodRef & { signals?: PodStatusSignals };
 
 export interface PolicyTargets {
-  /** `namespace/name` of the policy. */
+  /** The policy's key: `namespace/name`, or `name` for a ClusterRemediationPolicy. */
   key: string;
   spec: PolicySpec;
   targets: ReadonlyArray<{ target: TargetRef; pods: readonly TargetPod[] }>;

@@ -1,21 +1,28 @@
 import type { StatusApi } from '../controller/status-writer.js';
 import type { JsonObject } from '../json/json-value.js';
-import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
+import { CLUSTER_POLICY_PLURAL, POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import { type KubeObject, kubeObjectSchema } from './kube-object.js';
 import { isStatus, type KubeRest } from './rest-client.js';
 
-/** RemediationPolicy reads and /status merge patches over the REST client. */
+/**
+ * The object path of a policy: a RemediationPolicy lives in a namespace; a ClusterRemediationPolicy (no
+ * namespace, as every cluster-scoped object) directly under the group version.
+ */
+export function policyPath(namespace: string | undefined, name: string): string {
+  const base = `/apis/${POLICY_GROUP}/${POLICY_VERSION}`;
+  return namespace
+    ? `${base}/namespaces/${encodeURIComponent(namespace)}/${POLICY_PLURAL}/${encodeURIComponent(name)}`
+    : `${base}/${CLUSTER_POLICY_PLURAL}/${encodeURIComponent(name)}`;
+}
+
+/** RemediationPolicy and ClusterRemediationPolicy reads and /status merge patches over the REST client. */
 export class PolicyStatusApi implements StatusApi {
   constructor(private readonly rest: KubeRest) {}
 
-  private path(namespace: string, name: string): string {
-    return `/apis/${POLICY_GROUP}/${POLICY_VERSION}/namespaces/${encodeURIComponent(namespace)}/${POLICY_PLURAL}/${encodeURIComponent(name)}`;
-  }
-
-  async get(namespace: string, name: string): Promise<KubeObject | undefined> {
+  async get(namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     try {
       return kubeObjectSchema.parse(
-        await this.rest.request({ method: 'GET', path: this.path(namespace, name) }),
+        await this.rest.request({ method: 'GET', path: policyPath(namespace, name) }),
       );
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
@@ -23,10 +30,10 @@ export class PolicyStatusApi implements StatusApi {
     }
   }
 
-  async patchStatus(namespace: string, name: string, patch: JsonObject): Promise<KubeObject> {
+  async patchStatus(namespace: string | undefined, name: string, patch: JsonObject): Promise<KubeObject> {
     const raw = await this.rest.request({
       method: 'PATCH',
-      path: `${this.path(namespace, name)}/status`,
+      path: `${policyPath(namespace, name)}/status`,
       body: patch,
       contentType: 'application/merge-patch+json',
     });

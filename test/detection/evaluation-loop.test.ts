@@ -90,6 +90,22 @@ describe('EvaluationLoop', () => {
     expect(store.keys()).toEqual([]);
   });
 
+  it('validates each policy by its kind: a namespaceSelector is valid on a ClusterRemediationPolicy only', async () => {
+    const prodOnly = { matchLabels: { env: 'prod' } };
+    const cluster = testPolicy('same').clusterWide(prodOnly).build() as KubeObject;
+    // A RemediationPolicy cannot carry one (its CRD prunes it; an object that bypassed the CRD still must not run).
+    const namespaced = testPolicy('same').inNamespace('shop').clusterWide(prodOnly).build() as KubeObject;
+    const namespacedWithSelector = {
+      ...namespaced,
+      kind: 'RemediationPolicy',
+      metadata: { ...namespaced.metadata, namespace: 'shop' },
+    } as KubeObject;
+    const { loop, store } = harness([cluster, namespacedWithSelector]);
+    // A cluster policy's key is its bare name, so it never shares a key with a namespaced one of the same name.
+    expect(await loop.tick()).toEqual(['same']);
+    expect(store.keys()).toEqual(['same']);
+  });
+
   it('runs on its own schedule once started, and stops', async () => {
     const { loop, clock, runs } = harness([policyObject('p', '10s')]);
     loop.start();

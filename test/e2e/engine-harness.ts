@@ -9,7 +9,10 @@ import { waitFor } from '../support/wait-for.js';
 
 export const LEASE = { namespace: 'default', name: 'coordination-engine-leader' };
 
-/** A sandbox with the RemediationPolicy CRD installed through the API, as `kubectl apply -f crds/` would. */
+/**
+ * A sandbox with both policy CRDs (RemediationPolicy, ClusterRemediationPolicy) installed through the API, as
+ * `kubectl apply -f crds/` would: the engine watches both kinds and is not ready until both are served.
+ */
 export async function sandboxWithCrd(): Promise<{
   sandbox: Sandbox;
   dir: string;
@@ -114,6 +117,12 @@ export function policyStatus(
   name: string,
 ): PolicyStatusView | undefined {
   const policy = sandbox.getObject('coordination-engine.io', 'remediationpolicies', namespace, name);
+  return policy?.status as PolicyStatusView | undefined;
+}
+
+/** The status of a ClusterRemediationPolicy, read from the cluster-scoped object itself. */
+export function clusterPolicyStatus(sandbox: Sandbox, name: string): PolicyStatusView | undefined {
+  const policy = sandbox.getObject('coordination-engine.io', 'clusterremediationpolicies', undefined, name);
   return policy?.status as PolicyStatusView | undefined;
 }
 

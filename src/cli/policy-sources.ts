@@ -1,0 +1,95 @@
+import type { CacheGroup } from '../controller/cache-group.js';
+import { keyOf } from '../controller/informer.js';
+import { policyScopeOf } from '../controller/policy-scope.js';
+import type { KubeObject } from '../kube/kube-object.js';
+import { CLUSTER_POLICY_PLURAL, POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
+import { coversNamespace, type NamespaceLabels, type PolicyScope } from '../policy/target-selection.js';
+import { validatePolicySpec } from '../policy/validate.js';
+
+/** Builds one informer cache; `clusterScoped` ones are listed cluster-wide whatever --namespaces says. */
+export type CacheFactory = (
+  resource: string,
+  groupVersionPath: string,
+  plural: string,
+  clusterScoped?: boolean,
+) => CacheGroup;
+
+/**
+ * Both policy kinds as one source, plus the Namespace labels a ClusterRemediationPolicy's namespaceSelector is
+ * matched against. Keys are the informers' (keyOf): `namespace/name` for a RemediationPolicy, `name` for a
+ * ClusterRemediationPolicy. Object names never contain '/', so the two kinds never share a key.
+ */
+export interface PolicySources {
+  /** The policy and Namespace caches, for starting, stopping, sync and health. */
+  readonly caches: readonly CacheGroup[];
+  /** Every policy of both kinds. */
+  list(): KubeObject[];
+  get(key: string): KubeObject | undefined;
+  scopeOf(policy: KubeObject): PolicyScope;
+  /** A Namespace's labels; undefined when the Namespace is not (yet) known. */
+  namespaceLabels(namespace: string): Record<string, string> | undefined;
+  namespaceLabelMap(): NamespaceLabels;
+  /** Keys of the valid policies that cover a namespace: those a change to a workload there concerns. */
+  coveringNamespace(namespace: string): string[];
+  /**
+   * Calls `enqueue` with the key of every policy that changed, and of every cluster policy when a Namespace
+   * appears, goes away or changes its labels (a namespaceSelector may now match it, or no longer).
+   */
+  onChange(enqueue: (key: string) => void): void;
+}
+
+export function createPolicySources(cache: CacheFactory): PolicySources {
+  const apiPath = `/apis/${POLICY_GROUP}/${POLICY_VERSION}`;
+  const policies = cache('remediationpolicies', apiPath, POLICY_PLURAL);
+  const clusterPolicies = cache(CLUSTER_POLICY_PLURAL, apiPath, CLUSTER_POLICY_PLURAL, true);
+  const namespaces = cache('namespaces', '/api/v1', 'namespaces', true);
+
+  const labelsOf = (namespace: KubeObject) => namespace.metadata.labels ?? {};
+  const namespaceLabels = (name: string) => {
+    const namespace = namespaces.get(name);
+    return namespace ? labelsOf(namespace) : undefined;
+  };
+  const namespaceLabelMap = (): NamespaceLabels =>
+    new Map(namespaces.list().map((ns) => [ns.metadata.name, labelsOf(ns)]));
+  const list = () => [...policies.list(), ...clusterPolicies.list()];
+
+  return {
+    caches: [policies, clusterPolicies, namespaces],
+    list,
+    get: (key) => (key.includes('/') ? policies.get(key) : clusterPolicies.get(key)),
+    scopeOf: policyScopeOf,
+    namespaceLabels,
+    namespaceLabelMap,
+    coveringNamespace(namespace) {
+      // Only this namespace's labels are needed: no map of every Namespace on each workload event.
+      const known = namespaceLabels(namespace);
+      const labels: NamespaceLabels = new Map(known ? [[namespace, known]] : []);
+      const keys: string[] = [];
+      for (const policy of list()) {
+        const scope = policyScopeOf(policy);
+        const validation = validatePolicySpec(policy.spec, scope.scope);
+        if (validation.valid && coversNamespace(scope, validation.spec, namespace, labels)) {
+          keys.push(keyOf(policy));
+        }
+      }
+      return keys;
+    },
+    onChange(enqueue) {
+      const onPolicy = (type: string, policy: KubeObject) => {
+        if (type !== 'delete') enqueue(keyOf(policy));
+      };
+      policies.on(onPolicy);
+      clusterPolicies.on(onPolicy);
+      // Informer updates carry only the new object: remember labels to tell a label change from any other update.
+      const seen = new Map<string, string>();
+      namespaces.on((type, namespace) => {
+        const name = namespace.metadata.name;
+        const labels = JSON.stringify(Object.entries(labelsOf(namespace)).sort());
+        if (type === 'delete') seen.delete(name);
+        else if (seen.get(name) === labels) return;
+        else seen.set(name, labels);
+        for (const policy of clusterPolicies.list()) enqueue(keyOf(policy));
+      });
+    },
+  };
+}

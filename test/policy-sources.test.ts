@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { type CacheFactory, createPolicySources } from '../src/cli/policy-sources.js';
+import type { CacheGroup } from '../src/controller/cache-group.js';
+import { keyOf } from '../src/controller/informer.js';
+import type { KubeObject } from '../src/kube/kube-object.js';
+import { testPolicy } from './support/policy-fixtures.js';
+
+type Handler = (type: 'add' | 'update' | 'delete', object: KubeObject) => void;
+
+/** An in-memory stand-in for an informer cache: what the test puts in, and events it emits by hand. */
+class FakeCache {
+  readonly objects = new Map<string, KubeObject>();
+  readonly handlers: Handler[] = [];
+  constructor(
+    readonly resource: string,
+    readonly clusterScoped: boolean,
+  ) {}
+  list = () => [...this.objects.values()];
+  get = (key: string) => this.objects.get(key);
+  on = (handler: Handler) => void this.handlers.push(handler);
+  put(object: KubeObject, type: 'add' | 'update' = 'add') {
+    this.objects.set(keyOf(object), object);
+    for (const h of this.handlers) h(type, object);
+  }
+  remove(object: KubeObject) {
+    this.objects.delete(keyOf(object));
+    for (const h of this.handlers) h('delete', object);
+  }
+}
+
+function sources() {
+  const caches = new Map<string, FakeCache>();
+  const factory: CacheFactory = (resource, _path, _plural, clusterScoped = false) => {
+    const cache = new FakeCache(resource, clusterScoped);
+    caches.set(resource, cache);
+    return cache as unknown as CacheGroup;
+  };
+  const policySources = createPolicySources(factory);
+  const cache = (resource: string) => caches.get(resource) as FakeCache;
+  return {
+    sources: policySources,
+    policies: cache('remediationpolicies'),
+    clusterPolicies: cache('clusterremediationpolicies'),
+    namespaces: cache('namespaces'),
+  };
+}
+
+const ns = (name: string, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels },
+});
+const policy = (built: Record<string, unknown>) => built as unknown as KubeObject;
+
+describe('policy sources', () => {
+  it('lists Namespaces and ClusterRemediationPolicies cluster-wide, RemediationPolicies per watched namespace', () => {
+    const { policies, clusterPolicies, namespaces } = sources();
+    expect([policies.clusterScoped, clusterPolicies.clusterScoped, namespaces.clusterScoped]).toEqual([
+      false,
+      true,
+      true,
+    ]);
+  });
+
+  it('finds each kind by its key and tells their scopes apart', () => {
+    const { sources: s, policies, clusterPolicies } = sources();
+    policies.put(policy(testPolicy('same').inNamespace('a').build()));
+    clusterPolicies.put(policy(testPolicy('same').clusterWide().build()));
+    expect(s.get('a/same')?.kind).toBe('RemediationPolicy');
+    expect(s.get('same')?.kind).toBe('ClusterRemediationPolicy');
+    expect(s.list().map(keyOf).sort()).toEqual(['a/same', 'same']);
+    expect(s.scopeOf(s.get('same') as KubeObject)).toEqual({ scope: 'Cluster' });
+    expect(s.scopeOf(s.get('a/same') as KubeObject)).toEqual({ scope: 'Namespaced', namespace: 'a' });
+  });
+
+  it('a workload change concerns the namespaced policies of its namespace and the cluster policies selecting it', () => {
+    const { sources: s, policies, clusterPolicies, namespaces } = sources();
+    namespaces.put(ns('a', { env: 'prod' }));
+    namespaces.put(ns('b', { env: 'dev' }));
+    policies.put(policy(testPolicy('local').inNamespace('a').build()));
+    clusterPolicies.put(
+      policy(
+        testPolicy('prod')
+          .clusterWide({ matchLabels: { env: 'prod' } })
+          .build(),
+      ),
+    );
+    clusterPolicies.put(policy(testPolicy('all').clusterWide().build()));
+    clusterPolicies.put(
+      policy(testPolicy('broken').clusterWide().withSpecField('evaluationInterval', '1s').build()),
+    );
+    expect(s.coveringNamespace('a').sort()).toEqual(['a/local', 'all', 'prod']);
+    expect(s.coveringNamespace('b')).toEqual(['all']);
+    // Labels unknown (no Namespace object yet): a non-empty namespaceSelector does not cover it.
+    expect(s.coveringNamespace('c')).toEqual(['all']);
+    expect(s.namespaceLabels('a')).toEqual({ env: 'prod' });
+    expect(s.namespaceLabels('c')).toBeUndefined();
+    expect(s.namespaceLabelMap().get('b')).toEqual({ env: 'dev' });
+  });
+
+  it('enqueues changed policies, and every cluster policy when a Namespace appears, relabels or goes', () => {
+    const { sources: s, policies, clusterPolicies, namespaces } = sources();
+    const enqueued: string[] = [];
+    s.onChange((key) => enqueued.push(key));
+    const local = policy(testPolicy('local').inNamespace('a').build());
+    const wide = policy(
+      testPolicy('wide')
+        .clusterWide({ matchLabels: { env: 'prod' } })
+        .build(),
+    );
+    policies.put(local);
+    clusterPolicies.put(wide);
+    policies.remove(local);
+    expect(enqueued).toEqual(['a/local', 'wide']);
+
+    enqueued.length = 0;
+    namespaces.put(ns('staging'));
+    expect(enqueued).toEqual(['wide']);
+    // An update that leaves the labels alone (status, annotations) is no news to a namespaceSelector.
+    namespaces.put({ ...ns('staging'), metadata: { name: 'staging', annotations: { a: 'b' } } }, 'update');
+    expect(enqueued).toEqual(['wide']);
+    namespaces.put(ns('staging', { env: 'prod' }), 'update');
+    expect(enqueued).toEqual(['wide', 'wide']);
+    namespaces.remove(ns('staging', { env: 'prod' }));
+    expect(enqueued).toEqual(['wide', 'wide', 'wide']);
+  });
+});
