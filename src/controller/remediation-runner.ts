@@ -342,6 +342,9 @@ export function decisionOf(target: TargetAssessment, nowMs: number) {
       p.ml ? [{ pod: p.pod, source: p.ml.source, anomaly: p.ml.anomaly, confidence: p.ml.confidence }] : [],
     ),
     fallback: fallbackOnly(target),
+    features: target.pods.flatMap((p) =>
+      p.values ? [{ pod: p.pod, ...(p.uid ? { podUid: p.uid } : {}), values: [...p.values] }] : [],
+    ),
   };
 }
 

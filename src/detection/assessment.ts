@@ -19,12 +19,15 @@ export interface MlFinding {
 export interface PodAssessment {
   namespace: string;
   pod: string;
+  uid?: string;
   state: AssessmentState;
   /** Conditions that hold now; only `firing` ones make the pod anomalous. */
   rules: RuleFinding[];
   ml?: MlFinding;
   /** Feature names the vector lacked (insufficient data). */
   missing: readonly string[];
+  /** The complete feature vector, in catalogue order, when the pod had one. */
+  values?: ReadonlyArray<number | null>;
 }
 
 export interface TargetAssessment {

@@ -105,18 +105,19 @@ export class DetectionCycle {
       pods.size === 0
         ? { status: 'ok', schemaVersion: 'v1', evaluatedAtMs: nowMs, vectors: [], queries: 0, warnings: [] }
         : await this.deps.features.build({ namespaces: [], pods: [...pods.values()] }, nowMs);
-    if (cycle.status === 'unavailable') {
-      const problem: DependencyProblem = {
-        dependency: 'prometheus',
-        reason: 'PrometheusUnavailable',
-        message: `metrics unavailable (${cycle.reason}): ${cycle.message}; not acting on any target`,
-      };
-      for (const policy of policies)
-        results.set(policy.key, this.withoutData(policy, cycle.evaluatedAtMs, problem));
-      return results;
-    }
-
-    const vectors = new Map(cycle.vectors.map((v) => [podKey(v.namespace, v.pod), v]));
+    // Without metrics, status-signal rules can still be judged from the informer cache (no PromQL needed);
+    // every other rule and the ML verdict lack their data: those pods are insufficient_data.
+    const unavailable: DependencyProblem | undefined =
+      cycle.status === 'unavailable'
+        ? {
+            dependency: 'prometheus',
+            reason: 'PrometheusUnavailable',
+            message: `metrics unavailable (${cycle.reason}): ${cycle.message}; judging status-signal rules only`,
+          }
+        : undefined;
+    const vectors = new Map(
+      cycle.status === 'unavailable' ? [] : cycle.vectors.map((v) => [podKey(v.namespace, v.pod), v]),
+    );
     const { decisions, late } = await this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs);
     const mlSnapshot = this.deps.ml?.snapshot();
     for (const policy of policies) {
@@ -135,6 +136,10 @@ export class DetectionCycle {
             // Without metrics only the status-signal rules can be judged; one of them firing is evidence enough
             // (the pod's own status says so). Anything else about this pod is unknown: insufficient data.
             const statusRules = policy.spec.detection.rules.filter(judgedWithoutMetrics);
+            // A policy whose every rule reads the pod's status needs no metrics: its verdict is complete.
+            const statusOnly =
+              policy.spec.detection.mode === 'Rules' &&
+              statusRules.length === policy.spec.detection.rules.length;
             const judged =
               statusRules.length > 0 && pod.signals !== undefined && policy.spec.detection.mode !== 'ML';
             if (judged) evaluated.add(trackedPodKey(identity));
@@ -148,10 +153,15 @@ export class DetectionCycle {
                   continuity,
                 )
               : [];
-            const state = rules.some((r) => r.firing) ? 'anomalous' : 'insufficient_data';
+            const state = rules.some((r) => r.firing)
+              ? 'anomalous'
+              : judged && statusOnly
+                ? 'healthy'
+                : 'insufficient_data';
             return {
               namespace: pod.namespace,
               pod: pod.name,
+              ...(pod.uid ? { uid: pod.uid } : {}),
               state,
               rules,
               missing: vector?.missing ?? ['*'],
@@ -180,12 +190,21 @@ export class DetectionCycle {
                 continuity,
               ),
           );
-          return { namespace: pod.namespace, pod: pod.name, rules, missing: [], ...verdict };
+          return {
+            namespace: pod.namespace,
+            pod: pod.name,
+            ...(pod.uid ? { uid: pod.uid } : {}),
+            rules,
+            missing: [],
+            // The vector the verdict rested on: kept with a remediation's decision (a training example).
+            values: vector.features.map((f) => (f.ok ? f.value : null)),
+            ...verdict,
+          };
         });
         return { target, pods: assessed, state: targetState(assessed) };
       });
       this.deps.rules.retainOnly(policy.key, evaluated);
-      const problems: DependencyProblem[] = [];
+      const problems: DependencyProblem[] = unavailable ? [unavailable] : [];
       if (mismatch)
         problems.push({ dependency: 'mlService', reason: 'MLServiceUnavailable', message: mismatch });
       if (usesMl && late) {
@@ -208,7 +227,7 @@ export class DetectionCycle {
         targets,
         summary: summarize(targets),
         problems,
-        warnings: cycle.warnings,
+        warnings: cycle.status === 'unavailable' ? [] : cycle.warnings,
       });
     }
     return results;
@@ -254,28 +273,5 @@ export class DetectionCycle {
     }
     for (const answer of answers) decisions.set(podKey(answer.namespace, answer.pod), answer);
     return { decisions };
-  }
-
-  private withoutData(policy: PolicyTargets, atMs: number, problem: DependencyProblem): PolicyAssessment {
-    const targets: TargetAssessment[] = policy.targets.map(({ target, pods }) => ({
-      target,
-      state: 'insufficient_data',
-      pods: pods.map((p) => ({
-        namespace: p.namespace,
-        pod: p.name,
-        state: 'insufficient_data',
-        rules: [],
-        missing: ['*'],
-      })),
-    }));
-    this.deps.rules.forget(policy.key);
-    return {
-      policy: policy.key,
-      evaluatedAtMs: atMs,
-      targets,
-      summary: summarize(targets),
-      problems: [problem],
-      warnings: [],
-    };
   }
 }

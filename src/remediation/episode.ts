@@ -92,7 +92,15 @@ export type GateVerdict =
 export interface EpisodeConfig {
   ladder: readonly LadderStep[];
   actOnFallback: boolean;
+  /**
+   * How long past its verification deadline a target without data is still warming up (a restarted pod is a
+   * new pod: its 5-minute features need 5 minutes). Default WARM_UP_MS.
+   */
+  warmUpMs?: number;
 }
+
+/** A new pod's feature vector is complete after its 5-minute window plus a query step and a scrape. */
+export const WARM_UP_MS = 7 * 60_000;
 
 /** Something for Events and metrics; `key` is stable (target + step + reason), never the message. */
 export interface EpisodeNote {
@@ -247,9 +255,9 @@ export function planEpisode(input: PlanInput): EpisodePlan {
         return close(episode, 'resolved', 'Succeeded');
       }
       const step = config.ladder[episode.stepIndex];
-      const graceMs = step?.verificationWindowMs ?? 0;
-      // A restarted pod is a new pod whose features take a while to exist: warm-up is still verifying,
-      // for one more window at most.
+      const graceMs = Math.max(step?.verificationWindowMs ?? 0, config.warmUpMs ?? WARM_UP_MS);
+      // A restarted pod is a new pod whose features take a while to exist: warm-up is still verifying, for the
+      // longer of one more window and the warm-up time.
       if (obs.state === 'insufficient_data' && nowMs < deadline + graceMs) return done(episode);
       const next = episode.stepIndex + 1;
       if (next >= config.ladder.length) return escalate(episode, 'the ladder is exhausted');

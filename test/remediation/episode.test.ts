@@ -6,6 +6,7 @@ import {
   type PlanInput,
   planEpisode,
   settleIntent,
+  WARM_UP_MS,
 } from '../../src/remediation/episode.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -80,11 +81,14 @@ describe('episode state machine', () => {
     expect(due.notes.map((n) => n.reason)).toEqual(['RemediationSucceeded']);
   });
 
-  it('treats warm-up (no data yet) as still verifying for one more window, then moves on', () => {
+  it('treats warm-up (no data yet) as still verifying for the warm-up time, then moves on', () => {
     const verifying = acted(plan({}).status as EpisodeStatus, T0);
     const noData = { state: 'insufficient_data', partial: false, fallbackOnly: false } as const;
     expect(plan({ episode: verifying, observation: noData, nowMs: T0 + 400_000 }).changed).toBe(false);
-    const after = plan({ episode: verifying, observation: noData, nowMs: T0 + 600_000 });
+    expect(
+      plan({ episode: verifying, observation: noData, nowMs: T0 + 300_000 + WARM_UP_MS - 1 }).changed,
+    ).toBe(false);
+    const after = plan({ episode: verifying, observation: noData, nowMs: T0 + 300_000 + WARM_UP_MS });
     expect(after.status).toMatchObject({ stepIndex: 1, step: 'roll' });
   });
 
