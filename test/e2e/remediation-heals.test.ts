@@ -123,7 +123,14 @@ describe.skipIf(!prometheusAvailable())('remediation on a living cluster', () =>
       },
       { timeoutMs: 120_000, intervalMs: 500 },
     ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\nrecords: ${JSON.stringify(sandbox.store.list('remediations.coordination-engine.io', NS), null, 1)}\nengine: ${engine.proc.output().split('\n').filter((l) => /remediation|warn|error/i.test(l)).slice(-30).join('\n')}`);
+      throw new Error(
+        `${String(error)}\nrecords: ${JSON.stringify(sandbox.store.list('remediations.coordination-engine.io', NS), null, 1)}\nengine: ${engine.proc
+          .output()
+          .split('\n')
+          .filter((l) => /remediation|warn|error/i.test(l))
+          .slice(-30)
+          .join('\n')}`,
+      );
     });
     expect(record.status?.outcome).toBe('resolved');
     expect(record.status?.actions?.filter((a) => a.result === 'Succeeded').map((a) => a.action)).toEqual([
