@@ -132,6 +132,7 @@ export async function startEngine(
     logger,
     component: 'coordination-engine',
     instance: config.leaderElectionIdentity,
+    onDropped: () => metrics.remediation().eventsDropped(),
   });
 
   const policyStatusWriter = new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS);
