@@ -56,10 +56,10 @@ const kubectl = (...args: string[]) =>
 
 const template = (name: string) =>
   (
-    sandbox.getObject('apps', 'deployments', NS, name)?.spec as {
-      template: { metadata: { annotations?: Record<string, string> } };
-    }
-  ).template.metadata;
+    sandbox.getObject('apps', 'deployments', NS, name)?.spec as
+      | { template: { metadata: { annotations?: Record<string, string> } } }
+      | undefined
+  )?.template.metadata;
 
 beforeAll(async () => {
   env = await sandboxWithCrd();
@@ -101,7 +101,7 @@ describe.skipIf(!prometheusAvailable())('remediation on a living cluster', () =>
   it('rollout-restarts a crash-looping Deployment, which recovers; the record shows it', async () => {
     const restartedAt = await waitFor(
       'the engine to rollout-restart api',
-      () => template('api').annotations?.[RESTARTED_AT],
+      () => template('api')?.annotations?.[RESTARTED_AT],
       {
         timeoutMs: 90_000,
       },
