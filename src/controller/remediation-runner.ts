@@ -160,8 +160,12 @@ export class RemediationRunner {
     const { deps } = this;
     const nowMs = deps.clock.now();
     leadership.fence();
-    const records = await deps.store.list(policy, leadership);
-    const open = new Map(records.filter((r) => r.open).map((r) => [r.targetUid, r]));
+    const listed = await deps.store.list(policy, leadership);
+    const open = new Map(listed.filter((r) => r.open).map((r) => [r.targetUid, r]));
+    // The gates of each target see what this pass already wrote for the targets before it: without that, two
+    // targets in one pass both pass the rate limit, concurrency and blast radius that allow only one of them.
+    const byName = new Map(listed.map((r) => [r.name, r]));
+    const remember = (r: EpisodeRecord) => byName.set(r.name, r);
     const storm = deps.storm(policy, spec, assessment, nowMs);
     const delta: PolicyRecordDelta = { entries: [], storm, escalated: [] };
     const partial = assessment.warnings.length > 0;
@@ -174,6 +178,7 @@ export class RemediationRunner {
       if (!target || !uid) continue;
       seen.add(uid);
       const record = open.get(uid);
+      const records = [...byName.values()];
       const context: GateContext = { policy, spec, assessment, target, targetKey: uid, records, nowMs };
       const plan = planEpisode({
         episode: record?.status,
@@ -187,7 +192,17 @@ export class RemediationRunner {
         newId: this.newId,
       });
       try {
-        const settled = await this.apply(policy, spec, target, assessed, record, plan, leadership, delta);
+        const settled = await this.apply(
+          policy,
+          spec,
+          target,
+          assessed,
+          record,
+          plan,
+          leadership,
+          delta,
+          remember,
+        );
         if (settled?.status.phase === 'Escalated' && settled.open)
           delta.escalated.push(describe(assessed.target));
       } catch (error) {
@@ -204,7 +219,7 @@ export class RemediationRunner {
     if (leadership.signal.aborted) return;
     await deps.writePolicyStatus(policy, delta);
     const retention = parseDuration(spec.recordRetention);
-    await deps.store.collect(policy, records, retention, leadership).catch((error: unknown) => {
+    await deps.store.collect(policy, [...byName.values()], retention, leadership).catch((error: unknown) => {
       deps.logger.warn({ err: String(error) }, 'could not collect old Remediation records');
     });
   }
@@ -219,6 +234,7 @@ export class RemediationRunner {
     plan: EpisodePlan,
     leadership: Leadership,
     delta: PolicyRecordDelta,
+    remember: (written: EpisodeRecord) => void,
   ): Promise<EpisodeRecord | undefined> {
     const { deps } = this;
     if (!plan.status) return record;
@@ -242,6 +258,7 @@ export class RemediationRunner {
             { dryRun: spec.safety.dryRun, decision: decisionOf(assessed, deps.clock.now()) },
             leadership,
           );
+      remember(current);
     }
     await this.note(policy, target, assessed, status, plan.notes, spec, delta);
     if (!intent || !step) return current;
@@ -274,6 +291,7 @@ export class RemediationRunner {
       deps.clock.now(),
     );
     const written = await deps.store.update(current, settled.status, true, leadership);
+    remember(written);
     await this.note(policy, target, assessed, settled.status, [settled.note], spec, delta);
     return written;
   }
