@@ -189,12 +189,14 @@ beforeAll(async () => {
 
   const create = (policy: object) =>
     sandbox.create('coordination-engine.io', 'v1alpha1', 'remediationpolicies', policy as never);
-  const crashing = { name: 'crashing', signal: 'CrashLoopBackOff', operator: '==', value: 1, for: '0s' };
+  // Revision 2's pods never become Ready; a healthy new pod is Ready within 3 s. Unlike CrashLoopBackOff, which
+  // clears while a container runs between back-offs, this holds for as long as the pod is broken.
+  const neverReady = { name: 'never-ready', signal: 'NotReadySeconds', operator: '>', value: 8, for: '0s' };
   create(
     testPolicy('bad-rollout')
       .inNamespace('rollout')
       .targeting({ app: 'web' })
-      .withRule(crashing)
+      .withRule(neverReady)
       .withActions({ name: 'undo', type: 'Rollback', verificationWindow: '15s' })
       .withSafety({ dryRun: false })
       .withSpecField('evaluationInterval', '10s')
