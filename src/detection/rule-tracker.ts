@@ -106,7 +106,9 @@ export class RuleTracker {
     for (const rule of rules) {
       // The whole definition is part of the key: an edited rule starts its clocks afresh, as Prometheus does.
       const key = `${prefix}${rule.name}|${ruleInput(rule)}|${rule.operator}|${rule.value}|${rule.for}|${rule.keepFiringFor}`;
-      const observed = this.observedValue(rule, vector, signals, nowMs);
+      // A pod's status is read live from the informer cache: its durations (NotReadySeconds) are measured at the
+      // real instant, not at the metrics' step-aligned one (up to a step earlier, before a new pod even existed).
+      const observed = this.observedValue(rule, vector, signals, seenAt);
       const clock = this.current(key, continuity);
       if (observed === undefined || !COMPARE[rule.operator](observed, rule.value)) {
         const keep = parseDuration(rule.keepFiringFor);

@@ -120,6 +120,32 @@ describe('RuleTracker', () => {
     expect(tracker.evaluate('s', [slow], quiet, 7 * minute)).toEqual([]);
   });
 
+  it('measures NotReadySeconds at the real instant, not at the step-aligned metrics instant', () => {
+    const tracker = new RuleTracker();
+    const notReady: Rule = {
+      name: 'not-ready',
+      signal: 'NotReadySeconds',
+      operator: '>',
+      value: 8,
+      for: '0s',
+      keepFiringFor: '0s',
+    };
+    // Metrics aligned down to the minute (t = 1 min); the cycle runs at 1 min 45 s; the pod has not been Ready
+    // since 1 min 10 s: 35 s, although it did not exist yet at the aligned instant.
+    const signals = {
+      crashLoopBackOff: false,
+      imagePullBackOff: false,
+      oomKilled: false,
+      restartCount: 2,
+      notReadySinceMs: minute + 10_000,
+      cpuLimitCores: undefined,
+    };
+    const pod = { namespace: 'shop', pod: 'web-2' };
+    expect(
+      tracker.evaluate('s', [notReady], pod, minute, signals, { intervalMs: 10_000, atMs: minute + 45_000 }),
+    ).toMatchObject([{ rule: 'not-ready', observed: 35, firing: true }]);
+  });
+
   it('reads status signals without metrics, and CPULimitRatio from the CPU feature and the limits', () => {
     const tracker = new RuleTracker();
     const crashing: Rule = {
