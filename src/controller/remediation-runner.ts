@@ -183,7 +183,12 @@ export class RemediationRunner {
       const plan = planEpisode({
         episode: record?.status,
         observation: { state: assessed.state, partial, fallbackOnly: fallbackOnly(assessed) },
-        config: { ladder: ladderOf(spec), actOnFallback: spec.detection.ml.actOnFallback },
+        config: {
+          ladder: ladderOf(spec),
+          actOnFallback: spec.detection.ml.actOnFallback,
+          // Two healthy evaluations in a row, never one quiet cycle, make a recovery.
+          recoveryMs: parseDuration(spec.evaluationInterval),
+        },
         gate: (step, episode) => deps.gates(context, step, episode),
         targetName: describe(assessed.target),
         targetKey: uid,

@@ -52,6 +52,7 @@ function toEpisode(status: RemediationStatus): EpisodeStatus {
     ...(status.intent ? { intent: status.intent } : {}),
     ...(status.outcome ? { outcome: status.outcome } : {}),
     ...(status.lastSkip ? { lastSkip: status.lastSkip } : {}),
+    ...(status.healthySince ? { healthySince: status.healthySince } : {}),
   };
 }
 

@@ -59,6 +59,8 @@ export interface EpisodeStatus {
   intent?: Intent;
   actions: ActionEntry[];
   outcome?: EpisodeOutcome;
+  /** Since when the target has been healthy without interruption (absent while it is not). */
+  healthySince?: string;
   /** The last skip recorded (reason + step), so a skip that repeats every cycle is recorded once. */
   lastSkip?: string;
 }
@@ -97,6 +99,12 @@ export interface EpisodeConfig {
    * new pod: its 5-minute features need 5 minutes). Default WARM_UP_MS.
    */
   warmUpMs?: number;
+  /**
+   * How long a target must stay healthy before the episode counts it as recovered: one quiet cycle is not a
+   * recovery (a crash loop is quiet between its restarts). The runner uses the evaluation interval, so it takes
+   * two healthy evaluations in a row. Default 0 (the first healthy judgement).
+   */
+  recoveryMs?: number;
 }
 
 /** A new pod's feature vector is complete after its 5-minute window plus a query step and a scrape. */
@@ -201,6 +209,13 @@ export function planEpisode(input: PlanInput): EpisodePlan {
     episode = freshEpisode(nowMs, config.ladder[0]);
   }
 
+  if (episode.phase !== 'Acting' && episode.phase !== 'Succeeded' && episode.phase !== 'Failed') {
+    episode = trackHealth(episode, obs.state === 'healthy', nowMs);
+  }
+  const since = Date.parse(episode.healthySince ?? '');
+  const recovered =
+    obs.state === 'healthy' && Number.isFinite(since) && nowMs - since >= (config.recoveryMs ?? 0);
+
   switch (episode.phase) {
     case 'Succeeded':
     case 'Failed':
@@ -218,7 +233,7 @@ export function planEpisode(input: PlanInput): EpisodePlan {
         );
         return close(episode, 'escalated', 'Escalated');
       }
-      if (obs.state === 'healthy') {
+      if (recovered) {
         note(
           {
             type: 'Normal',
@@ -234,7 +249,7 @@ export function planEpisode(input: PlanInput): EpisodePlan {
     }
     case 'Recommended':
       // Recorded once per episode; the episode ends when the target recovers (by a person or by itself).
-      if (obs.state === 'healthy') return close(episode, 'resolved', 'Succeeded');
+      if (recovered) return close(episode, 'resolved', 'Succeeded');
       return done(episode);
     case 'Acting':
       // The intent was persisted but its outcome was not: the runner reconciles it against the cluster.
@@ -242,7 +257,9 @@ export function planEpisode(input: PlanInput): EpisodePlan {
     case 'Verifying': {
       const deadline = Date.parse(episode.verifyDeadline ?? '') || nowMs;
       if (nowMs < deadline) return done(episode);
-      if (obs.state === 'healthy') {
+      // Healthy, but not for long enough yet: judged again next cycle.
+      if (obs.state === 'healthy' && !recovered) return done(episode);
+      if (recovered) {
         note(
           {
             type: 'Normal',
@@ -332,7 +349,8 @@ export function planEpisode(input: PlanInput): EpisodePlan {
   }
 
   function pending(status: EpisodeStatus): EpisodePlan {
-    if (obs.state === 'healthy') {
+    if (obs.state === 'healthy' && !recovered) return done(status);
+    if (recovered) {
       note(
         { type: 'Normal', reason: 'Recovered', message: `${targetName} recovered`, kind: 'resolved' },
         status.step,
@@ -385,6 +403,15 @@ export function planEpisode(input: PlanInput): EpisodePlan {
     delete acting.lastSkip;
     return done(acting, { execute: intent });
   }
+}
+
+/** Keeps `healthySince`; returns the same object when nothing changed (so an unchanged episode is not rewritten). */
+function trackHealth(status: EpisodeStatus, healthy: boolean, nowMs: number): EpisodeStatus {
+  if (healthy) return status.healthySince ? status : { ...status, healthySince: iso(nowMs) };
+  if (!status.healthySince) return status;
+  const next = { ...status };
+  delete next.healthySince;
+  return next;
 }
 
 /** What happened when the runner executed an intent. */

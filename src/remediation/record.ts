@@ -152,6 +152,7 @@ export interface RemediationStatus {
   verifyDeadline?: string;
   completionTime?: string;
   lastSkip?: string;
+  healthySince?: string;
   intent?: Intent;
   actions: ActionEntry[];
   decision?: Decision;
@@ -170,6 +171,7 @@ const statusScalars = {
   verifyDeadline: time,
   completionTime: time,
   lastSkip: z.string().max(256),
+  healthySince: time,
   outcome: z.enum(OUTCOMES),
 } as const;
 

@@ -70,7 +70,11 @@ describe('episode state machine', () => {
       observation: { state: 'healthy', partial: false, fallbackOnly: false },
       nowMs: T0 + 299_000,
     });
-    expect(early.changed).toBe(false);
+    expect(early.status).toMatchObject({
+      phase: 'Verifying',
+      healthySince: new Date(T0 + 299_000).toISOString(),
+    });
+    expect(early.notes).toEqual([]);
     const due = plan({
       episode: verifying,
       observation: { state: 'healthy', partial: false, fallbackOnly: false },
@@ -79,6 +83,28 @@ describe('episode state machine', () => {
     expect(due.status).toMatchObject({ phase: 'Succeeded', outcome: 'resolved' });
     expect(due.closed).toBe(true);
     expect(due.notes.map((n) => n.reason)).toEqual(['RemediationSucceeded']);
+  });
+
+  it('does not count a single quiet cycle as a recovery (recoveryMs), and an anomaly resets the clock', async () => {
+    const quiet = { state: 'healthy', partial: false, fallbackOnly: false } as const;
+    const config = { ladder, actOnFallback: false, recoveryMs: 60_000 };
+    const dry: GateVerdict = {
+      allowed: false,
+      reason: 'DryRun',
+      message: 'would',
+      eventType: 'Normal',
+      recommend: true,
+    };
+    const recommended = plan({ gate: () => dry, config }).status as EpisodeStatus;
+    const first = plan({ episode: recommended, observation: quiet, config, nowMs: T0 + 60_000 });
+    expect(first.closed).toBe(false);
+    const crashed = plan({ episode: first.status, config, nowMs: T0 + 90_000 });
+    expect(crashed.status?.healthySince).toBeUndefined();
+    const again = plan({ episode: crashed.status, observation: quiet, config, nowMs: T0 + 120_000 });
+    expect(again.closed).toBe(false);
+    const held = plan({ episode: again.status, observation: quiet, config, nowMs: T0 + 180_000 });
+    expect(held.closed).toBe(true);
+    expect(held.status?.outcome).toBe('resolved');
   });
 
   it('treats warm-up (no data yet) as still verifying for the warm-up time, then moves on', () => {
