@@ -112,11 +112,14 @@ const secondsAfter = (t: number | undefined, from: number) =>
   t === undefined ? '-' : `+${((t - from) / 1000).toFixed(1)}`;
 
 export function printSummary(s: Summary, triggerAt: number, runtimeMs: number): void {
+  const decisionsOf = (r: CaseResult) =>
+    [...new Set(r.acted.map((e) => `${e.policy}:${e.step} ${e.result}`))].join(', ') || 'none';
+  const width = Math.max(30, ...s.rows.map((r) => decisionsOf(r).length));
   const header = [
     'case'.padEnd(16),
     'label'.padEnd(12),
     'should act'.padEnd(14),
-    'decisions (policy:step result)'.padEnd(44),
+    'decisions (policy:step result)'.padEnd(width),
     'detectable s'.padStart(12),
     'acted s'.padStart(8),
     'cycles'.padStart(6),
@@ -125,15 +128,13 @@ export function printSummary(s: Summary, triggerAt: number, runtimeMs: number): 
   console.log(`decision quality: ${s.rows.length} cases, times in seconds after the trigger`);
   console.log(header);
   for (const r of s.rows) {
-    const decisions =
-      [...new Set(r.acted.map((e) => `${e.policy}:${e.step} ${e.result}`))].join(', ') || 'none';
     const skips = [...new Set(r.skipped.map((e) => `${e.policy}:${e.reason}`))].join(', ') || '-';
     console.log(
       [
         r.c.name.padEnd(16),
         r.c.kind.padEnd(12),
         (r.c.expected?.policy ?? 'nothing').padEnd(14),
-        decisions.padEnd(44),
+        decisionsOf(r).padEnd(width),
         secondsAfter(r.detectableAt, triggerAt).padStart(12),
         secondsAfter(r.action?.time, triggerAt).padStart(8),
         (r.cycles === undefined ? '-' : String(r.cycles)).padStart(6),
