@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { JsonObject } from '../src/json/json-value.js';
 import { KubeApiError } from '../src/kube/rest-client.js';
 import { CLUSTER_POLICY_PLURAL, POLICY_PLURAL } from '../src/policy/api-group.js';
@@ -14,14 +13,8 @@ import { testPolicy } from './support/policy-fixtures.js';
 describe('policy CRDs served by the sandbox', () => {
   let env: Awaited<ReturnType<typeof sandboxWithCrd>>;
   beforeAll(async () => {
+    // Installs every CRD in crds/, ClusterRemediationPolicy included.
     env = await sandboxWithCrd();
-    await env.rest.request({
-      method: 'POST',
-      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-      body: parse(
-        readFileSync(new URL('../crds/clusterremediationpolicy.yaml', import.meta.url), 'utf8'),
-      ) as JsonObject,
-    });
   });
   afterAll(async () => {
     await env.cleanup();

@@ -68,14 +68,8 @@ describe('examples/', () => {
 describe('examples/ applied to the sandbox', () => {
   let env: Awaited<ReturnType<typeof sandboxWithCrd>>;
   beforeAll(async () => {
+    // Installs every CRD in crds/, ClusterRemediationPolicy included.
     env = await sandboxWithCrd();
-    await env.rest.request({
-      method: 'POST',
-      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-      body: parse(
-        readFileSync(new URL('../crds/clusterremediationpolicy.yaml', import.meta.url), 'utf8'),
-      ) as JsonObject,
-    });
     const namespaces = new Set(examples.flatMap((e) => (e.metadata.namespace ? [e.metadata.namespace] : [])));
     for (const name of namespaces) {
       if (name === 'default') continue;

@@ -124,7 +124,9 @@ export class DetectionCycle {
       const mismatch = this.mlMismatch(policy.spec);
       const usesMl = policy.spec.detection.mode !== 'Rules' && mismatch === undefined;
       const evaluated = new Set<string>();
-      // Gaps are measured in real time: the cycle's instant is aligned down to the query step.
+      // Rule clocks (`for`, keepFiringFor, gaps) and status signals (NotReadySeconds) run on real time: the cycle's
+      // instant is aligned down to the query step (a minute), which would fire a `for: 30s` after 10 s across a
+      // minute boundary and read a pod not Ready for 90 s as 30 s.
       const continuity = { intervalMs: parseDuration(policy.spec.evaluationInterval), atMs: nowMs };
       const targets: TargetAssessment[] = policy.targets.map(({ target, pods: targetPods }) => {
         const assessed = targetPods.map((pod): PodAssessment => {
@@ -144,14 +146,7 @@ export class DetectionCycle {
               statusRules.length > 0 && pod.signals !== undefined && policy.spec.detection.mode !== 'ML';
             if (judged) evaluated.add(trackedPodKey(identity));
             const rules = judged
-              ? this.deps.rules.evaluate(
-                  policy.key,
-                  statusRules,
-                  identity,
-                  cycle.evaluatedAtMs,
-                  pod.signals,
-                  continuity,
-                )
+              ? this.deps.rules.evaluate(policy.key, statusRules, identity, nowMs, pod.signals, continuity)
               : [];
             const state = rules.some((r) => r.firing)
               ? 'anomalous'
@@ -172,7 +167,7 @@ export class DetectionCycle {
             policy.key,
             policy.spec.detection.rules,
             { ...vector, ...identity },
-            cycle.evaluatedAtMs,
+            nowMs,
             pod.signals,
             continuity,
           );
@@ -186,7 +181,7 @@ export class DetectionCycle {
                 identity,
                 `ml:anomaly|${policy.spec.detection.ml.for}`,
                 holds,
-                cycle.evaluatedAtMs,
+                nowMs,
                 continuity,
               ),
           );

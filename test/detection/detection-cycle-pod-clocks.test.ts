@@ -83,6 +83,65 @@ describe('DetectionCycle per-pod clocks', () => {
       const result = await cycle.run([{ ...policy('uid-1'), spec: fast }], t);
       last = result.get('shop/p')?.targets[0]?.pods[0]?.rules[0]?.heldForMs;
     }
-    expect(last).toBe(2 * minute);
+    // Held from the first evaluation (5 s) to the last (175 s), in real time.
+    expect(last).toBe(170_000);
+  });
+
+  describe('status-signal rules on cycles aligned to a minute step', () => {
+    const aligned = {
+      build: async (_selection: unknown, atMs: number): Promise<FeatureCycle> => ({
+        status: 'ok',
+        schemaVersion: 'v1',
+        evaluatedAtMs: Math.floor(atMs / minute) * minute,
+        vectors: [],
+        queries: 6,
+        warnings: [],
+      }),
+    };
+    const statusPolicy = (rule: Record<string, unknown>, notReadySinceMs?: number): PolicyTargets => ({
+      key: 'shop/p',
+      spec: policySpecSchema.parse({
+        evaluationInterval: '10s',
+        detection: { rules: [{ name: 'r', ...rule }] },
+      }),
+      targets: [
+        {
+          target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+          pods: [
+            {
+              namespace: 'shop',
+              name: 'web-1',
+              uid: 'u1',
+              signals: {
+                crashLoopBackOff: true,
+                imagePullBackOff: false,
+                oomKilled: false,
+                restartCount: 3,
+                notReadySinceMs,
+                cpuLimitCores: 0.5,
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const rule = async (cycle: DetectionCycle, p: PolicyTargets, atMs: number) =>
+      (await cycle.run([p], atMs)).get('shop/p')?.targets[0]?.pods[0]?.rules[0];
+
+    it('holds `for` in real time: 10 s across a minute boundary is not 30 s', async () => {
+      const cycle = new DetectionCycle({ features: aligned, rules: new RuleTracker() });
+      const p = statusPolicy({ signal: 'CrashLoopBackOff', operator: '==', value: 1, for: '30s' });
+      await rule(cycle, p, 55_000);
+      expect(await rule(cycle, p, 65_000)).toMatchObject({ heldForMs: 10_000, firing: false });
+      await rule(cycle, p, 75_000);
+      expect(await rule(cycle, p, 85_000)).toMatchObject({ heldForMs: 30_000, firing: true });
+    });
+
+    it('reads NotReadySeconds at the time of the evaluation, not at the aligned instant', async () => {
+      const cycle = new DetectionCycle({ features: aligned, rules: new RuleTracker() });
+      const p = statusPolicy({ signal: 'NotReadySeconds', operator: '>', value: 60, for: '0s' }, 60_000);
+      // Not Ready since 60 s; evaluated at 125 s (aligned instant 120 s): 65 s, above the threshold.
+      expect(await rule(cycle, p, 125_000)).toMatchObject({ observed: 65, firing: true });
+    });
   });
 });
