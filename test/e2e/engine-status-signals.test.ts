@@ -59,9 +59,21 @@ beforeAll(async () => {
       },
     },
   });
-  await waitFor('the worker pod running', () => sandbox.store.list('pods', 'shop').length === 1, {
-    timeoutMs: 20_000,
-  });
+  // The crash loop is established (the pod waits in CrashLoopBackOff) before the engine looks: its very first
+  // evaluation must already see it, and keepFiringFor carries it across the runs between back-offs.
+  await waitFor(
+    'the worker pod in CrashLoopBackOff',
+    () =>
+      sandbox.store
+        .list('pods', 'shop')
+        .some((p) =>
+          (
+            (p.status as { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> })
+              ?.containerStatuses ?? []
+          ).some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff'),
+        ),
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
   // Twenty minutes of crash loop behind it: the kubelet's back-off is at its 5-minute maximum.
   const history = await simulator.history(20 * 60, 15);
   prometheus = await startScrapingPrometheus(
