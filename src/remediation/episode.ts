@@ -11,19 +11,12 @@
  *                           └──ladder exhausted / max attempts──▶ Escalated (until recovery or a reset)
  */
 
-export const ACTION_RESULTS = ['Succeeded', 'Failed', 'Skipped', 'DryRun', 'Recommended'] as const;
-export type ActionResult = (typeof ACTION_RESULTS)[number];
-export const EPISODE_PHASES = [
-  'Pending',
-  'Acting',
-  'Verifying',
-  'Succeeded',
-  'Failed',
-  'Escalated',
-  'Recommended',
-] as const;
-export type EpisodePhase = (typeof EPISODE_PHASES)[number];
-export type EpisodeOutcome = 'resolved' | 'failed' | 'escalated';
+import type { ActionResult, Outcome, RemediationPhase } from './record.js';
+
+/** One vocabulary with the Remediation record (record.ts and crds/remediation.yaml) the episode is kept in. */
+export type { ActionResult };
+export type EpisodePhase = RemediationPhase;
+export type EpisodeOutcome = Outcome;
 
 /** What the runner is about to do, persisted before it does it. */
 export interface Intent {

@@ -1,4 +1,5 @@
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { appDeployment } from './workload-fixtures.js';
 
 /**
  * Workloads and read-outs for the remediation gates e2e: what a scenario puts in the cluster, and what it looks at
@@ -38,27 +39,13 @@ function deployment(
   labels: Record<string, string>,
   annotations: Record<string, string>,
 ): Json {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, labels: { app: name, ...SUITE, ...labels }, annotations },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: `gates/${name}:1`,
-              resources: { requests: { cpu: '50m' }, limits: { cpu: '500m', memory: '128Mi' } },
-            },
-          ],
-        },
-      },
-    },
-  };
+  return appDeployment({
+    name,
+    imagePrefix: 'gates',
+    replicas,
+    labels: { ...SUITE, ...labels },
+    annotations,
+  });
 }
 
 export interface Effects {

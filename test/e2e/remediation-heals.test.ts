@@ -12,6 +12,7 @@ import { type Simulator, startSimulator } from '../../src/simulator/simulator.js
 import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
 import { type EngineProcess, sandboxWithCrd, startEngineProcess, stopProcess } from './engine-harness.js';
+import { appDeployment } from './workload-fixtures.js';
 
 /**
  * Remediation seen as its effect on a living cluster: a crash-looping Deployment is rollout-restarted by the
@@ -27,27 +28,8 @@ let engine: EngineProcess;
 const NS = 'heal';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
-function deployment(name: string, annotations: Record<string, string>, replicas = 2) {
-  return {
-    metadata: { name, labels: { app: name }, annotations },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: `${NS}/${name}:1`,
-              resources: { requests: { cpu: '50m' }, limits: { cpu: '500m', memory: '128Mi' } },
-            },
-          ],
-        },
-      },
-    },
-  };
-}
+const deployment = (name: string, annotations: Record<string, string>, replicas = 2) =>
+  appDeployment({ name, imagePrefix: NS, annotations, replicas });
 
 const kubectl = (...args: string[]) =>
   promisify(execFile)('kubectl', ['--kubeconfig', join(env.dir, 'kubeconfig'), ...args]).then(

@@ -20,6 +20,7 @@ import {
   startEngineProcess,
   stopProcess,
 } from './engine-harness.js';
+import { appDeployment } from './workload-fixtures.js';
 
 /**
  * What remediation does and, as much, what it must not do, on a living cluster: one engine started as a user
@@ -65,27 +66,8 @@ interface DeploymentView {
   };
 }
 
-function deployment(ns: string, name: string, annotations: Record<string, string>, replicas = 2) {
-  return {
-    metadata: { name, labels: { app: name }, annotations },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: `${ns}/${name}:1`,
-              resources: { requests: { cpu: '50m' }, limits: { cpu: '500m', memory: '128Mi' } },
-            },
-          ],
-        },
-      },
-    },
-  };
-}
+const deployment = (ns: string, name: string, annotations: Record<string, string>, replicas = 2) =>
+  appDeployment({ name, imagePrefix: ns, annotations, replicas });
 
 const kubectl = (...args: string[]) =>
   promisify(execFile)('kubectl', ['--kubeconfig', join(env.dir, 'kubeconfig'), ...args]).then(
