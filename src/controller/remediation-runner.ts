@@ -246,9 +246,10 @@ export class RemediationRunner {
     const step = plan.execute ? spec.actions.find((a) => a.name === plan.execute?.step) : undefined;
     let status = plan.status;
     let intent = plan.execute;
+    const resumed = record?.status.phase === 'Acting';
     // A fresh intent gets its target-specific details (pods by uid, expected state) before it is written down;
     // a resumed one (the record was already Acting) is taken exactly as its predecessor persisted it.
-    if (intent && step && record?.status.phase !== 'Acting') {
+    if (intent && step && !resumed) {
       intent = deps.executor.prepare(intent, step, target, assessed);
       status = { ...status, intent };
     }
@@ -268,12 +269,13 @@ export class RemediationRunner {
     await this.note(policy, target, assessed, status, plan.notes, spec, delta);
     if (!intent || !step) return current;
 
+    const alreadyHappened: ExecutionResult = {
+      result: 'done',
+      message: `${intent.action} ${describe(assessed.target)} had already happened (intent ${intent.id} found carried out in the cluster)`,
+    };
     let outcome: ExecutionResult;
     if (await deps.executor.happened(intent, target)) {
-      outcome = {
-        result: 'done',
-        message: `${intent.action} ${describe(assessed.target)} had already happened (intent ${intent.id} reconciled after a takeover)`,
-      };
+      outcome = alreadyHappened;
     } else {
       leadership.fence();
       try {
@@ -285,6 +287,15 @@ export class RemediationRunner {
           message: `${intent.action} ${describe(assessed.target)} failed: ${error instanceof Error ? error.message : String(error)}`,
         };
       }
+      // Refused or failed is not proof it did not happen: a predecessor's write of this same intent may have
+      // landed after our read (our write then 409s on its resourceVersion, or finds the pod gone), and a failed
+      // request may have been applied. The cluster decides; otherwise a next intent would act a second time.
+      if (
+        outcome.result !== 'done' &&
+        (resumed || outcome.result === 'failed') &&
+        (await deps.executor.happened(intent, target))
+      )
+        outcome = alreadyHappened;
     }
     const ladderStep = ladderOf(spec).find((s) => s.name === intent.step);
     const settled = settleIntent(
