@@ -182,6 +182,8 @@ export class RemediationRunner {
       const context: GateContext = { policy, spec, assessment, target, targetKey: uid, records, nowMs };
       const plan = planEpisode({
         episode: record?.status,
+        // What the decision rests on: detection's verdict (rules, status signals, ML anomaly). The next issue adds
+        // ML guidance here (prediction and pattern answers), as more fields of the observation.
         observation: { state: assessed.state, partial, fallbackOnly: fallbackOnly(assessed) },
         config: {
           ladder: ladderOf(spec),
