@@ -267,7 +267,7 @@ export class RemediationRunner {
       remember(current);
     }
     await this.note(policy, target, assessed, status, plan.notes, spec, delta);
-    if (!intent || !step) return current;
+    if (!intent) return current;
 
     const alreadyHappened: ExecutionResult = {
       result: 'done',
@@ -276,6 +276,14 @@ export class RemediationRunner {
     let outcome: ExecutionResult;
     if (await deps.executor.happened(intent, target)) {
       outcome = alreadyHappened;
+    } else if (!step) {
+      // The policy changed while the intent was persisted: its step is gone from the ladder. Left unsettled, the
+      // record would stay Acting forever (and count against maxConcurrent); settled as blocked, it costs no attempt.
+      outcome = {
+        result: 'blocked',
+        reason: 'PreconditionFailed',
+        message: `step ${intent.step} is no longer in the policy; intent ${intent.id} dropped without acting on ${describe(assessed.target)}`,
+      };
     } else {
       leadership.fence();
       try {
