@@ -207,6 +207,7 @@ export class RemediationRunner {
           leadership,
           delta,
           remember,
+          (step, episode) => deps.gates(context, step, episode),
         );
         if (settled?.status.phase === 'Escalated' && settled.open)
           delta.escalated.push(describe(assessed.target));
@@ -240,6 +241,7 @@ export class RemediationRunner {
     leadership: Leadership,
     delta: PolicyRecordDelta,
     remember: (written: EpisodeRecord) => void,
+    gate: (step: LadderStep, episode: EpisodeStatus) => GateVerdict,
   ): Promise<EpisodeRecord | undefined> {
     const { deps } = this;
     if (!plan.status) return record;
@@ -273,6 +275,9 @@ export class RemediationRunner {
       result: 'done',
       message: `${intent.action} ${describe(assessed.target)} had already happened (intent ${intent.id} found carried out in the cluster)`,
     };
+    // A predecessor persisted this intent and never carried it out; since then the policy may have been paused,
+    // put in dry run (or the engine restarted with --dry-run), the namespace opted out: the gates of now decide.
+    const refused = resumed ? refusal(gate, ladderOf(spec), intent.step, current.status) : undefined;
     let outcome: ExecutionResult;
     if (await deps.executor.happened(intent, target)) {
       outcome = alreadyHappened;
@@ -283,6 +288,12 @@ export class RemediationRunner {
         result: 'blocked',
         reason: 'PreconditionFailed',
         message: `step ${intent.step} is no longer in the policy; intent ${intent.id} dropped without acting on ${describe(assessed.target)}`,
+      };
+    } else if (refused) {
+      outcome = {
+        result: 'blocked',
+        reason: refused.reason,
+        message: `${refused.message}; intent ${intent.id} dropped without acting`,
       };
     } else {
       leadership.fence();
@@ -361,6 +372,19 @@ export class RemediationRunner {
       }
     }
   }
+}
+
+/** The gates' refusal of a step of the ladder now, if they refuse it. */
+function refusal(
+  gate: (step: LadderStep, episode: EpisodeStatus) => GateVerdict,
+  ladder: readonly LadderStep[],
+  stepName: string,
+  episode: EpisodeStatus,
+): Extract<GateVerdict, { allowed: false }> | undefined {
+  const step = ladder.find((s) => s.name === stepName);
+  if (!step) return undefined;
+  const verdict = gate(step, episode);
+  return verdict.allowed ? undefined : verdict;
 }
 
 /** Anomalous only by the fallback detector or a cached answer: no firing rule, no live model verdict. */

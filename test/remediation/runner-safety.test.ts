@@ -153,6 +153,23 @@ describe('a persisted intent the current policy no longer allows', () => {
     expect(h.record('web')?.status).toMatchObject({ phase: 'Verifying', attempts: 1 });
   });
 
+  it('does not execute a resumed intent once the policy is in dry run', async () => {
+    const spec = specOf([{ name: 'roll', type: 'RolloutRestart' }], { dryRun: true });
+    const h = harness([record('web', actingOn('roll'))], [deployment('web')]);
+    await h.run(spec, assessmentOf([assessed('web')]));
+    expect(h.executed).toEqual([]);
+    expect(h.record('web')?.status.phase).not.toBe('Acting');
+    expect(h.record('web')?.status.actions.at(-1)).toMatchObject({ id: 'old-intent', reason: 'DryRun' });
+  });
+
+  it('does not execute a resumed intent once the policy is paused', async () => {
+    const spec = specOf([{ name: 'roll', type: 'RolloutRestart' }], { paused: true });
+    const h = harness([record('web', actingOn('roll'))], [deployment('web')]);
+    await h.run(spec, assessmentOf([assessed('web')]));
+    expect(h.executed).toEqual([]);
+    expect(h.record('web')?.status.actions.at(-1)).toMatchObject({ id: 'old-intent', reason: 'Paused' });
+  });
+
   it('executes a resumed intent the gates still allow (the takeover path)', async () => {
     const spec = specOf([{ name: 'roll', type: 'RolloutRestart' }]);
     const h = harness([record('web', actingOn('roll'))], [deployment('web')]);
