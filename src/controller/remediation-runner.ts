@@ -17,8 +17,10 @@ import {
   settleIntent,
 } from '../remediation/episode.js';
 import type { PolicyRecordDelta } from '../remediation/policy-record.js';
+import { planUnassessed } from '../remediation/unassessed-episode.js';
 import type { Clock } from '../time/clock.js';
 import type { TermContext } from './leadership.js';
+import { decisionOf, fallbackOnly, refusal } from './remediation-decision.js';
 
 /** The leadership term a pass runs in: actions check it right before every mutation. */
 export type Leadership = TermContext;
@@ -170,13 +172,27 @@ export class RemediationRunner {
     const delta: PolicyRecordDelta = { entries: [], storm, escalated: [] };
     const partial = assessment.warnings.length > 0;
 
-    const seen = new Set<string>();
+    const seen = new Set(assessment.targets.map((t) => deps.workload(t.target)?.metadata.uid));
+    // First the episodes of targets gone or deselected: closed, they stop holding a slot the others need.
+    for (const r of open.values()) {
+      if (seen.has(r.targetUid) || leadership.signal.aborted) continue;
+      try {
+        const still = await this.unassessed(policy, spec, r, leadership, delta, remember);
+        // Escalated episodes of targets not assessed this pass (deselected) still count until closed.
+        if (still.open && still.status.phase === 'Escalated') delta.escalated.push(describe(r.target));
+      } catch (error) {
+        if (leadership.signal.aborted) return;
+        deps.logger.warn(
+          { target: describe(r.target), err: String(error) },
+          'could not close the episode of an unassessed target; retrying next cycle',
+        );
+      }
+    }
     for (const assessed of assessment.targets) {
       if (leadership.signal.aborted) return;
       const target = deps.workload(assessed.target);
       const uid = target?.metadata.uid;
       if (!target || !uid) continue;
-      seen.add(uid);
       const record = open.get(uid);
       const records = [...byName.values()];
       const context: GateContext = { policy, spec, assessment, target, targetKey: uid, records, nowMs };
@@ -219,9 +235,6 @@ export class RemediationRunner {
         );
       }
     }
-    // Escalated episodes of targets not assessed this pass (deselected, or gone) still count until closed.
-    for (const r of open.values())
-      if (!seen.has(r.targetUid) && r.status.phase === 'Escalated') delta.escalated.push(describe(r.target));
     if (leadership.signal.aborted) return;
     await deps.writePolicyStatus(policy, delta);
     const retention = parseDuration(spec.recordRetention);
@@ -268,7 +281,7 @@ export class RemediationRunner {
           );
       remember(current);
     }
-    await this.note(policy, target, assessed, status, plan.notes, spec, delta);
+    await this.note(policy, target, assessed.target, status, plan.notes, spec, delta);
     if (!intent) return current;
 
     const alreadyHappened: ExecutionResult = {
@@ -327,14 +340,42 @@ export class RemediationRunner {
     );
     const written = await deps.store.update(current, settled.status, true, leadership);
     remember(written);
-    await this.note(policy, target, assessed, settled.status, [settled.note], spec, delta);
+    await this.note(policy, target, assessed.target, settled.status, [settled.note], spec, delta);
+    return written;
+  }
+
+  /** Closes the open episode of a target that was deleted or deselected (see planUnassessed). */
+  private async unassessed(
+    policy: KubeObject,
+    spec: PolicySpec,
+    record: EpisodeRecord,
+    leadership: Leadership,
+    delta: PolicyRecordDelta,
+    remember: (written: EpisodeRecord) => void,
+  ): Promise<EpisodeRecord> {
+    // A record's kind is one of the target kinds it was created for; any other finds no workload (gone).
+    const ref = record.target as TargetAssessment['target'];
+    const workload = this.deps.workload(ref);
+    const plan = planUnassessed({
+      episode: record.status,
+      gone: workload?.metadata.uid !== record.targetUid,
+      resetRequested: record.resetRequested,
+      targetName: describe(record.target),
+      targetKey: record.targetUid,
+      nowMs: this.deps.clock.now(),
+    });
+    if (!plan.changed || !plan.status) return record;
+    const written = await this.deps.store.update(record, plan.status, !plan.closed, leadership);
+    remember(written);
+    const subject = workload?.metadata.uid === record.targetUid ? workload : undefined;
+    await this.note(policy, subject, ref, plan.status, plan.notes, spec, delta);
     return written;
   }
 
   private async note(
     policy: KubeObject,
-    target: KubeObject,
-    assessed: TargetAssessment,
+    target: KubeObject | undefined,
+    ref: TargetAssessment['target'],
     status: EpisodeStatus,
     notes: readonly EpisodeNote[],
     spec: PolicySpec,
@@ -345,21 +386,15 @@ export class RemediationRunner {
     for (const n of notes) {
       delta.entries.push({
         time,
-        target: assessed.target,
+        target: ref,
         step: status.step,
         attempt: status.attempts || undefined,
         dryRun: spec.safety.dryRun,
         note: n,
       } as PolicyRecordDelta['entries'][number]);
       const options = { key: n.key };
-      await deps.events.record(target, n.type, n.reason, n.message, options);
-      await deps.events.record(
-        policy,
-        n.type,
-        n.reason,
-        `${describe(assessed.target)}: ${n.message}`,
-        options,
-      );
+      if (target) await deps.events.record(target, n.type, n.reason, n.message, options);
+      await deps.events.record(policy, n.type, n.reason, `${describe(ref)}: ${n.message}`, options);
       if (n.kind === 'skipped') deps.metrics?.skipped(n.reason);
       if (n.kind === 'acted') deps.metrics?.acted(n.action ?? 'unknown', 'succeeded');
       if (n.kind === 'failed') deps.metrics?.acted(n.action ?? 'unknown', 'failed');
@@ -372,46 +407,6 @@ export class RemediationRunner {
       }
     }
   }
-}
-
-/** The gates' refusal of a step of the ladder now, if they refuse it. */
-function refusal(
-  gate: (step: LadderStep, episode: EpisodeStatus) => GateVerdict,
-  ladder: readonly LadderStep[],
-  stepName: string,
-  episode: EpisodeStatus,
-): Extract<GateVerdict, { allowed: false }> | undefined {
-  const step = ladder.find((s) => s.name === stepName);
-  if (!step) return undefined;
-  const verdict = gate(step, episode);
-  return verdict.allowed ? undefined : verdict;
-}
-
-/** Anomalous only by the fallback detector or a cached answer: no firing rule, no live model verdict. */
-export function fallbackOnly(target: TargetAssessment): boolean {
-  const anomalous = target.pods.filter((p) => p.state === 'anomalous');
-  if (anomalous.length === 0) return false;
-  return anomalous.every((p) => !p.rules.some((r) => r.firing) && p.ml !== undefined && p.ml.source !== 'ml');
-}
-
-/** What the decision rested on: the training example the next issue needs (rules, ML answers, the vectors). */
-export function decisionOf(target: TargetAssessment, nowMs: number) {
-  return {
-    time: new Date(nowMs).toISOString(),
-    state: target.state,
-    rules: target.pods.flatMap((p) =>
-      p.rules
-        .filter((r) => r.firing)
-        .map((r) => ({ pod: p.pod, name: r.rule, input: r.feature, value: r.observed })),
-    ),
-    ml: target.pods.flatMap((p) =>
-      p.ml ? [{ pod: p.pod, source: p.ml.source, anomaly: p.ml.anomaly, confidence: p.ml.confidence }] : [],
-    ),
-    fallback: fallbackOnly(target),
-    features: target.pods.flatMap((p) =>
-      p.values ? [{ pod: p.pod, ...(p.uid ? { podUid: p.uid } : {}), values: [...p.values] }] : [],
-    ),
-  };
 }
 
 export type { PolicyStatus };

@@ -178,3 +178,64 @@ describe('a persisted intent the current policy no longer allows', () => {
     expect(h.record('web')?.status.phase).toBe('Verifying');
   });
 });
+
+describe('open records of targets this pass did not assess', () => {
+  const verifying = (step = 'roll'): EpisodeStatus => ({
+    phase: 'Verifying',
+    stepIndex: 0,
+    step,
+    attempts: 1,
+    startTime: new Date(T0 - 300_000).toISOString(),
+    lastActionTime: new Date(T0 - 240_000).toISOString(),
+    verifyDeadline: new Date(T0 + 60_000).toISOString(),
+    actions: [],
+  });
+  const escalated: EpisodeStatus = { ...verifying(), phase: 'Escalated', outcome: 'escalated' };
+  const spec = specOf([{ name: 'roll', type: 'RolloutRestart' }], {
+    maxConcurrent: 1,
+    cooldown: '1m',
+  });
+
+  it('closes the episode of a deleted target, so it no longer holds the concurrency slot', async () => {
+    const h = harness([record('gone', verifying())], [deployment('web')]);
+    await h.run(spec, assessmentOf([assessed('web')]));
+    expect(h.record('gone')?.open).toBe(false);
+    expect(h.record('gone')?.status.completionTime).toBeDefined();
+    expect(h.executed).toEqual(['web:new-intent']);
+  });
+
+  it('closes the Acting episode of a target replaced under the same name, without acting', async () => {
+    const replaced = { ...deployment('web'), metadata: { ...deployment('web').metadata, uid: 'other' } };
+    const h = harness([record('web', actingOn('roll'))], [replaced]);
+    await h.run(spec, assessmentOf([assessed('web', 'healthy')]));
+    expect(h.executed).toEqual([]);
+    expect(h.record('web')?.open).toBe(false);
+    expect(h.record('web')?.status.intent).toBeUndefined();
+  });
+
+  it('closes the open episode of a target the policy no longer selects', async () => {
+    const h = harness([record('old', verifying())], [deployment('web'), deployment('old')]);
+    await h.run(spec, assessmentOf([assessed('web')]));
+    expect(h.record('old')?.open).toBe(false);
+    expect(h.executed).toEqual(['web:new-intent']);
+  });
+
+  it('honours the reset annotation on the escalated episode of a deleted target', async () => {
+    const h = harness([record('gone', escalated, { resetRequested: true })], [deployment('web')]);
+    await h.run(spec, assessmentOf([assessed('web', 'healthy')]));
+    expect(h.record('gone')?.open).toBe(false);
+    expect(h.events).toContain('RemediationPolicy/p:EscalationReset');
+  });
+
+  it('closes the escalated episode of a deleted target (nobody is left to reset it)', async () => {
+    const h = harness([record('gone', escalated)], [deployment('web')]);
+    await h.run(spec, assessmentOf([assessed('web', 'healthy')]));
+    expect(h.record('gone')?.open).toBe(false);
+  });
+
+  it('keeps the escalated episode of a deselected target open until a reset', async () => {
+    const h = harness([record('old', escalated)], [deployment('web'), deployment('old')]);
+    await h.run(spec, assessmentOf([assessed('web', 'healthy')]));
+    expect(h.record('old')?.open).toBe(true);
+  });
+});
