@@ -137,6 +137,16 @@ export const ladderOf = (spec: PolicySpec): LadderStep[] =>
     verificationWindowMs: parseDuration(a.verificationWindow),
   }));
 
+/** What a standalone Pod can undergo: it has no template to restart, no replicas to scale, no revisions. */
+const POD_ACTIONS: ReadonlySet<string> = new Set(['RestartPod', 'RecommendOnly']);
+
+/**
+ * The ladder as it applies to one target: steps that cannot act on its kind are left out, so a Pod target climbs
+ * past RolloutRestart, Scale and Rollback (never attempted on a Pod) and escalates when nothing is left.
+ */
+export const ladderFor = (spec: PolicySpec, kind: string | undefined): LadderStep[] =>
+  ladderOf(spec).filter((s) => kind !== 'Pod' || POD_ACTIONS.has(s.type));
+
 const describe = (t: { kind: string; namespace: string; name: string }) =>
   `${t.kind} ${t.namespace}/${t.name}`;
 
@@ -200,7 +210,7 @@ export class RemediationRunner {
         episode: record?.status,
         observation: { state: assessed.state, partial, fallbackOnly: fallbackOnly(assessed) },
         config: {
-          ladder: ladderOf(spec),
+          ladder: ladderFor(spec, target.kind),
           actOnFallback: spec.detection.ml.actOnFallback,
           // Two healthy evaluations in a row, never one quiet cycle, make a recovery.
           recoveryMs: parseDuration(spec.evaluationInterval),

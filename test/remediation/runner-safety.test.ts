@@ -239,3 +239,37 @@ describe('open records of targets this pass did not assess', () => {
     expect(h.record('old')?.open).toBe(true);
   });
 });
+
+describe('a standalone Pod target', () => {
+  const pod: KubeObject = { kind: 'Pod', metadata: { name: 'solo', namespace: NS, uid: 'solo-uid' } };
+  const podAssessed: TargetAssessment = {
+    ...assessed('solo'),
+    target: { kind: 'Pod', namespace: NS, name: 'solo' },
+  };
+
+  it.each(['RolloutRestart', 'Scale', 'Rollback'])(
+    'never attempts %s on it: the ladder moves on',
+    async (type) => {
+      const step = {
+        name: 'workload-step',
+        type,
+        ...(type === 'Scale' ? { scale: { minReplicas: 1, maxReplicas: 3 } } : {}),
+      };
+      const spec = specOf([step, { name: 'restart', type: 'RestartPod' }]);
+      const actions: string[] = [];
+      const h = harness([], [pod]);
+      await h.run(spec, assessmentOf([podAssessed]));
+      for (const a of h.record('solo')?.status.actions ?? []) actions.push(a.action);
+      expect(h.executed).toEqual(['solo:new-intent']);
+      expect(h.record('solo')?.status).toMatchObject({ step: 'restart', phase: 'Verifying' });
+      expect(actions).toEqual(['RestartPod']);
+    },
+  );
+
+  it('escalates instead of looping when no step of the ladder applies to a Pod', async () => {
+    const h = harness([], [pod]);
+    await h.run(specOf([{ name: 'roll', type: 'RolloutRestart' }]), assessmentOf([podAssessed]));
+    expect(h.executed).toEqual([]);
+    expect(h.record('solo')?.status.phase).toBe('Escalated');
+  });
+});
