@@ -17,8 +17,10 @@ import {
   settleIntent,
 } from '../remediation/episode.js';
 import type { PolicyRecordDelta } from '../remediation/policy-record.js';
+import { planUnassessed } from '../remediation/unassessed-episode.js';
 import type { Clock } from '../time/clock.js';
 import type { TermContext } from './leadership.js';
+import { decisionOf, fallbackOnly, refusal } from './remediation-decision.js';
 
 /** The leadership term a pass runs in: actions check it right before every mutation. */
 export type Leadership = TermContext;
@@ -135,6 +137,16 @@ export const ladderOf = (spec: PolicySpec): LadderStep[] =>
     verificationWindowMs: parseDuration(a.verificationWindow),
   }));
 
+/** What a standalone Pod can undergo: it has no template to restart, no replicas to scale, no revisions. */
+const POD_ACTIONS: ReadonlySet<string> = new Set(['RestartPod', 'RecommendOnly']);
+
+/**
+ * The ladder as it applies to one target: steps that cannot act on its kind are left out, so a Pod target climbs
+ * past RolloutRestart, Scale and Rollback (never attempted on a Pod) and escalates when nothing is left.
+ */
+export const ladderFor = (spec: PolicySpec, kind: string | undefined): LadderStep[] =>
+  ladderOf(spec).filter((s) => kind !== 'Pod' || POD_ACTIONS.has(s.type));
+
 const describe = (t: { kind: string; namespace: string; name: string }) =>
   `${t.kind} ${t.namespace}/${t.name}`;
 
@@ -170,13 +182,27 @@ export class RemediationRunner {
     const delta: PolicyRecordDelta = { entries: [], storm, escalated: [] };
     const partial = assessment.warnings.length > 0;
 
-    const seen = new Set<string>();
+    const seen = new Set(assessment.targets.map((t) => deps.workload(t.target)?.metadata.uid));
+    // First the episodes of targets gone or deselected: closed, they stop holding a slot the others need.
+    for (const r of open.values()) {
+      if (seen.has(r.targetUid) || leadership.signal.aborted) continue;
+      try {
+        const still = await this.unassessed(policy, spec, r, leadership, delta, remember);
+        // Escalated episodes of targets not assessed this pass (deselected) still count until closed.
+        if (still.open && still.status.phase === 'Escalated') delta.escalated.push(describe(r.target));
+      } catch (error) {
+        if (leadership.signal.aborted) return;
+        deps.logger.warn(
+          { target: describe(r.target), err: String(error) },
+          'could not close the episode of an unassessed target; retrying next cycle',
+        );
+      }
+    }
     for (const assessed of assessment.targets) {
       if (leadership.signal.aborted) return;
       const target = deps.workload(assessed.target);
       const uid = target?.metadata.uid;
       if (!target || !uid) continue;
-      seen.add(uid);
       const record = open.get(uid);
       const records = [...byName.values()];
       const context: GateContext = { policy, spec, assessment, target, targetKey: uid, records, nowMs };
@@ -186,7 +212,7 @@ export class RemediationRunner {
         // ML guidance here (prediction and pattern answers), as more fields of the observation.
         observation: { state: assessed.state, partial, fallbackOnly: fallbackOnly(assessed) },
         config: {
-          ladder: ladderOf(spec),
+          ladder: ladderFor(spec, target.kind),
           actOnFallback: spec.detection.ml.actOnFallback,
           // Two healthy evaluations in a row, never one quiet cycle, make a recovery.
           recoveryMs: parseDuration(spec.evaluationInterval),
@@ -209,6 +235,7 @@ export class RemediationRunner {
           leadership,
           delta,
           remember,
+          (step, episode) => deps.gates(context, step, episode),
         );
         if (settled?.status.phase === 'Escalated' && settled.open)
           delta.escalated.push(describe(assessed.target));
@@ -220,9 +247,6 @@ export class RemediationRunner {
         );
       }
     }
-    // Escalated episodes of targets not assessed this pass (deselected, or gone) still count until closed.
-    for (const r of open.values())
-      if (!seen.has(r.targetUid) && r.status.phase === 'Escalated') delta.escalated.push(describe(r.target));
     if (leadership.signal.aborted) return;
     await deps.writePolicyStatus(policy, delta);
     const retention = parseDuration(spec.recordRetention);
@@ -242,6 +266,7 @@ export class RemediationRunner {
     leadership: Leadership,
     delta: PolicyRecordDelta,
     remember: (written: EpisodeRecord) => void,
+    gate: (step: LadderStep, episode: EpisodeStatus) => GateVerdict,
   ): Promise<EpisodeRecord | undefined> {
     const { deps } = this;
     if (!plan.status) return record;
@@ -268,16 +293,33 @@ export class RemediationRunner {
           );
       remember(current);
     }
-    await this.note(policy, target, assessed, status, plan.notes, spec, delta);
-    if (!intent || !step) return current;
+    await this.note(policy, target, assessed.target, status, plan.notes, spec, delta);
+    if (!intent) return current;
 
     const alreadyHappened: ExecutionResult = {
       result: 'done',
       message: `${intent.action} ${describe(assessed.target)} had already happened (intent ${intent.id} found carried out in the cluster)`,
     };
+    // A predecessor persisted this intent and never carried it out; since then the policy may have been paused,
+    // put in dry run (or the engine restarted with --dry-run), the namespace opted out: the gates of now decide.
+    const refused = resumed ? refusal(gate, ladderOf(spec), intent.step, current.status) : undefined;
     let outcome: ExecutionResult;
     if (await deps.executor.happened(intent, target)) {
       outcome = alreadyHappened;
+    } else if (!step) {
+      // The policy changed while the intent was persisted: its step is gone from the ladder. Left unsettled, the
+      // record would stay Acting forever (and count against maxConcurrent); settled as blocked, it costs no attempt.
+      outcome = {
+        result: 'blocked',
+        reason: 'PreconditionFailed',
+        message: `step ${intent.step} is no longer in the policy; intent ${intent.id} dropped without acting on ${describe(assessed.target)}`,
+      };
+    } else if (refused) {
+      outcome = {
+        result: 'blocked',
+        reason: refused.reason,
+        message: `${refused.message}; intent ${intent.id} dropped without acting`,
+      };
     } else {
       leadership.fence();
       try {
@@ -310,14 +352,42 @@ export class RemediationRunner {
     );
     const written = await deps.store.update(current, settled.status, true, leadership);
     remember(written);
-    await this.note(policy, target, assessed, settled.status, [settled.note], spec, delta);
+    await this.note(policy, target, assessed.target, settled.status, [settled.note], spec, delta);
+    return written;
+  }
+
+  /** Closes the open episode of a target that was deleted or deselected (see planUnassessed). */
+  private async unassessed(
+    policy: KubeObject,
+    spec: PolicySpec,
+    record: EpisodeRecord,
+    leadership: Leadership,
+    delta: PolicyRecordDelta,
+    remember: (written: EpisodeRecord) => void,
+  ): Promise<EpisodeRecord> {
+    // A record's kind is one of the target kinds it was created for; any other finds no workload (gone).
+    const ref = record.target as TargetAssessment['target'];
+    const workload = this.deps.workload(ref);
+    const plan = planUnassessed({
+      episode: record.status,
+      gone: workload?.metadata.uid !== record.targetUid,
+      resetRequested: record.resetRequested,
+      targetName: describe(record.target),
+      targetKey: record.targetUid,
+      nowMs: this.deps.clock.now(),
+    });
+    if (!plan.changed || !plan.status) return record;
+    const written = await this.deps.store.update(record, plan.status, !plan.closed, leadership);
+    remember(written);
+    const subject = workload?.metadata.uid === record.targetUid ? workload : undefined;
+    await this.note(policy, subject, ref, plan.status, plan.notes, spec, delta);
     return written;
   }
 
   private async note(
     policy: KubeObject,
-    target: KubeObject,
-    assessed: TargetAssessment,
+    target: KubeObject | undefined,
+    ref: TargetAssessment['target'],
     status: EpisodeStatus,
     notes: readonly EpisodeNote[],
     spec: PolicySpec,
@@ -328,21 +398,15 @@ export class RemediationRunner {
     for (const n of notes) {
       delta.entries.push({
         time,
-        target: assessed.target,
+        target: ref,
         step: status.step,
         attempt: status.attempts || undefined,
         dryRun: spec.safety.dryRun,
         note: n,
       } as PolicyRecordDelta['entries'][number]);
       const options = { key: n.key };
-      await deps.events.record(target, n.type, n.reason, n.message, options);
-      await deps.events.record(
-        policy,
-        n.type,
-        n.reason,
-        `${describe(assessed.target)}: ${n.message}`,
-        options,
-      );
+      if (target) await deps.events.record(target, n.type, n.reason, n.message, options);
+      await deps.events.record(policy, n.type, n.reason, `${describe(ref)}: ${n.message}`, options);
       if (n.kind === 'skipped') deps.metrics?.skipped(n.reason);
       if (n.kind === 'acted') deps.metrics?.acted(n.action ?? 'unknown', 'succeeded');
       if (n.kind === 'failed') deps.metrics?.acted(n.action ?? 'unknown', 'failed');
@@ -355,33 +419,6 @@ export class RemediationRunner {
       }
     }
   }
-}
-
-/** Anomalous only by the fallback detector or a cached answer: no firing rule, no live model verdict. */
-export function fallbackOnly(target: TargetAssessment): boolean {
-  const anomalous = target.pods.filter((p) => p.state === 'anomalous');
-  if (anomalous.length === 0) return false;
-  return anomalous.every((p) => !p.rules.some((r) => r.firing) && p.ml !== undefined && p.ml.source !== 'ml');
-}
-
-/** What the decision rested on: the training example the next issue needs (rules, ML answers, the vectors). */
-export function decisionOf(target: TargetAssessment, nowMs: number) {
-  return {
-    time: new Date(nowMs).toISOString(),
-    state: target.state,
-    rules: target.pods.flatMap((p) =>
-      p.rules
-        .filter((r) => r.firing)
-        .map((r) => ({ pod: p.pod, name: r.rule, input: r.feature, value: r.observed })),
-    ),
-    ml: target.pods.flatMap((p) =>
-      p.ml ? [{ pod: p.pod, source: p.ml.source, anomaly: p.ml.anomaly, confidence: p.ml.confidence }] : [],
-    ),
-    fallback: fallbackOnly(target),
-    features: target.pods.flatMap((p) =>
-      p.values ? [{ pod: p.pod, ...(p.uid ? { podUid: p.uid } : {}), values: [...p.values] }] : [],
-    ),
-  };
 }
 
 export type { PolicyStatus };

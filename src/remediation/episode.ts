@@ -148,9 +148,18 @@ export function verbOf(type: string): string {
   }
 }
 
+/**
+ * Appends an entry, newest last, bounded to MAX_ACTION_ENTRIES. The oldest skip or recommendation goes first: the
+ * Succeeded and Failed entries are what the rate limit counts, and a step blocked every cycle (a PDB holding)
+ * would otherwise push them out within minutes.
+ */
 export function appendAction(status: EpisodeStatus, entry: ActionEntry): EpisodeStatus {
   const actions = [...status.actions, { ...entry, message: bounded(entry.message) }];
-  return { ...status, actions: actions.slice(-MAX_ACTION_ENTRIES) };
+  while (actions.length > MAX_ACTION_ENTRIES) {
+    const skip = actions.findIndex((a) => a.result !== 'Succeeded' && a.result !== 'Failed');
+    actions.splice(skip >= 0 ? skip : 0, 1);
+  }
+  return { ...status, actions };
 }
 
 export function freshEpisode(nowMs: number, first: LadderStep | undefined): EpisodeStatus {

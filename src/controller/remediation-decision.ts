@@ -1,0 +1,43 @@
+/** What a remediation decision rests on, and what the gates say about a step now: helpers of the runner. */
+import type { TargetAssessment } from '../detection/assessment.js';
+import type { EpisodeStatus, GateVerdict, LadderStep } from '../remediation/episode.js';
+
+/** The gates' refusal of a step of the ladder now, if they refuse it. */
+export function refusal(
+  gate: (step: LadderStep, episode: EpisodeStatus) => GateVerdict,
+  ladder: readonly LadderStep[],
+  stepName: string,
+  episode: EpisodeStatus,
+): Extract<GateVerdict, { allowed: false }> | undefined {
+  const step = ladder.find((s) => s.name === stepName);
+  if (!step) return undefined;
+  const verdict = gate(step, episode);
+  return verdict.allowed ? undefined : verdict;
+}
+
+/** Anomalous only by the fallback detector or a cached answer: no firing rule, no live model verdict. */
+export function fallbackOnly(target: TargetAssessment): boolean {
+  const anomalous = target.pods.filter((p) => p.state === 'anomalous');
+  if (anomalous.length === 0) return false;
+  return anomalous.every((p) => !p.rules.some((r) => r.firing) && p.ml !== undefined && p.ml.source !== 'ml');
+}
+
+/** What the decision rested on: the training example the next issue needs (rules, ML answers, the vectors). */
+export function decisionOf(target: TargetAssessment, nowMs: number) {
+  return {
+    time: new Date(nowMs).toISOString(),
+    state: target.state,
+    rules: target.pods.flatMap((p) =>
+      p.rules
+        .filter((r) => r.firing)
+        .map((r) => ({ pod: p.pod, name: r.rule, input: r.feature, value: r.observed })),
+    ),
+    ml: target.pods.flatMap((p) =>
+      p.ml ? [{ pod: p.pod, source: p.ml.source, anomaly: p.ml.anomaly, confidence: p.ml.confidence }] : [],
+    ),
+    fallback: fallbackOnly(target),
+    features: target.pods.flatMap((p) =>
+      p.values ? [{ pod: p.pod, ...(p.uid ? { podUid: p.uid } : {}), values: [...p.values] }] : [],
+    ),
+  };
+}
