@@ -23,21 +23,33 @@ export function fallbackOnly(target: TargetAssessment): boolean {
 }
 
 /** What the decision rested on: the training example the next issue needs (rules, ML answers, the vectors). */
+/** The Remediation CRD's bounds on a decision: a large workload keeps its anomalous pods' evidence first. */
+const DECISION_LIMITS = { rules: 50, ml: 20, features: 200 } as const;
+
 export function decisionOf(target: TargetAssessment, nowMs: number) {
+  const pods = [...target.pods].sort(
+    (a, b) => Number(b.state === 'anomalous') - Number(a.state === 'anomalous'),
+  );
   return {
     time: new Date(nowMs).toISOString(),
     state: target.state,
-    rules: target.pods.flatMap((p) =>
-      p.rules
-        .filter((r) => r.firing)
-        .map((r) => ({ pod: p.pod, name: r.rule, input: r.feature, value: r.observed })),
-    ),
-    ml: target.pods.flatMap((p) =>
-      p.ml ? [{ pod: p.pod, source: p.ml.source, anomaly: p.ml.anomaly, confidence: p.ml.confidence }] : [],
-    ),
+    rules: pods
+      .flatMap((p) =>
+        p.rules
+          .filter((r) => r.firing)
+          .map((r) => ({ pod: p.pod, name: r.rule, input: r.feature, value: r.observed })),
+      )
+      .slice(0, DECISION_LIMITS.rules),
+    ml: pods
+      .flatMap((p) =>
+        p.ml ? [{ pod: p.pod, source: p.ml.source, anomaly: p.ml.anomaly, confidence: p.ml.confidence }] : [],
+      )
+      .slice(0, DECISION_LIMITS.ml),
     fallback: fallbackOnly(target),
-    features: target.pods.flatMap((p) =>
-      p.values ? [{ pod: p.pod, ...(p.uid ? { podUid: p.uid } : {}), values: [...p.values] }] : [],
-    ),
+    features: pods
+      .flatMap((p) =>
+        p.values ? [{ pod: p.pod, ...(p.uid ? { podUid: p.uid } : {}), values: [...p.values] }] : [],
+      )
+      .slice(0, DECISION_LIMITS.features),
   };
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { decisionOf } from '../../src/controller/remediation-decision.js';
+import type { PodAssessment, TargetAssessment } from '../../src/detection/assessment.js';
+
+/** A decision is written into the Remediation record: it must fit the CRD's bounds however large the workload. */
+describe('decision bounds', () => {
+  it('keeps at most 50 rules, 20 ML answers and 200 vectors, the anomalous pods first', () => {
+    const pod = (i: number, anomalous: boolean): PodAssessment => ({
+      namespace: 'shop',
+      pod: `web-${i}`,
+      state: anomalous ? 'anomalous' : 'healthy',
+      rules: anomalous
+        ? [
+            {
+              rule: 'hot',
+              feature: 'pod_cpu_usage.value',
+              operator: '>',
+              threshold: 1,
+              observed: 2,
+              heldForMs: 0,
+              firing: true,
+            },
+          ]
+        : [],
+      ml: { source: 'ml', anomaly: anomalous, confidence: 0.9, note: '' },
+      missing: [],
+      values: Array.from({ length: 45 }, () => 0.5),
+    });
+    const pods = [
+      ...Array.from({ length: 250 }, (_, i) => pod(i, false)),
+      ...Array.from({ length: 60 }, (_, i) => pod(1000 + i, true)),
+    ];
+    const target: TargetAssessment = {
+      target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+      state: 'anomalous',
+      pods,
+    };
+    const decision = decisionOf(target, Date.parse('2026-12-01T00:00:00Z'));
+    expect(decision.rules).toHaveLength(50);
+    expect(decision.ml).toHaveLength(20);
+    expect(decision.ml.every((m) => m.anomaly)).toBe(true);
+    expect(decision.features).toHaveLength(200);
+    expect(decision.features.slice(0, 60).every((f) => Number(f.pod.slice(4)) >= 1000)).toBe(true);
+  });
+});
