@@ -140,6 +140,16 @@ describe('policy CRDs served by the sandbox', () => {
           }),
         /spec\.detection\.rules\[0\]: Invalid value: "object": set exactly one of feature or signal/,
       ],
+      [
+        'shadow-in-hybrid',
+        (p) => p.withMode('Hybrid').withMl({ shadow: true }),
+        /spec\.detection\.ml\.shadow: Invalid value: "object": ml\.shadow is only allowed when mode is Rules/,
+      ],
+      [
+        'shadow-kserve-without-model',
+        (p) => p.withMl({ shadow: true, backend: 'kserve' }),
+        /spec\.detection: Invalid value: "object": ml\.model is required when ml\.backend is kserve/,
+      ],
     ];
     const dir = env.dir;
     for (const [name, shape, expected] of cases) {
