@@ -312,6 +312,13 @@ describe('validatePolicySpec', () => {
     expect(errorsOf(testPolicy().withMl({ shadow: true, backend: 'kserve' }).buildSpec())).toEqual([
       expect.objectContaining({ path: 'spec.detection.ml.model' }),
     ]);
+    expect(
+      errorsOf(
+        testPolicy()
+          .withMl({ shadow: true, endpoints: ['prediction'] })
+          .buildSpec(),
+      ),
+    ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.endpoints' })]);
     expect(errorsOf(testPolicy().withMl({ shadow: 'yes' }).buildSpec())).toEqual([
       expect.objectContaining({ path: 'spec.detection.ml.shadow' }),
     ]);

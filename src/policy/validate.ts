@@ -138,6 +138,12 @@ function checkDetection(add: Add, spec: PolicySpec): void {
       `is only allowed when detection.mode is Rules (the rules act, the model is only compared), not ${mode}`,
     );
   }
+  if (ml.shadow && !ml.endpoints.includes('anomaly')) {
+    add(
+      'spec.detection.ml.endpoints',
+      'must include anomaly when detection.ml.shadow is set (that is what is compared)',
+    );
+  }
   if ((usesMl || ml.shadow) && ml.backend === 'kserve' && !ml.model) {
     add('spec.detection.ml.model', 'is required when detection.ml.backend is "kserve"');
   }
