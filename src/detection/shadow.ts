@@ -25,7 +25,7 @@ export function shadowFinding(
   /** The verdict's own clock (RuleTracker.hold), as in ML mode. */
   holdMl: (holds: boolean) => number | undefined,
 ): MlFinding | undefined {
-  if (!decision || decision.source !== 'ml' || decision.anomaly === null) return undefined;
+  if (decision?.source !== 'ml' || decision.anomaly === null) return undefined;
   const says = decision.anomaly && decision.confidence >= detection.ml.minConfidence;
   const heldForMs = holdMl(says);
   const firing = says && heldForMs !== undefined && heldForMs >= parseDuration(detection.ml.for);
