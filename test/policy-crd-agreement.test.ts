@@ -160,8 +160,17 @@ describe.each(KINDS)('$kind CRD', ({ crd, scope, kind, plural, short }) => {
     expect(versionOf(crd).name).toBe(POLICY_VERSION);
     expect(at(versionOf(crd), 'subresources')).toEqual({ status: {} });
     const columns = versionOf(crd).additionalPrinterColumns as Schema[];
-    expect(columns.map((c) => c.name)).toEqual(['Phase', 'Mode', 'Targets', 'Last Action', 'Dry Run', 'Age']);
+    expect(columns.map((c) => c.name)).toEqual([
+      'Phase',
+      'Mode',
+      'Targets',
+      'Last Action',
+      'Shadow Agree',
+      'Dry Run',
+      'Age',
+    ]);
     expect(columns.find((c) => c.name === 'Last Action')?.jsonPath).toBe('.status.lastAction.action');
+    expect(columns.find((c) => c.name === 'Shadow Agree')?.jsonPath).toBe('.status.shadow.agreement');
   });
 
   it('spec schema agrees with the zod schema on fields, enums, bounds and defaults', () => {

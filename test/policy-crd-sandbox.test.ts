@@ -140,6 +140,16 @@ describe('policy CRDs served by the sandbox', () => {
           }),
         /spec\.detection\.rules\[0\]: Invalid value: "object": set exactly one of feature or signal/,
       ],
+      [
+        'shadow-in-hybrid',
+        (p) => p.withMode('Hybrid').withMl({ shadow: true }),
+        /spec\.detection\.ml\.shadow: Invalid value: "object": ml\.shadow is only allowed when mode is Rules/,
+      ],
+      [
+        'shadow-kserve-without-model',
+        (p) => p.withMl({ shadow: true, backend: 'kserve' }),
+        /spec\.detection: Invalid value: "object": ml\.model is required when ml\.backend is kserve/,
+      ],
     ];
     const dir = env.dir;
     for (const [name, shape, expected] of cases) {
@@ -197,5 +207,37 @@ describe('policy CRDs served by the sandbox', () => {
       expect(column).toBeGreaterThan(0);
       expect(row.slice(column).split(/\s+/)[0]).toBe('RolloutRestart');
     }
+  });
+
+  it('kubectl prints SHADOW AGREE from status.shadow, which the status schema accepts', async () => {
+    const created = await post(testPolicy('shadowed').withMl({ shadow: true }).build() as JsonObject);
+    const shadow = {
+      agree: 45,
+      mlOnly: 3,
+      rulesOnly: 2,
+      unjudged: 7,
+      agreement: '45/50',
+      lastUpdate: '2026-01-01T00:00:00Z',
+    };
+    await env.rest.request({
+      method: 'PUT',
+      path: `/apis/coordination-engine.io/v1alpha1/namespaces/default/${POLICY_PLURAL}/shadowed/status`,
+      body: { ...created, status: { shadow } },
+    });
+    expect(
+      (
+        env.sandbox.getObject('coordination-engine.io', POLICY_PLURAL, 'default', 'shadowed')
+          ?.status as JsonObject
+      )?.shadow,
+    ).toEqual(shadow);
+    const { stdout } = await promisify(execFile)(
+      'kubectl',
+      ['--kubeconfig', join(env.dir, 'kubeconfig'), 'get', 'rp', 'shadowed', '-n', 'default'],
+      { timeout: 30_000 },
+    );
+    const [header = '', row = ''] = stdout.trim().split('\n');
+    const column = header.indexOf('SHADOW AGREE');
+    expect(column).toBeGreaterThan(0);
+    expect(row.slice(column).split(/\s+/)[0]).toBe('45/50');
   });
 });

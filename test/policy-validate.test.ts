@@ -35,6 +35,7 @@ describe('validatePolicySpec', () => {
       for: '2m',
       backend: 'rest',
       actOnFallback: false,
+      shadow: false,
     });
     expect(result.spec.actions[0]).toEqual({ name: 'restart', type: 'RestartPod', verificationWindow: '5m' });
     expect(result.spec.evaluationInterval).toBe('1m');
@@ -290,6 +291,37 @@ describe('validatePolicySpec', () => {
           .buildSpec(),
       ),
     ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.actOnFallback' })]);
+  });
+
+  it('shadow mode is off by default and allowed only with mode Rules, naming spec.detection.ml.shadow', () => {
+    const plain = validatePolicySpec(testPolicy().buildSpec());
+    expect(plain.valid && plain.spec.detection.ml.shadow).toBe(false);
+    const shadow = validatePolicySpec(testPolicy().withMl({ shadow: true }).buildSpec());
+    expect(shadow.valid && shadow.spec.detection.ml.shadow).toBe(true);
+    for (const mode of ['ML', 'Hybrid'] as const) {
+      expect(errorsOf(testPolicy().withMode(mode).withMl({ shadow: true }).buildSpec())).toEqual([
+        {
+          path: 'spec.detection.ml.shadow',
+          message: expect.stringMatching(
+            new RegExp(`only allowed when detection.mode is Rules.*not ${mode}`),
+          ),
+        },
+      ]);
+    }
+    // The shadow model is still called: a kserve backend needs its model name there too.
+    expect(errorsOf(testPolicy().withMl({ shadow: true, backend: 'kserve' }).buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.detection.ml.model' }),
+    ]);
+    expect(
+      errorsOf(
+        testPolicy()
+          .withMl({ shadow: true, endpoints: ['prediction'] })
+          .buildSpec(),
+      ),
+    ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.endpoints' })]);
+    expect(errorsOf(testPolicy().withMl({ shadow: 'yes' }).buildSpec())).toEqual([
+      expect.objectContaining({ path: 'spec.detection.ml.shadow' }),
+    ]);
   });
 
   it('a missing spec is an error on spec itself', () => {

@@ -208,6 +208,7 @@ export async function startEngine(
     },
     // Remediation acts on each fresh assessment, inside the term that made it: a lost lease stops it at once.
     onAssessed: (policy, spec, assessment) => remediation.run(policy, spec, assessment, leadership.context()),
+    shadow: metrics.shadow(),
     logger: logger.child({ component: 'detection' }),
   });
 

@@ -31,6 +31,11 @@ export interface EvaluationLoopDeps {
   onTransitions?(policy: KubeObject, transitions: TargetTransition[]): Promise<void>;
   /** Called with each fresh assessment, after it is stored: remediation acts on it (only the leader runs this). */
   onAssessed?(policy: KubeObject, spec: PolicySpec, assessment: PolicyAssessment): Promise<void>;
+  /** Shadow mode's agreement counts (src/server/shadow-metrics.ts), per evaluation; forgotten with the policy. */
+  shadow?: {
+    record(policy: string, tally: NonNullable<PolicyAssessment['shadow']>): void;
+    forget(policy: string): void;
+  };
   logger: Logger;
 }
 
@@ -97,8 +102,10 @@ export class EvaluationLoop {
       if (!validation.valid) {
         deps.store.delete(key);
         deps.rules.forget(key);
+        deps.shadow?.forget(key);
         continue;
       }
+      if (!validation.spec.detection.ml.shadow) deps.shadow?.forget(key);
       const stored = deps.store.get(key);
       const generation = policy.metadata.generation;
       const interval = parseDuration(validation.spec.evaluationInterval);
@@ -116,6 +123,7 @@ export class EvaluationLoop {
       if (!present.has(key)) {
         deps.store.delete(key);
         deps.rules.forget(key);
+        deps.shadow?.forget(key);
       }
     }
     if (due.length === 0) return [];
@@ -125,6 +133,7 @@ export class EvaluationLoop {
       if (!assessment) continue;
       const previous = deps.store.get(policy.key)?.assessment;
       deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
+      if (assessment.shadow) deps.shadow?.record(policy.key, assessment.shadow);
       const transitions = targetTransitions(previous, assessment);
       if (transitions.length > 0) await deps.onTransitions?.(policy.object, transitions);
       try {

@@ -46,7 +46,12 @@ export function assessmentsFrom(
   return (key, generation) => {
     const stored = store.forGeneration(key, generation);
     return stored
-      ? { ranAtMs: stored.ranAtMs, targets: stored.assessment.targets, problems: stored.assessment.problems }
+      ? {
+          ranAtMs: stored.ranAtMs,
+          targets: stored.assessment.targets,
+          problems: stored.assessment.problems,
+          ...(stored.assessment.shadow ? { shadow: stored.assessment.shadow } : {}),
+        }
       : undefined;
   };
 }

@@ -14,6 +14,8 @@ export interface MlFinding {
   heldForMs?: number;
   /** True once that has lasted `detection.ml.for`: only then does the ML verdict make the pod anomalous. */
   firing?: boolean;
+  /** A shadow-mode verdict (spec.detection.ml.shadow): recorded and compared, never part of the pod's state. */
+  shadow?: true;
 }
 
 export interface PodAssessment {
@@ -30,10 +32,30 @@ export interface PodAssessment {
   values?: ReadonlyArray<number | null>;
 }
 
+/**
+ * How shadow ML and the rules compared on a target: agree (both anomalous or both not), mlOnly, rulesOnly, or
+ * unjudged when either side had no verdict (the rules lacked data, or the model itself gave none).
+ */
+export const SHADOW_AGREEMENTS = ['agree', 'mlOnly', 'rulesOnly', 'unjudged'] as const;
+export type ShadowAgreement = (typeof SHADOW_AGREEMENTS)[number];
+
+export interface ShadowComparison {
+  /** Anomalous by the rules (the target's state); null when the rules lacked data. */
+  rulesSay: boolean | null;
+  /** Anomalous by the model's own verdict, held for ml.for; null when the model gave no verdict for some pod. */
+  mlSays: boolean | null;
+  agreement: ShadowAgreement;
+}
+
+export type ShadowTally = Record<ShadowAgreement, number>;
+
 export interface TargetAssessment {
   target: TargetRef;
+  /** What remediation acts on. In shadow mode the rules alone set it; `shadow` never does. */
   state: AssessmentState;
   pods: PodAssessment[];
+  /** Shadow mode only: the comparison, for the status and metrics. */
+  shadow?: ShadowComparison;
 }
 
 export interface TargetsSummary {
@@ -58,6 +80,8 @@ export interface PolicyAssessment {
   problems: DependencyProblem[];
   /** Server warnings on the metrics this cycle used (e.g. a Thanos partial response). */
   warnings: readonly string[];
+  /** Shadow mode only: this cycle's targets counted by agreement. */
+  shadow?: ShadowTally;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 } from './assessment.js';
 import { podVerdict } from './pod-verdict.js';
 import { judgedWithoutMetrics, type RuleTracker, trackedPodKey } from './rule-tracker.js';
+import { compareShadow, shadowFinding, tallyShadow } from './shadow.js';
 import type { PodStatusSignals } from './status-signals.js';
 
 /** Where vectors come from: FeatureVectorBuilder in the engine. */
@@ -40,6 +41,9 @@ export interface PolicyTargets {
 }
 
 const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+
+/** Whether the policy asks the ML service at all: to decide (ML, Hybrid) or to be compared (shadow). */
+const wantsMl = (spec: PolicySpec) => spec.detection.mode !== 'Rules' || spec.detection.ml.shadow;
 
 function toMlVector(v: PodFeatureVector, atMs: number, workload: string | undefined): FeatureVector {
   return {
@@ -76,7 +80,7 @@ export class DetectionCycle {
   private mlMismatch(spec: PolicySpec): string | undefined {
     const target = this.deps.mlTarget;
     const ml = spec.detection.ml;
-    if (!target || spec.detection.mode === 'Rules') return undefined;
+    if (!target || !wantsMl(spec)) return undefined;
     if (ml.backend !== target.backend) {
       return `the policy asks for the ${ml.backend} ML backend but the engine is configured for ${target.backend} (ML_BACKEND); detecting with rules only`;
     }
@@ -123,6 +127,8 @@ export class DetectionCycle {
     for (const policy of policies) {
       const mismatch = this.mlMismatch(policy.spec);
       const usesMl = policy.spec.detection.mode !== 'Rules' && mismatch === undefined;
+      // Shadow mode (Rules only, validate.ts): the model is judged and compared, never part of the verdict.
+      const shadow = policy.spec.detection.ml.shadow && mismatch === undefined;
       const evaluated = new Set<string>();
       // Rule clocks (`for`, keepFiringFor, gaps) and status signals (NotReadySeconds) run on real time: the cycle's
       // instant is aligned down to the query step (a minute), which would fire a `for: 30s` after 10 s across a
@@ -171,20 +177,25 @@ export class DetectionCycle {
             pod.signals,
             continuity,
           );
+          const holdMl = (holds: boolean) =>
+            this.deps.rules.hold(
+              policy.key,
+              identity,
+              `ml:anomaly|${policy.spec.detection.ml.for}`,
+              holds,
+              nowMs,
+              continuity,
+            );
           const verdict = podVerdict(
             policy.spec.detection,
             rules,
             usesMl ? decisions.get(key) : undefined,
-            (holds) =>
-              this.deps.rules.hold(
-                policy.key,
-                identity,
-                `ml:anomaly|${policy.spec.detection.ml.for}`,
-                holds,
-                nowMs,
-                continuity,
-              ),
+            // Without ML in the verdict its clock is not podVerdict's: it would reset the shadow verdict's hold.
+            usesMl ? holdMl : undefined,
           );
+          const shadowMl = shadow
+            ? shadowFinding(policy.spec.detection, decisions.get(key), holdMl)
+            : undefined;
           return {
             namespace: pod.namespace,
             pod: pod.name,
@@ -194,9 +205,16 @@ export class DetectionCycle {
             // The vector the verdict rested on: kept with a remediation's decision (a training example).
             values: vector.features.map((f) => (f.ok ? f.value : null)),
             ...verdict,
+            ...(shadowMl ? { ml: shadowMl } : {}),
           };
         });
-        return { target, pods: assessed, state: targetState(assessed) };
+        const state = targetState(assessed);
+        return {
+          target,
+          pods: assessed,
+          state,
+          ...(policy.spec.detection.ml.shadow ? { shadow: compareShadow(state, assessed) } : {}),
+        };
       });
       this.deps.rules.retainOnly(policy.key, evaluated);
       const problems: DependencyProblem[] = unavailable ? [unavailable] : [];
@@ -223,6 +241,7 @@ export class DetectionCycle {
         summary: summarize(targets),
         problems,
         warnings: cycle.status === 'unavailable' ? [] : cycle.warnings,
+        ...(policy.spec.detection.ml.shadow ? { shadow: tallyShadow(targets) } : {}),
       });
     }
     return results;
@@ -238,8 +257,7 @@ export class DetectionCycle {
     if (!this.deps.ml) return { decisions };
     const wanted = new Map<string, FeatureVector>();
     for (const policy of policies) {
-      if (policy.spec.detection.mode === 'Rules' || !policy.spec.detection.ml.endpoints.includes('anomaly'))
-        continue;
+      if (!wantsMl(policy.spec) || !policy.spec.detection.ml.endpoints.includes('anomaly')) continue;
       if (this.mlMismatch(policy.spec)) continue;
       for (const { pods } of policy.targets) {
         for (const pod of pods) {

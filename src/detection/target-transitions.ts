@@ -18,7 +18,8 @@ function why(target: TargetAssessment): string {
         `pod ${pod.pod}: rule ${rule.rule} (${rule.feature} = ${rule.observed} ${rule.operator} ${rule.threshold} for ${formatDuration(rule.heldForMs)})`,
       );
     }
-    if (pod.ml?.anomaly && pod.ml.firing !== false)
+    // A shadow verdict is never a reason: the rules alone made the pod anomalous.
+    if (pod.ml?.anomaly && pod.ml.firing !== false && !pod.ml.shadow)
       reasons.push(
         `pod ${pod.pod}: ${pod.ml.source} anomaly verdict (confidence ${pod.ml.confidence.toFixed(2)})`,
       );

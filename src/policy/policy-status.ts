@@ -2,7 +2,7 @@ import { derivePhase, findCondition, setCondition } from './conditions.js';
 import { parseDuration } from './duration.js';
 import { Reason } from './reasons.js';
 import type { DETECTION_MODES } from './spec-schema.js';
-import type { Condition, ConditionType, PolicyStatus } from './status-types.js';
+import type { Condition, ConditionType, PolicyStatus, ShadowTotals } from './status-types.js';
 import type { TargetRef } from './target-selection.js';
 import { describeErrors, type PolicyValidation } from './validate.js';
 
@@ -22,6 +22,8 @@ export interface AssessmentInput {
   ranAtMs: number;
   targets: ReadonlyArray<{ target: TargetRef; state: 'healthy' | 'anomalous' | 'insufficient_data' }>;
   problems: ReadonlyArray<{ dependency: keyof DependencyStates; message: string }>;
+  /** Shadow mode: that evaluation's targets counted by how the model and the rules compared. */
+  shadow?: { agree: number; mlOnly: number; rulesOnly: number; unjudged: number };
 }
 
 export interface StatusInput {
@@ -51,6 +53,39 @@ function targetsSummary(targets: readonly TargetRef[], assessment: AssessmentInp
     else summary.insufficientData++;
   }
   return summary;
+}
+
+/**
+ * Shadow totals: the previous ones plus the new evaluation's counts, added once (only when lastEvaluationTime
+ * moves, so a reconcile that sees the same assessment again adds nothing). An evaluation whose status was never
+ * written before the next one replaced it is not counted here; the shadow_decisions_total metric counts every one.
+ * Absent when shadow mode is off: turning it on again starts from zero.
+ */
+function shadowTotals(
+  enabled: boolean,
+  previous: PolicyStatus,
+  assessment: AssessmentInput | undefined,
+  evaluatedAt: string | undefined,
+): ShadowTotals | undefined {
+  if (!enabled) return undefined;
+  const totals = { agree: 0, mlOnly: 0, rulesOnly: 0, unjudged: 0, ...previous.shadow };
+  let lastUpdate = previous.shadow?.lastUpdate;
+  if (assessment?.shadow && evaluatedAt !== undefined && evaluatedAt !== previous.lastEvaluationTime) {
+    totals.agree += assessment.shadow.agree;
+    totals.mlOnly += assessment.shadow.mlOnly;
+    totals.rulesOnly += assessment.shadow.rulesOnly;
+    totals.unjudged += assessment.shadow.unjudged;
+    lastUpdate = evaluatedAt;
+  }
+  const judged = totals.agree + totals.mlOnly + totals.rulesOnly;
+  return {
+    agree: totals.agree,
+    mlOnly: totals.mlOnly,
+    rulesOnly: totals.rulesOnly,
+    unjudged: totals.unjudged,
+    agreement: `${totals.agree}/${judged}`,
+    ...(lastUpdate ? { lastUpdate } : {}),
+  };
 }
 
 export interface StatusDecision {
@@ -140,16 +175,18 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
     escalated?.message ?? '',
   );
 
+  // Only detection evaluates: the time moves when a new assessment exists, never merely on a reconcile.
+  const lastEvaluationTime = input.assessment
+    ? new Date(input.assessment.ranAtMs).toISOString()
+    : previous.lastEvaluationTime;
   const status: PolicyStatus = {
     ...previous,
     observedGeneration: generation,
     conditions,
     phase: derivePhase(conditions),
-    // Only detection evaluates: the time moves when a new assessment exists, never merely on a reconcile.
-    lastEvaluationTime: input.assessment
-      ? new Date(input.assessment.ranAtMs).toISOString()
-      : previous.lastEvaluationTime,
+    lastEvaluationTime,
     targets: targetsSummary(input.targets, input.assessment),
+    shadow: shadowTotals(spec.detection.ml.shadow, previous, input.assessment, lastEvaluationTime),
   };
   return {
     status: compact(status),

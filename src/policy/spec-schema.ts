@@ -99,6 +99,12 @@ const mlSchema = z.object({
   model: z.string().min(1).max(253).optional(),
   /** Whether a finding only the local fallback detector made may lead to an action (else: a recommendation). */
   actOnFallback: z.boolean().default(false),
+  /**
+   * Shadow mode (mode Rules only, validate.ts): the model's anomaly verdicts are computed, held for `for` at
+   * minConfidence and compared with the rules, but never change a target's state, so they can never lead to an
+   * action. The agreement is counted in the status and in metrics, to judge a model before trusting it.
+   */
+  shadow: z.boolean().default(false),
 });
 
 const detectionSchema = z.object({

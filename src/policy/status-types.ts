@@ -104,6 +104,21 @@ export const targetsSummarySchema = z.object({
 });
 export type TargetsSummary = z.output<typeof targetsSummarySchema>;
 
+/**
+ * Shadow mode (spec.detection.ml.shadow): the model's verdicts compared with the rules', one count per target and
+ * evaluation, summed since shadow mode was turned on. `agreement` is agree/(agree + mlOnly + rulesOnly), a string
+ * because a printer column cannot compute it.
+ */
+export const shadowTotalsSchema = z.object({
+  agree: z.number().int().min(0),
+  mlOnly: z.number().int().min(0),
+  rulesOnly: z.number().int().min(0),
+  unjudged: z.number().int().min(0),
+  agreement: z.string().max(64),
+  lastUpdate: z.string().optional(),
+});
+export type ShadowTotals = z.output<typeof shadowTotalsSchema>;
+
 export const policyStatusSchema = z.object({
   observedGeneration: z.number().int().min(0).optional(),
   phase: z.enum(PHASES).optional(),
@@ -113,6 +128,7 @@ export const policyStatusSchema = z.object({
   lastAction: lastActionSchema.optional(),
   counters: countersSchema.optional(),
   history: z.array(historyEntrySchema).max(MAX_HISTORY).optional(),
+  shadow: shadowTotalsSchema.optional(),
 });
 export type PolicyStatus = z.output<typeof policyStatusSchema>;
 

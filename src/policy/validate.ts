@@ -130,7 +130,21 @@ function checkDetection(add: Add, spec: PolicySpec): void {
     checkDuration(add, `${path}.keepFiringFor`, rule.keepFiringFor, DURATION_BOUNDS.ruleFor);
   });
   checkDuration(add, 'spec.detection.ml.for', ml.for, DURATION_BOUNDS.ruleFor);
-  if (usesMl && ml.backend === 'kserve' && !ml.model) {
+  // Shadow ML must never drive an action. In ML or Hybrid mode the model already decides, so "shadow" there would
+  // either be a no-op or silently take the model's say away: refuse it rather than guess which was meant.
+  if (ml.shadow && mode !== 'Rules') {
+    add(
+      'spec.detection.ml.shadow',
+      `is only allowed when detection.mode is Rules (the rules act, the model is only compared), not ${mode}`,
+    );
+  }
+  if (ml.shadow && !ml.endpoints.includes('anomaly')) {
+    add(
+      'spec.detection.ml.endpoints',
+      'must include anomaly when detection.ml.shadow is set (that is what is compared)',
+    );
+  }
+  if ((usesMl || ml.shadow) && ml.backend === 'kserve' && !ml.model) {
     add('spec.detection.ml.model', 'is required when detection.ml.backend is "kserve"');
   }
   if (new Set(ml.endpoints).size !== ml.endpoints.length) {

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { ControllerMetrics, ReconcileOutcome } from '../controller/controller.js';
 import type { WorkQueueMetrics } from '../controller/workqueue.js';
 import { createRemediationMetrics, type RemediationMetrics } from './remediation-metrics.js';
+import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.js';
 
 export const METRIC_PREFIX = 'coordination_engine_';
 
@@ -14,6 +15,7 @@ export class EngineMetrics {
   private readonly queueAdds: Counter<'name'>;
   private readonly leader: Gauge;
   private readonly remediationMetrics: RemediationMetrics;
+  private readonly shadowMetrics: ShadowMetrics;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
@@ -49,6 +51,12 @@ export class EngineMetrics {
     });
     this.leader.set(0);
     this.remediationMetrics = createRemediationMetrics(this.registry, METRIC_PREFIX);
+    this.shadowMetrics = createShadowMetrics(this.registry, METRIC_PREFIX);
+  }
+
+  /** What the evaluation loop reports for shadow-mode policies. */
+  shadow(): ShadowMetrics {
+    return this.shadowMetrics;
   }
 
   /** What the remediation runner (and the Event recorder's spam filter) report. */

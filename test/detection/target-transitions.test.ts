@@ -62,6 +62,20 @@ describe('targetTransitions', () => {
     ).toEqual([]);
   });
 
+  it('never gives a shadow-mode ML verdict as evidence: the rules alone made the target anomalous', () => {
+    const anomalous = target(web, 'anomalous');
+    const pod = anomalous.pods[0];
+    if (pod) pod.ml = { source: 'ml', anomaly: true, confidence: 0.97, note: '', firing: true, shadow: true };
+    expect(targetTransitions(undefined, assessment(anomalous))).toEqual([
+      {
+        target: web,
+        to: 'anomalous',
+        message:
+          'Deployment shop/web is anomalous: pod web-0: rule restarting (container_restart_count.diff = 2 > 0 for 2m)',
+      },
+    ]);
+  });
+
   it('reports recovery, but never treats missing data as an anomaly or a recovery', () => {
     expect(
       targetTransitions(assessment(target(web, 'anomalous')), assessment(target(web, 'healthy'))),

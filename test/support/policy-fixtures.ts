@@ -57,6 +57,12 @@ export class PolicyBuilder {
     return this;
   }
 
+  /** Sets detection.ml (e.g. {shadow: true}). */
+  withMl(ml: Json): this {
+    (this.spec.detection as Json).ml = ml;
+    return this;
+  }
+
   withoutRules(): this {
     (this.spec.detection as Json).rules = [];
     return this;
