@@ -42,7 +42,10 @@ export function decisionOf(target: TargetAssessment, nowMs: number) {
       .slice(0, DECISION_LIMITS.rules),
     ml: pods
       .flatMap((p) =>
-        p.ml ? [{ pod: p.pod, source: p.ml.source, anomaly: p.ml.anomaly, confidence: p.ml.confidence }] : [],
+        // A shadow verdict was never part of the decision (it is compared, not acted on).
+        p.ml && !p.ml.shadow
+          ? [{ pod: p.pod, source: p.ml.source, anomaly: p.ml.anomaly, confidence: p.ml.confidence }]
+          : [],
       )
       .slice(0, DECISION_LIMITS.ml),
     fallback: fallbackOnly(target),

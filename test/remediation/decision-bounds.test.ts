@@ -42,4 +42,22 @@ describe('decision bounds', () => {
     expect(decision.features).toHaveLength(200);
     expect(decision.features.slice(0, 60).every((f) => Number(f.pod.slice(4)) >= 1000)).toBe(true);
   });
+
+  it('leaves shadow ML verdicts out: they were compared, never decided on', () => {
+    const target: TargetAssessment = {
+      target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+      state: 'anomalous',
+      pods: [
+        {
+          namespace: 'shop',
+          pod: 'web-1',
+          state: 'anomalous',
+          rules: [],
+          ml: { source: 'ml', anomaly: true, confidence: 0.95, note: '', shadow: true },
+          missing: [],
+        },
+      ],
+    };
+    expect(decisionOf(target, 0).ml).toEqual([]);
+  });
 });
