@@ -28,7 +28,7 @@ const PAGE_SIZE = 250;
 export async function* listClosedRemediations(
   rest: KubeRest,
   policy?: PolicyFilter,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; pageSize?: number } = {},
 ): AsyncGenerator<{ record: RemediationRecord } | { unreadable: number }> {
   const labels: Record<string, string> = { ...(policy ? policyLabels(policy) : {}), [LABEL_OPEN]: 'false' };
   const labelSelector = Object.entries(labels)
@@ -45,8 +45,8 @@ export async function* listClosedRemediations(
       await rest.request({
         method: 'GET',
         path,
-        query: { labelSelector, limit: PAGE_SIZE, continue: token },
-        signal,
+        query: { labelSelector, limit: options.pageSize ?? PAGE_SIZE, continue: token },
+        signal: options.signal,
       }),
     );
     let unreadable = 0;
