@@ -46,7 +46,7 @@ export const feedbackExampleSchema = z.object({
   phase: z.enum(REMEDIATION_PHASES).optional(),
   startTime: z.string().optional(),
   completionTime: z.string(),
-  attempts: z.number().int().min(0),
+  attempts: z.number().int().min(0).max(1000),
   /** Absent when the record holds no (readable) decision. */
   decision: z
     .object({
