@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy, parseSince } from '../../src/cli/feedback-command.js';
 import { FEATURE_NAMES } from '../../src/metrics/feature-catalogue.js';
@@ -181,5 +182,18 @@ describe('feedback export flags', () => {
 
   it.each(['a/b/c', 'Shop/guard', 'shop/', '/guard', 'Guard', ''])('--policy %j is refused', (text) => {
     expect(() => parsePolicy(text)).toThrow(/^--policy expects/);
+  });
+});
+
+describe('docs/feedback.md', () => {
+  it('shows an example line that parses against the schema it documents', () => {
+    const doc = readFileSync(new URL('../../docs/feedback.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1] ?? '');
+    expect(blocks).toHaveLength(2);
+    const [line, pretty] = blocks.map((b) => feedbackExampleSchema.parse(JSON.parse(b)));
+    expect(blocks[0]).not.toContain('\n');
+    expect(pretty).toEqual(line);
+    expect(line?.schemaVersion).toBe(FEEDBACK_SCHEMA_VERSION);
+    expect(line?.decision?.featureNames).toEqual(FEATURE_NAMES);
   });
 });
