@@ -123,6 +123,8 @@ export interface RemediationRunnerDeps {
     escalated(): void;
     timeToRemediate(seconds: number): void;
   };
+  /** A record was just closed: its episode is finished (feedback reads it back). Must not block or throw. */
+  finished?(record: EpisodeRecord): void;
   clock: Clock;
   logger: Logger;
   newId?: () => string;
@@ -267,6 +269,7 @@ export class RemediationRunner {
             leadership,
           );
       remember(current);
+      if (plan.closed) deps.finished?.(current);
     }
     await this.note(policy, target, assessed, status, plan.notes, spec, delta);
     if (!intent || !step) return current;
