@@ -86,11 +86,12 @@ function compare(zodNode: Json, apiNode: Json, at: string, problems: string[]): 
 }
 
 describe('OpenAPI document and zod schemas', () => {
-  it('declares the three ADR-009 endpoints, GET /health and the KServe v1 paths', () => {
+  it('declares the three ADR-009 endpoints, feedback, GET /health and the KServe v1 paths', () => {
     const paths = doc.paths as Record<string, Json>;
     expect(Object.keys(paths).sort()).toEqual(
       [
         '/api/v1/anomaly/detect',
+        '/api/v1/feedback',
         '/api/v1/pattern/analyze',
         '/api/v1/prediction/predict',
         '/health',

@@ -4,13 +4,16 @@
  *   DELETE /control/requests resets them
  *   GET|POST|DELETE /control/faults   read, replace, clear the fault spec (faults.ts)
  *   GET|POST /control/models          read or patch encoding, max batch size, model names
+ *   GET|DELETE /control/feedback      the feedback examples received (POST /api/v1/feedback), oldest first; reset
  * /control/* is never faulted and never counted.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Counter, Histogram, Registry } from 'prom-client';
+import type { FeedbackExample } from '../../src/remediation/feedback-example.js';
 import { FaultInjector, type FaultSpec, FaultSpecSchema, faultsFromEnv, spoil } from './faults.js';
+import { MAX_FEEDBACK_KEPT, receiveFeedback } from './feedback-route.js';
 import { HttpError, readJson, sendError, sendJson, sendText } from './http-io.js';
 import {
   anomalyDetect,
@@ -48,6 +51,9 @@ export interface MockMlServer {
   settings: ModelSettings;
   counts(): RequestCounts;
   resetCounts(): void;
+  /** The feedback examples received and accepted, oldest first (the last MAX_FEEDBACK_KEPT). */
+  feedback(): FeedbackExample[];
+  resetFeedback(): void;
   close(): Promise<void>;
 }
 
@@ -86,6 +92,7 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
     registers: [registry],
   });
   let counts = emptyCounts();
+  let feedback: FeedbackExample[] = [];
 
   const route = async (req: IncomingMessage, path: string): Promise<RouteResult & { name: string }> => {
     const method = req.method ?? 'GET';
@@ -96,6 +103,12 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
     }
     if (method === 'POST' && path === '/api/v1/pattern/analyze')
       return { name: 'pattern_analyze', ...(await patternAnalyze(req)) };
+    if (method === 'POST' && path === '/api/v1/feedback') {
+      const example = await receiveFeedback(req);
+      feedback.push(example);
+      if (feedback.length > MAX_FEEDBACK_KEPT) feedback.shift();
+      return { name: 'feedback', status: 202, body: { status: 'accepted' } };
+    }
     if (method === 'GET' && path === '/health') {
       return { name: 'health', status: 200, body: { status: 'healthy', models: settings.models } };
     }
@@ -124,6 +137,13 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
       if (method === 'DELETE') {
         counts = emptyCounts();
         return sendJson(res, 200, counts);
+      }
+    }
+    if (path === '/control/feedback') {
+      if (method === 'GET') return sendJson(res, 200, { examples: feedback });
+      if (method === 'DELETE') {
+        feedback = [];
+        return sendJson(res, 200, { examples: feedback });
       }
     }
     if (path === '/control/faults') {
@@ -206,6 +226,10 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
     counts: () => structuredClone(counts),
     resetCounts: () => {
       counts = emptyCounts();
+    },
+    feedback: () => structuredClone(feedback),
+    resetFeedback: () => {
+      feedback = [];
     },
     close: () =>
       new Promise<void>((resolve) => {

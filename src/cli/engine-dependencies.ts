@@ -1,6 +1,10 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { EngineConfig } from '../config/settings.js';
 import type { FeatureSource } from '../detection/detection-cycle.js';
+import { createFeedbackPostsCounter, FeedbackPoster } from '../ml/feedback-poster.js';
 import { mlConfigFromEnv } from '../ml/ml-config.js';
+import { METRIC_PREFIX } from '../server/engine-metrics.js';
 
 /** Without PROMETHEUS_URL there are no features: every cycle is unavailable and nothing is judged or acted on. */
 export const NO_PROMETHEUS: FeatureSource = {
@@ -33,4 +37,25 @@ export function mlConfig(config: EngineConfig, baseUrl: string) {
       breakerHalfOpenAfterMs: config.mlCircuitBreakerTimeoutMs,
     },
   };
+}
+
+/** Feedback to the ML service (docs/feedback.md): counted in coordination_engine_feedback_posts_total{result}. */
+export function createFeedbackPoster(
+  baseUrl: string,
+  timeoutMs: number,
+  registry: Registry,
+  logger: Logger,
+): FeedbackPoster {
+  const count = createFeedbackPostsCounter(registry, METRIC_PREFIX);
+  return new FeedbackPoster({
+    baseUrl,
+    timeoutMs,
+    onResult: (result, example, detail) => {
+      count(result);
+      if (result !== 'accepted') {
+        const episode = example ? `${example.episode.namespace}/${example.episode.name}` : undefined;
+        logger.debug({ component: 'feedback', result, episode, detail }, 'feedback not delivered');
+      }
+    },
+  });
 }

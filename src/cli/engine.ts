@@ -35,7 +35,7 @@ import { HttpProbeSource } from '../server/http-probe-source.js';
 import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
 import { mlServiceHealthSource } from '../server/ml-health-source.js';
 import { systemClock } from '../time/clock.js';
-import { mlConfig, NO_PROMETHEUS } from './engine-dependencies.js';
+import { createFeedbackPoster, mlConfig, NO_PROMETHEUS } from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
 import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
@@ -135,6 +135,9 @@ export async function startEngine(
     onDropped: () => metrics.remediation().eventsDropped(),
   });
 
+  const feedback = config.mlServiceUrl
+    ? createFeedbackPoster(config.mlServiceUrl, config.mlServiceTimeoutMs, metrics.registry, logger)
+    : undefined;
   const policyStatusWriter = new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS);
   const remediation = createRemediation({
     rest,
@@ -151,6 +154,7 @@ export async function startEngine(
     metrics: metrics.remediation(),
     protectedNamespaces: protectedNamespaces(config.protectedNamespaces, process.env.POD_NAMESPACE),
     forceDryRun: config.dryRun,
+    ...(feedback ? { feedback } : {}),
     clock,
     logger: logger.child({ component: 'remediation' }),
   });
@@ -369,6 +373,7 @@ export async function startEngine(
         metrics.setLeader(false);
         clearInterval(dependencyTimer);
         ml?.close();
+        feedback?.close();
         await Promise.all(caches.map((c) => c.stop()));
         await Promise.all(servers.map(close));
         logger.info('shutdown complete');

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './demo-command.js';
 import { registerFeaturesCommand } from './features-command.js';
+import { registerFeedbackCommand } from './feedback-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError();
   registerFeaturesCommand(program);
+  registerFeedbackCommand(program);
   registerSandboxCommand(program);
   registerRunCommand(program);
   registerDemoCommand(program);

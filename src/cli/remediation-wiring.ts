@@ -17,12 +17,14 @@ import { KubeEpisodeStore } from '../kube/episode-store.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { RemediationStore } from '../kube/remediation-store.js';
 import type { KubeRest } from '../kube/rest-client.js';
+import type { FeedbackPoster } from '../ml/feedback-poster.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import { parseStatus } from '../policy/status-types.js';
 import type { AutoscalerLike } from '../remediation/ownership.js';
 import { applyRemediationDelta } from '../remediation/policy-record.js';
 import type { RemediationMetrics } from '../server/remediation-metrics.js';
 import type { Clock } from '../time/clock.js';
+import { sendFeedback } from './feedback-wiring.js';
 
 export interface RemediationCaches {
   deployments: CacheGroup;
@@ -73,6 +75,8 @@ export function createRemediation(deps: {
   protectedNamespaces: ReadonlySet<string>;
   /** The engine-wide DRY_RUN switch: every policy decides and records, none mutates. */
   forceDryRun: boolean;
+  /** When set (ML_SERVICE_URL), every finished episode is sent to the ML service as a training example. */
+  feedback?: FeedbackPoster;
   clock: Clock;
   logger: Logger;
 }): {
@@ -105,8 +109,10 @@ export function createRemediation(deps: {
   };
   const withKind = (o: KubeObject | undefined, kind: string) =>
     o ? { ...o, kind: o.kind ?? kind } : undefined;
+  const records = new RemediationStore(deps.rest);
+  const { feedback } = deps;
   const runner = new RemediationRunner({
-    store: new KubeEpisodeStore(new RemediationStore(deps.rest), () => clock.now()),
+    store: new KubeEpisodeStore(records, () => clock.now()),
     executor: new KubeStepExecutor({
       actions: new KubeWorkloadActions(deps.rest),
       podsOf,
@@ -132,6 +138,9 @@ export function createRemediation(deps: {
       });
     },
     metrics: deps.metrics,
+    ...(feedback
+      ? { finished: (r: { namespace: string; name: string }) => sendFeedback(records, feedback, r) }
+      : {}),
     clock,
     logger: deps.logger,
   });

@@ -118,6 +118,8 @@ export interface RemediationRunnerDeps {
     escalated(): void;
     timeToRemediate(seconds: number): void;
   };
+  /** A record was just closed: its episode is finished (feedback reads it back). Must not block or throw. */
+  finished?(record: EpisodeRecord): void;
   clock: Clock;
   logger: Logger;
   newId?: () => string;

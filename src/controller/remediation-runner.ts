@@ -190,6 +190,7 @@ export class RemediationRunner {
             leadership,
           );
       remember(current);
+      if (plan.closed) deps.finished?.(current);
     }
     await this.note(policy, target, assessed.target, status, plan.notes, spec, delta);
     if (!intent) return current;
@@ -277,6 +278,7 @@ export class RemediationRunner {
     if (!plan.changed || !plan.status) return record;
     const written = await this.deps.store.update(record, plan.status, !plan.closed, leadership);
     remember(written);
+    if (plan.closed) this.deps.finished?.(written);
     const subject = workload?.metadata.uid === record.targetUid ? workload : undefined;
     await this.note(policy, subject, ref, plan.status, plan.notes, spec, delta);
     return written;

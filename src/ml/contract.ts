@@ -5,6 +5,7 @@
  * tolerated (and dropped), because real servers add fields such as model_version.
  */
 import { z } from 'zod';
+import { feedbackExampleSchema } from '../remediation/feedback-example.js';
 
 /** Durations as the ADR writes them in responses and requests: "90s", "5m", "2h", "3d". */
 export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$';
@@ -149,6 +150,12 @@ export const KServeModelListSchema = z.object({
 });
 export type KServeModelList = z.infer<typeof KServeModelListSchema>;
 
+// ---- Feedback (finished remediation episodes as training examples, docs/feedback.md) ----------------------
+
+/** POST /api/v1/feedback takes one FeedbackExample (src/remediation/feedback-example.ts) and answers 202 with this. */
+export const FeedbackResponseSchema = z.object({ status: z.enum(['accepted']) });
+export type FeedbackResponse = z.infer<typeof FeedbackResponseSchema>;
+
 /** Component name in openapi/ml-service.yaml → zod schema. The agreement test walks this table. */
 export const OPENAPI_COMPONENTS = {
   MetricPoint: MetricPointSchema,
@@ -168,4 +175,6 @@ export const OPENAPI_COMPONENTS = {
   KServePredictResponse: KServePredictResponseSchema,
   KServeModelStatus: KServeModelStatusSchema,
   KServeModelList: KServeModelListSchema,
+  FeedbackExample: feedbackExampleSchema,
+  FeedbackResponse: FeedbackResponseSchema,
 } as const;

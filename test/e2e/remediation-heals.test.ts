@@ -2,11 +2,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MockMlServer, startMockMlServer } from '../../mock-ml-server/src/server.js';
 import {
   prometheusAvailable,
   type RunningPrometheus,
   startScrapingPrometheus,
 } from '../../src/demo/prometheus-launcher.js';
+import { FEATURE_NAMES } from '../../src/metrics/feature-catalogue.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
 import { testPolicy } from '../support/policy-fixtures.js';
@@ -17,13 +19,15 @@ import { appDeployment } from './workload-fixtures.js';
 /**
  * Remediation seen as its effect on a living cluster: a crash-looping Deployment is rollout-restarted by the
  * engine (started as a user starts it), its new pods are healthy, and the record of it is where an SRE looks:
- * `kubectl get remediations`, the policy's history, and an Event on the Deployment.
+ * `kubectl get remediations`, the policy's history, and an Event on the Deployment. The finished episode is also
+ * sent to the ML service as a training example (docs/feedback.md).
  */
 let env: Awaited<ReturnType<typeof sandboxWithCrd>>;
 let sandbox: Sandbox;
 let simulator: Simulator;
 let prometheus: RunningPrometheus;
 let engine: EngineProcess;
+let ml: MockMlServer;
 
 const NS = 'heal';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
@@ -70,12 +74,18 @@ beforeAll(async () => {
     .withSpecField('evaluationInterval', '10s')
     .build();
   sandbox.create('coordination-engine.io', 'v1alpha1', 'remediationpolicies', policy as never);
-  engine = await startEngineProcess(`${env.dir}/kubeconfig`, 'healer', ['--prometheus-url', prometheus.url]);
+  ml = await startMockMlServer({ port: 0, faults: {} });
+  engine = await startEngineProcess(`${env.dir}/kubeconfig`, 'healer', [
+    '--prometheus-url',
+    prometheus.url,
+    '--ml-service-url',
+    ml.url,
+  ]);
 }, 120_000);
 
 afterAll(async () => {
   await stopProcess(engine);
-  await Promise.all([prometheus?.stop(), simulator?.stop()]);
+  await Promise.all([prometheus?.stop(), simulator?.stop(), ml?.close()]);
   await env?.cleanup();
 });
 
@@ -129,5 +139,30 @@ describe.skipIf(!prometheusAvailable())('remediation on a living cluster', () =>
     const status = policy?.status as { lastAction?: { action: string }; history?: Array<{ result: string }> };
     expect(status.lastAction?.action).toBe('RolloutRestart');
     expect(status.history?.map((h) => h.result)).toContain('Succeeded');
+
+    // The finished episode reached the ML service as a labelled example, and was counted.
+    const [example] = await waitFor('the feedback example', () => {
+      const received = ml.feedback();
+      return received.length > 0 ? received : undefined;
+    });
+    expect(ml.feedback()).toHaveLength(1);
+    expect(example).toMatchObject({
+      target: { kind: 'Deployment', namespace: NS, name: 'api' },
+      policy: { kind: 'RemediationPolicy', name: 'crashloop', namespace: NS },
+      outcome: 'resolved',
+    });
+    expect(example?.actions.filter((a) => a.result === 'Succeeded').map((a) => a.action)).toEqual([
+      'RolloutRestart',
+    ]);
+    expect(example?.decision?.rules.map((r) => r.name)).toContain('crashing');
+    expect(example?.decision?.featureNames).toEqual(FEATURE_NAMES);
+    await waitFor(
+      'the feedback metric',
+      async () =>
+        (await engine.metric('coordination_engine_feedback_posts_total', 'result="accepted"')) === 1
+          ? true
+          : undefined,
+      { intervalMs: 200 },
+    );
   }, 240_000);
 });

@@ -17,6 +17,7 @@ export function useMockMlServer(): () => MockMlServer {
   beforeEach(() => {
     server?.faults.set({});
     server?.resetCounts();
+    server?.resetFeedback();
     if (server)
       Object.assign(server.settings, {
         ...DEFAULT_MODEL_SETTINGS,

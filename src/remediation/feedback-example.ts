@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../metrics/feature-catalogue.js';
+import {
+  ACTION_RESULTS,
+  OUTCOMES,
+  POLICY_KINDS,
+  REMEDIATION_PHASES,
+  type RemediationRecord,
+} from './record.js';
+
+/**
+ * A finished remediation episode as a labelled training example (docs/feedback.md). One JSON line per episode:
+ * the inputs at decision time (feature vectors with their names, rules, ML answers, fallback), the actions taken,
+ * and the outcome as the label. The format is self-describing on purpose: a consumer needs this schema (or the
+ * documentation), never the engine's code. Any change that is not purely additive gets a new schemaVersion.
+ */
+
+export const FEEDBACK_SCHEMA_VERSION = 'coordination-engine.io/feedback/v1' as const;
+
+const featureVectorSchema = z.object({
+  pod: z.string(),
+  podUid: z.string().optional(),
+  values: z.array(z.number().nullable()).length(FEATURE_COUNT),
+});
+
+export const feedbackExampleSchema = z.object({
+  schemaVersion: z.literal(FEEDBACK_SCHEMA_VERSION),
+  /** The Remediation record this example came from. */
+  episode: z.object({ namespace: z.string(), name: z.string(), uid: z.string().optional() }),
+  policy: z.object({
+    kind: z.enum(POLICY_KINDS),
+    name: z.string(),
+    namespace: z.string().optional(),
+    uid: z.string(),
+  }),
+  target: z.object({
+    apiVersion: z.string(),
+    kind: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    uid: z.string(),
+  }),
+  dryRun: z.boolean(),
+  /** The label. */
+  outcome: z.enum(OUTCOMES),
+  phase: z.enum(REMEDIATION_PHASES).optional(),
+  startTime: z.string().optional(),
+  completionTime: z.string(),
+  attempts: z.number().int().min(0).max(1000),
+  /** Absent when the record holds no (readable) decision. */
+  decision: z
+    .object({
+      time: z.string().optional(),
+      rules: z.array(
+        z.object({ name: z.string(), input: z.string().optional(), value: z.number().nullable().optional() }),
+      ),
+      ml: z.array(
+        z.object({
+          source: z.string(),
+          anomaly: z.boolean().optional(),
+          confidence: z.number().min(0).max(1).optional(),
+        }),
+      ),
+      fallback: z.boolean(),
+      featureSchemaVersion: z.literal(FEATURE_SCHEMA_VERSION),
+      /** values[i] of every vector is featureNames[i]. */
+      featureNames: z.array(z.string()).length(FEATURE_COUNT),
+      features: z.array(featureVectorSchema),
+    })
+    .optional(),
+  /** Oldest first; the record keeps only the newest 20. */
+  actions: z.array(
+    z.object({
+      step: z.string(),
+      action: z.string(),
+      time: z.string(),
+      result: z.enum(ACTION_RESULTS),
+      reason: z.string().optional(),
+      message: z.string().optional(),
+    }),
+  ),
+  /** Parts of the record that could not be read and were left out, as "path: why". Empty when complete. */
+  problems: z.array(z.string()),
+});
+export type FeedbackExample = z.infer<typeof feedbackExampleSchema>;
+
+/** Why a record is not an example. Only the first three are counted as skipped; the rest are simply not finished. */
+export type NotAnExample =
+  | { skip: 'no_spec'; message: string }
+  | { skip: 'no_outcome'; message: string }
+  | { skip: 'no_completion_time'; message: string }
+  | { skip: 'open' };
+
+/**
+ * The example for a closed Remediation record, or why there is none.
+ * An episode is finished when its record is closed (label open=false). A finished record without the three things
+ * that make an example (spec: whose episode; outcome: the label; completionTime: when) is skipped and reported;
+ * anything else that is malformed (the decision, a feature vector not 45 wide, an action entry) is left out and
+ * named in `problems`, so one bad field costs that field, not the episode.
+ */
+export function toFeedbackExample(record: RemediationRecord): FeedbackExample | NotAnExample {
+  if (record.open) return { skip: 'open' };
+  const where = `${record.metadata.namespace ?? ''}/${record.metadata.name}`;
+  const { spec, status } = record;
+  if (!spec) return { skip: 'no_spec', message: `${where}: ${reasonFor(record, 'spec', 'no spec')}` };
+  if (!status.outcome)
+    return { skip: 'no_outcome', message: `${where}: ${reasonFor(record, 'status.outcome', 'no outcome')}` };
+  if (!status.completionTime) {
+    return {
+      skip: 'no_completion_time',
+      message: `${where}: ${reasonFor(record, 'status.completionTime', 'no completionTime')}`,
+    };
+  }
+  const problems = [...record.problems];
+  const decision = status.decision;
+  const features = (decision?.features ?? []).filter((vector, i) => {
+    if (vector.values.length === FEATURE_COUNT) return true;
+    problems.push(
+      `status.decision.features[${i}]: ${vector.values.length} values, expected ${FEATURE_COUNT}`,
+    );
+    return false;
+  });
+  return {
+    schemaVersion: FEEDBACK_SCHEMA_VERSION,
+    episode: {
+      namespace: record.metadata.namespace ?? spec.targetRef.namespace,
+      name: record.metadata.name,
+      ...(record.metadata.uid ? { uid: record.metadata.uid } : {}),
+    },
+    policy: { ...spec.policyRef },
+    target: { ...spec.targetRef },
+    dryRun: spec.dryRun,
+    outcome: status.outcome,
+    ...(status.phase ? { phase: status.phase } : {}),
+    ...(status.startTime ? { startTime: status.startTime } : {}),
+    completionTime: status.completionTime,
+    attempts: status.attempts ?? 0,
+    ...(decision
+      ? {
+          decision: {
+            ...(decision.time ? { time: decision.time } : {}),
+            rules: decision.rules.map((r) => ({ ...r })),
+            ml: decision.ml.map((m) => ({ ...m })),
+            fallback: decision.fallback,
+            featureSchemaVersion: FEATURE_SCHEMA_VERSION,
+            featureNames: [...FEATURE_NAMES],
+            features: features.map((f) => ({ ...f, values: [...f.values] })),
+          },
+        }
+      : {}),
+    actions: status.actions.map(({ step, action, time, result, reason, message }) => ({
+      step,
+      action,
+      time,
+      result,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(message !== undefined ? { message } : {}),
+    })),
+    problems,
+  };
+}
+
+export function isFeedbackExample(value: FeedbackExample | NotAnExample): value is FeedbackExample {
+  return 'schemaVersion' in value;
+}
+
+/** The parse problem behind a missing section, if it was present but unreadable. */
+function reasonFor(record: RemediationRecord, path: string, fallback: string): string {
+  return record.problems.find((p) => p.startsWith(`${path}:`)) ?? fallback;
+}
