@@ -102,6 +102,7 @@ export const decisionSchema = z.object({
   rules: z
     .array(
       z.object({
+        pod: z.string().max(253).optional(),
         name: shortText,
         input: z.string().max(253).optional(),
         value: z.number().nullable().optional(),
@@ -112,6 +113,7 @@ export const decisionSchema = z.object({
   ml: z
     .array(
       z.object({
+        pod: z.string().max(253).optional(),
         source: z.string().max(253),
         anomaly: z.boolean().optional(),
         confidence: z.number().min(0).max(1).optional(),
