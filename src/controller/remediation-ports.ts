@@ -77,6 +77,11 @@ export interface StepExecutor {
   ): Promise<ExecutionResult>;
 }
 
+export interface PatternVerdict {
+  expected: boolean;
+  message: string;
+}
+
 export interface GateContext {
   policy: KubeObject;
   spec: PolicySpec;
@@ -118,6 +123,17 @@ export interface RemediationRunnerDeps {
     escalated(): void;
     timeToRemediate(seconds: number): void;
   };
+  /**
+   * Whether a recurring pattern explains the target's anomaly (ML pattern analysis): asked only for a fresh
+   * action the gates allowed, right before it is persisted. `expected` skips it (ExpectedPattern); otherwise the
+   * message (e.g. the analysis was unavailable) is added to the action's record. Undefined: no opinion.
+   */
+  expected?(
+    policy: KubeObject,
+    spec: PolicySpec,
+    target: KubeObject,
+    assessed: TargetAssessment,
+  ): Promise<PatternVerdict | undefined>;
   /** A record was just closed: its episode is finished (feedback reads it back). Must not block or throw. */
   finished?(record: EpisodeRecord): void;
   clock: Clock;

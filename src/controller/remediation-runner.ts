@@ -11,19 +11,28 @@ import {
   type ExecutionResult,
   type GateVerdict,
   type LadderStep,
+  type PlanInput,
   planEpisode,
   settleIntent,
 } from '../remediation/episode.js';
 import type { PolicyRecordDelta } from '../remediation/policy-record.js';
+import { SkipReason, skipResult } from '../remediation/skip-reasons.js';
 import { planUnassessed } from '../remediation/unassessed-episode.js';
 import { decisionOf, fallbackOnly, refusal } from './remediation-decision.js';
-import type { EpisodeRecord, GateContext, Leadership, RemediationRunnerDeps } from './remediation-ports.js';
+import type {
+  EpisodeRecord,
+  GateContext,
+  Leadership,
+  PatternVerdict,
+  RemediationRunnerDeps,
+} from './remediation-ports.js';
 
 export type {
   EpisodeRecord,
   EpisodeStore,
   GateContext,
   Leadership,
+  PatternVerdict,
   RemediationRunnerDeps,
   StepExecutor,
 } from './remediation-ports.js';
@@ -104,7 +113,7 @@ export class RemediationRunner {
       const record = open.get(uid);
       const records = [...byName.values()];
       const context: GateContext = { policy, spec, assessment, target, targetKey: uid, records, nowMs };
-      const plan = planEpisode({
+      const input: PlanInput = {
         episode: record?.status,
         // What the decision rests on: detection's verdict (rules, status signals, ML anomaly). The next issue adds
         // ML guidance here (prediction and pattern answers), as more fields of the observation.
@@ -121,7 +130,23 @@ export class RemediationRunner {
         resetRequested: record?.resetRequested ?? false,
         nowMs,
         newId: this.newId,
-      });
+      };
+      let plan = planEpisode(input);
+      // Pattern analysis only for a fresh action the gates allowed (never per pod per cycle): an anomaly that a
+      // recurring pattern explains is expected, and the step is skipped as ExpectedPattern by the same machinery.
+      const fresh = plan.execute && record?.status.phase !== 'Acting' ? plan.execute.step : undefined;
+      const verdict = fresh ? await this.expectation(policy, spec, target, assessed) : undefined;
+      if (verdict?.expected) {
+        const expected = skipResult(SkipReason.ExpectedPattern, verdict.message);
+        const allowed = input.gate;
+        plan = planEpisode({
+          ...input,
+          gate: (step, episode) => {
+            const v = allowed(step, episode);
+            return v.allowed && step.name === fresh ? { allowed: false, ...expected } : v;
+          },
+        });
+      }
       try {
         const settled = await this.apply(
           policy,
@@ -134,6 +159,7 @@ export class RemediationRunner {
           delta,
           remember,
           (step, episode) => deps.gates(context, step, episode),
+          verdict?.expected ? undefined : verdict?.message,
         );
         if (settled?.status.phase === 'Escalated' && settled.open)
           delta.escalated.push(describe(assessed.target));
@@ -165,6 +191,8 @@ export class RemediationRunner {
     delta: PolicyRecordDelta,
     remember: (written: EpisodeRecord) => void,
     gate: (step: LadderStep, episode: EpisodeStatus) => GateVerdict,
+    /** What pattern analysis said about a not-expected anomaly (e.g. unavailable): kept with the action. */
+    guidance?: string,
   ): Promise<EpisodeRecord | undefined> {
     const { deps } = this;
     if (!plan.status) return record;
@@ -239,6 +267,7 @@ export class RemediationRunner {
         (await deps.executor.happened(intent, target))
       )
         outcome = alreadyHappened;
+      if (guidance) outcome = { ...outcome, message: `${outcome.message}; ${guidance}` };
     }
     const ladderStep = ladderOf(spec).find((s) => s.name === intent.step);
     const settled = settleIntent(
@@ -253,6 +282,24 @@ export class RemediationRunner {
     remember(written);
     await this.note(policy, target, assessed.target, settled.status, [settled.note], spec, delta);
     return written;
+  }
+
+  /** The pattern hook's answer; a hook that throws is an outage: act as before, and say so. */
+  private async expectation(
+    policy: KubeObject,
+    spec: PolicySpec,
+    target: KubeObject,
+    assessed: TargetAssessment,
+  ): Promise<PatternVerdict | undefined> {
+    if (!this.deps.expected) return undefined;
+    try {
+      return await this.deps.expected(policy, spec, target, assessed);
+    } catch (error) {
+      return {
+        expected: false,
+        message: `pattern analysis failed (${error instanceof Error ? error.message : String(error)}); acted on rules and anomaly`,
+      };
+    }
   }
 
   /** Closes the open episode of a target that was deleted or deselected (see planUnassessed). */

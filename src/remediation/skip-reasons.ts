@@ -28,6 +28,7 @@ export const SkipReason = {
   LeadershipLost: 'LeadershipLost',
   PreconditionFailed: 'PreconditionFailed',
   RecommendOnly: 'RecommendOnly',
+  ExpectedPattern: 'ExpectedPattern',
 } as const;
 
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
@@ -174,6 +175,13 @@ export const SKIP_REASONS: Readonly<Record<SkipReason, SkipReasonInfo>> = {
     recommend: true,
     escalate: false,
     description: 'the step is RecommendOnly: a recommendation is recorded',
+  },
+  ExpectedPattern: {
+    eventType: 'Normal',
+    recommend: false,
+    escalate: false,
+    description:
+      'the ML pattern analysis explains the anomaly as a recurring pattern (e.g. a daily spike at this hour)',
   },
 };
 
