@@ -36,6 +36,7 @@ describe('validatePolicySpec', () => {
       backend: 'rest',
       actOnFallback: false,
       shadow: false,
+      pattern: { window: '72h', minConfidence: 0.8 },
     });
     expect(result.spec.actions[0]).toEqual({ name: 'restart', type: 'RestartPod', verificationWindow: '5m' });
     expect(result.spec.evaluationInterval).toBe('1m');
@@ -321,6 +322,24 @@ describe('validatePolicySpec', () => {
     ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.endpoints' })]);
     expect(errorsOf(testPolicy().withMl({ shadow: 'yes' }).buildSpec())).toEqual([
       expect.objectContaining({ path: 'spec.detection.ml.shadow' }),
+    ]);
+  });
+
+  it('bounds the pattern analysis window to 1h..720h and its confidence to 0..1', () => {
+    const spec = (p: Record<string, unknown>) =>
+      testPolicy()
+        .withMl({ endpoints: ['anomaly', 'pattern'], pattern: p })
+        .buildSpec();
+    const pattern = (p: Record<string, unknown>) => errorsOf(spec(p));
+    expect(validatePolicySpec(spec({ window: '168h', minConfidence: 0.9 })).valid).toBe(true);
+    expect(pattern({ window: '30m' })).toEqual([
+      expect.objectContaining({ path: 'spec.detection.ml.pattern.window' }),
+    ]);
+    expect(pattern({ window: '721h' })).toEqual([
+      expect.objectContaining({ path: 'spec.detection.ml.pattern.window' }),
+    ]);
+    expect(pattern({ minConfidence: 1.5 })).toEqual([
+      expect.objectContaining({ path: 'spec.detection.ml.pattern.minConfidence' }),
     ]);
   });
 

@@ -23,8 +23,10 @@ import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { FeatureVectorBuilder } from '../metrics/feature-vector-builder.js';
+import { PrometheusPatternHistory } from '../metrics/pattern-history.js';
 import { PrometheusClient } from '../metrics/prometheus-client.js';
 import { createMlService } from '../ml/ml-service-factory.js';
+import { PatternGuidance } from '../ml/pattern-guidance.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
@@ -138,6 +140,22 @@ export async function startEngine(
   const feedback = config.mlServiceUrl
     ? createFeedbackPoster(config.mlServiceUrl, config.mlServiceTimeoutMs, metrics.registry, logger)
     : undefined;
+  // Pattern history has its own Prometheus client: a Thanos partial-response warning of a pattern query must not be
+  // drained by (and blamed on) a detection cycle.
+  const patterns =
+    ml && config.prometheusUrl
+      ? new PatternGuidance({
+          history: new PrometheusPatternHistory(
+            new PrometheusClient({
+              url: config.prometheusUrl,
+              timeoutMs: config.prometheusTimeoutMs,
+              maxConcurrency: 2,
+            }),
+          ),
+          ml: ml.service,
+          clock,
+        })
+      : undefined;
   const policyStatusWriter = new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS);
   const remediation = createRemediation({
     rest,
@@ -155,6 +173,7 @@ export async function startEngine(
     protectedNamespaces: protectedNamespaces(config.protectedNamespaces, process.env.POD_NAMESPACE),
     forceDryRun: config.dryRun,
     ...(feedback ? { feedback } : {}),
+    ...(patterns ? { patterns } : {}),
     clock,
     logger: logger.child({ component: 'remediation' }),
   });

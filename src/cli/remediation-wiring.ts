@@ -18,6 +18,7 @@ import type { KubeObject } from '../kube/kube-object.js';
 import { RemediationStore } from '../kube/remediation-store.js';
 import type { KubeRest } from '../kube/rest-client.js';
 import type { FeedbackPoster } from '../ml/feedback-poster.js';
+import type { PatternGuidance } from '../ml/pattern-guidance.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import { parseStatus } from '../policy/status-types.js';
 import type { AutoscalerLike } from '../remediation/ownership.js';
@@ -77,6 +78,8 @@ export function createRemediation(deps: {
   forceDryRun: boolean;
   /** When set (ML_SERVICE_URL), every finished episode is sent to the ML service as a training example. */
   feedback?: FeedbackPoster;
+  /** When set (ML_SERVICE_URL and PROMETHEUS_URL), policies with the pattern endpoint skip expected anomalies. */
+  patterns?: Pick<PatternGuidance, 'expected'>;
   clock: Clock;
   logger: Logger;
 }): {
@@ -110,7 +113,7 @@ export function createRemediation(deps: {
   const withKind = (o: KubeObject | undefined, kind: string) =>
     o ? { ...o, kind: o.kind ?? kind } : undefined;
   const records = new RemediationStore(deps.rest);
-  const { feedback } = deps;
+  const { feedback, patterns } = deps;
   const runner = new RemediationRunner({
     store: new KubeEpisodeStore(records, () => clock.now()),
     executor: new KubeStepExecutor({
@@ -138,6 +141,7 @@ export function createRemediation(deps: {
       });
     },
     metrics: deps.metrics,
+    ...(patterns ? { expected: patterns.expected.bind(patterns) } : {}),
     ...(feedback
       ? { finished: (r: { namespace: string; name: string }) => sendFeedback(records, feedback, r) }
       : {}),

@@ -105,6 +105,16 @@ const mlSchema = z.object({
    * action. The agreement is counted in the status and in metrics, to judge a model before trusting it.
    */
   shadow: z.boolean().default(false),
+  /**
+   * Pattern analysis (when `pattern` is in endpoints): before acting, the target's history over `window` is sent
+   * to the ML service; an anomaly a recurring pattern explains at minConfidence is expected, not acted on.
+   */
+  pattern: z
+    .object({
+      window: duration.default('72h'),
+      minConfidence: z.number().min(0).max(1).default(0.8),
+    })
+    .prefault({}),
 });
 
 const detectionSchema = z.object({

@@ -20,6 +20,7 @@ export const DURATION_BOUNDS = {
   cooldown: { min: 0, max: 24 * 3_600_000 },
   stormCooldown: { min: 0, max: 24 * 3_600_000 },
   recordRetention: { min: 60_000, max: 2160 * 3_600_000 },
+  patternWindow: { min: 3_600_000, max: 720 * 3_600_000 },
 } as const;
 
 /** Each per-type option block and the one action type that may carry it. */
@@ -130,6 +131,7 @@ function checkDetection(add: Add, spec: PolicySpec): void {
     checkDuration(add, `${path}.keepFiringFor`, rule.keepFiringFor, DURATION_BOUNDS.ruleFor);
   });
   checkDuration(add, 'spec.detection.ml.for', ml.for, DURATION_BOUNDS.ruleFor);
+  checkDuration(add, 'spec.detection.ml.pattern.window', ml.pattern.window, DURATION_BOUNDS.patternWindow);
   // Shadow ML must never drive an action. In ML or Hybrid mode the model already decides, so "shadow" there would
   // either be a no-op or silently take the model's say away: refuse it rather than guess which was meant.
   if (ml.shadow && mode !== 'Rules') {
