@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { analyzePatterns } from '../mock-ml-server/src/pattern-analysis.js';
 import {
   eventsFromSeries,
   historyQueries,
@@ -33,6 +34,19 @@ describe('pattern history from Prometheus series', () => {
       value: 0.9,
       labels: { pod: 'web-1-a' },
     });
+  });
+
+  it('gives the events the shape the pattern endpoint recognises as a daily spike', () => {
+    const events = eventsFromSeries([dailyPeakCpu('web-1-a', 72, 0.1, 0.9, 14)], []);
+    const { patterns } = analyzePatterns({ historical_data: { time_range: '72h', events } });
+    expect(patterns).toContainEqual(
+      expect.objectContaining({
+        pattern: 'daily_spike',
+        event_type: 'high_cpu',
+        confidence: 1,
+        period_seconds: 86_400,
+      }),
+    );
   });
 
   it('finds no CPU peak in a flat or idle pod', () => {
