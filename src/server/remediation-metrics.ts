@@ -39,6 +39,7 @@ export const REMEDIATION_SKIP_REASONS = [
   'LeadershipLost',
   'PreconditionFailed',
   'RecommendOnly',
+  'ExpectedPattern',
 ] as const;
 
 export const OTHER_LABEL = 'other';

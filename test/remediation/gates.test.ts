@@ -255,6 +255,6 @@ describe('SKIP_REASONS', () => {
       .map(([reason]) => reason)
       .sort();
     expect(recommending).toEqual(['FallbackOnly', 'RecommendOnly']);
-    expect(Object.values(SkipReason)).toHaveLength(21);
+    expect(Object.values(SkipReason)).toHaveLength(22);
   });
 });
