@@ -2,9 +2,13 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { EngineConfig } from '../config/settings.js';
 import type { FeatureSource } from '../detection/detection-cycle.js';
+import { PrometheusPatternHistory } from '../metrics/pattern-history.js';
+import { PrometheusClient } from '../metrics/prometheus-client.js';
 import { createFeedbackPostsCounter, FeedbackPoster } from '../ml/feedback-poster.js';
 import { mlConfigFromEnv } from '../ml/ml-config.js';
+import { PatternGuidance } from '../ml/pattern-guidance.js';
 import { METRIC_PREFIX } from '../server/engine-metrics.js';
+import type { Clock } from '../time/clock.js';
 
 /** Without PROMETHEUS_URL there are no features: every cycle is unavailable and nothing is judged or acted on. */
 export const NO_PROMETHEUS: FeatureSource = {
@@ -57,5 +61,29 @@ export function createFeedbackPoster(
         logger.debug({ component: 'feedback', result, episode, detail }, 'feedback not delivered');
       }
     },
+  });
+}
+
+/**
+ * Pattern analysis for remediation candidates, when both Prometheus and the ML service are configured. Its history
+ * queries have their own Prometheus client: a Thanos partial-response warning of a pattern query must not be
+ * drained by (and blamed on) a detection cycle.
+ */
+export function patternGuidance(
+  config: EngineConfig,
+  ml: ConstructorParameters<typeof PatternGuidance>[0]['ml'],
+  clock: Clock,
+): PatternGuidance | undefined {
+  if (!config.prometheusUrl) return undefined;
+  return new PatternGuidance({
+    history: new PrometheusPatternHistory(
+      new PrometheusClient({
+        url: config.prometheusUrl,
+        timeoutMs: config.prometheusTimeoutMs,
+        maxConcurrency: 2,
+      }),
+    ),
+    ml,
+    clock,
   });
 }

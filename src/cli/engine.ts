@@ -23,10 +23,8 @@ import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { FeatureVectorBuilder } from '../metrics/feature-vector-builder.js';
-import { PrometheusPatternHistory } from '../metrics/pattern-history.js';
 import { PrometheusClient } from '../metrics/prometheus-client.js';
 import { createMlService } from '../ml/ml-service-factory.js';
-import { PatternGuidance } from '../ml/pattern-guidance.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
@@ -37,7 +35,7 @@ import { HttpProbeSource } from '../server/http-probe-source.js';
 import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
 import { mlServiceHealthSource } from '../server/ml-health-source.js';
 import { systemClock } from '../time/clock.js';
-import { createFeedbackPoster, mlConfig, NO_PROMETHEUS } from './engine-dependencies.js';
+import { createFeedbackPoster, mlConfig, NO_PROMETHEUS, patternGuidance } from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
 import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
@@ -140,22 +138,7 @@ export async function startEngine(
   const feedback = config.mlServiceUrl
     ? createFeedbackPoster(config.mlServiceUrl, config.mlServiceTimeoutMs, metrics.registry, logger)
     : undefined;
-  // Pattern history has its own Prometheus client: a Thanos partial-response warning of a pattern query must not be
-  // drained by (and blamed on) a detection cycle.
-  const patterns =
-    ml && config.prometheusUrl
-      ? new PatternGuidance({
-          history: new PrometheusPatternHistory(
-            new PrometheusClient({
-              url: config.prometheusUrl,
-              timeoutMs: config.prometheusTimeoutMs,
-              maxConcurrency: 2,
-            }),
-          ),
-          ml: ml.service,
-          clock,
-        })
-      : undefined;
+  const patterns = ml ? patternGuidance(config, ml.service, clock) : undefined;
   const policyStatusWriter = new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS);
   const remediation = createRemediation({
     rest,
