@@ -36,6 +36,7 @@ describe('validatePolicySpec', () => {
       backend: 'rest',
       actOnFallback: false,
       shadow: false,
+      prediction: { horizon: '30m' },
     });
     expect(result.spec.actions[0]).toEqual({ name: 'restart', type: 'RestartPod', verificationWindow: '5m' });
     expect(result.spec.evaluationInterval).toBe('1m');
@@ -318,7 +319,16 @@ describe('validatePolicySpec', () => {
           .withMl({ shadow: true, endpoints: ['prediction'] })
           .buildSpec(),
       ),
-    ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.endpoints' })]);
+    ).toEqual([
+      expect.objectContaining({
+        path: 'spec.detection.ml.endpoints',
+        message: expect.stringMatching(/shadow/),
+      }),
+      expect.objectContaining({
+        path: 'spec.detection.ml.endpoints',
+        message: expect.stringMatching(/ML or Hybrid/),
+      }),
+    ]);
     expect(errorsOf(testPolicy().withMl({ shadow: 'yes' }).buildSpec())).toEqual([
       expect.objectContaining({ path: 'spec.detection.ml.shadow' }),
     ]);
