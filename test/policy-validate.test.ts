@@ -334,6 +334,49 @@ describe('validatePolicySpec', () => {
     ]);
   });
 
+  it('takes detection.ml.prediction (horizon 1m to 24h, default 30m) with the prediction endpoint in ML or Hybrid only', () => {
+    const hybrid = validatePolicySpec(
+      testPolicy()
+        .withMode('Hybrid')
+        .withMl({ endpoints: ['anomaly', 'prediction'], prediction: { horizon: '2h', minConfidence: 0.6 } })
+        .buildSpec(),
+    );
+    expect(hybrid.valid && hybrid.spec.detection.ml.prediction).toEqual({
+      horizon: '2h',
+      minConfidence: 0.6,
+    });
+    for (const horizon of ['30s', '25h']) {
+      expect(
+        errorsOf(
+          testPolicy()
+            .withMode('ML')
+            .withMl({ endpoints: ['prediction'], prediction: { horizon } })
+            .buildSpec(),
+        ),
+      ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.prediction.horizon' })]);
+    }
+    expect(
+      errorsOf(
+        testPolicy()
+          .withMl({ endpoints: ['anomaly', 'prediction'] })
+          .buildSpec(),
+      ),
+    ).toEqual([
+      {
+        path: 'spec.detection.ml.endpoints',
+        message: expect.stringMatching(/prediction only when detection.mode is ML or Hybrid/),
+      },
+    ]);
+    expect(
+      errorsOf(
+        testPolicy()
+          .withMode('ML')
+          .withMl({ endpoints: ['prediction'], prediction: { minConfidence: 2 } })
+          .buildSpec(),
+      ),
+    ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.prediction.minConfidence' })]);
+  });
+
   it('a missing spec is an error on spec itself', () => {
     expect(errorsOf(undefined)).toEqual([{ path: 'spec', message: 'is required' }]);
   });
