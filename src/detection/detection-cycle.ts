@@ -232,7 +232,11 @@ export class DetectionCycle {
           ) {
             predictionMissed ??= predicted.late
               ? `no answer within ${predicted.late} ms`
-              : (prediction?.note ?? `ML service ${mlSnapshot?.status ?? 'not configured'}`);
+              : prediction && prediction.source !== 'ml'
+                ? prediction.note
+                : mlSnapshot && mlSnapshot.status !== 'ok'
+                  ? `ML service ${mlSnapshot.status}, breaker ${mlSnapshot.breaker}`
+                  : 'no ML service configured to ask';
           }
           const mlPrediction = predictionsUsable ? atRisk(policy.spec, prediction) : undefined;
           return {

@@ -219,7 +219,7 @@ describe('prediction in detection', () => {
     const reused = await runOnce(new FakePredictor(() => oomIn('5m'), 'ml', degraded));
     expect(reused.targets[0]?.pods[0]?.state).toBe('healthy');
     expect(reused.problems.map((p) => p.message)).toContainEqual(
-      expect.stringMatching(/^ML predictions unavailable/),
+      'ML predictions unavailable (ML service degraded, breaker open); no target is judged at risk this cycle',
     );
   });
 
@@ -231,6 +231,22 @@ describe('prediction in detection', () => {
       86_400,
       0.5,
       undefined,
+    ]);
+  });
+
+  it('does not wait past the ML deadline for predictions: nobody at risk, and the status says why', async () => {
+    const ml = new FakePredictor(() => oomIn('5m'));
+    ml.predictIssues = () => new Promise<PredictionDecision>(() => {});
+    const cycle = new DetectionCycle({
+      features: features(vectors),
+      ml,
+      mlDeadlineMs: 20,
+      rules: new RuleTracker(),
+    });
+    const results = await cycle.run([policy({})], 0);
+    expect(results.get('shop/p')?.targets[0]?.pods[0]?.state).toBe('healthy');
+    expect(results.get('shop/p')?.problems.map((p) => p.message)).toEqual([
+      'ML predictions unavailable (no answer within 20 ms); no target is judged at risk this cycle',
     ]);
   });
 });
