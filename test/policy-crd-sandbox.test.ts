@@ -56,6 +56,8 @@ describe('policy CRDs served by the sandbox', () => {
       verificationWindow: '5m',
     });
     expect(((spec.detection as JsonObject).ml as JsonObject).actOnFallback).toBe(false);
+    // minConfidence stays unset: it falls back to ml.minConfidence at use, as in spec-schema.ts.
+    expect(((spec.detection as JsonObject).ml as JsonObject).prediction).toEqual({ horizon: '30m' });
   });
 
   it('accepts int-or-percent in both forms and rejects a bad percentage naming the field', async () => {
@@ -149,6 +151,11 @@ describe('policy CRDs served by the sandbox', () => {
         'shadow-kserve-without-model',
         (p) => p.withMl({ shadow: true, backend: 'kserve' }),
         /spec\.detection: Invalid value: "object": ml\.model is required when ml\.backend is kserve/,
+      ],
+      [
+        'prediction-in-rules',
+        (p) => p.withMl({ endpoints: ['anomaly', 'prediction'] }),
+        /spec\.detection\.ml\.endpoints: Invalid value: "object": ml\.endpoints may include prediction only when mode is ML or Hybrid/,
       ],
     ];
     const dir = env.dir;

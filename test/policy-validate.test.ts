@@ -37,6 +37,7 @@ describe('validatePolicySpec', () => {
       actOnFallback: false,
       shadow: false,
       pattern: { window: '72h', minConfidence: 0.8 },
+      prediction: { horizon: '30m' },
     });
     expect(result.spec.actions[0]).toEqual({ name: 'restart', type: 'RestartPod', verificationWindow: '5m' });
     expect(result.spec.evaluationInterval).toBe('1m');
@@ -319,7 +320,16 @@ describe('validatePolicySpec', () => {
           .withMl({ shadow: true, endpoints: ['prediction'] })
           .buildSpec(),
       ),
-    ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.endpoints' })]);
+    ).toEqual([
+      expect.objectContaining({
+        path: 'spec.detection.ml.endpoints',
+        message: expect.stringMatching(/shadow/),
+      }),
+      expect.objectContaining({
+        path: 'spec.detection.ml.endpoints',
+        message: expect.stringMatching(/ML or Hybrid/),
+      }),
+    ]);
     expect(errorsOf(testPolicy().withMl({ shadow: 'yes' }).buildSpec())).toEqual([
       expect.objectContaining({ path: 'spec.detection.ml.shadow' }),
     ]);
@@ -341,6 +351,49 @@ describe('validatePolicySpec', () => {
     expect(pattern({ minConfidence: 1.5 })).toEqual([
       expect.objectContaining({ path: 'spec.detection.ml.pattern.minConfidence' }),
     ]);
+  });
+
+  it('takes detection.ml.prediction (horizon 1m to 24h, default 30m) with the prediction endpoint in ML or Hybrid only', () => {
+    const hybrid = validatePolicySpec(
+      testPolicy()
+        .withMode('Hybrid')
+        .withMl({ endpoints: ['anomaly', 'prediction'], prediction: { horizon: '2h', minConfidence: 0.6 } })
+        .buildSpec(),
+    );
+    expect(hybrid.valid && hybrid.spec.detection.ml.prediction).toEqual({
+      horizon: '2h',
+      minConfidence: 0.6,
+    });
+    for (const horizon of ['30s', '25h']) {
+      expect(
+        errorsOf(
+          testPolicy()
+            .withMode('ML')
+            .withMl({ endpoints: ['prediction'], prediction: { horizon } })
+            .buildSpec(),
+        ),
+      ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.prediction.horizon' })]);
+    }
+    expect(
+      errorsOf(
+        testPolicy()
+          .withMl({ endpoints: ['anomaly', 'prediction'] })
+          .buildSpec(),
+      ),
+    ).toEqual([
+      {
+        path: 'spec.detection.ml.endpoints',
+        message: expect.stringMatching(/prediction only when detection.mode is ML or Hybrid/),
+      },
+    ]);
+    expect(
+      errorsOf(
+        testPolicy()
+          .withMode('ML')
+          .withMl({ endpoints: ['prediction'], prediction: { minConfidence: 2 } })
+          .buildSpec(),
+      ),
+    ).toEqual([expect.objectContaining({ path: 'spec.detection.ml.prediction.minConfidence' })]);
   });
 
   it('a missing spec is an error on spec itself', () => {

@@ -269,6 +269,17 @@ describe('crds/remediation.yaml agrees with record.ts', () => {
     expect(at('status', 'actions', '[]', 'message').maxLength).toBe(MAX_MESSAGE_LENGTH);
     expect(at('status', 'decision', 'features').maxItems).toBe(MAX_FEATURE_PODS);
     expect(at('status', 'decision', 'features', '[]', 'values').maxItems).toBe(FEATURE_VALUES);
+    const prediction = at('status', 'decision', 'prediction');
+    expect(prediction.maxItems).toBe(20);
+    expect(at('status', 'decision', 'prediction', '[]').required).toEqual([
+      'issue',
+      'probability',
+      'timeToOccurrenceSeconds',
+    ]);
+    expect(at('status', 'decision', 'prediction', '[]', 'probability')).toMatchObject({
+      minimum: 0,
+      maximum: 1,
+    });
     expect(at('spec')['x-kubernetes-validations']).toEqual([
       { rule: 'self == oldSelf', message: 'spec is immutable' },
     ]);

@@ -19,12 +19,19 @@ export function refusal(
 export function fallbackOnly(target: TargetAssessment): boolean {
   const anomalous = target.pods.filter((p) => p.state === 'anomalous');
   if (anomalous.length === 0) return false;
-  return anomalous.every((p) => !p.rules.some((r) => r.firing) && p.ml !== undefined && p.ml.source !== 'ml');
+  // A live prediction (prediction.ts admits only those) is model evidence, whatever the anomaly answer's source.
+  return anomalous.every(
+    (p) =>
+      !p.rules.some((r) => r.firing) &&
+      p.mlPrediction === undefined &&
+      p.ml !== undefined &&
+      p.ml.source !== 'ml',
+  );
 }
 
 /** What the decision rested on: the training example the next issue needs (rules, ML answers, the vectors). */
 /** The Remediation CRD's bounds on a decision: a large workload keeps its anomalous pods' evidence first. */
-const DECISION_LIMITS = { rules: 50, ml: 20, features: 200 } as const;
+const DECISION_LIMITS = { rules: 50, ml: 20, prediction: 20, features: 200 } as const;
 
 export function decisionOf(target: TargetAssessment, nowMs: number) {
   const pods = [...target.pods].sort(
@@ -48,6 +55,10 @@ export function decisionOf(target: TargetAssessment, nowMs: number) {
           : [],
       )
       .slice(0, DECISION_LIMITS.ml),
+    // The predicted issues that made pods at risk: why an episode acted before any failure.
+    prediction: pods
+      .flatMap((p) => (p.mlPrediction ? [{ pod: p.pod, ...p.mlPrediction }] : []))
+      .slice(0, DECISION_LIMITS.prediction),
     fallback: fallbackOnly(target),
     features: pods
       .flatMap((p) =>

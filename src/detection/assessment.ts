@@ -1,5 +1,6 @@
 import type { DecisionSource } from '../ml/resilient-ml-service.js';
 import type { TargetRef } from '../policy/target-selection.js';
+import type { PredictionFinding } from './prediction.js';
 import type { RuleFinding } from './rule-tracker.js';
 
 export type AssessmentState = 'healthy' | 'anomalous' | 'insufficient_data';
@@ -26,6 +27,8 @@ export interface PodAssessment {
   /** Conditions that hold now; only `firing` ones make the pod anomalous. */
   rules: RuleFinding[];
   ml?: MlFinding;
+  /** A predicted issue due within the policy's horizon: the pod is at risk, so anomalous before the failure. */
+  mlPrediction?: PredictionFinding;
   /** Feature names the vector lacked (insufficient data). */
   missing: readonly string[];
   /** The complete feature vector, in catalogue order, when the pod had one. */

@@ -2,7 +2,7 @@ import type { FeatureCycle, PodFeatureVector } from '../metrics/feature-vector.j
 import type { FeatureSelection, PodRef } from '../metrics/feature-vector-builder.js';
 import type { FeatureVector } from '../ml/feature-vector.js';
 import type { MlHealthSnapshot } from '../ml/ml-health.js';
-import type { AnomalyDecision } from '../ml/resilient-ml-service.js';
+import type { AnomalyDecision, PredictionDecision } from '../ml/resilient-ml-service.js';
 import { parseDuration } from '../policy/duration.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import type { TargetRef } from '../policy/target-selection.js';
@@ -15,6 +15,13 @@ import {
   targetState,
 } from './assessment.js';
 import { podVerdict } from './pod-verdict.js';
+import {
+  atRisk,
+  type IssuePredictor,
+  isPredictionCandidate,
+  predictCandidates,
+  usesPrediction,
+} from './prediction.js';
 import { judgedWithoutMetrics, type RuleTracker, trackedPodKey } from './rule-tracker.js';
 import { compareShadow, shadowFinding, tallyShadow } from './shadow.js';
 import type { PodStatusSignals } from './status-signals.js';
@@ -24,10 +31,24 @@ export interface FeatureSource {
   build(selection: FeatureSelection, atMs: number): Promise<FeatureCycle>;
 }
 
-/** The ML side as detection needs it: ResilientMlService in the engine. */
-export interface AnomalyAssessor {
+/** The ML side as detection needs it: ResilientMlService in the engine (predictIssues: policies predicting). */
+export interface AnomalyAssessor extends Partial<IssuePredictor> {
   assessAnomalies(vectors: readonly FeatureVector[]): Promise<AnomalyDecision[]>;
   snapshot(): MlHealthSnapshot;
+}
+
+/** Resolves with the call's answer, or undefined past the deadline (the call goes on and fills the caches). */
+async function withinDeadline<T>(call: Promise<T>, deadlineMs: number | undefined): Promise<T | undefined> {
+  if (deadlineMs === undefined) return call;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), deadlineMs);
+  });
+  // A late answer must never surface as an unhandled rejection.
+  call.catch(() => {});
+  const answer = await Promise.race([call, timedOut]);
+  clearTimeout(timer);
+  return answer;
 }
 
 /** A pod to judge: where its metrics are, and what its status says (status-signal rules read that). */
@@ -122,13 +143,20 @@ export class DetectionCycle {
     const vectors = new Map(
       cycle.status === 'unavailable' ? [] : cycle.vectors.map((v) => [podKey(v.namespace, v.pod), v]),
     );
-    const { decisions, late } = await this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs);
+    const [{ decisions, late }, predicted] = await Promise.all([
+      this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs),
+      this.predict(policies, vectors, cycle.evaluatedAtMs),
+    ]);
     const mlSnapshot = this.deps.ml?.snapshot();
+    // An outage means no at-risk verdicts at all, even from an answer reused from before it.
+    const predictionsUsable = mlSnapshot?.status === 'ok' && predicted.late === undefined;
     for (const policy of policies) {
       const mismatch = this.mlMismatch(policy.spec);
       const usesMl = policy.spec.detection.mode !== 'Rules' && mismatch === undefined;
       // Shadow mode (Rules only, validate.ts): the model is judged and compared, never part of the verdict.
       const shadow = policy.spec.detection.ml.shadow && mismatch === undefined;
+      const predicting = usesPrediction(policy.spec) && mismatch === undefined;
+      let predictionMissed: string | undefined;
       const evaluated = new Set<string>();
       // Rule clocks (`for`, keepFiringFor, gaps) and status signals (NotReadySeconds) run on real time: the cycle's
       // instant is aligned down to the query step (a minute), which would fire a `for: 30s` after 10 s across a
@@ -196,6 +224,21 @@ export class DetectionCycle {
           const shadowMl = shadow
             ? shadowFinding(policy.spec.detection, decisions.get(key), holdMl)
             : undefined;
+          const prediction = predicting ? predicted.decisions.get(key) : undefined;
+          if (
+            predicting &&
+            isPredictionCandidate(vector) &&
+            (!predictionsUsable || prediction?.source !== 'ml')
+          ) {
+            predictionMissed ??= predicted.late
+              ? `no answer within ${predicted.late} ms`
+              : prediction && prediction.source !== 'ml'
+                ? prediction.note
+                : mlSnapshot && mlSnapshot.status !== 'ok'
+                  ? `ML service ${mlSnapshot.status}, breaker ${mlSnapshot.breaker}`
+                  : 'no ML service configured to ask';
+          }
+          const mlPrediction = predictionsUsable ? atRisk(policy.spec, prediction) : undefined;
           return {
             namespace: pod.namespace,
             pod: pod.name,
@@ -206,6 +249,8 @@ export class DetectionCycle {
             values: vector.features.map((f) => (f.ok ? f.value : null)),
             ...verdict,
             ...(shadowMl ? { ml: shadowMl } : {}),
+            // At risk: anomalous before the failure; the gates still decide whether anything is done.
+            ...(mlPrediction ? { mlPrediction, state: 'anomalous' as const } : {}),
           };
         });
         const state = targetState(assessed);
@@ -225,6 +270,13 @@ export class DetectionCycle {
           dependency: 'mlService',
           reason: 'MLServiceUnavailable',
           message: `ML answers did not arrive within ${late} ms; detecting with rules this cycle`,
+        });
+      }
+      if (predictionMissed) {
+        problems.push({
+          dependency: 'mlService',
+          reason: 'MLServiceUnavailable',
+          message: `ML predictions unavailable (${predictionMissed}); no target is judged at risk this cycle`,
         });
       }
       if (usesMl && mlSnapshot && mlSnapshot.status !== 'ok') {
@@ -269,22 +321,37 @@ export class DetectionCycle {
       }
     }
     if (wanted.size === 0) return { decisions };
-    const call = this.deps.ml.assessAnomalies([...wanted.values()]);
     const deadline = this.deps.mlDeadlineMs;
-    let answers: AnomalyDecision[] | undefined;
-    if (deadline === undefined) answers = await call;
-    else {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), deadline);
-      });
-      // A late answer still lands in the service's caches; it must never surface as an unhandled rejection.
-      call.catch(() => {});
-      answers = await Promise.race([call, timedOut]);
-      clearTimeout(timer);
-      if (answers === undefined) return { decisions, late: deadline };
-    }
+    const answers = await withinDeadline(this.deps.ml.assessAnomalies([...wanted.values()]), deadline);
+    if (answers === undefined) return { decisions, late: deadline };
     for (const answer of answers) decisions.set(podKey(answer.namespace, answer.pod), answer);
     return { decisions };
+  }
+
+  /** Predictions for the candidate pods of predicting policies, each pod asked once (prediction.ts). */
+  private async predict(
+    policies: readonly PolicyTargets[],
+    vectors: ReadonlyMap<string, PodFeatureVector>,
+    atMs: number,
+  ): Promise<{ decisions: Map<string, PredictionDecision>; late?: number }> {
+    const ml = this.deps.ml;
+    if (!ml?.predictIssues) return { decisions: new Map() };
+    const candidates = new Map<string, { vector: PodFeatureVector; uid?: string }>();
+    for (const policy of policies) {
+      if (!usesPrediction(policy.spec) || this.mlMismatch(policy.spec)) continue;
+      for (const { pods } of policy.targets) {
+        for (const pod of pods) {
+          const key = podKey(pod.namespace, pod.name);
+          const vector = vectors.get(key);
+          if (vector && isPredictionCandidate(vector) && !candidates.has(key))
+            candidates.set(key, { vector, ...(pod.uid ? { uid: pod.uid } : {}) });
+        }
+      }
+    }
+    if (candidates.size === 0) return { decisions: new Map() };
+    const predictor: IssuePredictor = { predictIssues: ml.predictIssues.bind(ml) };
+    const deadline = this.deps.mlDeadlineMs;
+    const decisions = await withinDeadline(predictCandidates(predictor, candidates, atMs), deadline);
+    return decisions === undefined ? { decisions: new Map(), late: deadline } : { decisions };
   }
 }

@@ -23,6 +23,12 @@ function why(target: TargetAssessment): string {
       reasons.push(
         `pod ${pod.pod}: ${pod.ml.source} anomaly verdict (confidence ${pod.ml.confidence.toFixed(2)})`,
       );
+    if (pod.mlPrediction) {
+      const { issue, probability, timeToOccurrenceSeconds } = pod.mlPrediction;
+      reasons.push(
+        `pod ${pod.pod}: at risk, ${issue} predicted in ${formatDuration(timeToOccurrenceSeconds * 1000)} (probability ${probability.toFixed(2)})`,
+      );
+    }
   }
   return reasons.join('; ');
 }

@@ -163,9 +163,29 @@ export class ResilientMlService implements MlHealthProvider {
     return decisions;
   }
 
-  /** Predictions for one workload (`key`, e.g. workloadKey()); cached answers are reused while ML is down. */
-  predictIssues(key: string, request: PredictionRequest): Promise<PredictionDecision> {
+  /**
+   * Predictions for one workload or pod (`key`); cached answers are reused while ML is down. With `reuseWithinMs`,
+   * a model answer for the same key younger than that is returned without calling (source `ml`, `cachedAt` set):
+   * a trend does not change every cycle, so callers asking every evaluation need not cost a call every time.
+   */
+  predictIssues(
+    key: string,
+    request: PredictionRequest,
+    options: { reuseWithinMs?: number } = {},
+  ): Promise<PredictionDecision> {
     const { backend } = this.deps;
+    const reuse = options.reuseWithinMs;
+    const recent = reuse === undefined ? undefined : this.deps.predictionCache.get(key);
+    if (recent && reuse !== undefined && recent.ageMs <= reuse) {
+      this.deps.metrics.cacheHits.inc({ kind: 'prediction' });
+      return Promise.resolve({
+        predictedIssues: recent.value.predicted_issues,
+        suggestedActions: recent.value.suggested_actions,
+        source: 'ml',
+        note: `ML service prediction from ${Math.round(recent.ageMs / 1000)}s ago (reused)`,
+        cachedAt: new Date(recent.storedAt),
+      });
+    }
     return this.cachedDecision({
       kind: 'prediction',
       what: 'prediction',

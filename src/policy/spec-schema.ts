@@ -115,6 +115,18 @@ const mlSchema = z.object({
       minConfidence: z.number().min(0).max(1).default(0.8),
     })
     .prefault({}),
+  /**
+   * Used when `prediction` is in endpoints (mode ML or Hybrid): a pod whose memory trends towards its limit or
+   * whose restarts accelerate is sent to the prediction endpoint; a predicted issue with probability at least
+   * minConfidence (default: ml.minConfidence) due within horizon makes the pod at risk, i.e. anomalous, so it is
+   * remediated before the failure (through the same ladder and gates).
+   */
+  prediction: z
+    .object({
+      horizon: duration.default('30m'),
+      minConfidence: z.number().min(0).max(1).optional(),
+    })
+    .prefault({}),
 });
 
 const detectionSchema = z.object({

@@ -17,6 +17,7 @@ export const DURATION_BOUNDS = {
   evaluationInterval: { min: 10_000, max: 3_600_000 },
   verificationWindow: { min: 10_000, max: 6 * 3_600_000 },
   ruleFor: { min: 0, max: 24 * 3_600_000 },
+  predictionHorizon: { min: 60_000, max: 24 * 3_600_000 },
   cooldown: { min: 0, max: 24 * 3_600_000 },
   stormCooldown: { min: 0, max: 24 * 3_600_000 },
   recordRetention: { min: 60_000, max: 2160 * 3_600_000 },
@@ -148,6 +149,19 @@ function checkDetection(add: Add, spec: PolicySpec): void {
   }
   if ((usesMl || ml.shadow) && ml.backend === 'kserve' && !ml.model) {
     add('spec.detection.ml.model', 'is required when detection.ml.backend is "kserve"');
+  }
+  checkDuration(
+    add,
+    'spec.detection.ml.prediction.horizon',
+    ml.prediction.horizon,
+    DURATION_BOUNDS.predictionHorizon,
+  );
+  // A prediction makes a pod anomalous: only where the model has a say (ML, Hybrid), never in Rules or shadow mode.
+  if (ml.endpoints.includes('prediction') && mode === 'Rules') {
+    add(
+      'spec.detection.ml.endpoints',
+      'may include prediction only when detection.mode is ML or Hybrid (a prediction makes a target at risk)',
+    );
   }
   if (new Set(ml.endpoints).size !== ml.endpoints.length) {
     add('spec.detection.ml.endpoints', 'lists an endpoint more than once');

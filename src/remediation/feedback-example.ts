@@ -61,6 +61,16 @@ export const feedbackExampleSchema = z.object({
           confidence: z.number().min(0).max(1).optional(),
         }),
       ),
+      /** Predicted issues that made pods at risk (the episode acted before the failure); absent when none. */
+      prediction: z
+        .array(
+          z.object({
+            issue: z.string(),
+            probability: z.number().min(0).max(1),
+            timeToOccurrenceSeconds: z.number().min(0),
+          }),
+        )
+        .optional(),
       fallback: z.boolean(),
       featureSchemaVersion: z.literal(FEATURE_SCHEMA_VERSION),
       /** values[i] of every vector is featureNames[i]. */
@@ -141,6 +151,15 @@ export function toFeedbackExample(record: RemediationRecord): FeedbackExample | 
             ...(decision.time ? { time: decision.time } : {}),
             rules: decision.rules.map((r) => ({ ...r })),
             ml: decision.ml.map((m) => ({ ...m })),
+            ...(decision.prediction?.length
+              ? {
+                  prediction: decision.prediction.map(({ issue, probability, timeToOccurrenceSeconds }) => ({
+                    issue,
+                    probability,
+                    timeToOccurrenceSeconds,
+                  })),
+                }
+              : {}),
             fallback: decision.fallback,
             featureSchemaVersion: FEATURE_SCHEMA_VERSION,
             featureNames: [...FEATURE_NAMES],

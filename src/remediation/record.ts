@@ -121,6 +121,18 @@ export const decisionSchema = z.object({
     )
     .max(20)
     .default([]),
+  /** Predicted issues that made pods at risk (detection/prediction.ts): acted on before the failure. */
+  prediction: z
+    .array(
+      z.object({
+        pod: z.string().max(253).optional(),
+        issue: z.string().min(1).max(253),
+        probability: z.number().min(0).max(1),
+        timeToOccurrenceSeconds: z.number().min(0),
+      }),
+    )
+    .max(20)
+    .optional(),
   fallback: z.boolean().default(false),
   features: z
     .array(

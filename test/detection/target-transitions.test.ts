@@ -76,6 +76,24 @@ describe('targetTransitions', () => {
     ]);
   });
 
+  it('gives a prediction as the evidence of a target at risk', () => {
+    const atRisk = target(web, 'anomalous');
+    const pod = atRisk.pods[0];
+    if (pod) {
+      pod.rules = [];
+      delete pod.ml;
+      pod.mlPrediction = { issue: 'pod_oom', probability: 0.9, timeToOccurrenceSeconds: 600 };
+    }
+    expect(targetTransitions(undefined, assessment(atRisk))).toEqual([
+      {
+        target: web,
+        to: 'anomalous',
+        message:
+          'Deployment shop/web is anomalous: pod web-0: at risk, pod_oom predicted in 10m (probability 0.90)',
+      },
+    ]);
+  });
+
   it('reports recovery, but never treats missing data as an anomaly or a recovery', () => {
     expect(
       targetTransitions(assessment(target(web, 'anomalous')), assessment(target(web, 'healthy'))),

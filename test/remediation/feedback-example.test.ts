@@ -101,6 +101,24 @@ describe('toFeedbackExample', () => {
     expect(feedbackExampleSchema.parse(out).outcome).toBe(outcome);
   });
 
+  it('carries the prediction an episode acted on, and none when there was none', () => {
+    const predicted = example(
+      raw({
+        decision: {
+          rules: [],
+          ml: [],
+          prediction: [{ pod: 'web-1', issue: 'pod_oom', probability: 0.9, timeToOccurrenceSeconds: 600 }],
+          fallback: false,
+          features: [],
+        },
+      }),
+    );
+    expect(feedbackExampleSchema.parse(predicted).decision?.prediction).toEqual([
+      { issue: 'pod_oom', probability: 0.9, timeToOccurrenceSeconds: 600 },
+    ]);
+    expect(feedbackExampleSchema.parse(example(raw())).decision).not.toHaveProperty('prediction');
+  });
+
   it('is not an example while the record is open', () => {
     const open = raw();
     (open as { metadata: { labels: Record<string, string> } }).metadata.labels[
