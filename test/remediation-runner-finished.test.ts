@@ -1,14 +1,11 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { RemediationGates } from '../src/controller/remediation-gates.js';
-import {
-  type EpisodeRecord,
-  type EpisodeStore,
-  RemediationRunner,
-} from '../src/controller/remediation-runner.js';
+import { type EpisodeRecord, RemediationRunner } from '../src/controller/remediation-runner.js';
 import type { PolicyAssessment, TargetAssessment } from '../src/detection/assessment.js';
 import type { KubeObject } from '../src/kube/kube-object.js';
 import { type PolicySpec, policySpecSchema } from '../src/policy/spec-schema.js';
+import { MemoryEpisodeStore } from './support/memory-episode-store.js';
 import { testPolicy } from './support/policy-fixtures.js';
 
 /**
@@ -23,35 +20,6 @@ const policy: KubeObject = {
   metadata: { name: 'p', namespace: NS, uid: 'p-uid' },
 };
 const web: KubeObject = { kind: 'Deployment', metadata: { name: 'web', namespace: NS, uid: 'web-uid' } };
-
-class MemoryStore implements EpisodeStore {
-  readonly records = new Map<string, EpisodeRecord>();
-  async list() {
-    return [...this.records.values()].map((r) => structuredClone(r));
-  }
-  async create(_p: KubeObject, target: KubeObject, status: EpisodeRecord['status']) {
-    const record: EpisodeRecord = {
-      name: `p-${target.metadata.name}`,
-      namespace: NS,
-      targetUid: target.metadata.uid ?? '',
-      target: { kind: 'Deployment', namespace: NS, name: target.metadata.name },
-      open: true,
-      dryRun: false,
-      resetRequested: false,
-      status,
-    };
-    this.records.set(record.name, record);
-    return structuredClone(record);
-  }
-  async update(record: EpisodeRecord, status: EpisodeRecord['status'], open: boolean) {
-    const next = { ...record, status, open };
-    this.records.set(record.name, next);
-    return structuredClone(next);
-  }
-  async collect() {
-    return 0;
-  }
-}
 
 const assessed = (state: 'anomalous' | 'healthy'): TargetAssessment => ({
   target: { kind: 'Deployment', namespace: NS, name: 'web' },
@@ -90,7 +58,7 @@ describe('RemediationRunner finished hook', () => {
     const finished: EpisodeRecord[] = [];
     const gates = new RemediationGates({ namespaceLabels: () => ({}), autoscalers: () => [] }, new Set());
     const runner = new RemediationRunner({
-      store: new MemoryStore(),
+      store: new MemoryEpisodeStore(),
       executor: {
         prepare: (intent) => intent,
         happened: async () => false,

@@ -1,15 +1,11 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { RemediationGates } from '../src/controller/remediation-gates.js';
-import {
-  type EpisodeRecord,
-  type EpisodeStore,
-  ladderOf,
-  RemediationRunner,
-} from '../src/controller/remediation-runner.js';
+import { ladderOf, RemediationRunner } from '../src/controller/remediation-runner.js';
 import type { PolicyAssessment, TargetAssessment } from '../src/detection/assessment.js';
 import type { KubeObject } from '../src/kube/kube-object.js';
 import { type PolicySpec, policySpecSchema } from '../src/policy/spec-schema.js';
+import { MemoryEpisodeStore } from './support/memory-episode-store.js';
 import { testPolicy } from './support/policy-fixtures.js';
 
 /**
@@ -26,37 +22,6 @@ const workload = (name: string): KubeObject => ({
   metadata: { name, namespace: NS, uid: `${name}-uid` },
   spec: { replicas: 1 },
 });
-
-class MemoryStore implements EpisodeStore {
-  readonly records = new Map<string, EpisodeRecord>();
-  private version = 0;
-  async list() {
-    return [...this.records.values()].map((r) => structuredClone(r));
-  }
-  async create(_p: KubeObject, target: KubeObject, status: EpisodeRecord['status']) {
-    const record: EpisodeRecord = {
-      name: `p-${target.metadata.name}`,
-      namespace: NS,
-      resourceVersion: String(++this.version),
-      targetUid: target.metadata.uid ?? '',
-      target: { kind: 'Deployment', namespace: NS, name: target.metadata.name },
-      open: true,
-      dryRun: false,
-      resetRequested: false,
-      status,
-    };
-    this.records.set(record.name, record);
-    return structuredClone(record);
-  }
-  async update(record: EpisodeRecord, status: EpisodeRecord['status'], open: boolean) {
-    const next = { ...record, status, open, resourceVersion: String(++this.version) };
-    this.records.set(record.name, next);
-    return structuredClone(next);
-  }
-  async collect() {
-    return 0;
-  }
-}
 
 function anomalous(name: string): TargetAssessment {
   return {
@@ -91,7 +56,7 @@ async function onePass(safety: Record<string, unknown>, targets: string[]) {
       .withSafety({ dryRun: false, ...safety })
       .buildSpec(),
   );
-  const store = new MemoryStore();
+  const store = new MemoryEpisodeStore();
   const executed: string[] = [];
   const reasons: string[] = [];
   const gates = new RemediationGates({ namespaceLabels: () => ({}), autoscalers: () => [] }, new Set());

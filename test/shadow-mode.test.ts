@@ -4,11 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EvaluationLoop } from '../src/controller/evaluation-loop.js';
 import { assessmentsFrom } from '../src/controller/policy-reconciler.js';
 import { RemediationGates } from '../src/controller/remediation-gates.js';
-import {
-  type EpisodeRecord,
-  type EpisodeStore,
-  RemediationRunner,
-} from '../src/controller/remediation-runner.js';
+import { RemediationRunner } from '../src/controller/remediation-runner.js';
 import { AssessmentStore } from '../src/detection/assessment-store.js';
 import { type AnomalyAssessor, DetectionCycle } from '../src/detection/detection-cycle.js';
 import { RuleTracker } from '../src/detection/rule-tracker.js';
@@ -21,6 +17,7 @@ import { METRIC_PREFIX } from '../src/server/engine-metrics.js';
 import { createShadowMetrics } from '../src/server/shadow-metrics.js';
 import { vector } from './detection/vectors.js';
 import { FakeClock } from './support/fake-clock.js';
+import { MemoryEpisodeStore } from './support/memory-episode-store.js';
 import { testPolicy } from './support/policy-fixtures.js';
 
 /**
@@ -59,36 +56,6 @@ const workloads: Record<string, KubeObject> = {
   },
 };
 
-class MemoryStore implements EpisodeStore {
-  readonly records = new Map<string, EpisodeRecord>();
-  async list() {
-    return [...this.records.values()].map((r) => structuredClone(r));
-  }
-  async create(_p: KubeObject, target: KubeObject, status: EpisodeRecord['status']) {
-    const record: EpisodeRecord = {
-      name: `p-${target.metadata.name}`,
-      namespace: NS,
-      resourceVersion: '1',
-      targetUid: target.metadata.uid ?? '',
-      target: { kind: 'Deployment', namespace: NS, name: target.metadata.name },
-      open: true,
-      dryRun: false,
-      resetRequested: false,
-      status,
-    };
-    this.records.set(record.name, record);
-    return structuredClone(record);
-  }
-  async update(record: EpisodeRecord, status: EpisodeRecord['status'], open: boolean) {
-    const next = { ...record, status, open };
-    this.records.set(record.name, next);
-    return structuredClone(next);
-  }
-  async collect() {
-    return 0;
-  }
-}
-
 function policyObject(ml: Record<string, unknown>, mode: 'Rules' | 'Hybrid'): KubeObject {
   const built = testPolicy('p')
     .inNamespace(NS)
@@ -105,7 +72,7 @@ async function evaluateOnce(policy: KubeObject) {
   const registry = new Registry();
   const shadowMetrics = createShadowMetrics(registry, METRIC_PREFIX);
   const store = new AssessmentStore();
-  const episodes = new MemoryStore();
+  const episodes = new MemoryEpisodeStore();
   const executed: string[] = [];
   const gates = new RemediationGates({ namespaceLabels: () => ({}), autoscalers: () => [] }, new Set());
   const runner = new RemediationRunner({
