@@ -147,9 +147,14 @@ export function buildPolicyStatus(input: StatusInput): StatusDecision {
     const report = input.dependencies[dep];
     if (report.state !== 'ok') problems.set(dep, `${dep} is ${report.state}: ${report.message}`);
   }
+  // The cycle's own findings replace the generic report; several for one dependency (e.g. predictions missed and
+  // the service degraded) are all kept, not the last one only.
+  const assessed = new Set<keyof DependencyStates>();
   for (const problem of input.assessment?.problems ?? []) {
-    if (NEEDS[spec.detection.mode].includes(problem.dependency))
-      problems.set(problem.dependency, problem.message);
+    if (!NEEDS[spec.detection.mode].includes(problem.dependency)) continue;
+    const earlier = assessed.has(problem.dependency) ? problems.get(problem.dependency) : undefined;
+    problems.set(problem.dependency, earlier ? `${earlier}; ${problem.message}` : problem.message);
+    assessed.add(problem.dependency);
   }
   if (problems.size > 0) {
     // Without metrics nothing is judged at all, so that is the reason to show first.
