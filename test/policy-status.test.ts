@@ -139,6 +139,30 @@ describe('targets summary', () => {
       message: 'ML service degraded (breaker open)',
     });
   });
+
+  it('keeps every problem the cycle found for one dependency, not only the last', () => {
+    const d = buildPolicyStatus(
+      input({
+        validation: validatePolicySpec(testPolicy().withMode('ML').buildSpec()),
+        dependencies: { prometheus: ok, mlService: down },
+        assessment: {
+          ranAtMs: T0 - 5_000,
+          targets: [],
+          problems: [
+            {
+              dependency: 'mlService',
+              message: 'ML predictions unavailable (HTTP 503); no target is judged at risk',
+            },
+            { dependency: 'mlService', message: 'ML service degraded (breaker closed)' },
+          ],
+        },
+      }),
+    );
+    // The cycle's findings replace the generic dependency report; both of them are kept.
+    expect(d.status.conditions?.find((x) => x.type === 'Degraded')?.message).toBe(
+      'ML predictions unavailable (HTTP 503); no target is judged at risk; ML service degraded (breaker closed)',
+    );
+  });
 });
 
 describe('parseStatus', () => {
