@@ -115,8 +115,8 @@ export class RemediationRunner {
       const context: GateContext = { policy, spec, assessment, target, targetKey: uid, records, nowMs };
       const input: PlanInput = {
         episode: record?.status,
-        // What the decision rests on: detection's verdict (rules, status signals, ML anomaly). The next issue adds
-        // ML guidance here (prediction and pattern answers), as more fields of the observation.
+        // What the decision rests on: detection's verdict (rules, status signals, ML anomaly, and a prediction that
+        // made a pod at risk). Pattern analysis comes after the gates, below.
         observation: { state: assessed.state, partial, fallbackOnly: fallbackOnly(assessed) },
         config: {
           ladder: ladderFor(spec, target.kind),
