@@ -10,10 +10,11 @@ import {
 } from '../../src/demo/prometheus-launcher.js';
 import { FEATURE_NAMES } from '../../src/metrics/feature-catalogue.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
-import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
-import { type EngineProcess, sandboxWithCrd, startEngineProcess, stopProcess } from './engine-harness.js';
+import { type EngineProcess, type sandboxWithCrd, startEngineProcess } from './engine-harness.js';
+import { startLivingCluster, stopLivingCluster } from './living-cluster.js';
 import { appDeployment } from './workload-fixtures.js';
 
 /**
@@ -48,11 +49,9 @@ const template = (name: string) =>
   )?.template.metadata;
 
 beforeAll(async () => {
-  env = await sandboxWithCrd();
-  sandbox = env.sandbox;
-  simulator = await startSimulator({ kubeConfig: sandbox.kubeConfig(), exporterPort: 0 });
-  const post = (path: string, body: object) => env.rest.request({ method: 'POST', path, body });
-  await post('/api/v1/namespaces', { metadata: { name: NS } });
+  const cluster = await startLivingCluster(NS);
+  ({ env, sandbox, simulator } = cluster);
+  const { post } = cluster;
   await post(
     `/apis/apps/v1/namespaces/${NS}/deployments`,
     deployment('api', {
@@ -84,9 +83,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await stopProcess(engine);
-  await Promise.all([prometheus?.stop(), simulator?.stop(), ml?.close()]);
-  await env?.cleanup();
+  await stopLivingCluster({ engine, prometheus, simulator, ml, env });
 });
 
 describe.skipIf(!prometheusAvailable())('remediation on a living cluster', () => {

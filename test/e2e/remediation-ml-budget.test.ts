@@ -6,10 +6,11 @@ import {
   startScrapingPrometheus,
 } from '../../src/demo/prometheus-launcher.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
-import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
-import { type EngineProcess, sandboxWithCrd, startEngineProcess, stopProcess } from './engine-harness.js';
+import { type EngineProcess, type sandboxWithCrd, startEngineProcess } from './engine-harness.js';
+import { startLivingCluster, stopLivingCluster } from './living-cluster.js';
 import { appDeployment } from './workload-fixtures.js';
 
 /**
@@ -77,14 +78,13 @@ function diagnostics(): string {
 }
 
 beforeAll(async () => {
-  [ml, env] = await Promise.all([
+  let cluster: Awaited<ReturnType<typeof startLivingCluster>>;
+  [ml, cluster] = await Promise.all([
     startMockMlServer({ port: 0, faults: { failEvery: 1, failStatus: 503, paths: [PREDICT] } }),
-    sandboxWithCrd(),
+    startLivingCluster(NS),
   ]);
-  sandbox = env.sandbox;
-  simulator = await startSimulator({ kubeConfig: sandbox.kubeConfig(), exporterPort: 0 });
-  const post = (path: string, body: object) => env.rest.request({ method: 'POST', path, body });
-  await post('/api/v1/namespaces', { metadata: { name: NS } });
+  ({ env, sandbox, simulator } = cluster);
+  const { post } = cluster;
   // Healthy pods sit at 40% of their memory limit: never a prediction candidate.
   await post(
     `/apis/apps/v1/namespaces/${NS}/deployments`,
@@ -132,9 +132,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await stopProcess(engine);
-  await Promise.all([prometheus?.stop(), simulator?.stop(), ml?.close()]);
-  await env?.cleanup();
+  await stopLivingCluster({ engine, prometheus, simulator, ml, env });
 });
 
 describe.skipIf(!prometheusAvailable())('ML call budget', () => {

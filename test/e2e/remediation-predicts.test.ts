@@ -6,10 +6,11 @@ import {
   startScrapingPrometheus,
 } from '../../src/demo/prometheus-launcher.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
-import { type Simulator, startSimulator } from '../../src/simulator/simulator.js';
+import type { Simulator } from '../../src/simulator/simulator.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
-import { type EngineProcess, sandboxWithCrd, startEngineProcess, stopProcess } from './engine-harness.js';
+import { type EngineProcess, type sandboxWithCrd, startEngineProcess } from './engine-harness.js';
+import { startLivingCluster, stopLivingCluster } from './living-cluster.js';
 import { appDeployment } from './workload-fixtures.js';
 
 /**
@@ -36,11 +37,10 @@ const restarts = (p: { status?: unknown }) =>
   );
 
 beforeAll(async () => {
-  [ml, env] = await Promise.all([startMockMlServer({ port: 0, faults: {} }), sandboxWithCrd()]);
-  sandbox = env.sandbox;
-  simulator = await startSimulator({ kubeConfig: sandbox.kubeConfig(), exporterPort: 0 });
-  const post = (path: string, body: object) => env.rest.request({ method: 'POST', path, body });
-  await post('/api/v1/namespaces', { metadata: { name: NS } });
+  let cluster: Awaited<ReturnType<typeof startLivingCluster>>;
+  [ml, cluster] = await Promise.all([startMockMlServer({ port: 0, faults: {} }), startLivingCluster(NS)]);
+  ({ env, sandbox, simulator } = cluster);
+  const { post } = cluster;
   // 128Mi limit, 30% baseline, 61Ki/s: 25 minutes from start to the OOM kill. With 10 minutes of history the pod
   // is at about 58% of its limit and climbing, about 15 minutes before the kill: well within a 30m horizon.
   await post(
@@ -88,9 +88,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await stopProcess(engine);
-  await Promise.all([prometheus?.stop(), simulator?.stop(), ml?.close()]);
-  await env?.cleanup();
+  await stopLivingCluster({ engine, prometheus, simulator, ml, env });
 });
 
 describe.skipIf(!prometheusAvailable())('prediction', () => {
