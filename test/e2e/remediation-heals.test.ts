@@ -128,7 +128,16 @@ describe.skipIf(!prometheusAvailable())('remediation on a living cluster', () =>
     const table = await kubectl('get', 'remediations', '-n', NS);
     expect(table).toMatch(/Deployment\s+api\s+roll\s+Succeeded\s+1\s/);
     const events = sandbox.store.list('events', NS).filter((e) => e.reason === 'Remediated');
-    expect(events.map((e) => (e.involvedObject as { kind: string }).kind).sort()).toEqual([
+    // On failure, what the engine said about Events (a write it swallowed, a spam-filter drop) and every Event.
+    const eventContext = `engine: ${engine.proc
+      .output()
+      .split('\n')
+      .filter((l) => /Event/.test(l))
+      .slice(-20)
+      .join('\n')}\nevents: ${JSON.stringify(
+      sandbox.store.list('events', NS).map((e) => [(e.involvedObject as { kind?: string }).kind, e.reason]),
+    )}`;
+    expect(events.map((e) => (e.involvedObject as { kind: string }).kind).sort(), eventContext).toEqual([
       'Deployment',
       'RemediationPolicy',
     ]);
