@@ -50,6 +50,58 @@ describe('EventRecorder against the sandbox', () => {
       onDropped,
     });
 
+  it('two recorders (the engine and a controller) writing about one object in the same millisecond both land', async () => {
+    // Seen in a clean-clone run: the engine's Remediated Event on a Deployment collided by name with the
+    // deployment controller's ScalingReplicaSet (same object name, millisecond and sequence number) and was lost.
+    const clock = freshClock();
+    const engine = recorder(clock);
+    const controller = recorder(clock);
+    const target = pod('collide');
+    await controller.record(target, 'Normal', 'ScalingReplicaSet', 'Scaled up');
+    await engine.record(target, 'Normal', 'Remediated', 'rolled');
+    expect(
+      eventsAbout('collide')
+        .map((e) => e.reason)
+        .sort(),
+    ).toEqual(['Remediated', 'ScalingReplicaSet']);
+  });
+
+  it('a name taken anyway (409) is retried under a fresh name, not lost', async () => {
+    const clock = freshClock();
+    const taken = new Set<string>();
+    const sink = new KubeEventSink(rest);
+    let conflicts = 0;
+    const events = new EventRecorder({
+      sink: {
+        create: async (namespace, event) => {
+          // The first name each Event tries is already taken (as by another writer).
+          if (!taken.has(event.reason)) {
+            taken.add(event.reason);
+            await sink.create(namespace, { ...event, reason: 'Other' });
+          }
+          try {
+            return await sink.create(namespace, event);
+          } catch (error) {
+            conflicts++;
+            throw error;
+          }
+        },
+        patch: (namespace, name, patch) => sink.patch(namespace, name, patch),
+      },
+      clock,
+      logger: silent,
+      component: 'coordination-engine',
+      instance: 'test',
+    });
+    await events.record(pod('retried'), 'Normal', 'Remediated', 'rolled');
+    expect(conflicts).toBe(1);
+    expect(
+      eventsAbout('retried')
+        .map((e) => e.reason)
+        .sort(),
+    ).toEqual(['Other', 'Remediated']);
+  });
+
   it('aggregates on the caller key, not the message, and keeps the newest message', async () => {
     const clock = freshClock();
     const events = recorder(clock);

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/kube-object.js';
+import { isStatus } from '../kube/rest-client.js';
 import type { Clock } from '../time/clock.js';
 import { EventSpamFilter } from './event-spam-filter.js';
 
@@ -75,6 +77,11 @@ export class EventRecorder {
   private readonly maxSeries: number;
   private readonly spam: EventSpamFilter | undefined;
   private seq = 0;
+  /**
+   * Distinguishes this recorder's Event names from every other writer's: two processes (the engine and a
+   * controller) naming Events after the same object in the same millisecond must not collide.
+   */
+  private readonly nonce = randomBytes(4).toString('hex');
 
   constructor(private readonly o: EventRecorderOptions) {
     this.windowMs = o.aggregationWindowMs ?? 10 * 60_000;
@@ -136,8 +143,7 @@ export class EventRecorder {
         }
       }
       const stamp = timestamp(now);
-      const name = `${object.metadata.name}.${now.toString(16)}${(this.seq++ % 4096).toString(16).padStart(3, '0')}`;
-      const created = await this.o.sink.create(namespace, {
+      const event = (name: string): CoreEvent => ({
         metadata: { name, namespace },
         involvedObject: {
           apiVersion: object.apiVersion,
@@ -156,6 +162,7 @@ export class EventRecorder {
         reportingComponent: this.o.component,
         reportingInstance: this.o.instance,
       });
+      const created = await this.createUnique(namespace, object.metadata.name, now, event);
       this.series.set(key, { name: created.name, namespace, count: 1, first: now });
       if (this.series.size > this.maxSeries) {
         const oldest = this.series.keys().next().value;
@@ -166,6 +173,23 @@ export class EventRecorder {
         { reason, object: `${namespace}/${object.metadata.name}`, err: String(error) },
         'could not record Event',
       );
+    }
+  }
+
+  /** Creates under a fresh name; a name already taken (409, another writer) is retried, never the Event lost. */
+  private async createUnique(
+    namespace: string,
+    objectName: string,
+    now: number,
+    event: (name: string) => CoreEvent,
+  ): Promise<{ name: string }> {
+    for (let attempt = 1; ; attempt++) {
+      const name = `${objectName}.${now.toString(16)}${this.nonce}${(this.seq++ % 4096).toString(16).padStart(3, '0')}`;
+      try {
+        return await this.o.sink.create(namespace, event(name));
+      } catch (error) {
+        if (attempt >= 3 || !isStatus(error, 409)) throw error;
+      }
     }
   }
 }
