@@ -209,7 +209,9 @@ export async function startEngine(
     onTransitions: async (policy, transitions) => {
       for (const t of transitions) {
         if (t.to === 'anomalous') await events.record(policy, 'Warning', Reason.AnomalyDetected, t.message);
-        else await events.record(policy, 'Normal', Reason.AnomalyCleared, t.message);
+        else if (t.to === 'recovered')
+          await events.record(policy, 'Normal', Reason.AnomalyCleared, t.message);
+        else await events.record(policy, 'Normal', Reason.ShadowAnomaly, t.message);
       }
     },
     // Remediation acts on each fresh assessment, inside the term that made it: a lost lease stops it at once.

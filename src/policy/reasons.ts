@@ -25,6 +25,8 @@ export const Reason = {
   AnomalyDetected: 'AnomalyDetected',
   /** Event: a previously anomalous target is healthy again. */
   AnomalyCleared: 'AnomalyCleared',
+  /** Event (Normal): shadow mode's model newly calls a target anomalous; says whether the rules agree. */
+  ShadowAnomaly: 'ShadowAnomaly',
   /** Event: a previously invalid policy is valid again. */
   SpecValid: 'SpecValid',
 } as const;

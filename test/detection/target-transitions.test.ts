@@ -76,6 +76,39 @@ describe('targetTransitions', () => {
     ]);
   });
 
+  it('records a shadow model newly calling a target anomalous, with whether the rules agree, once', () => {
+    const shadowSays = (t: TargetAssessment, rulesSay: boolean | null, confidence: number) => {
+      const pod = t.pods[0];
+      if (pod) pod.ml = { source: 'ml', anomaly: true, confidence, note: '', firing: true, shadow: true };
+      t.shadow = {
+        rulesSay,
+        mlSays: true,
+        agreement: rulesSay === null ? 'unjudged' : rulesSay ? 'agree' : 'mlOnly',
+      };
+      return t;
+    };
+    const both = shadowSays(target(web, 'anomalous'), true, 0.99);
+    const modelOnly = shadowSays(target(db, 'healthy'), false, 0.91);
+    const first = targetTransitions(undefined, assessment(both, modelOnly));
+    expect(first.filter((t) => t.to === 'shadowAnomalous')).toEqual([
+      {
+        target: web,
+        to: 'shadowAnomalous',
+        message:
+          'the shadow model calls Deployment shop/web anomalous (pod web-0: confidence 0.99); the rules agree',
+      },
+      {
+        target: db,
+        to: 'shadowAnomalous',
+        message:
+          'the shadow model calls StatefulSet shop/db anomalous (pod db-0: confidence 0.91); the rules do not (shadow mode: nothing is done about it)',
+      },
+    ]);
+    // Only a change is news: the model still saying so is no new transition, and it never changes the state.
+    expect(targetTransitions(assessment(both, modelOnly), assessment(both, modelOnly))).toEqual([]);
+    expect(first.filter((t) => t.target === db)).toHaveLength(1);
+  });
+
   it('gives a prediction as the evidence of a target at risk', () => {
     const atRisk = target(web, 'anomalous');
     const pod = atRisk.pods[0];
