@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +13,16 @@ import type { Outcome, PolicyRef, RemediationStatus } from '../src/remediation/r
 import { draftRemediation } from '../src/remediation/record-identity.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/sandbox.js';
 import { testPolicy } from './support/policy-fixtures.js';
+import {
+  PUBLISHED_FEEDBACK_SCHEMA_PATH,
+  publishedSchemaProblems,
+} from './support/published-feedback-schema.js';
 
 /*
  * `coordination-engine feedback export` run as a user runs it, against the sandbox holding Remediation records
- * written through the API: every stdout line must parse against the documented schema, and --since / --policy
- * must select exactly the right episodes.
+ * written through the API: every stdout line must be valid against the published JSON Schema
+ * (schemas/feedback-example.v1.schema.json, which docs/feedback.md documents) and parse with the engine's own, and
+ * --since / --policy must select exactly the right episodes.
  */
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -32,11 +37,15 @@ let dir: string;
 let rest: KubeRest;
 let store: RemediationStore;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  command: 'export' | 'schema' = 'export',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const flags = command === 'export' ? ['--kubeconfig', join(dir, 'kubeconfig'), ...args] : args;
   return new Promise((done) => {
     execFile(
       TSX,
-      ['src/cli/main.ts', 'feedback', 'export', '--kubeconfig', join(dir, 'kubeconfig'), ...args],
+      ['src/cli/main.ts', 'feedback', command, ...flags],
       { cwd: ROOT, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
@@ -46,13 +55,19 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-/** Each stdout line parsed against the documented schema; a line that does not parse fails the test. */
+/** A stdout line checked against the published schema (any problem fails the test), then typed. */
+function readBack(line: string): FeedbackExample {
+  const parsed: unknown = JSON.parse(line);
+  expect(publishedSchemaProblems(parsed), line).toEqual([]);
+  return feedbackExampleSchema.parse(parsed);
+}
+
 async function exported(args: string[]): Promise<FeedbackExample[]> {
   const run = await cli(args);
   expect(run.code, run.stderr).toBe(0);
   const lines = run.stdout.split('\n');
   expect(lines.pop()).toBe('');
-  return lines.map((line) => feedbackExampleSchema.parse(JSON.parse(line)));
+  return lines.map(readBack);
 }
 
 const targets = (examples: FeedbackExample[]) =>
@@ -160,10 +175,7 @@ describe('coordination-engine feedback export', () => {
     const run = await cli([]);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/skipped 1 finished record.*\n.*shop\/guard-cache-\w+: no outcome/);
-    const examples = run.stdout
-      .trimEnd()
-      .split('\n')
-      .map((line) => feedbackExampleSchema.parse(JSON.parse(line)));
+    const examples = run.stdout.trimEnd().split('\n').map(readBack);
     expect(targets(examples)).toEqual(['shop/web', 'shop/batch', 'shop/cart', 'shop/api', 'ops/worker']);
     expect(examples.map((e) => e.outcome)).toEqual([
       'resolved',
@@ -191,6 +203,12 @@ describe('coordination-engine feedback export', () => {
       },
     ]);
     expect(web?.problems).toEqual([]);
+  });
+
+  it('`feedback schema` prints the published JSON Schema the lines are checked against', async () => {
+    const run = await cli([], 'schema');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(await readFile(PUBLISHED_FEEDBACK_SCHEMA_PATH, 'utf8'));
   });
 
   it('--since keeps episodes completed at or after the time (RFC 3339 or unix seconds)', async () => {

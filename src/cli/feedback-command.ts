@@ -5,6 +5,7 @@ import { KubeRest } from '../kube/rest-client.js';
 import { parseDuration } from '../policy/duration.js';
 import {
   type FeedbackExample,
+  feedbackJsonSchema,
   isFeedbackExample,
   toFeedbackExample,
 } from '../remediation/feedback-example.js';
@@ -63,6 +64,14 @@ export function registerFeedbackCommand(program: Command): void {
   const feedback = program
     .command('feedback')
     .description('Finished remediation episodes as labelled training examples (docs/feedback.md).');
+  feedback
+    .command('schema')
+    .description(
+      'Print the JSON Schema (draft 2020-12) of one exported line, the same as schemas/feedback-example.v1.schema.json.',
+    )
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(feedbackJsonSchema(), null, 2)}\n`);
+    });
   feedback
     .command('export')
     .description(

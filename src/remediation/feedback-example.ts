@@ -94,6 +94,23 @@ export const feedbackExampleSchema = z.object({
 });
 export type FeedbackExample = z.infer<typeof feedbackExampleSchema>;
 
+/**
+ * The published JSON Schema of one line (schemas/feedback-example.v1.schema.json, printed by `coordination-engine
+ * feedback schema`), derived from the zod schema so the two cannot differ. Input mode leaves objects open: a
+ * consumer's copy keeps accepting lines after a purely additive change, which keeps the schemaVersion.
+ */
+export function feedbackJsonSchema(): Record<string, unknown> {
+  const { $schema, ...rest } = z.toJSONSchema(feedbackExampleSchema, { io: 'input' });
+  return {
+    $schema,
+    title: `Remediation feedback example (${FEEDBACK_SCHEMA_VERSION})`,
+    description:
+      'One finished remediation episode as a labelled training example: one line of `coordination-engine ' +
+      'feedback export`, and the body of POST /api/v1/feedback. Fields and labels: docs/feedback.md.',
+    ...rest,
+  };
+}
+
 /** Why a record is not an example. Only the first three are counted as skipped; the rest are simply not finished. */
 export type NotAnExample =
   | { skip: 'no_spec'; message: string }
