@@ -64,6 +64,11 @@ export interface BehaviourParams {
   /** daily-peak: hour of the day (UTC) of the peak, and the peak as a multiple of the baseline. */
   peakHour: number;
   peakFactor: number;
+  /**
+   * daily-peak: seconds a burst lasts from peak-hour:00. Unset, the peak is a smooth wave around peak-hour whose top
+   * never reaches twice the day's median CPU, so the engine's pattern history sees no peak in it.
+   */
+  peakWidth: number | undefined;
   /** Pod lifecycle: seconds Pending (image pull), seconds to Ready after a start, seconds to stop on delete. */
   startDelay: number;
   readyAfter: number;
@@ -167,6 +172,13 @@ const NUMBER_PARAMS: NumberParam[] = [
     what: 'a multiple of the baseline > 1',
   },
   {
+    key: 'peakWidth',
+    annotation: 'peak-width',
+    parse: seconds,
+    check: (n) => n >= 60 && n < DAY,
+    what: 'a duration of at least 1m and under 24h (e.g. 90m)',
+  },
+  {
     key: 'startDelay',
     annotation: 'start-delay',
     parse: seconds,
@@ -202,6 +214,7 @@ export function defaultParams(behaviour: Behaviour): BehaviourParams {
     spikeHeight: 3,
     peakHour: 14,
     peakFactor: 3,
+    peakWidth: undefined,
     startDelay: 1,
     readyAfter: behaviour === 'bad-rollout' ? 5 : 2,
     terminationSeconds: 1,

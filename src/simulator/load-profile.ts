@@ -36,6 +36,7 @@ export class ContainerLoad {
   private readonly spikeHeight: number;
   private readonly peakAmplitude: number;
   private readonly peakAt: number;
+  private readonly peakWidth: number | undefined;
 
   constructor(
     seed: number,
@@ -68,6 +69,7 @@ export class ContainerLoad {
     const peak = Math.min(params.peakFactor, (0.95 * this.cpuCap) / (1.25 * this.cpuBase));
     this.peakAmplitude = Math.max(0, peak - 1);
     this.peakAt = params.peakHour * 3600;
+    this.peakWidth = params.peakWidth;
   }
 
   /** CPU cores in use at t. */
@@ -83,7 +85,7 @@ export class ContainerLoad {
       case 'noisy':
         return steady + this.spike(t);
       case 'daily-peak':
-        return steady * 1 + this.cpuBase * this.peakAmplitude * this.dailyBump(t);
+        return steady + this.cpuBase * this.peakAmplitude * this.dailyBump(t);
       default:
         return steady;
     }
@@ -113,8 +115,21 @@ export class ContainerLoad {
     return since + Math.max(1, (this.memoryCeiling - from) / this.leakRate);
   }
 
+  /**
+   * How far into its daily peak the load is at t, 0 to 1: with a peak width, a burst (1 from peak-hour:00 for the
+   * width, else 0), which pattern analysis can tell from the rest of the day; without one, a smooth wave.
+   */
   private dailyBump(t: number): number {
+    if (this.peakWidth !== undefined) return mod(t - this.peakAt, DAY) < this.peakWidth ? 1 : 0;
     return 0.5 * (1 + Math.cos((TWO_PI * (t - this.peakAt)) / DAY));
+  }
+
+  /** An antiderivative of dailyBump (continuous, for the CPU counter). */
+  private dailyBumpIntegral(t: number): number {
+    const width = this.peakWidth;
+    if (width === undefined) return 0.5 * (t + (DAY / TWO_PI) * Math.sin((TWO_PI * (t - this.peakAt)) / DAY));
+    const days = Math.floor((t - this.peakAt) / DAY);
+    return days * width + Math.min(t - this.peakAt - days * DAY, width);
   }
 
   private spike(t: number): number {
@@ -152,13 +167,7 @@ export class ContainerLoad {
       case 'noisy':
         return steady + this.spikeIntegral(t);
       case 'daily-peak':
-        return (
-          steady +
-          this.cpuBase *
-            this.peakAmplitude *
-            0.5 *
-            (t + (DAY / TWO_PI) * Math.sin((TWO_PI * (t - this.peakAt)) / DAY))
-        );
+        return steady + this.cpuBase * this.peakAmplitude * this.dailyBumpIntegral(t);
       default:
         return steady;
     }

@@ -65,6 +65,29 @@ describe('load shapes', () => {
     expect(at(14)).toBeGreaterThan(at(17));
   });
 
+  it('bursts a daily-peak container with a peak-width from peak-hour:00 for that long, every day, also past midnight', () => {
+    const params = { ...defaultParams('daily-peak'), peakHour: 23, peakWidth: 90 * 60, cpuBaseline: 0.1 };
+    const l = new ContainerLoad(1234, { cpuLimit: 0.5, memoryLimit: 128 * MI }, params, 4);
+    const at = (hour: number, minute = 0) => MIDNIGHT + hour * 3600 + minute * 60;
+    // In the burst: peak-factor (3x) the baseline, give or take the steady shape's +-25 %; outside it: steady.
+    for (const t of [at(23, 1), at(23, 59), at(24, 29), at(47, 10)]) {
+      expect(l.cpuRate('daily-peak', t)).toBeGreaterThan(2.5 * l.cpuBase);
+      expect(l.memory('daily-peak', t, MIDNIGHT)).toBeGreaterThan(1.4 * l.memoryBase);
+    }
+    for (const t of [at(22, 59), at(24, 31), at(12), at(46, 50)]) {
+      expect(l.cpuRate('daily-peak', t)).toBeLessThan(1.3 * l.cpuBase);
+      expect(l.memory('daily-peak', t, MIDNIGHT)).toBeLessThan(1.05 * l.memoryBase);
+    }
+    // The counter is the exact integral across the burst's edges, over several days.
+    expect(l.cpuIntegral('daily-peak', at(22, 50), at(24, 40))).toBeCloseTo(
+      numeric(l, 'daily-peak', at(22, 50), at(24, 40), 0.5),
+      1,
+    );
+    // Above the steady shape: 1.5 h a day at 2 baselines more, in three days 9 baseline-hours.
+    const extra = l.cpuIntegral('daily-peak', at(0), at(72)) - l.cpuIntegral('steady', at(0), at(72));
+    expect(extra / 3600 / l.cpuBase).toBeCloseTo(9, 6);
+  });
+
   it('leaks memory linearly from the baseline and dies at the limit', () => {
     const l = load('memory-leak');
     expect(l.memory('leak', 100, 100)).toBeCloseTo(0.4 * 256 * MI, -3);

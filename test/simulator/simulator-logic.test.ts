@@ -53,6 +53,12 @@ describe('behaviour annotations', () => {
       `${P}peak-hour: "25" is not an hour 0-23 (UTC)`,
     ]);
     expect(resolveBehaviour([{ [`${P}leak-rate`]: '2Mi' }]).params.leakRate).toBe(2 * 1024 * 1024);
+    // A daily peak is a smooth wave unless it has a width, which is under a day.
+    expect(resolveBehaviour([{ [`${P}behaviour`]: 'daily-peak' }]).params.peakWidth).toBeUndefined();
+    expect(resolveBehaviour([{ [`${P}peak-width`]: '90m' }]).params.peakWidth).toBe(5400);
+    expect(resolveBehaviour([{ [`${P}peak-width`]: '24h' }]).problems).toEqual([
+      `${P}peak-width: "24h" is not a duration of at least 1m and under 24h (e.g. 90m)`,
+    ]);
   });
 
   it('parses quantities and durations like Kubernetes does', () => {
