@@ -17,6 +17,14 @@ import {
 
 export const FEEDBACK_SCHEMA_VERSION = 'coordination-engine.io/feedback/v1' as const;
 
+/**
+ * The label: the episode's outcome, except that an episode that ended with no action carried out because a
+ * recurring pattern explained its anomaly (an `ExpectedPattern` skip and no `Succeeded` action) is
+ * `expected-pattern`: what a model learns from it is "normal for this target", not "healed".
+ */
+export const FEEDBACK_OUTCOMES = [...OUTCOMES, 'expected-pattern'] as const;
+export type FeedbackOutcome = (typeof FEEDBACK_OUTCOMES)[number];
+
 const featureVectorSchema = z.object({
   pod: z.string(),
   podUid: z.string().optional(),
@@ -41,8 +49,8 @@ export const feedbackExampleSchema = z.object({
     uid: z.string(),
   }),
   dryRun: z.boolean(),
-  /** The label. */
-  outcome: z.enum(OUTCOMES),
+  /** The label (FEEDBACK_OUTCOMES). */
+  outcome: z.enum(FEEDBACK_OUTCOMES),
   phase: z.enum(REMEDIATION_PHASES).optional(),
   startTime: z.string().optional(),
   completionTime: z.string(),
@@ -111,6 +119,16 @@ export function feedbackJsonSchema(): Record<string, unknown> {
   };
 }
 
+/** See FEEDBACK_OUTCOMES. */
+export function labelOf(
+  outcome: (typeof OUTCOMES)[number],
+  actions: ReadonlyArray<{ result: string; reason?: string }>,
+): FeedbackOutcome {
+  const stoodDown = actions.some((a) => a.result === 'Skipped' && a.reason === 'ExpectedPattern');
+  const acted = actions.some((a) => a.result === 'Succeeded');
+  return outcome === 'resolved' && stoodDown && !acted ? 'expected-pattern' : outcome;
+}
+
 /** Why a record is not an example. Only the first three are counted as skipped; the rest are simply not finished. */
 export type NotAnExample =
   | { skip: 'no_spec'; message: string }
@@ -157,7 +175,7 @@ export function toFeedbackExample(record: RemediationRecord): FeedbackExample | 
     policy: { ...spec.policyRef },
     target: { ...spec.targetRef },
     dryRun: spec.dryRun,
-    outcome: status.outcome,
+    outcome: labelOf(status.outcome, status.actions ?? []),
     ...(status.phase ? { phase: status.phase } : {}),
     ...(status.startTime ? { startTime: status.startTime } : {}),
     completionTime: status.completionTime,

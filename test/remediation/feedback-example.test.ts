@@ -101,6 +101,31 @@ describe('toFeedbackExample', () => {
     expect(feedbackExampleSchema.parse(out).outcome).toBe(outcome);
   });
 
+  it('labels an episode stood down on a recurring pattern expected-pattern, and one acted on after it resolved', () => {
+    const skipped = {
+      id: 'a1',
+      step: 'restart',
+      action: 'RestartPod',
+      time: '2025-03-01T12:00:10Z',
+      result: 'Skipped',
+      reason: 'ExpectedPattern',
+      message: 'daily_spike recurs at 12:00 UTC',
+    };
+    const stoodDown = example(raw({ actions: [skipped] }));
+    expect(feedbackExampleSchema.parse(stoodDown).outcome).toBe('expected-pattern');
+    // The same spike later acted on: the action is what the example teaches.
+    const actedLater = example(
+      raw({ actions: [skipped, { ...skipped, id: 'a2', result: 'Succeeded', reason: undefined }] }),
+    );
+    expect(feedbackExampleSchema.parse(actedLater).outcome).toBe('resolved');
+    // Another skip reason is not a stand-down.
+    const cooled = example(raw({ actions: [{ ...skipped, reason: 'Cooldown' }] }));
+    expect(feedbackExampleSchema.parse(cooled).outcome).toBe('resolved');
+    // An escalation stays an escalation.
+    const escalated = example(raw({ outcome: 'escalated', phase: 'Escalated', actions: [skipped] }));
+    expect(feedbackExampleSchema.parse(escalated).outcome).toBe('escalated');
+  });
+
   it('carries the prediction an episode acted on, and none when there was none', () => {
     const predicted = example(
       raw({
