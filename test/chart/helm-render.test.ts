@@ -109,6 +109,16 @@ describe('helm-render renders as helm template does', () => {
     expect(await failure({ snippet: '{{ env "HOME" }}' })).toMatch(/function "env" not defined/);
   });
 
+  it("refuses a Kubernetes version outside the chart's kubeVersion, as helm does", async () => {
+    // The coordination-engine chart requires >=1.25.0-0.
+    const old = await runHelmRender(['--kube-version', 'v1.24.9']);
+    expect(old.code).not.toBe(0);
+    expect(old.stderr).toContain(
+      'chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.24.9',
+    );
+    expect((await runHelmRender(['--kube-version', 'v1.25.0'])).code).toBe(0);
+  });
+
   it('refuses what it does not implement (hooks) instead of rendering it wrongly', async () => {
     expect(await failure({ hook: true })).toMatch(/hooks \(helm\.sh\/hook: pre-install\) are not supported/);
   });

@@ -142,6 +142,16 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--kube-version %q: %v", *kubeVersion, err)
 	}
+	// As helm: a chart whose kubeVersion constraint excludes the target Kubernetes version does not render.
+	if meta.KubeVersion != "" {
+		constraint, err := semver.NewConstraint(meta.KubeVersion)
+		if err != nil {
+			return fmt.Errorf("chart.metadata.kubeVersion %q: %v", meta.KubeVersion, err)
+		}
+		if !constraint.Check(kv) {
+			return fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes v%s", meta.KubeVersion, kv)
+		}
+	}
 	top := map[string]interface{}{
 		"Chart": meta,
 		"Release": map[string]interface{}{
