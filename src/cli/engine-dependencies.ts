@@ -81,6 +81,7 @@ export function patternGuidance(
         url: config.prometheusUrl,
         timeoutMs: config.prometheusTimeoutMs,
         maxConcurrency: 2,
+        bearerTokenFile: config.prometheusBearerTokenFile,
       }),
     ),
     ml,

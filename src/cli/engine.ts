@@ -102,7 +102,12 @@ export async function startEngine(
 
   // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
   const prometheus: HealthSource = config.prometheusUrl
-    ? new HttpProbeSource({ name: 'prometheus', url: config.prometheusUrl, path: '/-/ready' })
+    ? new HttpProbeSource({
+        name: 'prometheus',
+        url: config.prometheusUrl,
+        path: '/-/ready',
+        bearerTokenFile: config.prometheusBearerTokenFile,
+      })
     : notConfiguredSource('prometheus', 'PROMETHEUS_URL');
   const ml = config.mlServiceUrl
     ? createMlService(mlConfig(config, config.mlServiceUrl), {
@@ -168,6 +173,7 @@ export async function startEngine(
           url: config.prometheusUrl,
           timeoutMs: config.prometheusTimeoutMs,
           maxConcurrency: 4,
+          bearerTokenFile: config.prometheusBearerTokenFile,
         }),
       )
     : NO_PROMETHEUS;

@@ -25,6 +25,8 @@ export interface EngineConfig {
   port: number;
   metricsPort: number;
   prometheusUrl: string | undefined;
+  /** Sent as a bearer token to Prometheus/Thanos; re-read when it changes on disk (rotated tokens). */
+  prometheusBearerTokenFile: string | undefined;
   prometheusTimeoutMs: number;
   mlServiceUrl: string | undefined;
   mlServiceTimeoutMs: number;
@@ -130,6 +132,13 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   s('port', 'PORT', 'API port: /healthz, /readyz, /api/v1/health (0 picks a free port)', '8080', port),
   s('metricsPort', 'METRICS_PORT', 'Prometheus /metrics port (0 picks a free port)', '9090', port),
   s('prometheusUrl', 'PROMETHEUS_URL', 'Prometheus or Thanos base URL for feature queries', undefined, url),
+  s(
+    'prometheusBearerTokenFile',
+    'PROMETHEUS_BEARER_TOKEN_FILE',
+    'file holding a bearer token for Prometheus/Thanos (e.g. a mounted Secret or service account token)',
+    undefined,
+    nonEmpty,
+  ),
   s('prometheusTimeoutMs', 'PROMETHEUS_TIMEOUT', 'timeout of one PromQL query', '30s', duration),
   s(
     'mlServiceUrl',
@@ -271,6 +280,7 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     port: 8080,
     metricsPort: 9090,
     prometheusUrl: undefined,
+    prometheusBearerTokenFile: undefined,
     prometheusTimeoutMs: 30_000,
     mlServiceUrl: undefined,
     mlServiceTimeoutMs: 30_000,

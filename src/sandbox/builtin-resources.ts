@@ -279,6 +279,15 @@ export function builtinResources(): ResourceType[] {
       validator: validatePodDisruptionBudget,
       tableColumns: podDisruptionBudgetColumns,
     }),
+    // Only stored: nothing enforces network policies in the sandbox, but a chart that ships one must apply.
+    builtin({
+      group: 'networking.k8s.io',
+      version: 'v1',
+      kind: 'NetworkPolicy',
+      plural: 'networkpolicies',
+      namespaced: true,
+      shortNames: ['netpol'],
+    }),
     // Only stored and listed: nothing autoscales in the sandbox, but an engine must see who owns a replica count.
     builtin({
       group: 'autoscaling',

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { HealthReport, HealthSource } from './health.js';
 
 export interface HttpProbeOptions {
@@ -8,6 +9,11 @@ export interface HttpProbeOptions {
   timeoutMs?: number;
   /** Probe results are cached this long so a scraped health endpoint does not hammer the dependency. */
   cacheMs?: number;
+  /**
+   * Sent as `Authorization: Bearer` when set, read on every probe (probes are cached, and a rotated token must be
+   * picked up): a Prometheus behind an authenticating proxy would otherwise look unhealthy on a 401.
+   */
+  bearerTokenFile?: string | undefined;
 }
 
 /**
@@ -34,8 +40,17 @@ export class HttpProbeSource implements HealthSource {
 
   private async probe(): Promise<HealthReport> {
     const target = `${this.o.url}${this.o.path}`;
+    const headers: Record<string, string> = {};
+    if (this.o.bearerTokenFile) {
+      try {
+        headers.Authorization = `Bearer ${(await readFile(this.o.bearerTokenFile, 'utf8')).trim()}`;
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        return { status: 'down', message: `cannot read the bearer token file: ${why}` };
+      }
+    }
     try {
-      const res = await fetch(target, { signal: AbortSignal.timeout(this.o.timeoutMs ?? 2_000) });
+      const res = await fetch(target, { headers, signal: AbortSignal.timeout(this.o.timeoutMs ?? 2_000) });
       await res.body?.cancel();
       return res.ok
         ? { status: 'ok', message: `${target} answered ${res.status}` }

@@ -1,0 +1,27 @@
+# The engine's image, referred to by charts/coordination-engine (image.repository / image.tag).
+# Build:  docker build -t <registry>/coordination-engine:0.1.0 .
+# Two stages: the first compiles TypeScript with the dev dependencies; the second holds only the compiled code and
+# the production dependencies, and runs as a numeric non-root user (the chart's runAsUser, 65532).
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: the "prepare" script would compile before the sources are copied.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY mock-ml-server/src ./mock-ml-server/src
+RUN npx tsc -p tsconfig.build.json
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY --from=build /src/dist ./dist
+# The CRDs ship beside dist/ as in the npm package (the demo command reads them from there).
+COPY crds ./crds
+USER 65532:65532
+EXPOSE 8080 9090
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+CMD ["run"]
