@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../src/config/configuration-error.js';
 import { resolveConfig, SETTINGS } from '../src/config/settings.js';
 
 describe('engine settings', () => {
@@ -59,6 +60,50 @@ describe('engine settings', () => {
     expect(() => resolveConfig({}, { ML_CIRCUIT_BREAKER_THRESHOLD: '0' })).toThrow(
       /--ml-circuit-breaker-threshold/,
     );
+  });
+
+  it('validates namespace lists and names as Kubernetes does (DNS-1123), naming the flag', () => {
+    expect(() => resolveConfig({ namespaces: 'Bad_NS,' }, {})).toThrow(
+      /^invalid --namespaces \(NAMESPACES\): "Bad_NS" is not a DNS-1123 label/,
+    );
+    expect(() => resolveConfig({}, { NAMESPACES: 'shop,' })).toThrow(
+      /--namespaces \(NAMESPACES\): "shop," has an empty entry/,
+    );
+    // An empty flag would silently mean "every namespace".
+    expect(() => resolveConfig({ namespaces: '' }, {})).toThrow(/--namespaces .*names no namespace/);
+    expect(() => resolveConfig({ protectedNamespaces: 'kube-system,Prod' }, {})).toThrow(
+      /--protected-namespaces \(PROTECTED_NAMESPACES\): "Prod" is not a DNS-1123 label/,
+    );
+    expect(() => resolveConfig({}, { PROTECTED_NAMESPACES: `ok,${'a'.repeat(64)}` })).toThrow(
+      /--protected-namespaces .*longer than 63 characters/,
+    );
+    expect(() => resolveConfig({ leaderElectionNamespace: 'my_ns' }, {})).toThrow(
+      /--leader-election-namespace/,
+    );
+    expect(() => resolveConfig({ leaderElectionLeaseName: 'Leader' }, {})).toThrow(
+      /--leader-election-lease-name .*DNS-1123 subdomain/,
+    );
+    expect(
+      resolveConfig(
+        { namespaces: 'shop, ops ,shop', leaderElectionLeaseName: 'engine.leader' },
+        { PROTECTED_NAMESPACES: 'kube-system,prod-1' },
+      ),
+    ).toMatchObject({
+      namespaces: ['shop', 'ops'],
+      protectedNamespaces: ['kube-system', 'prod-1'],
+      leaderElectionLeaseName: 'engine.leader',
+    });
+  });
+
+  it('bad settings are configuration errors: exit code 2', () => {
+    let error: unknown;
+    try {
+      resolveConfig({ namespaces: 'Bad_NS' }, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).exitCode).toBe(2);
   });
 
   it('rejects lease timings that could produce two leaders', () => {

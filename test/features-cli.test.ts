@@ -93,14 +93,24 @@ describe('coordination-engine features', () => {
     expect(noLimit?.values[featureIndex('pod_cpu_usage.value')]).toEqual(expect.any(Number));
   });
 
-  it('--pod with an RFC 3339 --at prints one readable table', async () => {
+  it('--pod with an RFC 3339 --at prints one readable table (--timeout takes a duration)', async () => {
     const pod = dataset.pods[1]?.name ?? '';
     const at = new Date(t).toISOString();
-    const run = await shopFeatures(['--pod', pod, '--at', at]);
+    const run = await shopFeatures(['--pod', pod, '--at', at, '--timeout', '10s']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`evaluated at ${at}, 1 pod(s)`);
     expect(run.stdout).toContain(`shop/${pod}`);
     expect(run.stdout.split('\n').filter((l) => /^(node|pod|container)_/.test(l))).toHaveLength(5);
+  });
+
+  it('--pod that Prometheus knows nothing about says "not found" and exits 1, printing no vector', async () => {
+    const run = await shopFeatures(['--pod', 'nope', '--at', String(t / 1000), '--output', 'json']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `coordination-engine: pod nope not found in namespace shop (Prometheus has no kube_pod_info and no series ` +
+        `for it at ${new Date(t).toISOString()})\n`,
+    );
   });
 
   it('exits 2 with status unavailable when Prometheus is down', async () => {
@@ -146,6 +156,12 @@ describe('coordination-engine features', () => {
       expect(out.pods.map((p) => [p.pod, p.node])).toEqual(listed.map((p) => [p.name, p.node]));
       expect(out.queries).toBe(5);
       expect(out.pods.every((p) => p.state === 'complete')).toBe(true);
+
+      const missing = await shopFeatures(['--kubeconfig', kubeconfig, '--pod', 'nope']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toBe(
+        'coordination-engine: pod nope not found in namespace shop (the Kubernetes API lists no such pod)\n',
+      );
     } finally {
       await sandbox.stop();
       await rm(dir, { recursive: true, force: true });

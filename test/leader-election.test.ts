@@ -142,6 +142,38 @@ describe('LeaderElector', () => {
     await b.stop();
   });
 
+  it('a standby says that it stands by, once, and again when the leader changes', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const log: string[] = [];
+    const lines: Array<{ msg: string; leader?: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const a = candidate('a', lease, clock, log);
+    const b = new LeaderElector({
+      identity: 'b',
+      store: lease.storeFor('b'),
+      clock,
+      logger,
+      ...timings,
+      onStartedLeading: () => log.push(`${clock.now()} b start`),
+      onStoppedLeading: () => log.push(`${clock.now()} b stop`),
+    });
+    a.start();
+    await flush();
+    b.start();
+    await elapse(clock, 10_000);
+    const standingBy = () => lines.filter((l) => l.msg.startsWith('standing by'));
+    expect(b.isLeader()).toBe(false);
+    expect(standingBy()).toEqual([expect.objectContaining({ leader: 'a' })]);
+    // Another replica takes over: b says whom it stands by for now.
+    await a.stop();
+    lease.record = { ...lease.record, holderIdentity: 'c', renewTime: 'later' };
+    lease.version++;
+    await elapse(clock, 2_000);
+    expect(standingBy().map((l) => l.leader)).toEqual(['a', 'c']);
+    await b.stop();
+  });
+
   it('a released lease is taken over at the next attempt, long before it would expire', async () => {
     const clock = new FakeClock();
     const lease = new MemoryLease();

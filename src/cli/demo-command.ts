@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../policy/duration.js';
 
 function parseDemoDuration(value: string): number {
@@ -18,11 +18,11 @@ export function registerDemoCommand(program: Command): void {
       'Run the engine against an embedded sandbox cluster with Prometheus history and a mock ML service, ' +
         'and narrate an ML outage and its recovery.',
     )
-    .option(
-      '--duration <d>',
-      'how long to run after set-up (e.g. 90s, 5m); 0 runs until Ctrl-C',
-      parseDemoDuration,
-      90_000,
+    .addOption(
+      new Option('--duration <duration>', 'how long to run after set-up (e.g. 90s, 5m); 0 runs until Ctrl-C')
+        .argParser(parseDemoDuration)
+        // Shown as written, not as the milliseconds it parses to.
+        .default(90_000, '90s'),
     )
     .option('--no-prometheus', 'skip Prometheus even when installed (detection then runs Degraded)')
     .option('--quiet', 'print only the narrated steps, not the periodic status table')

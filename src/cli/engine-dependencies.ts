@@ -7,7 +7,11 @@ import { PrometheusClient } from '../metrics/prometheus-client.js';
 import { createFeedbackPostsCounter, FeedbackPoster } from '../ml/feedback-poster.js';
 import { mlConfigFromEnv } from '../ml/ml-config.js';
 import { PatternGuidance } from '../ml/pattern-guidance.js';
+import { boundedHealthSource } from '../server/bounded-health-source.js';
 import { METRIC_PREFIX } from '../server/engine-metrics.js';
+import { type HealthSource, notConfiguredSource } from '../server/health.js';
+import { HttpProbeSource } from '../server/http-probe-source.js';
+import { type MlHealthView, mlServiceHealthSource } from '../server/ml-health-source.js';
 import type { Clock } from '../time/clock.js';
 
 /** Without PROMETHEUS_URL there are no features: every cycle is unavailable and nothing is judged or acted on. */
@@ -21,6 +25,38 @@ export const NO_PROMETHEUS: FeatureSource = {
     queries: 0,
   }),
 };
+
+/** The Prometheus readiness probe's own timeout: a readiness answer is instant or not coming. */
+const PROMETHEUS_PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * Health of Prometheus and the ML service, each check bounded by its timeout (the probe's for Prometheus,
+ * ML_SERVICE_TIMEOUT for the ML service), so one that accepts connections and never answers stalls nothing.
+ */
+export function dependencyHealthSources(
+  config: EngineConfig,
+  ml: MlHealthView | undefined,
+  clock: Clock,
+): { prometheus: HealthSource; mlService: HealthSource } {
+  const prometheus = config.prometheusUrl
+    ? boundedHealthSource(
+        new HttpProbeSource({
+          name: 'prometheus',
+          url: config.prometheusUrl,
+          path: '/-/ready',
+          timeoutMs: PROMETHEUS_PROBE_TIMEOUT_MS,
+          bearerTokenFile: config.prometheusBearerTokenFile,
+        }),
+        PROMETHEUS_PROBE_TIMEOUT_MS,
+        'down',
+      )
+    : notConfiguredSource('prometheus', 'PROMETHEUS_URL');
+  // An ML outage is degraded, never down: rules and the local detector carry on.
+  const mlService = ml
+    ? boundedHealthSource(mlServiceHealthSource(ml, clock), config.mlServiceTimeoutMs, 'degraded')
+    : notConfiguredSource('mlService', 'ML_SERVICE_URL');
+  return { prometheus, mlService };
+}
 
 /** ML settings: the ML_* variables, with the engine's own flags (which win over variables) applied on top. */
 export function mlConfig(config: EngineConfig, baseUrl: string) {

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { EngineConfig } from '../config/settings.js';
 import { CacheGroup } from '../controller/cache-group.js';
@@ -30,12 +29,16 @@ import { Reason } from '../policy/reasons.js';
 import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
 import { selectTargets } from '../policy/target-selection.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
-import { type HealthSource, notConfiguredSource } from '../server/health.js';
-import { HttpProbeSource } from '../server/http-probe-source.js';
-import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
-import { mlServiceHealthSource } from '../server/ml-health-source.js';
+import type { HealthSource } from '../server/health.js';
+import { EngineEndpoints } from '../server/http-servers.js';
 import { systemClock } from '../time/clock.js';
-import { createFeedbackPoster, mlConfig, NO_PROMETHEUS, patternGuidance } from './engine-dependencies.js';
+import {
+  createFeedbackPoster,
+  dependencyHealthSources,
+  mlConfig,
+  NO_PROMETHEUS,
+  patternGuidance,
+} from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
 import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
@@ -59,6 +62,11 @@ export interface EngineOptions {
    * The run command exits the process, as controller-runtime does: a fresh process starts from a clean slate.
    */
   onLostLeadership?: () => void;
+  /**
+   * API and metrics servers already listening (the run command starts them before loading the engine, so
+   * /healthz answers at once); without them the engine starts its own on config.port and config.metricsPort.
+   */
+  endpoints?: EngineEndpoints;
 }
 
 const CONTROLLER = 'remediationpolicy';
@@ -100,34 +108,26 @@ export async function startEngine(
   const caches = [...policies.caches, deployments, statefulSets, replicaSets, pods, autoscalers];
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
-  // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
-  const prometheus: HealthSource = config.prometheusUrl
-    ? new HttpProbeSource({
-        name: 'prometheus',
-        url: config.prometheusUrl,
-        path: '/-/ready',
-        bearerTokenFile: config.prometheusBearerTokenFile,
-      })
-    : notConfiguredSource('prometheus', 'PROMETHEUS_URL');
   const ml = config.mlServiceUrl
     ? createMlService(mlConfig(config, config.mlServiceUrl), {
         registry: metrics.registry,
         logger: logger.child({ component: 'ml' }),
       })
     : undefined;
-  const mlService: HealthSource = ml
-    ? mlServiceHealthSource(ml.service, clock)
-    : notConfiguredSource('mlService', 'ML_SERVICE_URL');
+  // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
+  const { prometheus, mlService } = dependencyHealthSources(config, ml?.service, clock);
   const dependencyStates: DependencyStates = {
     prometheus: { state: 'down', message: 'not checked yet' },
     mlService: { state: 'down', message: 'not checked yet' },
   };
   const refreshDependencies = async () => {
-    const [p, m] = [await prometheus.check(), await mlService.check()];
+    const [p, m] = await Promise.all([prometheus.check(), mlService.check()]);
     dependencyStates.prometheus = { state: p.status, message: p.message };
     dependencyStates.mlService = { state: m.status, message: m.message };
   };
-  await refreshDependencies();
+  // Not awaited: the servers and caches start meanwhile; only reconciling waits for it (startController), so the
+  // first status a policy gets reports what was checked, not "not checked yet".
+  const firstDependencyCheck = refreshDependencies();
   const dependencyTimer = setInterval(() => void refreshDependencies(), DEPENDENCY_REFRESH_MS);
   dependencyTimer.unref();
 
@@ -251,7 +251,7 @@ export async function startEngine(
   const leadership = new LeadershipTerms(() => (elector ? elector.isLeader() : true));
   const startController = async (myTerm: number) => {
     // A previous term's reconciles must finish before a new term starts, or one key could run twice at once.
-    await draining;
+    await Promise.all([draining, firstDependencyCheck]);
     if (controller || stopping || myTerm !== term || (elector && !elector.isLeader())) return;
     // A term acts only on what it observed itself: rule clocks and assessments of an earlier term are stale.
     rules.clear();
@@ -333,21 +333,24 @@ export async function startEngine(
     mlService,
     leaderHealthSource(elector),
   ];
-  const apiServer = createApiServer(sources, {
-    notReadyReasons: () => {
-      const reasons: string[] = [];
-      const unsynced = caches.filter((c) => !c.hasSynced()).map((c) => c.resource);
-      if (unsynced.length > 0) reasons.push(`caches not synced: ${unsynced.join(', ')}`);
-      if (elector && !elector.isRunning()) reasons.push('leader election is not running');
-      return reasons;
+  const endpoints = options.endpoints ?? (await EngineEndpoints.listen(config.port, config.metricsPort));
+  if (!options.endpoints) {
+    logger.info({ port: endpoints.apiPort }, 'api server listening');
+    logger.info({ port: endpoints.metricsPort }, 'metrics server listening');
+  }
+  endpoints.attach({
+    sources,
+    registry: metrics.registry,
+    readiness: {
+      notReadyReasons: () => {
+        const reasons: string[] = [];
+        const unsynced = caches.filter((c) => !c.hasSynced()).map((c) => c.resource);
+        if (unsynced.length > 0) reasons.push(`caches not synced: ${unsynced.join(', ')}`);
+        if (elector && !elector.isRunning()) reasons.push('leader election is not running');
+        return reasons;
+      },
     },
   });
-  const metricsServer = createMetricsServer(metrics.registry);
-  const servers: Server[] = [apiServer, metricsServer];
-  const apiPort = await listen(apiServer, config.port);
-  const metricsPort = await listen(metricsServer, config.metricsPort);
-  logger.info({ port: apiPort }, 'api server listening');
-  logger.info({ port: metricsPort }, 'metrics server listening');
   logger.info(
     {
       identity: config.leaderElectionIdentity,
@@ -359,8 +362,8 @@ export async function startEngine(
   );
 
   return {
-    apiPort,
-    metricsPort,
+    apiPort: endpoints.apiPort,
+    metricsPort: endpoints.metricsPort,
     leadership,
     stop() {
       stopping ??= (async () => {
@@ -385,7 +388,7 @@ export async function startEngine(
         ml?.close();
         feedback?.close();
         await Promise.all(caches.map((c) => c.stop()));
-        await Promise.all(servers.map(close));
+        await endpoints.close();
         logger.info('shutdown complete');
       })();
       return stopping;

@@ -1,8 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { listScheduledPods } from '../kube/scheduled-pods.js';
-import { FeatureVectorBuilder, type PodRef } from '../metrics/feature-vector-builder.js';
-import { PrometheusClient } from '../metrics/prometheus-client.js';
-import { cycleToJson, cycleToTable } from './features-output.js';
+import { dnsLabelProblem, dnsSubdomainProblem } from '../kube/names.js';
+import type { PodFeatureVector } from '../metrics/feature-vector.js';
+import type { PodRef } from '../metrics/feature-vector-builder.js';
+import { formatDuration, parseDuration } from '../policy/duration.js';
 
 /** `--at`: RFC 3339 (2026-11-23T10:32:00Z) or unix seconds (1795426320 or 1795426320.5). */
 export function parseInstant(value: string): number {
@@ -25,9 +25,33 @@ function positiveInt(flag: string) {
   };
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').filter(Boolean)];
+/** `--timeout`: a duration (30s, 1m30s), as every other duration flag and variable of the engine takes. */
+export function parseTimeout(value: string): number {
+  try {
+    const ms = parseDuration(value.trim());
+    if (ms > 0) return ms;
+  } catch {
+    // reported below, naming the flag
+  }
+  throw new InvalidArgumentError(`--timeout expects a duration such as 30s or 1m30s, got "${value}"`);
 }
+
+function name(flag: string, problem: (value: string) => string | undefined) {
+  return (value: string): string => {
+    const why = problem(value);
+    if (why) throw new InvalidArgumentError(`${flag}: ${why}`);
+    return value;
+  };
+}
+
+const namespaceName = name('--namespace', dnsLabelProblem);
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').filter(Boolean).map(namespaceName)];
+}
+
+/** A vector that says nothing about its pod: no kube_pod_info (so no node) and not one series of its own. */
+const unknownPod = (v: PodFeatureVector) => v.node === undefined && v.features.every((f) => !f.ok);
 
 interface FeaturesOptions {
   prometheusUrl: string;
@@ -57,13 +81,21 @@ export function registerFeaturesCommand(program: Command): void {
     )
     .requiredOption('--prometheus-url <url>', 'Prometheus or Thanos Querier base URL')
     .requiredOption('--namespace <ns>', 'namespace to cover (repeatable or comma-separated)', collect)
-    .option('--pod <name>', 'only this pod')
+    .option(
+      '--pod <name>',
+      'only this pod (exit code 1 when it is not found)',
+      name('--pod', dnsSubdomainProblem),
+    )
     .option('--at <time>', 'evaluate at this RFC 3339 time or unix seconds (default: now)', parseInstant)
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--step <seconds>', 'window point spacing; must divide 60', positiveInt('--step'), 60)
     .option('--rate-window <seconds>', 'rate() lookback for CPU counters', positiveInt('--rate-window'), 300)
     .option('--node-label <label>', 'node-exporter label holding the node name', 'instance')
-    .option('--timeout <ms>', 'per-query timeout', positiveInt('--timeout'), 30_000)
+    .addOption(
+      new Option('--timeout <duration>', 'per-query timeout, e.g. 30s or 1m')
+        .argParser(parseTimeout)
+        .default(30_000, formatDuration(30_000)),
+    )
     .option('--max-concurrency <n>', 'queries in flight at once', positiveInt('--max-concurrency'), 4)
     .option('--thanos-dedup', 'send dedup=true (Thanos Querier)')
     .addOption(
@@ -83,6 +115,12 @@ export function registerFeaturesCommand(program: Command): void {
       'list pods (and their nodes) from the Kubernetes API instead of kube_pod_info',
     )
     .action(async (opts: FeaturesOptions) => {
+      const [{ FeatureVectorBuilder }, { PrometheusClient }, { cycleToJson, cycleToTable }] =
+        await Promise.all([
+          import('../metrics/feature-vector-builder.js'),
+          import('../metrics/prometheus-client.js'),
+          import('./features-output.js'),
+        ]);
       const thanos =
         opts.thanosDedup || opts.thanosPartialResponse
           ? { dedup: opts.thanosDedup === true, partialResponse: opts.thanosPartialResponse === 'allow' }
@@ -106,12 +144,23 @@ export function registerFeaturesCommand(program: Command): void {
         opts.pod !== undefined
           ? namespaces.map((namespace) => ({ namespace, name: opts.pod ?? '' }))
           : undefined;
+      const notFound = (where: string) => {
+        process.stderr.write(
+          `coordination-engine: pod ${opts.pod} not found in namespace ${namespaces.join(', ')} (${where})\n`,
+        );
+        process.exitCode = 1;
+      };
       if (opts.kubeconfig) {
-        const listed = await listScheduledPods(opts.kubeconfig, namespaces, opts.pod);
-        // A --pod the API does not know still gets a (missing) vector, so the answer says why it is empty.
-        pods = opts.pod !== undefined && listed.length === 0 ? pods : listed;
+        const { listScheduledPods } = await import('../kube/scheduled-pods.js');
+        pods = await listScheduledPods(opts.kubeconfig, namespaces, opts.pod);
+        if (opts.pod !== undefined && pods.length === 0)
+          return notFound('the Kubernetes API lists no such pod');
       }
       const cycle = await builder.build({ namespaces, ...(pods ? { pods } : {}) }, opts.at ?? Date.now());
+      if (opts.pod !== undefined && cycle.status === 'ok' && cycle.vectors.every(unknownPod)) {
+        const at = new Date(cycle.evaluatedAtMs).toISOString();
+        return notFound(`Prometheus has no kube_pod_info and no series for it at ${at}`);
+      }
       process.stdout.write(
         opts.output === 'json' ? `${JSON.stringify(cycleToJson(cycle), null, 2)}\n` : cycleToTable(cycle),
       );

@@ -1,14 +1,8 @@
 import { type Command, Option } from 'commander';
-import { listClosedRemediations, type PolicyFilter } from '../kube/closed-remediations.js';
-import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
-import { KubeRest } from '../kube/rest-client.js';
+import type { PolicyFilter } from '../kube/closed-remediations.js';
+import { dnsLabelProblem, dnsSubdomainProblem } from '../kube/names.js';
 import { parseDuration } from '../policy/duration.js';
-import {
-  type FeedbackExample,
-  feedbackJsonSchema,
-  isFeedbackExample,
-  toFeedbackExample,
-} from '../remediation/feedback-example.js';
+import type { FeedbackExample } from '../remediation/feedback-example.js';
 
 /** A flag value the command cannot use; exits 2 with a message naming the flag. */
 export class FeedbackFlagError extends Error {
@@ -33,9 +27,6 @@ export function parseSince(value: string, nowMs: number): number {
   }
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** `--policy`: `namespace/name` for a RemediationPolicy, a bare `name` for a ClusterRemediationPolicy. */
 export function parsePolicy(value: string): PolicyFilter {
   const parts = value.split('/');
@@ -45,11 +36,10 @@ export function parsePolicy(value: string): PolicyFilter {
     );
   if (parts.length > 2) throw bad('more than one "/"');
   const name = parts.at(-1) ?? '';
-  if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) throw bad(`"${name}" is not a valid object name`);
+  if (dnsSubdomainProblem(name)) throw bad(`"${name}" is not a valid object name`);
   if (parts.length === 1) return { kind: 'ClusterRemediationPolicy', name };
   const namespace = parts[0] ?? '';
-  if (namespace.length > 63 || !DNS_LABEL.test(namespace))
-    throw bad(`"${namespace}" is not a valid namespace`);
+  if (dnsLabelProblem(namespace)) throw bad(`"${namespace}" is not a valid namespace`);
   return { kind: 'RemediationPolicy', namespace, name };
 }
 
@@ -69,7 +59,8 @@ export function registerFeedbackCommand(program: Command): void {
     .description(
       'Print the JSON Schema (draft 2020-12) of one exported line, the same as schemas/feedback-example.v1.schema.json.',
     )
-    .action(() => {
+    .action(async () => {
+      const { feedbackJsonSchema } = await import('../remediation/feedback-example.js');
       process.stdout.write(`${JSON.stringify(feedbackJsonSchema(), null, 2)}\n`);
     });
   feedback
@@ -87,7 +78,10 @@ export function registerFeedbackCommand(program: Command): void {
       'only this policy: namespace/name (RemediationPolicy) or name (ClusterRemediationPolicy)',
     )
     .addOption(new Option('--output <format>', 'output format').choices(['jsonl']).default('jsonl'))
-    .option('--kubeconfig <path>', 'kubeconfig file; the in-cluster service account when unset')
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig file; else KUBECONFIG, the in-cluster service account, or ~/.kube/config',
+    )
     .action(async (opts: ExportOptions, command: Command) => {
       let sinceMs: number | undefined;
       let policy: PolicyFilter | undefined;
@@ -98,6 +92,18 @@ export function registerFeedbackCommand(program: Command): void {
         if (!(error instanceof FeedbackFlagError)) throw error;
         command.error(`error: ${error.message}`, { exitCode: 2, code: 'feedback.invalidFlag' });
       }
+      // Loaded here, not at the top: the Kubernetes client would slow every other command's start.
+      const [
+        { listClosedRemediations },
+        { loadKubeConfig },
+        { KubeRest },
+        { isFeedbackExample, toFeedbackExample },
+      ] = await Promise.all([
+        import('../kube/closed-remediations.js'),
+        import('../kube/kubeconfig-loader.js'),
+        import('../kube/rest-client.js'),
+        import('../remediation/feedback-example.js'),
+      ]);
       const rest = new KubeRest(loadKubeConfig(opts.kubeconfig));
       const examples: FeedbackExample[] = [];
       const skipped: string[] = [];

@@ -1,6 +1,8 @@
 import { type Command, Option } from 'commander';
 import { resolveConfig, SETTINGS } from '../config/settings.js';
+import { kubeconfigSource } from '../kube/kubeconfig-source.js';
 import { createLogger } from '../log/logger.js';
+import { EngineEndpoints } from '../server/http-servers.js';
 
 /**
  * `coordination-engine run`: every setting is a flag and an environment variable (the flag wins), generated from
@@ -30,21 +32,33 @@ export function registerRunCommand(program: Command): void {
       const attribute = new Option(`${setting.flag} <v>`).attributeName();
       flags[setting.key] = opts[attribute];
     }
-    // Throws a SettingError naming the flag and variable; main.ts prints it and exits non-zero.
+    // Both throw a ConfigurationError (a bad setting, naming the flag and variable; no way to reach Kubernetes):
+    // main.ts prints it as one line and exits 2.
     const config = resolveConfig(flags, process.env);
+    kubeconfigSource(config.kubeconfig);
     const logger = createLogger({
       level: config.logLevel,
       pretty: config.logFormat === 'pretty',
       name: 'coordination-engine',
     });
+    logger.info({ pid: process.pid }, 'starting');
+    // The servers listen before the engine (and the Kubernetes client, the slowest module to load) is imported:
+    // /healthz answers within a second of start, whatever the dependencies do.
+    const endpoints = await EngineEndpoints.listen(config.port, config.metricsPort);
+    logger.info({ port: endpoints.apiPort }, 'api server listening');
+    logger.info({ port: endpoints.metricsPort }, 'metrics server listening');
     const { startEngine } = await import('./engine.js');
     const engine = await startEngine(config, logger, {
+      endpoints,
       // As controller-runtime does: a replica that lost the lease exits at once (its term's signal has already
       // aborted in-flight work) and its Deployment restarts it as a fresh follower with no stale state.
       onLostLeadership: () => {
         logger.flush?.();
         process.exit(1);
       },
+    }).catch(async (error: unknown) => {
+      await endpoints.close();
+      throw error;
     });
 
     let signalled = false;

@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
+import { dnsLabelProblem, dnsSubdomainProblem } from '../kube/names.js';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { DEFAULT_ML_CONFIG, ML_BACKENDS, type MlBackendKind } from '../ml/ml-config.js';
 import { PREDICTION_ENCODINGS, type PredictionEncoding } from '../ml/prediction-encoding.js';
 import { parseDuration } from '../policy/duration.js';
+import { ConfigurationError } from './configuration-error.js';
 
 /**
  * Every engine setting, once: its environment variable, its flag (the kebab-case of the variable), its default,
@@ -54,7 +56,8 @@ export interface EngineConfig {
   shutdownTimeoutMs: number;
 }
 
-export class SettingError extends Error {
+export class SettingError extends ConfigurationError {
+  override readonly name = 'SettingError';
   constructor(
     readonly setting: string,
     message: string,
@@ -103,11 +106,28 @@ const oneOf =
       throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
     return raw as T;
   };
-const list = (raw: string) =>
-  raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+const checked = (problem: (value: string) => string | undefined) => (raw: string) => {
+  const value = raw.trim();
+  const why = problem(value);
+  if (why) throw new Error(why);
+  return value;
+};
+const namespaceName = checked(dnsLabelProblem);
+const objectName = checked(dnsSubdomainProblem);
+/**
+ * Comma-separated namespaces. An empty list or entry is refused rather than dropped: `--namespaces "$NS"` with NS
+ * unset would otherwise widen the engine to every namespace, and `a,,b` or a trailing comma is usually a typo.
+ */
+const namespaceList = (whenEmpty: string) => (raw: string) => {
+  const items = raw.split(',').map((item) => item.trim());
+  if (items.every((item) => item === '')) throw new Error(`names no namespace; ${whenEmpty}`);
+  // In order, so the first mistake is the one reported.
+  for (const item of items) {
+    if (item === '') throw new Error(`"${raw}" has an empty entry (a stray comma?)`);
+    namespaceName(item);
+  }
+  return [...new Set(items)];
+};
 
 function s<T>(
   key: keyof EngineConfig,
@@ -125,7 +145,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   s(
     'kubeconfig',
     'KUBECONFIG',
-    'kubeconfig file; the in-cluster service account when unset',
+    'kubeconfig file; else the in-cluster service account, else ~/.kube/config',
     undefined,
     nonEmpty,
   ),
@@ -196,14 +216,14 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     'NAMESPACES',
     'comma-separated namespaces to watch; all namespaces when unset',
     undefined,
-    list,
+    namespaceList('leave it unset to watch all namespaces'),
   ),
   s(
     'protectedNamespaces',
     'PROTECTED_NAMESPACES',
     'comma-separated namespaces the engine never acts in (skips are recorded)',
     'kube-system,kube-public,kube-node-lease and $POD_NAMESPACE',
-    list,
+    namespaceList('leave it unset for the default list'),
   ),
   s('leaderElection', 'LEADER_ELECTION', 'elect one active replica through a Lease', 'true', bool, true),
   s(
@@ -211,14 +231,14 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     'LEADER_ELECTION_LEASE_NAME',
     'name of the Lease',
     'coordination-engine-leader',
-    nonEmpty,
+    objectName,
   ),
   s(
     'leaderElectionNamespace',
     'LEADER_ELECTION_NAMESPACE',
     'namespace of the Lease',
     'POD_NAMESPACE or default',
-    nonEmpty,
+    namespaceName,
   ),
   s(
     'leaderElectionLeaseDurationMs',

@@ -53,6 +53,9 @@ export class LeaderElector {
   private observed: { raw: string; at: number } | undefined;
   private lastRenew = 0;
   private lastError: string | undefined;
+  /** The other replica holding the lease at the last attempt, and the one this replica last said it stands by for. */
+  private holder: string | undefined;
+  private standingByFor: string | undefined;
   /** Fires at lastRenew + renewDeadline: a leader steps down on time even while a renewal is still in flight. */
   private cancelDeadline: (() => void) | undefined;
 
@@ -119,17 +122,34 @@ export class LeaderElector {
         this.lastRenew = started;
         if (!this.leader) {
           this.leader = true;
+          this.standingByFor = undefined;
           logger.info({ identity, lease: this.o.store.describe() }, 'became leader');
           this.o.onStartedLeading();
         }
         this.armDeadline();
       } else if (this.leader && outcome === 'taken') {
         this.stepDown('another replica holds the lease');
+        this.reportStandingBy();
+      } else if (outcome === 'taken') {
+        this.reportStandingBy();
       } else if (this.leader && now - this.lastRenew > this.o.renewDeadlineMs) {
         this.stepDown('could not renew the lease within the renew deadline');
       }
       await sleep(clock, this.nextAttemptIn(now), this.wake.signal);
     }
+  }
+
+  /**
+   * A follower says once that it is standing by, and again when the leader changes: otherwise a healthy standby
+   * logs nothing at all after start-up and looks exactly like a stuck one.
+   */
+  private reportStandingBy(): void {
+    if (this.holder === undefined || this.holder === this.standingByFor) return;
+    this.standingByFor = this.holder;
+    this.o.logger.info(
+      { identity: this.o.identity, leader: this.holder, lease: this.o.store.describe() },
+      'standing by: another replica holds the lease',
+    );
   }
 
   private armDeadline(): void {
@@ -182,6 +202,7 @@ export class LeaderElector {
       if (this.observed?.raw !== raw) this.observed = { raw, at: observedAt };
       const holder = record.holderIdentity ?? '';
       const heldByOther = holder !== '' && holder !== identity;
+      this.holder = heldByOther ? holder : undefined;
       const recordDurationMs = (record.leaseDurationSeconds ?? durationSeconds) * 1000;
       if (heldByOther && observedAt < (this.observed?.at ?? observedAt) + recordDurationMs) return 'taken';
       const mine = holder === identity;

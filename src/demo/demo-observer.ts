@@ -63,10 +63,16 @@ export class DemoObserver {
     return policies;
   }
 
-  /** Prints the table when something other than the ages changed, and at least every `tableEveryMs`. */
+  /**
+   * Prints the table when something other than the ages changed, and at least every `tableEveryMs`; not before
+   * every policy has been evaluated once. Until then the status counts each selected target as lacking data (it
+   * has not been judged), which a viewer, and the e2e test reading the table, would take for a first judgement
+   * that found every target without data.
+   */
   async printTableIfDue(): Promise<void> {
     const now = Date.now();
     const policies = await this.policies();
+    if (policies.length === 0 || policies.some((p) => p.status?.lastEvaluationTime === undefined)) return;
     const lines = formatTable(policies, now);
     const changed = lines.join('\n').replace(/\d+s ago/g, '') !== this.lastTable;
     if (!changed && now - this.lastTableAtMs < this.tableEveryMs) return;

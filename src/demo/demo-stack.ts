@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { type MockMlServer, startMockMlServer } from '../../mock-ml-server/src/server.js';
 import { type RunningEngine, startEngine } from '../cli/engine.js';
+import { ConfigurationError } from '../config/configuration-error.js';
 import { type EngineConfig, resolveConfig } from '../config/settings.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
@@ -10,6 +11,7 @@ import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { createShop, installCrds, NODE_COUNT } from './demo-cluster.js';
 import { demoPolicies } from './demo-policies.js';
 import {
+  executableProblem,
   prometheusAvailable,
   type RunningPrometheus,
   startScrapingPrometheus,
@@ -43,6 +45,10 @@ export interface StackOptions {
 /** Starts the sandbox, the shop workloads, Prometheus (when possible), the mock ML server and the engine. */
 export async function startDemoStack(options: StackOptions): Promise<DemoStack> {
   const { say } = options;
+  // Before anything starts: an explicitly named binary that cannot run is a mistake to fix, not a reason to run
+  // the demo without Prometheus.
+  const binaryProblem = options.usePrometheus ? executableProblem() : undefined;
+  if (binaryProblem) throw new ConfigurationError(`${binaryProblem}, or run the demo with --no-prometheus`);
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
   const kubeconfig = join(dir, 'kubeconfig');

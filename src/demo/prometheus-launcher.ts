@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,18 +10,33 @@ import { writeOpenMetrics } from './openmetrics-writer.js';
 
 const execFileAsync = promisify(execFile);
 
-/** The executable `name`: from the variable `envVar` if set, else the first on PATH, else /usr/bin (Debian's package). */
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The executable `name`: from the variable `envVar` if set (and executable), else the first on PATH, else /usr/bin
+ * (Debian's package). A variable set to something unusable is not silently replaced by another binary; see
+ * executableProblem.
+ */
 export function findExecutable(name: string, envVar: string): string | undefined {
   const explicit = process.env[envVar];
-  if (explicit) return explicit;
+  if (explicit) return isExecutable(explicit) ? explicit : undefined;
   const dirs = [...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''), '/usr/bin'];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
+  return dirs.map((dir) => join(dir, name)).find(isExecutable);
+}
+
+/** Why PROMETHEUS_BIN or PROMTOOL_BIN cannot be used, when one is set to something that is not an executable file. */
+export function executableProblem(): string | undefined {
+  for (const envVar of ['PROMETHEUS_BIN', 'PROMTOOL_BIN']) {
+    const value = process.env[envVar];
+    if (value && !isExecutable(value)) {
+      return `${envVar}=${value} is not an executable file (${existsSync(value) ? 'not executable' : 'no such file'}); unset it to use the one on PATH or in /usr/bin`;
     }
   }
   return undefined;
@@ -87,7 +102,8 @@ async function isReady(url: string): Promise<boolean> {
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // No pid: it never started (spawn failed), so there is nothing to stop.
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -150,9 +166,15 @@ export async function startPrometheus(
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
+    // A binary that cannot be run (removed since the check, or not a program) is an 'error' event, not an exit.
+    let spawnError: Error | undefined;
+    child.once('error', (error) => {
+      spawnError = error;
+    });
     try {
       const deadline = Date.now() + 60_000;
       while (!(await isReady(url))) {
+        if (spawnError) throw new Error(`${PROMETHEUS_BIN} cannot be run: ${spawnError.message}`);
         if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
         if (Date.now() > deadline) throw new Error('prometheus was not ready after 60 s');
         await new Promise((resolve) => setTimeout(resolve, 50));

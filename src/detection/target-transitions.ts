@@ -1,5 +1,6 @@
 import { formatDuration } from '../policy/duration.js';
 import type { PolicyAssessment, TargetAssessment } from './assessment.js';
+import { significant } from './number-text.js';
 
 export interface TargetTransition {
   target: TargetAssessment['target'];
@@ -19,18 +20,18 @@ function why(target: TargetAssessment): string {
   for (const pod of target.pods.filter((p) => p.state === 'anomalous')) {
     for (const rule of pod.rules.filter((r) => r.firing)) {
       reasons.push(
-        `pod ${pod.pod}: rule ${rule.rule} (${rule.feature} = ${rule.observed} ${rule.operator} ${rule.threshold} for ${formatDuration(rule.heldForMs)})`,
+        `pod ${pod.pod}: rule ${rule.rule} (${rule.feature} = ${significant(rule.observed)} ${rule.operator} ${rule.threshold} for ${formatDuration(rule.heldForMs)})`,
       );
     }
     // A shadow verdict is never a reason: the rules alone made the pod anomalous.
     if (pod.ml?.anomaly && pod.ml.firing !== false && !pod.ml.shadow)
       reasons.push(
-        `pod ${pod.pod}: ${pod.ml.source} anomaly verdict (confidence ${pod.ml.confidence.toFixed(2)})`,
+        `pod ${pod.pod}: ${pod.ml.source} anomaly verdict (confidence ${significant(pod.ml.confidence)})`,
       );
     if (pod.mlPrediction) {
       const { issue, probability, timeToOccurrenceSeconds } = pod.mlPrediction;
       reasons.push(
-        `pod ${pod.pod}: at risk, ${issue} predicted in ${formatDuration(timeToOccurrenceSeconds * 1000)} (probability ${probability.toFixed(2)})`,
+        `pod ${pod.pod}: at risk, ${issue} predicted in ${formatDuration(timeToOccurrenceSeconds * 1000)} (probability ${significant(probability)})`,
       );
     }
   }

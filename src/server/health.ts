@@ -35,16 +35,21 @@ export async function summarize(
 ): Promise<HealthSummary> {
   const dependencies: HealthSummary['dependencies'] = {};
   let status: HealthState = 'ok';
-  for (const source of sources) {
-    let report: HealthReport;
-    try {
-      report = await source.check();
-    } catch (error) {
-      report = {
-        status: 'down',
-        message: `health check failed: ${error instanceof Error ? error.message : String(error)}`,
-      };
-    }
+  // Concurrently: one slow dependency must not add its wait to every other one's.
+  const reports = await Promise.all(
+    sources.map(async (source): Promise<HealthReport> => {
+      try {
+        return await source.check();
+      } catch (error) {
+        return {
+          status: 'down',
+          message: `health check failed: ${error instanceof Error ? error.message : String(error)}`,
+        };
+      }
+    }),
+  );
+  for (const [i, source] of sources.entries()) {
+    const report = reports[i] as HealthReport;
     dependencies[source.name] = { ...report, critical: source.critical };
     if (report.status === 'down' && source.critical) status = 'down';
     else if (report.status !== 'ok' && status === 'ok') status = 'degraded';

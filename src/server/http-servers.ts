@@ -36,32 +36,84 @@ function route(
   };
 }
 
-export function createApiServer(sources: readonly HealthSource[], readiness: Readiness): Server {
+/** What the servers report once the engine is built; until then they answer as a process that is starting. */
+export interface EngineView {
+  sources: readonly HealthSource[];
+  readiness: Readiness;
+  registry: Registry;
+}
+
+/** Health while the engine is being built (modules loading, caches not created yet): alive, not ready. */
+const STARTING: HealthSource = {
+  name: 'engine',
+  critical: true,
+  check: () => ({ status: 'down', message: 'starting' }),
+};
+
+export function createApiServer(view: () => EngineView | undefined): Server {
   return createServer(
     route({
+      // Liveness: the process answers. Nothing here may wait on a dependency, or a hung one gets the pod killed.
       '/healthz': (_req, res) => send(res, 200, 'ok\n', 'text/plain'),
       '/readyz': (_req, res) => {
-        const reasons = readiness.notReadyReasons();
+        const reasons = view()?.readiness.notReadyReasons() ?? ['starting'];
         if (reasons.length === 0) send(res, 200, 'ok\n', 'text/plain');
         else send(res, 503, `not ready: ${reasons.join('; ')}\n`, 'text/plain');
       },
       '/api/v1/health': async (_req, res) => {
-        const summary = await summarize(sources);
+        const summary = await summarize(view()?.sources ?? [STARTING]);
         send(res, summary.status === 'down' ? 503 : 200, summary);
       },
     }),
   );
 }
 
-export function createMetricsServer(registry: Registry): Server {
+export function createMetricsServer(view: () => EngineView | undefined): Server {
   return createServer(
     route({
       '/metrics': async (_req, res) => {
-        const body = await registry.metrics();
-        send(res, 200, body, registry.contentType);
+        const registry = view()?.registry;
+        if (!registry) return send(res, 503, 'starting\n', 'text/plain');
+        send(res, 200, await registry.metrics(), registry.contentType);
       },
     }),
   );
+}
+
+/**
+ * The API and metrics servers, listening before anything slow happens (loading the Kubernetes client, checking
+ * dependencies), so /healthz answers within a second of the process starting whatever the dependencies do.
+ * attach() hands them the engine's health sources, readiness and metrics once it exists.
+ */
+export class EngineEndpoints {
+  private constructor(
+    private readonly state: { view?: EngineView },
+    readonly api: Server,
+    readonly metrics: Server,
+    readonly apiPort: number,
+    readonly metricsPort: number,
+  ) {}
+
+  static async listen(apiPort: number, metricsPort: number): Promise<EngineEndpoints> {
+    const state: { view?: EngineView } = {};
+    const api = createApiServer(() => state.view);
+    const metrics = createMetricsServer(() => state.view);
+    try {
+      const ports = [await listen(api, apiPort), await listen(metrics, metricsPort)] as const;
+      return new EngineEndpoints(state, api, metrics, ...ports);
+    } catch (error) {
+      await Promise.all([close(api), close(metrics)]);
+      throw error;
+    }
+  }
+
+  attach(view: EngineView): void {
+    this.state.view = view;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([close(this.api), close(this.metrics)]);
+  }
 }
 
 export function listen(server: Server, port: number, host?: string): Promise<number> {

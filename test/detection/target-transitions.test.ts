@@ -54,7 +54,7 @@ describe('targetTransitions', () => {
         target: web,
         to: 'anomalous',
         message:
-          'Deployment shop/web is anomalous: pod web-0: rule restarting (container_restart_count.diff = 2 > 0 for 2m); pod web-0: local anomaly verdict (confidence 0.40)',
+          'Deployment shop/web is anomalous: pod web-0: rule restarting (container_restart_count.diff = 2 > 0 for 2m); pod web-0: local anomaly verdict (confidence 0.4)',
       },
     ]);
     expect(
@@ -122,9 +122,46 @@ describe('targetTransitions', () => {
         target: web,
         to: 'anomalous',
         message:
-          'Deployment shop/web is anomalous: pod web-0: at risk, pod_oom predicted in 10m (probability 0.90)',
+          'Deployment shop/web is anomalous: pod web-0: at risk, pod_oom predicted in 10m (probability 0.9)',
       },
     ]);
+  });
+
+  it('writes measured numbers with four significant digits, and thresholds as the policy wrote them', () => {
+    const hot = target(web, 'anomalous');
+    const pod = hot.pods[0];
+    if (pod) {
+      pod.rules = [
+        {
+          rule: 'running-hot',
+          feature: 'pod_cpu_usage.value',
+          operator: '>',
+          threshold: 0.9,
+          observed: 0.9739803368421055,
+          heldForMs: 0,
+          firing: true,
+        },
+        {
+          rule: 'big',
+          feature: 'pod_memory_usage.value',
+          operator: '>',
+          threshold: 1_073_741_824,
+          observed: 1_234_567_891.5,
+          heldForMs: 60_000,
+          firing: true,
+        },
+      ];
+      pod.ml = { source: 'ml', anomaly: true, confidence: 0.87654321, note: '' };
+      pod.mlPrediction = { issue: 'pod_oom', probability: 2 / 3, timeToOccurrenceSeconds: 600 };
+    }
+    const [transition] = targetTransitions(undefined, assessment(hot));
+    expect(transition?.message).toBe(
+      'Deployment shop/web is anomalous: ' +
+        'pod web-0: rule running-hot (pod_cpu_usage.value = 0.974 > 0.9 for 0s); ' +
+        'pod web-0: rule big (pod_memory_usage.value = 1235000000 > 1073741824 for 1m); ' +
+        'pod web-0: ml anomaly verdict (confidence 0.8765); ' +
+        'pod web-0: at risk, pod_oom predicted in 10m (probability 0.6667)',
+    );
   });
 
   it('reports recovery, but never treats missing data as an anomaly or a recovery', () => {

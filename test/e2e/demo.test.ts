@@ -23,6 +23,7 @@ interface Row {
   healthy: number;
   anomalous: number;
   insufficient: number;
+  lastEval: string;
 }
 
 /** Table rows in output order (header lines are skipped); columns are separated by two or more spaces. */
@@ -31,8 +32,17 @@ function rows(text: string): Array<Row & { offset: number }> {
   const re = /^ {4}((?:ml-guided|restart-web) .*)$/gm;
   for (const m of text.matchAll(re)) {
     const cells = (m[1] ?? '').split(/\s{2,}/);
-    const [policy = '', phase = '', ready = '', degraded = '', total, healthy, anomalous, insufficient] =
-      cells;
+    const [
+      policy = '',
+      phase = '',
+      ready = '',
+      degraded = '',
+      total,
+      healthy,
+      anomalous,
+      insufficient,
+      lastEval = '',
+    ] = cells;
     out.push({
       offset: m.index ?? 0,
       policy,
@@ -43,6 +53,7 @@ function rows(text: string): Array<Row & { offset: number }> {
       healthy: Number(healthy),
       anomalous: Number(anomalous),
       insufficient: Number(insufficient),
+      lastEval,
     });
   }
   return out;
@@ -85,6 +96,13 @@ describe('npm run demo', () => {
     const recoveredAt = text.indexOf('ML service recovered');
     expect(outageAt, text).toBeGreaterThan(0);
     expect(recoveredAt, text).toBeGreaterThan(outageAt);
+
+    // No row shows a policy before its first evaluation: its counts would judge nothing (every selected target
+    // counts as lacking data until it has been assessed), and the first Active row below must be a judgement.
+    expect(
+      table.filter((r) => !/^\d+s ago$/.test(r.lastEval)),
+      text,
+    ).toEqual([]);
 
     // 1. Both policies Active; the ML-guided one judged every target with Prometheus present.
     const beforeOutage = table.filter((r) => r.offset < outageAt);

@@ -73,6 +73,8 @@ export async function startEngineProcess(
   ]);
   const api = await proc.waitForOutput(/"port":(\d+),"msg":"api server listening"/);
   const metrics = await proc.waitForOutput(/"port":(\d+),"msg":"metrics server listening"/);
+  // The servers listen before the engine is built (so /healthz answers at once); callers want the engine.
+  await proc.waitForOutput(/"msg":"engine started"/);
   const apiPort = Number(api[1]);
   const metricsPort = Number(metrics[1]);
   const get = async (path: string) => {

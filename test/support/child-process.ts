@@ -11,10 +11,12 @@ export interface RunningProcess {
 
 /** Starts one of the project's commands the way a user does, through the TypeScript entry point. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    env: { ...process.env, ...env },
-    stdio: 'pipe',
-  });
+  return startNode(['--import', 'tsx', 'src/cli/main.ts', ...args], { ...process.env, ...env });
+}
+
+/** `node <argv>` with exactly `env` (nothing inherited), its stdout and stderr collected together. */
+export function startNode(argv: string[], env: NodeJS.ProcessEnv): RunningProcess {
+  const child = spawn(process.execPath, argv, { env, stdio: 'pipe' });
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => {
     text += chunk.toString();
