@@ -13,7 +13,7 @@ import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { WorkQueue } from '../controller/workqueue.js';
 import { AssessmentStore } from '../detection/assessment-store.js';
-import { DetectionCycle, type FeatureSource } from '../detection/detection-cycle.js';
+import { DetectionCycle } from '../detection/detection-cycle.js';
 import { RuleTracker } from '../detection/rule-tracker.js';
 import { podsOfTargets } from '../detection/workload-pods.js';
 import { KubeEventSink } from '../kube/event-sink.js';
@@ -22,8 +22,7 @@ import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
 import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
-import { FeatureVectorBuilder } from '../metrics/feature-vector-builder.js';
-import { PrometheusClient } from '../metrics/prometheus-client.js';
+import type { SeriesInput } from '../metrics/sample-store.js';
 import { createMlService } from '../ml/ml-service-factory.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
@@ -31,12 +30,12 @@ import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
 import { selectTargets } from '../policy/target-selection.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
 import { type HealthSource, notConfiguredSource } from '../server/health.js';
-import { HttpProbeSource } from '../server/http-probe-source.js';
 import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
 import { mlServiceHealthSource } from '../server/ml-health-source.js';
 import { systemClock } from '../time/clock.js';
-import { createFeedbackPoster, mlConfig, NO_PROMETHEUS, patternGuidance } from './engine-dependencies.js';
+import { createFeedbackPoster, mlConfig, patternGuidance } from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
+import { createFeatureSource } from './feature-source-wiring.js';
 import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
 import { workloadsOf } from './workloads-of.js';
@@ -59,6 +58,11 @@ export interface EngineOptions {
    * The run command exits the process, as controller-runtime does: a fresh process starts from a clean slate.
    */
   onLostLeadership?: () => void;
+  /**
+   * Past samples for the built-in feature source to start with (FEATURE_SOURCE=builtin only): the demo replays
+   * the simulated cluster's history into it, as it backfills a real Prometheus with promtool.
+   */
+  featureBackfill?: readonly SeriesInput[];
 }
 
 const CONTROLLER = 'remediationpolicy';
@@ -101,9 +105,8 @@ export async function startEngine(
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
   // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
-  const prometheus: HealthSource = config.prometheusUrl
-    ? new HttpProbeSource({ name: 'prometheus', url: config.prometheusUrl, path: '/-/ready' })
-    : notConfiguredSource('prometheus', 'PROMETHEUS_URL');
+  const featureSource = createFeatureSource(config, options.featureBackfill);
+  const prometheus: HealthSource = featureSource.health;
   const ml = config.mlServiceUrl
     ? createMlService(mlConfig(config, config.mlServiceUrl), {
         registry: metrics.registry,
@@ -162,15 +165,7 @@ export async function startEngine(
   });
 
   // Detection: one batched cycle for every due policy (fixed PromQL bill), one ML call per cycle.
-  const features: FeatureSource = config.prometheusUrl
-    ? new FeatureVectorBuilder(
-        new PrometheusClient({
-          url: config.prometheusUrl,
-          timeoutMs: config.prometheusTimeoutMs,
-          maxConcurrency: 4,
-        }),
-      )
-    : NO_PROMETHEUS;
+  const features = featureSource.features;
   const rules = new RuleTracker();
   const assessments = new AssessmentStore();
   const evaluation = new EvaluationLoop({
@@ -374,6 +369,7 @@ export async function startEngine(
         await elector?.stop({ release: clean });
         metrics.setLeader(false);
         clearInterval(dependencyTimer);
+        await featureSource.stop();
         ml?.close();
         feedback?.close();
         await Promise.all(caches.map((c) => c.stop()));

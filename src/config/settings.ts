@@ -26,6 +26,9 @@ export interface EngineConfig {
   metricsPort: number;
   prometheusUrl: string | undefined;
   prometheusTimeoutMs: number;
+  /** Where feature vectors come from: Prometheus (PROMETHEUS_URL), or the built-in source (demo and tests only). */
+  featureSource: FeatureSourceKind;
+  builtinScrapeUrl: string | undefined;
   mlServiceUrl: string | undefined;
   mlServiceTimeoutMs: number;
   mlCircuitBreakerThreshold: number;
@@ -51,6 +54,9 @@ export interface EngineConfig {
   watchSilenceTimeoutMs: number;
   shutdownTimeoutMs: number;
 }
+
+export const FEATURE_SOURCES = ['prometheus', 'builtin'] as const;
+export type FeatureSourceKind = (typeof FEATURE_SOURCES)[number];
 
 export class SettingError extends Error {
   constructor(
@@ -131,6 +137,20 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   s('metricsPort', 'METRICS_PORT', 'Prometheus /metrics port (0 picks a free port)', '9090', port),
   s('prometheusUrl', 'PROMETHEUS_URL', 'Prometheus or Thanos base URL for feature queries', undefined, url),
   s('prometheusTimeoutMs', 'PROMETHEUS_TIMEOUT', 'timeout of one PromQL query', '30s', duration),
+  s(
+    'featureSource',
+    'FEATURE_SOURCE',
+    'prometheus, or builtin: scrape BUILTIN_SCRAPE_URL itself and compute the features in memory (demo and tests only)',
+    'prometheus',
+    oneOf(FEATURE_SOURCES),
+  ),
+  s(
+    'builtinScrapeUrl',
+    'BUILTIN_SCRAPE_URL',
+    'exporter /metrics URL the builtin feature source scrapes every 5s (FEATURE_SOURCE=builtin only)',
+    undefined,
+    url,
+  ),
   s(
     'mlServiceUrl',
     'ML_SERVICE_URL',
@@ -272,6 +292,8 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     metricsPort: 9090,
     prometheusUrl: undefined,
     prometheusTimeoutMs: 30_000,
+    featureSource: 'prometheus',
+    builtinScrapeUrl: undefined,
     mlServiceUrl: undefined,
     mlServiceTimeoutMs: 30_000,
     mlCircuitBreakerThreshold: 3,
@@ -339,6 +361,18 @@ export function resolveConfig(
     throw new SettingError(
       '--leader-election-renew-deadline',
       'invalid --leader-election-renew-deadline (LEADER_ELECTION_RENEW_DEADLINE): must be longer than the retry period',
+    );
+  }
+  if (result.featureSource === 'builtin' && !result.builtinScrapeUrl) {
+    throw new SettingError(
+      '--builtin-scrape-url',
+      'invalid --feature-source builtin (FEATURE_SOURCE): it needs --builtin-scrape-url (BUILTIN_SCRAPE_URL), the exporter to scrape',
+    );
+  }
+  if (result.featureSource === 'builtin' && result.prometheusUrl) {
+    throw new SettingError(
+      '--prometheus-url',
+      'invalid --prometheus-url (PROMETHEUS_URL): with --feature-source builtin the features come from --builtin-scrape-url; unset one of them',
     );
   }
   if (result.port !== 0 && result.port === result.metricsPort) {
