@@ -105,7 +105,7 @@ export async function startEngine(
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
   // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
-  const featureSource = createFeatureSource(config, options.featureBackfill);
+  const featureSource = await createFeatureSource(config, options.featureBackfill);
   const prometheus: HealthSource = featureSource.health;
   const ml = config.mlServiceUrl
     ? createMlService(mlConfig(config, config.mlServiceUrl), {

@@ -27,11 +27,11 @@ const SCRAPE_INTERVAL_MS = 5_000;
 /** The oldest point a cycle reads is t - 5m with a 5m rate before it, t up to a step before now: 11 minutes. */
 const RETENTION_MS = 15 * 60_000;
 
-export function createFeatureSource(
+export async function createFeatureSource(
   config: EngineConfig,
   /** Past samples for the built-in source to start with (the demo's replay of the cluster's history). */
   backfill: readonly SeriesInput[] = [],
-): WiredFeatureSource {
+): Promise<WiredFeatureSource> {
   if (config.featureSource === 'builtin' && config.builtinScrapeUrl) {
     const store = new SampleStore({ keep: keepForFeatures, retentionMs: RETENTION_MS });
     store.backfill(backfill);
@@ -40,7 +40,8 @@ export function createFeatureSource(
       intervalMs: SCRAPE_INTERVAL_MS,
       store,
     });
-    scraper.start();
+    // The first evaluation must not find the source without a scrape (and report it down for a refresh period).
+    await scraper.start();
     return {
       features: new BuiltinFeatureSource(store, { problem: () => scraper.problem() }),
       health: { name: 'prometheus', critical: false, check: () => scraper.health() },

@@ -32,16 +32,18 @@ export class ExporterScraper {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Scrapes now, then every interval until stop(). */
-  start(): void {
+  /** Scrapes now, then every interval until stop(); resolves once the first scrape is done (or failed). */
+  start(): Promise<void> {
     const loop = () => {
-      if (this.stopped) return;
-      this.inFlight = this.scrapeOnce().finally(() => {
+      if (this.stopped) return Promise.resolve();
+      const scrape = this.scrapeOnce().finally(() => {
         this.inFlight = undefined;
         if (!this.stopped) this.cancel = this.clock.schedule(loop, this.options.intervalMs);
       });
+      this.inFlight = scrape;
+      return scrape;
     };
-    loop();
+    return loop();
   }
 
   async stop(): Promise<void> {
