@@ -52,6 +52,23 @@ describe('engine settings', () => {
     expect(() => resolveConfig({}, { ML_BACKEND: 'grpc' })).toThrow(/--ml-backend \(ML_BACKEND\)/);
   });
 
+  it('takes features from Prometheus unless the built-in source (demo and tests) is asked for with its exporter', () => {
+    expect(resolveConfig({}, {}).featureSource).toBe('prometheus');
+    expect(
+      resolveConfig({ featureSource: 'builtin' }, { BUILTIN_SCRAPE_URL: 'http://127.0.0.1:9100/metrics' }),
+    ).toMatchObject({ featureSource: 'builtin', builtinScrapeUrl: 'http://127.0.0.1:9100/metrics' });
+    expect(() => resolveConfig({ featureSource: 'builtin' }, {})).toThrow(/needs --builtin-scrape-url/);
+    expect(() =>
+      resolveConfig(
+        { featureSource: 'builtin', builtinScrapeUrl: 'http://127.0.0.1:9100/metrics' },
+        { PROMETHEUS_URL: 'http://127.0.0.1:9090' },
+      ),
+    ).toThrow(/--prometheus-url .*unset one of them/);
+    expect(() => resolveConfig({}, { FEATURE_SOURCE: 'thanos' })).toThrow(
+      /--feature-source \(FEATURE_SOURCE\)/,
+    );
+  });
+
   it('names the flag and variable of a bad value', () => {
     expect(() => resolveConfig({}, { ML_SERVICE_URL: 'not a url' })).toThrow(
       /--ml-service-url \(ML_SERVICE_URL\)/,

@@ -15,19 +15,25 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'Run the engine against an embedded sandbox cluster with Prometheus history and a mock ML service, ' +
-        'and narrate an ML outage and its recovery.',
+      'Run the engine on an embedded sandbox cluster with a mock ML service and watch it heal a crash loop, ' +
+        'a memory leak (by prediction) and a bad rollout, and leave a noisy but healthy service alone.',
     )
     .addOption(
-      new Option('--duration <duration>', 'how long to run after set-up (e.g. 90s, 5m); 0 runs until Ctrl-C')
+      new Option(
+        '--duration <duration>',
+        'how long the story may take after set-up before the demo gives up (e.g. 3m); 0: no limit',
+      )
         .argParser(parseDemoDuration)
         // Shown as written, not as the milliseconds it parses to.
-        .default(90_000, '90s'),
+        .default(180_000, '3m'),
     )
-    .option('--no-prometheus', 'skip Prometheus even when installed (detection then runs Degraded)')
-    .option('--quiet', 'print only the narrated steps, not the periodic status table')
+    .option(
+      '--no-prometheus',
+      'use the built-in feature source (demo and tests only) even when Prometheus is installed',
+    )
+    .option('--keep-running', 'after the story, keep everything running until Ctrl-C (prints the kubeconfig)')
     .option('--dir <dir>', 'where the kubeconfig and the engine log are written', '.demo')
-    .action(async (opts: { duration: number; prometheus: boolean; quiet?: boolean; dir: string }) => {
+    .action(async (opts: { duration: number; prometheus: boolean; keepRunning?: boolean; dir: string }) => {
       const { runDemo } = await import('../demo/demo.js');
       const stop = new AbortController();
       let firstSignalAtMs: number | undefined;
@@ -46,14 +52,14 @@ export function registerDemoCommand(program: Command): void {
       const completed = await runDemo({
         durationMs: opts.duration,
         usePrometheus: opts.prometheus,
-        quiet: opts.quiet === true,
+        keepRunning: opts.keepRunning === true,
         dir: opts.dir,
         signal: stop.signal,
         say: (line) => process.stdout.write(`${line}\n`),
       });
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      // Interrupted early is a normal, clean end; a run that outlived its duration without the story is not.
-      process.exitCode = completed || stop.signal.aborted ? 0 : 1;
+      // Success means the story completed (--keep-running: before Ctrl-C); anything less says what did not happen.
+      process.exitCode = completed ? 0 : 1;
     });
 }

@@ -12,7 +12,7 @@ import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { WorkQueue } from '../controller/workqueue.js';
 import { AssessmentStore } from '../detection/assessment-store.js';
-import { DetectionCycle, type FeatureSource } from '../detection/detection-cycle.js';
+import { DetectionCycle } from '../detection/detection-cycle.js';
 import { RuleTracker } from '../detection/rule-tracker.js';
 import { podsOfTargets } from '../detection/workload-pods.js';
 import { KubeEventSink } from '../kube/event-sink.js';
@@ -21,8 +21,7 @@ import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
 import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
-import { FeatureVectorBuilder } from '../metrics/feature-vector-builder.js';
-import { PrometheusClient } from '../metrics/prometheus-client.js';
+import type { SeriesInput } from '../metrics/sample-store.js';
 import { createMlService } from '../ml/ml-service-factory.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
@@ -40,6 +39,7 @@ import {
   patternGuidance,
 } from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
+import { createFeatureSource } from './feature-source-wiring.js';
 import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
 import { workloadsOf } from './workloads-of.js';
@@ -67,6 +67,11 @@ export interface EngineOptions {
    * /healthz answers at once); without them the engine starts its own on config.port and config.metricsPort.
    */
   endpoints?: EngineEndpoints;
+  /**
+   * Past samples for the built-in feature source to start with (FEATURE_SOURCE=builtin only): the demo replays
+   * the simulated cluster's history into it, as it backfills a real Prometheus with promtool.
+   */
+  featureBackfill?: readonly SeriesInput[];
 }
 
 const CONTROLLER = 'remediationpolicy';
@@ -108,6 +113,7 @@ export async function startEngine(
   const caches = [...policies.caches, deployments, statefulSets, replicaSets, pods, autoscalers];
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
+  const featureSource = await createFeatureSource(config, options.featureBackfill);
   const ml = config.mlServiceUrl
     ? createMlService(mlConfig(config, config.mlServiceUrl), {
         registry: metrics.registry,
@@ -115,7 +121,11 @@ export async function startEngine(
       })
     : undefined;
   // Dependencies other than Kubernetes: probed in the background so reconciles read their state synchronously.
-  const { prometheus, mlService } = dependencyHealthSources(config, ml?.service, clock);
+  const probes = dependencyHealthSources(config, ml?.service, clock);
+  // The built-in feature source (demo and tests) reports its own scrape health under the metrics dependency.
+  const prometheus: HealthSource =
+    config.featureSource === 'builtin' ? featureSource.health : probes.prometheus;
+  const { mlService } = probes;
   const dependencyStates: DependencyStates = {
     prometheus: { state: 'down', message: 'not checked yet' },
     mlService: { state: 'down', message: 'not checked yet' },
@@ -167,16 +177,7 @@ export async function startEngine(
   });
 
   // Detection: one batched cycle for every due policy (fixed PromQL bill), one ML call per cycle.
-  const features: FeatureSource = config.prometheusUrl
-    ? new FeatureVectorBuilder(
-        new PrometheusClient({
-          url: config.prometheusUrl,
-          timeoutMs: config.prometheusTimeoutMs,
-          maxConcurrency: 4,
-          bearerTokenFile: config.prometheusBearerTokenFile,
-        }),
-      )
-    : NO_PROMETHEUS;
+  const features = featureSource.features;
   const rules = new RuleTracker();
   const assessments = new AssessmentStore();
   const evaluation = new EvaluationLoop({
@@ -385,6 +386,7 @@ export async function startEngine(
         await elector?.stop({ release: clean });
         metrics.setLeader(false);
         clearInterval(dependencyTimer);
+        await featureSource.stop();
         ml?.close();
         feedback?.close();
         await Promise.all(caches.map((c) => c.stop()));

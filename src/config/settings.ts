@@ -30,6 +30,9 @@ export interface EngineConfig {
   /** Sent as a bearer token to Prometheus/Thanos; re-read when it changes on disk (rotated tokens). */
   prometheusBearerTokenFile: string | undefined;
   prometheusTimeoutMs: number;
+  /** Where feature vectors come from: Prometheus (PROMETHEUS_URL), or the built-in source (demo and tests only). */
+  featureSource: FeatureSourceKind;
+  builtinScrapeUrl: string | undefined;
   mlServiceUrl: string | undefined;
   mlServiceTimeoutMs: number;
   mlCircuitBreakerThreshold: number;
@@ -55,6 +58,9 @@ export interface EngineConfig {
   watchSilenceTimeoutMs: number;
   shutdownTimeoutMs: number;
 }
+
+export const FEATURE_SOURCES = ['prometheus', 'builtin'] as const;
+export type FeatureSourceKind = (typeof FEATURE_SOURCES)[number];
 
 export class SettingError extends ConfigurationError {
   override readonly name = 'SettingError';
@@ -160,6 +166,20 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     nonEmpty,
   ),
   s('prometheusTimeoutMs', 'PROMETHEUS_TIMEOUT', 'timeout of one PromQL query', '30s', duration),
+  s(
+    'featureSource',
+    'FEATURE_SOURCE',
+    'prometheus, or builtin: scrape BUILTIN_SCRAPE_URL itself and compute the features in memory (demo and tests only)',
+    'prometheus',
+    oneOf(FEATURE_SOURCES),
+  ),
+  s(
+    'builtinScrapeUrl',
+    'BUILTIN_SCRAPE_URL',
+    'exporter /metrics URL the builtin feature source scrapes every 5s (FEATURE_SOURCE=builtin only)',
+    undefined,
+    url,
+  ),
   s(
     'mlServiceUrl',
     'ML_SERVICE_URL',
@@ -302,6 +322,8 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     prometheusUrl: undefined,
     prometheusBearerTokenFile: undefined,
     prometheusTimeoutMs: 30_000,
+    featureSource: 'prometheus',
+    builtinScrapeUrl: undefined,
     mlServiceUrl: undefined,
     mlServiceTimeoutMs: 30_000,
     mlCircuitBreakerThreshold: 3,
@@ -369,6 +391,18 @@ export function resolveConfig(
     throw new SettingError(
       '--leader-election-renew-deadline',
       'invalid --leader-election-renew-deadline (LEADER_ELECTION_RENEW_DEADLINE): must be longer than the retry period',
+    );
+  }
+  if (result.featureSource === 'builtin' && !result.builtinScrapeUrl) {
+    throw new SettingError(
+      '--builtin-scrape-url',
+      'invalid --feature-source builtin (FEATURE_SOURCE): it needs --builtin-scrape-url (BUILTIN_SCRAPE_URL), the exporter to scrape',
+    );
+  }
+  if (result.featureSource === 'builtin' && result.prometheusUrl) {
+    throw new SettingError(
+      '--prometheus-url',
+      'invalid --prometheus-url (PROMETHEUS_URL): with --feature-source builtin the features come from --builtin-scrape-url; unset one of them',
     );
   }
   if (result.port !== 0 && result.port === result.metricsPort) {

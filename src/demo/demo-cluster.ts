@@ -1,16 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { KubeRest } from '../kube/rest-client.js';
+import { policyManifest, type Scenario, SIM, workloadManifest } from './demo-scenarios.js';
 
 /**
- * The demo's workloads, created through the Kubernetes API as a user would; the simulated control plane (controllers,
- * scheduler, kubelets) turns them into running pods, and one web pod is made to run hot with the simulator's
- * failure annotation, as `kubectl annotate pod` would.
+ * The demo's cluster, set up through the Kubernetes API as a user would (`kubectl apply`): the engine's CRDs, then
+ * the scenarios' namespaces, workloads and policies. The simulated control plane (controllers, scheduler,
+ * kubelets) turns the workloads into running pods.
  */
-export const SHOP_NAMESPACE = 'shop';
-export const PART_OF = { 'app.kubernetes.io/part-of': 'shop' };
 export const NODE_COUNT = 3;
-const BEHAVIOUR = 'sandbox.coordination-engine.io/behaviour';
 
 /** The engine's crds/ directory: src/demo/ under tsx, or dist/src/demo/ once built (the package ships crds/ beside dist/). */
 function crdsDir(): URL {
@@ -39,79 +37,71 @@ export async function installCrds(rest: KubeRest): Promise<string[]> {
   return files;
 }
 
-async function create(rest: KubeRest, path: string, body: unknown): Promise<void> {
-  await rest.request({ method: 'POST', path, body });
+const PLURAL = { Deployment: 'deployments', StatefulSet: 'statefulsets' } as const;
+
+export interface PodView {
+  metadata: { name: string; uid?: string; deletionTimestamp?: string; creationTimestamp?: string };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { restartCount?: number }[];
+  };
 }
 
-interface PodList {
-  items: {
-    metadata: { name: string; deletionTimestamp?: string };
-    status?: { phase?: string; conditions?: { type: string; status: string }[] };
-  }[];
-}
-
-const running = (pod: PodList['items'][number]) =>
+export const isRunningReady = (pod: PodView) =>
   !pod.metadata.deletionTimestamp &&
   pod.status?.phase === 'Running' &&
   pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-/**
- * Namespace `shop` with Deployment `web` (3 replicas), StatefulSet `db` (2, with an exporter sidecar) and a bare Pod
- * `report-job`; waits until all 6 pods run, then makes one web pod saturate its CPU limit. Returns that pod's name.
- */
-export async function createShop(rest: KubeRest, timeoutMs = 30_000): Promise<string> {
-  await create(rest, '/api/v1/namespaces', { metadata: { name: SHOP_NAMESPACE } });
-  const ns = `/namespaces/${SHOP_NAMESPACE}`;
-  const template = (app: string, containers: readonly string[]) => ({
-    metadata: { labels: { app, ...PART_OF } },
-    spec: {
-      containers: containers.map((name) => ({
-        name,
-        image: `shop/${app}-${name}:1.4`,
-        resources: { limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '100m', memory: '128Mi' } },
-      })),
-    },
+export async function podsIn(rest: KubeRest, namespace: string): Promise<PodView[]> {
+  const list = await rest.request<{ items: PodView[] }>({
+    method: 'GET',
+    path: `/api/v1/namespaces/${namespace}/pods`,
   });
-  await create(rest, `/apis/apps/v1${ns}/deployments`, {
-    metadata: { name: 'web', labels: { app: 'web', ...PART_OF } },
-    spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: template('web', ['app']) },
-  });
-  await create(rest, `/apis/apps/v1${ns}/statefulsets`, {
-    metadata: { name: 'db', labels: { app: 'db', ...PART_OF } },
-    spec: {
-      replicas: 2,
-      serviceName: 'db',
-      podManagementPolicy: 'Parallel',
-      selector: { matchLabels: { app: 'db' } },
-      template: template('db', ['app', 'exporter']),
-    },
-  });
-  await create(rest, `/api/v1${ns}/pods`, {
-    metadata: { name: 'report-job', labels: { app: 'report', ...PART_OF } },
-    spec: template('report', ['app']).spec,
-  });
+  return list.items;
+}
+
+export function workloadPath(s: Scenario): string {
+  return `/apis/apps/v1/namespaces/${s.namespace}/${PLURAL[s.kind]}/${s.name}`;
+}
+
+/** Each scenario's namespace and workload; resolves once every pod runs and is Ready (a crash loop's: exists). */
+export async function createWorkloads(rest: KubeRest, scenarios: readonly Scenario[], timeoutMs = 30_000) {
+  for (const s of scenarios) {
+    await rest.request({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: { metadata: { name: s.namespace } },
+    });
+    await rest.request({
+      method: 'POST',
+      path: `/apis/apps/v1/namespaces/${s.namespace}/${PLURAL[s.kind]}`,
+      body: workloadManifest(s),
+    });
+  }
   const deadline = Date.now() + timeoutMs;
-  let pods: PodList['items'] = [];
   for (;;) {
-    pods = (await rest.request<PodList>({ method: 'GET', path: `/api/v1${ns}/pods` })).items;
-    if (pods.length === 6 && pods.every(running)) break;
+    const pending: string[] = [];
+    for (const s of scenarios) {
+      const crashing = s.annotations[`${SIM}/behaviour`] === 'crashloop';
+      const pods = (await podsIn(rest, s.namespace)).filter((p) => !p.metadata.deletionTimestamp);
+      const ready = pods.filter((p) => crashing || isRunningReady(p)).length;
+      if (ready < s.replicas) pending.push(`${s.namespace} (${ready}/${s.replicas})`);
+    }
+    if (pending.length === 0) return;
     if (Date.now() > deadline)
-      throw new Error(`the shop's pods did not all run within ${timeoutMs / 1000} s`);
+      throw new Error(`pods not Running and Ready within ${timeoutMs / 1000} s: ${pending.join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const hot = pods
-    .map((p) => p.metadata.name)
-    .filter((n) => n.startsWith('web-'))
-    .sort()[0] as string;
-  await rest.request({
-    method: 'PATCH',
-    path: `/api/v1${ns}/pods/${hot}`,
-    contentType: 'application/merge-patch+json',
-    body: {
-      metadata: {
-        annotations: { [BEHAVIOUR]: 'cpu-saturation', 'sandbox.coordination-engine.io/onset': '0s' },
-      },
-    },
-  });
-  return hot;
+}
+
+/** `kubectl apply` of each scenario's RemediationPolicy. */
+export async function createPolicies(rest: KubeRest, scenarios: readonly Scenario[]): Promise<void> {
+  for (const s of scenarios) {
+    await rest.request({
+      method: 'POST',
+      path: `/apis/coordination-engine.io/v1alpha1/namespaces/${s.namespace}/remediationpolicies`,
+      body: policyManifest(s),
+    });
+  }
 }

@@ -1,115 +1,175 @@
 import { z } from 'zod';
 import type { KubeRest } from '../kube/rest-client.js';
-import { SHOP_NAMESPACE } from './demo-cluster.js';
-import { formatTable, type PolicyView, policyViewSchema } from './status-table.js';
+import { POLICY_API_VERSION } from '../policy/api-group.js';
+import { policyStatusSchema } from '../policy/status-types.js';
+import { parseRemediation, type RemediationRecord } from '../remediation/record.js';
+import type { Scenario } from './demo-scenarios.js';
 
-const policyListSchema = z.object({ items: z.array(policyViewSchema) });
-const eventListSchema = z.object({
-  items: z.array(
-    z.object({
-      type: z.string().optional(),
-      reason: z.string().optional(),
-      message: z.string().optional(),
-      involvedObject: z.object({ name: z.string().optional() }).optional(),
-    }),
-  ),
+/**
+ * Reads what a user would look at, through the API (`kubectl get rp,remediations,events`): each scenario's policy
+ * status, its Remediation records and the Events the engine wrote, and narrates what changed since the last look
+ * as detect / decide / act / verify lines. Everything is validated: it comes over HTTP.
+ */
+const policySchema = z.object({
+  metadata: z.object({ name: z.string(), namespace: z.string().optional() }),
+  status: policyStatusSchema.optional(),
 });
+export type PolicyView = z.infer<typeof policySchema>;
 
-const healthSchema = z.object({
-  status: z.string(),
-  dependencies: z.record(
-    z.string(),
-    z.object({
-      status: z.string(),
-      message: z.string().optional(),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
-  ),
+const eventSchema = z.object({
+  metadata: z.object({ uid: z.string().optional(), name: z.string() }),
+  type: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  involvedObject: z.object({ kind: z.string().optional(), name: z.string().optional() }),
+  source: z.object({ component: z.string().optional() }).optional(),
 });
-export type HealthView = z.infer<typeof healthSchema>;
+type EventView = z.infer<typeof eventSchema>;
 
-/** Reads what a user would look at (the policies' status and the engine's health) and prints it. */
+const ENGINE = 'coordination-engine';
+/** Events on the workload worth a line (the same ones are on the policy too; one line each is enough). */
+const WORKLOAD_REASONS = new Set(['Remediated', 'RemediationSucceeded', 'RemediationFailed', 'Escalated']);
+
+/** What has been seen of one scenario so far. */
+export interface ScenarioProgress {
+  readonly scenario: Scenario;
+  policy: PolicyView | undefined;
+  /** Distinct evaluations seen (status.lastEvaluationTime values) and how each judged the targets. */
+  evaluations: Array<{ time: string; healthy: number; anomalous: number; insufficient: number }>;
+  records: RemediationRecord[];
+  /** The first AnomalyDetected message: what the engine saw. */
+  detected: string | undefined;
+  events: EventView[];
+}
+
 export class DemoObserver {
-  private lastTable = '';
-  private lastTableAtMs = 0;
+  readonly progress: Map<string, ScenarioProgress>;
+  private readonly seenEvents = new Set<string>();
+  private readonly seenRecordState = new Map<string, { phase?: string; actions: number; skip?: string }>();
+  private readonly degradedShown = new Map<string, string>();
 
   constructor(
     private readonly rest: KubeRest,
-    private readonly engineUrl: string,
+    scenarios: readonly Scenario[],
     private readonly say: (line: string) => void,
-    private readonly tableEveryMs: number,
-  ) {}
+    private readonly startedAtMs: number,
+  ) {
+    this.progress = new Map(
+      scenarios.map((scenario) => [
+        scenario.namespace,
+        { scenario, policy: undefined, evaluations: [], records: [], detected: undefined, events: [] },
+      ]),
+    );
+  }
 
-  async policies(): Promise<PolicyView[]> {
-    const list = await this.rest.request({
-      method: 'GET',
-      path: `/apis/coordination-engine.io/v1alpha1/namespaces/${SHOP_NAMESPACE}/remediationpolicies`,
+  /** One look at every scenario; prints what is new. */
+  async poll(): Promise<void> {
+    for (const p of this.progress.values()) await this.look(p);
+  }
+
+  private line(p: ScenarioProgress, stage: string, text: string): void {
+    const at = `[+${Math.round((Date.now() - this.startedAtMs) / 1000)}s]`.padEnd(7);
+    this.say(`${at} ${p.scenario.title.padEnd(13)} ${stage.padEnd(7)} ${text}`);
+  }
+
+  private async look(p: ScenarioProgress): Promise<void> {
+    const ns = p.scenario.namespace;
+    const group = `/apis/${POLICY_API_VERSION}/namespaces/${ns}`;
+    const [policy, records, events] = await Promise.all([
+      this.rest.request({ method: 'GET', path: `${group}/remediationpolicies/${p.scenario.policy}` }),
+      this.rest.request<{ items?: unknown[] }>({ method: 'GET', path: `${group}/remediations` }),
+      this.rest.request<{ items?: unknown[] }>({ method: 'GET', path: `/api/v1/namespaces/${ns}/events` }),
+    ]);
+    p.policy = policySchema.parse(policy);
+    this.evaluation(p);
+    p.events = (events.items ?? [])
+      .map((e) => eventSchema.safeParse(e))
+      .flatMap((r) => (r.success && r.data.source?.component === ENGINE ? [r.data] : []));
+    p.records = (records.items ?? [])
+      .map(parseRemediation)
+      .filter((r): r is RemediationRecord => r !== undefined)
+      .sort((a, b) => (a.status.startTime ?? '').localeCompare(b.status.startTime ?? ''));
+    // In story order: what was detected, what the records say was decided and done, then the Events on the target.
+    for (const e of p.events) if (e.involvedObject.kind === 'RemediationPolicy') this.event(p, e);
+    for (const r of p.records) this.record(p, r);
+    for (const e of p.events) if (e.involvedObject.kind !== 'RemediationPolicy') this.event(p, e);
+  }
+
+  private evaluation(p: ScenarioProgress): void {
+    const status = p.policy?.status;
+    const time = status?.lastEvaluationTime;
+    const targets = status?.targets;
+    if (!time || !targets || p.evaluations.at(-1)?.time === time) return;
+    p.evaluations.push({
+      time,
+      healthy: targets.healthy,
+      anomalous: targets.anomalous,
+      insufficient: targets.insufficientData,
     });
-    return policyListSchema.parse(list).items;
-  }
-
-  async health(): Promise<HealthView> {
-    const res = await fetch(`${this.engineUrl}/api/v1/health`);
-    return healthSchema.parse(await res.json());
-  }
-
-  /** Prints the table now. */
-  async printTable(): Promise<PolicyView[]> {
-    const policies = await this.policies();
-    const lines = formatTable(policies, Date.now());
-    for (const line of lines) this.say(`    ${line}`);
-    this.lastTable = lines.join('\n').replace(/\d+s ago/g, '');
-    this.lastTableAtMs = Date.now();
-    return policies;
-  }
-
-  /**
-   * Prints the table when something other than the ages changed, and at least every `tableEveryMs`; not before
-   * every policy has been evaluated once. Until then the status counts each selected target as lacking data (it
-   * has not been judged), which a viewer, and the e2e test reading the table, would take for a first judgement
-   * that found every target without data.
-   */
-  async printTableIfDue(): Promise<void> {
-    const now = Date.now();
-    const policies = await this.policies();
-    if (policies.length === 0 || policies.some((p) => p.status?.lastEvaluationTime === undefined)) return;
-    const lines = formatTable(policies, now);
-    const changed = lines.join('\n').replace(/\d+s ago/g, '') !== this.lastTable;
-    if (!changed && now - this.lastTableAtMs < this.tableEveryMs) return;
-    this.say(`  ${new Date(now).toISOString().slice(11, 19)}`);
-    for (const line of lines) this.say(`    ${line}`);
-    this.lastTable = lines.join('\n').replace(/\d+s ago/g, '');
-    this.lastTableAtMs = now;
-  }
-
-  /** Prints the policies' Events with the given reason, as `kubectl get events` would show them. */
-  async printEvents(reason: string): Promise<number> {
-    const list = await this.rest.request({
-      method: 'GET',
-      path: `/api/v1/namespaces/${SHOP_NAMESPACE}/events`,
-      query: { fieldSelector: `reason=${reason}` },
-    });
-    const events = eventListSchema.parse(list).items;
-    for (const e of events) {
-      this.say(
-        `    Event on ${e.involvedObject?.name ?? '?'}: ${e.type ?? ''} ${e.reason ?? ''}: ${e.message ?? ''}`,
+    const n = p.evaluations.length;
+    // Degraded only when it changes: a dependency problem is news once, and so is its end.
+    const degraded = status.conditions?.find((c) => c.type === 'Degraded');
+    const shown = this.degradedShown.get(p.scenario.namespace) ?? 'False';
+    const state = degraded?.status === 'True' ? `${degraded.reason}: ${degraded.message ?? ''}` : 'False';
+    if (state !== shown) {
+      this.degradedShown.set(p.scenario.namespace, state);
+      this.line(p, 'detect', state === 'False' ? 'policy no longer Degraded' : `policy Degraded (${state})`);
+    }
+    // The workload left alone gets a line now and then: it is being judged, and judged healthy.
+    if (p.scenario.heals === undefined && (n === 1 || n % 3 === 0)) {
+      const all = p.evaluations.filter((e) => e.healthy === 1 && e.anomalous === 0).length;
+      this.line(
+        p,
+        'detect',
+        `${p.scenario.kind} ${p.scenario.name} healthy in ${all} of ${n} evaluation(s) (insufficient data: ` +
+          `${targets.insufficientData}); nothing to decide`,
       );
     }
-    return events.length;
   }
 
-  async printHealth(): Promise<HealthView> {
-    const health = await this.health();
-    this.say(`    GET /api/v1/health → ${formatHealth(health)}`);
-    return health;
+  private event(p: ScenarioProgress, e: EventView): void {
+    const key = e.metadata.uid ?? e.metadata.name;
+    if (this.seenEvents.has(key)) return;
+    const onPolicy = e.involvedObject.kind === 'RemediationPolicy';
+    if (onPolicy && e.reason === 'AnomalyDetected') {
+      this.seenEvents.add(key);
+      p.detected ??= e.message;
+      this.line(p, 'detect', e.message ?? '');
+    } else if (!onPolicy && WORKLOAD_REASONS.has(e.reason ?? '')) {
+      this.seenEvents.add(key);
+      this.line(p, '', `  Event on ${e.involvedObject.kind} ${e.involvedObject.name}: ${e.type} ${e.reason}`);
+    }
   }
-}
 
-export function formatHealth(health: HealthView): string {
-  const parts = Object.entries(health.dependencies).map(([name, dep]) => {
-    const breaker = dep.details?.breaker;
-    const extra = typeof breaker === 'string' ? ` (breaker ${breaker})` : '';
-    return `${name} ${dep.status}${extra}`;
-  });
-  return `${health.status}: ${parts.join(', ')}`;
+  private record(p: ScenarioProgress, r: RemediationRecord): void {
+    const name = r.metadata.name ?? '?';
+    const was = this.seenRecordState.get(name);
+    const s = r.status;
+    const now = { phase: s.phase, actions: s.actions.length, skip: s.lastSkip };
+    this.seenRecordState.set(name, now);
+    if (!was) {
+      const step = p.scenario.ladder.find((l) => l.name === s.step);
+      const passed = s.phase !== 'Pending' || s.actions.some((a) => a.result !== 'Skipped');
+      this.line(
+        p,
+        'decide',
+        `opened Remediation ${name}: step ${s.step ?? '?'} (${step?.type ?? '?'})` +
+          (passed ? ', every safety gate passed' : ', waiting on the safety gates'),
+      );
+    }
+    if (now.skip && now.skip !== was?.skip) this.line(p, 'decide', `held back: ${now.skip}`);
+    for (const a of s.actions.slice(was?.actions ?? 0)) {
+      this.line(p, 'act', `${a.action} ${a.result}${a.reason ? ` (${a.reason})` : ''}: ${a.message ?? ''}`);
+    }
+    if (now.phase === was?.phase) return;
+    if (now.phase === 'Verifying') {
+      this.line(p, 'verify', `watching the target until ${s.verifyDeadline ?? '?'} (verificationWindow)`);
+    } else if (now.phase === 'Succeeded' || now.phase === 'Failed' || now.phase === 'Escalated') {
+      const verified = s.conditions.find((c) => c.type === 'Verified' || c.type === 'Escalated');
+      const mark = now.phase === 'Succeeded' ? '✓' : '✗';
+      this.line(p, 'verify', `${mark} ${now.phase}${verified?.message ? `: ${verified.message}` : ''}`);
+    } else if (now.phase === 'Recommended') {
+      this.line(p, 'decide', 'recorded as a recommendation only');
+    }
+  }
 }

@@ -8,8 +8,9 @@ import { type EngineConfig, resolveConfig } from '../config/settings.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
-import { createShop, installCrds, NODE_COUNT } from './demo-cluster.js';
-import { demoPolicies } from './demo-policies.js';
+import { createPolicies, createWorkloads, installCrds, NODE_COUNT } from './demo-cluster.js';
+import { type Snapshot, snapshot } from './demo-outcome.js';
+import { EVALUATION_INTERVAL, NOISY, SCENARIOS } from './demo-scenarios.js';
 import {
   executableProblem,
   prometheusAvailable,
@@ -17,16 +18,24 @@ import {
   startScrapingPrometheus,
 } from './prometheus-launcher.js';
 
-export const EVALUATION_INTERVAL = '10s';
-const HISTORY_SECONDS = 20 * 60;
+/** Ten minutes of past: every 5-minute feature window (and lag_5) is complete at the first evaluation. */
+const HISTORY_SECONDS = 10 * 60;
+const HISTORY_STEP_SECONDS = 15;
 const SCRAPE_SECONDS = 5;
+
+/** Where the features come from: a real Prometheus, or the engine's built-in source (demo and tests only). */
+export type MetricsPath =
+  | { kind: 'prometheus'; prometheus: RunningPrometheus }
+  | { kind: 'builtin'; scrapeUrl: string };
 
 export interface DemoStack {
   readonly sandbox: Sandbox;
   readonly rest: KubeRest;
   readonly ml: MockMlServer;
   readonly simulator: Simulator;
-  readonly prometheus: RunningPrometheus | undefined;
+  readonly metrics: MetricsPath;
+  /** The noisy workload as it was before the engine started: it must still be exactly this at the end. */
+  readonly untouched: Snapshot;
   readonly engine: RunningEngine;
   readonly engineUrl: string;
   readonly kubeconfig: string;
@@ -42,7 +51,10 @@ export interface StackOptions {
   say(line: string): void;
 }
 
-/** Starts the sandbox, the shop workloads, Prometheus (when possible), the mock ML server and the engine. */
+/**
+ * Starts the sandbox and the simulated control plane, the scenarios' workloads, the metrics path (Prometheus when
+ * installed and wanted, else the engine's built-in feature source), the mock ML server, the policies and the engine.
+ */
 export async function startDemoStack(options: StackOptions): Promise<DemoStack> {
   const { say } = options;
   // Before anything starts: an explicitly named binary that cannot run is a mistake to fix, not a reason to run
@@ -87,49 +99,51 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
     // Every CRD the engine ships: it watches both policy kinds and waits until both are served.
     const crds = await installCrds(rest);
     say(`▸ CRDs created through the API (kubectl apply -f crds/): ${crds.join(', ')}`);
-    const hot = await createShop(rest);
-    say('▸ namespace shop: Deployment web (3 pods), StatefulSet db (2 pods), Pod report-job, all Running');
-    say(`▸ kubectl annotate pod ${hot} sandbox.coordination-engine.io/behaviour=cpu-saturation: it runs hot`);
+    await createWorkloads(rest, SCENARIOS);
+    say(
+      `▸ ${SCENARIOS.length} namespaces, one workload each, created through the API: ` +
+        SCENARIOS.map((sc) => `${sc.kind} ${sc.namespace}/${sc.name}`).join(', '),
+    );
+    for (const sc of SCENARIOS) say(`    · ${sc.title} (${sc.namespace}): ${sc.story}`);
+    const untouched = await snapshot(rest, NOISY);
 
-    let prometheus: RunningPrometheus | undefined;
-    if (!options.usePrometheus) {
-      say('▸ Prometheus skipped (--no-prometheus): detection will run Degraded (PrometheusUnavailable)');
-    } else if (!prometheusAvailable()) {
-      say('▸ prometheus/promtool not found on PATH or in /usr/bin: detection will run Degraded');
-      say(
-        '  (PrometheusUnavailable: no target can be judged). Install them with: apt-get install -y prometheus',
-      );
-    } else {
-      // The pods get a past (the simulator replays them from 20 minutes ago), so the first evaluation has
-      // complete 5-minute windows; Prometheus then scrapes the exporter and the series carry on.
-      const history = await simulator.history(HISTORY_SECONDS, 15);
-      const target = new URL(simulator.exporter?.url ?? '').host;
+    // The pods get a past (the simulator replays them from 10 minutes ago), so the first evaluation has complete
+    // 5-minute windows; whichever metrics path runs then carries the series on from live scrapes.
+    const history = await simulator.history(HISTORY_SECONDS, HISTORY_STEP_SECONDS);
+    const exporterUrl = simulator.exporter?.url ?? '';
+    let metrics: MetricsPath;
+    if (options.usePrometheus && prometheusAvailable()) {
       const running = await startScrapingPrometheus(
-        { targets: [target], intervalSeconds: SCRAPE_SECONDS },
+        { targets: [new URL(exporterUrl).host], intervalSeconds: SCRAPE_SECONDS },
         history,
       );
-      prometheus = running;
       stops.push(() => running.stop());
+      metrics = { kind: 'prometheus', prometheus: running };
       say(
-        `▸ Prometheus on ${running.url}: ${HISTORY_SECONDS / 60} min of node-exporter, cAdvisor and ` +
-          `kube-state-metrics history backfilled (${running.samples} samples), then scraping the exporter every ` +
-          `${SCRAPE_SECONDS}s`,
+        `▸ metrics: a real Prometheus on ${running.url}, ${HISTORY_SECONDS / 60} min of cAdvisor, kube-state-metrics ` +
+          `and node-exporter history backfilled (${running.samples} samples), then scraping the exporter every ${SCRAPE_SECONDS}s`,
+      );
+    } else {
+      metrics = { kind: 'builtin', scrapeUrl: `${exporterUrl}/metrics` };
+      const why = options.usePrometheus
+        ? 'prometheus/promtool not found on PATH or in /usr/bin (apt-get install -y prometheus adds them)'
+        : '--no-prometheus';
+      say(`▸ metrics: BUILT-IN FEATURE SOURCE (${why})`);
+      say(
+        `    the engine runs with --feature-source builtin: it scrapes ${metrics.scrapeUrl} every 5s itself, ` +
+          `starts from the same ${HISTORY_SECONDS / 60} min of replayed history, and computes the same 45 features ` +
+          'with the same catalogue and statistics code. For demos and tests only; a cluster uses Prometheus.',
       );
     }
 
     const ml = await startMockMlServer({ port: 0, faults: {} });
     stops.push(() => ml.close());
-    say(`▸ mock ML service on ${ml.url}`);
+    say(`▸ mock ML service on ${ml.url} (anomaly scoring and trend prediction)`);
 
-    for (const policy of demoPolicies(EVALUATION_INTERVAL)) {
-      await rest.request({
-        method: 'POST',
-        path: '/apis/coordination-engine.io/v1alpha1/namespaces/shop/remediationpolicies',
-        body: policy,
-      });
-    }
+    await createPolicies(rest, SCENARIOS);
     say(
-      `▸ policies created: restart-web (rules) and ml-guided (ML), evaluationInterval ${EVALUATION_INTERVAL}`,
+      `▸ RemediationPolicies (dryRun: false, evaluationInterval ${EVALUATION_INTERVAL}): ` +
+        SCENARIOS.map((sc) => `${sc.namespace}/${sc.policy}`).join(', '),
     );
 
     // Keyed by EngineConfig field, so a misspelt setting is a type error rather than a silently ignored default.
@@ -137,12 +151,11 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
       kubeconfig,
       port: '0',
       metricsPort: '0',
-      prometheusUrl: prometheus?.url,
+      ...(metrics.kind === 'prometheus'
+        ? { prometheusUrl: metrics.prometheus.url }
+        : { featureSource: 'builtin', builtinScrapeUrl: metrics.scrapeUrl }),
       mlServiceUrl: ml.url,
-      mlServiceTimeoutMs: '1s',
-      // Open the breaker on the first failure and try again after 2 s, so the outage shows within one interval.
-      mlCircuitBreakerThreshold: '1',
-      mlCircuitBreakerTimeoutMs: '2s',
+      mlServiceTimeoutMs: '5s',
       leaderElection: 'true',
       leaderElectionIdentity: 'demo-engine',
       leaderElectionLeaseDurationMs: '6s',
@@ -156,7 +169,9 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
       { level: 'info', name: 'coordination-engine' },
       pino.destination({ dest: engineLog, sync: true }),
     );
-    const engine = await startEngine(config, logger);
+    const engine = await startEngine(config, logger, {
+      ...(metrics.kind === 'builtin' ? { featureBackfill: history } : {}),
+    });
     stops.push(() => engine.stop());
     const engineUrl = `http://127.0.0.1:${engine.apiPort}`;
     say(
@@ -168,7 +183,8 @@ export async function startDemoStack(options: StackOptions): Promise<DemoStack> 
       rest,
       simulator,
       ml,
-      prometheus,
+      metrics,
+      untouched,
       engine,
       engineUrl,
       kubeconfig,

@@ -1,135 +1,85 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DemoObserver } from './demo-observer.js';
-import { ML_POLICY, RESTART_POLICY } from './demo-policies.js';
-import type { DemoStack } from './demo-stack.js';
-import { condition, type PolicyView } from './status-table.js';
+import type { KubeRest } from '../kube/rest-client.js';
+import { workloadPath } from './demo-cluster.js';
+import type { DemoObserver, ScenarioProgress } from './demo-observer.js';
+import { healingEnded, quietEnough } from './demo-outcome.js';
+import { BAD_ROLLOUT, SIM } from './demo-scenarios.js';
 
-const POLL_MS = 500;
+const POLL_MS = 1_000;
 
 export interface TimelineOptions {
-  stack: DemoStack;
+  rest: KubeRest;
   observer: DemoObserver;
-  /** Aborted when the duration is over or on Ctrl-C. */
+  /** Aborted when the story's time is up or on Ctrl-C. */
   signal: AbortSignal;
-  quiet: boolean;
   say(line: string): void;
+  startedAtMs: number;
 }
 
-/** Polls `check` until it returns a value; undefined when the run ends first. The table is printed meanwhile. */
-async function until<T>(
-  options: TimelineOptions,
-  check: (policies: PolicyView[]) => T | undefined | Promise<T | undefined>,
-): Promise<T | undefined> {
-  const { observer, signal, quiet } = options;
-  while (!signal.aborted) {
-    const policies = await observer.policies().catch(() => []);
-    const value = await check(policies);
-    if (value !== undefined) return value;
-    if (!quiet) await observer.printTableIfDue().catch(() => undefined);
-    await delay(POLL_MS, undefined, { signal }).catch(() => undefined);
-  }
-  return undefined;
-}
-
-const byName = (policies: PolicyView[], name: string) => policies.find((p) => p.metadata.name === name);
-const evaluatedAfter = (policy: PolicyView | undefined, afterIso: string) =>
-  (policy?.status?.lastEvaluationTime ?? '') > afterIso;
+const wait = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /**
- * The scripted story: a first full evaluation, an ML outage the engine rides out on rules and its local detector
- * (Degraded=MLServiceUnavailable), and the recovery. Each step waits on what the API shows, never on a timer.
- * Returns true when every step was seen before the run ended.
+ * The one thing the demo does to the cluster itself, as a person would with kubectl: once the engine has judged
+ * payments healthy at revision 1, roll out revision 2, which the simulator makes crash before it is Ready.
  */
-export async function runTimeline(options: TimelineOptions): Promise<boolean> {
-  const { stack, observer, say } = options;
-  const withPrometheus = stack.prometheus !== undefined;
-  const started = Date.now();
-  const at = () => `[+${Math.round((Date.now() - started) / 1000)}s]`;
-
-  say('');
-  say(`${at()} 1/3 waiting for the engine to win leader election and evaluate both policies…`);
-  const first = await until(options, (policies) => {
-    const ml = byName(policies, ML_POLICY);
-    const rules = byName(policies, RESTART_POLICY);
-    const evaluated = [ml, rules].every(
-      (p) => p?.status?.lastEvaluationTime !== undefined && condition(p, 'Ready')?.status === 'True',
-    );
-    const judged = !withPrometheus || ml?.status?.targets?.insufficientData === 0;
-    return evaluated && judged && (ml?.status?.targets?.total ?? 0) > 0 ? ml : undefined;
+async function badRollout(o: TimelineOptions, progress: ScenarioProgress): Promise<void> {
+  const { rest, signal, say } = o;
+  const s = BAD_ROLLOUT;
+  const at = () => `[+${Math.round((Date.now() - o.startedAtMs) / 1000)}s]`.padEnd(7);
+  while (!signal.aborted && !progress.evaluations.some((e) => e.healthy === 1)) await wait(POLL_MS, signal);
+  if (signal.aborted) return;
+  await rest.request({
+    method: 'PATCH',
+    path: workloadPath(s),
+    contentType: 'application/merge-patch+json',
+    body: { metadata: { annotations: { [`${SIM}/behaviour`]: 'bad-rollout' } } },
   });
-  if (!first) return false;
-  const t = first.status?.targets;
-  const rules = byName(await observer.policies(), RESTART_POLICY)?.status;
-  say(
-    `${at()} ✓ first full evaluation: ${RESTART_POLICY} ${rules?.phase ?? '-'}, ${ML_POLICY} ${first.status?.phase}`,
-  );
-  say(
-    `    · ${ML_POLICY} judged all ${t?.total} targets (Deployment, StatefulSet, Pod): healthy ${t?.healthy}, ` +
-      `anomalous ${t?.anomalous}, insufficient ${t?.insufficientData}`,
-  );
-  say(
-    `    · ${RESTART_POLICY} (rules, dry-run): anomalous ${rules?.targets?.anomalous ?? '-'} of ` +
-      `${rules?.targets?.total ?? '-'} (its hot pod trips pod_cpu_usage.value > 0.9)`,
-  );
-  if (!withPrometheus)
-    say('    (no Prometheus: every target is "insufficient" and Degraded=PrometheusUnavailable)');
-  await observer.printTable();
-  // Which targets and why: one Event per newly anomalous target (nothing acts on them yet).
-  await observer.printEvents('AnomalyDetected');
-  await observer.printHealth();
-
-  say('');
-  const faultAt = new Date().toISOString();
-  stack.ml.faults.set({ failEvery: 1, failStatus: 503, failMessage: 'demo: ML service outage' });
-  say(`${at()} 2/3 ✗ ML service outage injected (POST /control/faults: every request → 503)`);
-  const down = await until(options, async (policies) => {
-    if (!withPrometheus)
-      return (await observer.health()).dependencies.mlService?.status === 'degraded' || undefined;
-    const ml = byName(policies, ML_POLICY);
-    const degraded = ml && condition(ml, 'Degraded');
-    return evaluatedAfter(ml, faultAt) &&
-      degraded?.status === 'True' &&
-      degraded.reason === 'MLServiceUnavailable'
-      ? ml
-      : undefined;
-  });
-  if (!down) return false;
-  if (withPrometheus && down !== true) {
-    const dt = down.status?.targets;
-    say(
-      `${at()} ⚠ ${ML_POLICY} Degraded=True MLServiceUnavailable, phase ${down.status?.phase}; still judging ` +
-        `${dt?.total} targets on rules and the local detector (insufficient ${dt?.insufficientData})`,
+  // The simulator marks the revisions that exist when the annotation appears as good: it must have seen it
+  // (on revision 1's ReplicaSet, where the Deployment controller copies it) before revision 2 exists.
+  for (;;) {
+    const sets = await rest.request<{ items: Array<{ metadata: { annotations?: Record<string, string> } }> }>(
+      {
+        method: 'GET',
+        path: `/apis/apps/v1/namespaces/${s.namespace}/replicasets`,
+      },
     );
-  } else {
-    say(
-      `${at()} ⚠ the engine reports the ML service degraded (without Prometheus nothing is judged either way)`,
-    );
+    if (sets.items.some((rs) => rs.metadata.annotations?.[`${SIM}/behaviour`] === 'bad-rollout')) break;
+    if (signal.aborted) return;
+    await wait(100, signal);
   }
-  await observer.printTable();
-  await observer.printHealth();
-
-  say('');
-  const recoverAt = new Date().toISOString();
-  stack.ml.faults.set({});
-  say(`${at()} 3/3 ✓ ML service recovered (DELETE /control/faults); waiting for the engine to notice…`);
-  const cleared = await until(options, async (policies) => {
-    if (!withPrometheus)
-      return (await observer.health()).dependencies.mlService?.status === 'ok' || undefined;
-    const ml = byName(policies, ML_POLICY);
-    return evaluatedAfter(ml, recoverAt) && condition(ml as PolicyView, 'Degraded')?.status === 'False'
-      ? ml
-      : undefined;
+  await rest.request({
+    method: 'PATCH',
+    path: workloadPath(s),
+    contentType: 'application/json-patch+json',
+    body: [
+      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: `${s.namespace}/${s.name}:2` },
+    ],
   });
-  if (!cleared) return false;
   say(
-    withPrometheus
-      ? `${at()} ✓ ${ML_POLICY} Degraded cleared (${condition(cleared as PolicyView, 'Degraded')?.reason}), phase ${(cleared as PolicyView).status?.phase}`
-      : `${at()} ✓ the engine reports the ML service ok again`,
+    `${at()} ${s.title.padEnd(13)} (you)   payments was healthy at revision 1; now: kubectl set image ` +
+      `deployment/${s.name} app=${s.namespace}/${s.name}:2 — its new pods crash before they are Ready`,
   );
-  await observer.printTable();
-  await observer.printHealth();
-  say('');
-  say(`${at()} timeline complete; the engine keeps evaluating every 10s until the demo ends`);
-  await until(options, () => undefined);
-  return true;
+}
+
+/**
+ * Plays the story until every healing scenario's episode has ended and the noisy workload has been judged for at
+ * least a minute, or until `signal` aborts. Each step waits on what the API shows, never on a timer.
+ */
+export async function runTimeline(o: TimelineOptions): Promise<void> {
+  const { observer, signal } = o;
+  const progress = [...observer.progress.values()];
+  const rollout = observer.progress.get(BAD_ROLLOUT.namespace);
+  const script = rollout ? badRollout(o, rollout) : Promise.resolve();
+  script.catch((error: unknown) => o.say(`  (the bad rollout could not be started: ${String(error)})`));
+  while (!signal.aborted) {
+    try {
+      await observer.poll();
+    } catch (error) {
+      o.say(`  (could not read the cluster: ${error instanceof Error ? error.message : String(error)})`);
+    }
+    const done = progress.every((p) => (p.scenario.heals ? healingEnded(p) : quietEnough(p)));
+    if (done) break;
+    await wait(POLL_MS, signal);
+  }
+  await script.catch(() => undefined);
 }

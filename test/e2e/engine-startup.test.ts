@@ -233,8 +233,8 @@ describe('argument errors are one line and a hint, not the whole help', () => {
 
   it('durations are shown as durations in --help', async () => {
     const [demo, features] = await Promise.all([run(['demo', '--help']), run(['features', '--help'])]);
-    expect(demo.stdout).toMatch(/--duration <duration> .*\(default:\s+90s\)/s);
-    expect(demo.stdout).not.toContain('90000');
+    expect(demo.stdout).toMatch(/--duration <duration> .*\(default:\s+3m\)/s);
+    expect(demo.stdout).not.toContain('180000');
     expect(features.stdout).toMatch(/--timeout <duration> .*\(default:\s+30s\)/s);
   });
 });
