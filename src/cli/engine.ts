@@ -10,6 +10,7 @@ import { LeaderElector } from '../controller/leader-election.js';
 import { type Leadership, LeadershipTerms } from '../controller/leadership.js';
 import { assessmentsFrom, PolicyReconciler } from '../controller/policy-reconciler.js';
 import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
+import { RecentDecisions } from '../controller/recent-decisions.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { WorkQueue } from '../controller/workqueue.js';
 import { AssessmentStore } from '../detection/assessment-store.js';
@@ -23,6 +24,7 @@ import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
 import { FeatureVectorBuilder } from '../metrics/feature-vector-builder.js';
+import { LatestFeatureVectors } from '../metrics/latest-feature-vectors.js';
 import { PrometheusClient } from '../metrics/prometheus-client.js';
 import { createMlService } from '../ml/ml-service-factory.js';
 import type { DependencyStates } from '../policy/policy-status.js';
@@ -35,6 +37,7 @@ import { HttpProbeSource } from '../server/http-probe-source.js';
 import { close, createApiServer, createMetricsServer, listen } from '../server/http-servers.js';
 import { mlServiceHealthSource } from '../server/ml-health-source.js';
 import { systemClock } from '../time/clock.js';
+import { createEngineApi } from './api-wiring.js';
 import { createFeedbackPoster, mlConfig, NO_PROMETHEUS, patternGuidance } from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
 import { createPolicySources } from './policy-sources.js';
@@ -139,6 +142,7 @@ export async function startEngine(
     ? createFeedbackPoster(config.mlServiceUrl, config.mlServiceTimeoutMs, metrics.registry, logger)
     : undefined;
   const patterns = ml ? patternGuidance(config, ml.service, clock) : undefined;
+  const decisions = new RecentDecisions();
   const policyStatusWriter = new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS);
   const remediation = createRemediation({
     rest,
@@ -157,6 +161,7 @@ export async function startEngine(
     forceDryRun: config.dryRun,
     ...(feedback ? { feedback } : {}),
     ...(patterns ? { patterns } : {}),
+    onDecided: (policy, delta) => decisions.record(keyOf(policy), clock.now(), delta),
     clock,
     logger: logger.child({ component: 'remediation' }),
   });
@@ -171,6 +176,7 @@ export async function startEngine(
         }),
       )
     : NO_PROMETHEUS;
+  const vectors = new LatestFeatureVectors(features);
   const rules = new RuleTracker();
   const assessments = new AssessmentStore();
   const evaluation = new EvaluationLoop({
@@ -192,7 +198,7 @@ export async function startEngine(
         },
       ),
     detection: new DetectionCycle({
-      features,
+      features: vectors,
       rules,
       mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
       ...(ml
@@ -325,7 +331,10 @@ export async function startEngine(
     mlService,
     leaderHealthSource(elector),
   ];
-  const apiServer = createApiServer(sources, {
+  const apiParts = { rest, policies, evaluation, assessments, decisions, vectors, events, leadership, clock };
+  const workloadCaches = { deployments, statefulSets, pods };
+  const api = createEngineApi(config.webhookTokenFile, apiParts, workloadCaches, metrics.registry, logger);
+  const readiness = {
     notReadyReasons: () => {
       const reasons: string[] = [];
       const unsynced = caches.filter((c) => !c.hasSynced()).map((c) => c.resource);
@@ -333,7 +342,8 @@ export async function startEngine(
       if (elector && !elector.isRunning()) reasons.push('leader election is not running');
       return reasons;
     },
-  });
+  };
+  const apiServer = createApiServer(sources, readiness, api.handler);
   const metricsServer = createMetricsServer(metrics.registry);
   const servers: Server[] = [apiServer, metricsServer];
   const apiPort = await listen(apiServer, config.port);

@@ -4,9 +4,15 @@ import type { Registry } from 'prom-client';
 import { type HealthSource, summarize } from './health.js';
 
 /*
- * node:http rather than a framework: four GET routes, no bodies to parse, and nothing a framework would add but a
- * dependency. Every answer is JSON or text with an explicit status; unknown routes get a JSON 404.
+ * node:http rather than a framework: a handful of routes, and nothing a framework would add but a dependency.
+ * Every answer is JSON or text with an explicit status; unknown routes get a JSON 404. The REST API and the
+ * webhook (src/api/) answer every path of the API port other than the health routes.
  */
+
+/** The routes this file serves on the API port (docs/api/openapi.yaml documents them with the rest). */
+export const HEALTH_ROUTES = ['/healthz', '/readyz', '/api/v1/health'] as const;
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface Readiness {
   /** Empty when ready; otherwise what is missing, e.g. "caches not synced: pods". */
@@ -36,21 +42,28 @@ function route(
   };
 }
 
-export function createApiServer(sources: readonly HealthSource[], readiness: Readiness): Server {
-  return createServer(
-    route({
-      '/healthz': (_req, res) => send(res, 200, 'ok\n', 'text/plain'),
-      '/readyz': (_req, res) => {
-        const reasons = readiness.notReadyReasons();
-        if (reasons.length === 0) send(res, 200, 'ok\n', 'text/plain');
-        else send(res, 503, `not ready: ${reasons.join('; ')}\n`, 'text/plain');
-      },
-      '/api/v1/health': async (_req, res) => {
-        const summary = await summarize(sources);
-        send(res, summary.status === 'down' ? 503 : 200, summary);
-      },
-    }),
-  );
+export function createApiServer(
+  sources: readonly HealthSource[],
+  readiness: Readiness,
+  api?: RequestHandler,
+): Server {
+  const health = route({
+    '/healthz': (_req, res) => send(res, 200, 'ok\n', 'text/plain'),
+    '/readyz': (_req, res) => {
+      const reasons = readiness.notReadyReasons();
+      if (reasons.length === 0) send(res, 200, 'ok\n', 'text/plain');
+      else send(res, 503, `not ready: ${reasons.join('; ')}\n`, 'text/plain');
+    },
+    '/api/v1/health': async (_req, res) => {
+      const summary = await summarize(sources);
+      send(res, summary.status === 'down' ? 503 : 200, summary);
+    },
+  });
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (api && !(HEALTH_ROUTES as readonly string[]).includes(path)) api(req, res);
+    else health(req, res);
+  });
 }
 
 export function createMetricsServer(registry: Registry): Server {
