@@ -81,13 +81,14 @@ export class AlertReceiver {
     if (!workload) return received;
     received.workload = workload;
     const objects = this.objectsOf(workload);
-    if (objects.length === 0) return { ...received, result: 'unknown_target' };
     const name = alert.labels.alertname ?? alert.fingerprint;
+    // Recorded even when the object is gone (a restarted pod's alert resolves after the pod was replaced).
     if (alert.status === 'resolved') {
       this.remember(identity);
       this.event(objects, AlertEventReason.Resolved, `alert ${name} resolved`, identity);
       return { ...received, result: 'resolved' };
     }
+    if (objects.length === 0) return { ...received, result: 'unknown_target' };
     const policies = this.deps.evaluation.policiesSelecting((entry) => targetMatches(workload, entry));
     if (policies.length === 0) return { ...received, result: 'not_selected' };
     const keys = policies.map(keyOf);

@@ -22,7 +22,7 @@ export type WebhookRequestResult = (typeof WEBHOOK_REQUEST_RESULTS)[number];
 export const ALERT_RESULTS = [
   /** Firing, names a workload that policies select: their evaluation was started. */
   'evaluating',
-  /** Resolved: recorded (Event on the workload, the recent alerts list), nothing evaluated. */
+  /** Resolved, naming a workload: recorded (Event on it if it still exists, the recent alerts list), nothing evaluated. */
   'resolved',
   /** Seen before (same fingerprint, status and start): nothing done again. */
   'duplicate',

@@ -107,6 +107,7 @@ describe('POST /api/v1/alerts', () => {
       { labels: { job: 'node' }, fingerprint: 'f-none' },
       { labels: { namespace: NS, deployment: 'ghost' }, fingerprint: 'f-ghost' },
       { labels: { namespace: NS, deployment: 'lonely' }, fingerprint: 'f-lonely' },
+      { status: 'resolved', labels: { namespace: NS, pod: 'replaced-long-ago' }, fingerprint: 'f-gone' },
     );
     const first = await leader.call<{ alerts: Array<{ result: string; policies?: string[] }> }>(
       'POST',
@@ -120,6 +121,7 @@ describe('POST /api/v1/alerts', () => {
       'no_target',
       'unknown_target',
       'not_selected',
+      'resolved',
     ]);
     expect(first.body.alerts[0]?.policies).toEqual([`${NS}/web`]);
 
@@ -162,13 +164,14 @@ describe('POST /api/v1/alerts', () => {
       'no_target',
       'unknown_target',
       'not_selected',
+      'duplicate',
     ]);
     const count = (status: string, result: string) =>
       leader.metric('coordination_engine_webhook_alerts_total', `status="${status}",result="${result}"`);
     expect(await count('firing', 'evaluating')).toBe(1);
     expect(await count('firing', 'duplicate')).toBe(1);
-    expect(await count('resolved', 'duplicate')).toBe(1);
-    expect(await count('resolved', 'resolved')).toBe(1);
+    expect(await count('resolved', 'duplicate')).toBe(2);
+    expect(await count('resolved', 'resolved')).toBe(2);
     expect(await count('firing', 'no_target')).toBe(2);
     expect(await count('firing', 'not_selected')).toBe(2);
     expect(await leader.metric('coordination_engine_webhook_evaluations_total', 'result="evaluated"')).toBe(
