@@ -82,14 +82,17 @@ export class AlertReceiver {
     received.workload = workload;
     const objects = this.objectsOf(workload);
     const name = alert.labels.alertname ?? alert.fingerprint;
-    // Recorded even when the object is gone (a restarted pod's alert resolves after the pod was replaced).
+    const selecting = () => this.deps.evaluation.policiesSelecting((entry) => targetMatches(workload, entry));
+    // Recorded even when the object is gone (a restarted pod's alert resolves after the pod was replaced); an
+    // Event only on an object some policy selects, as for firing alerts.
     if (alert.status === 'resolved') {
       this.remember(identity);
-      this.event(objects, AlertEventReason.Resolved, `alert ${name} resolved`, identity);
+      if (objects.length > 0 && selecting().length > 0)
+        this.event(objects, AlertEventReason.Resolved, `alert ${name} resolved`, identity);
       return { ...received, result: 'resolved' };
     }
     if (objects.length === 0) return { ...received, result: 'unknown_target' };
-    const policies = this.deps.evaluation.policiesSelecting((entry) => targetMatches(workload, entry));
+    const policies = selecting();
     if (policies.length === 0) return { ...received, result: 'not_selected' };
     const keys = policies.map(keyOf);
     this.remember(identity);

@@ -46,6 +46,8 @@ export interface ApiDeps {
   };
   /** Reads Remediation records for GET /api/v1/remediations. */
   rest: KubeRest;
+  /** The namespaces the engine watches (--namespaces); empty means all. Records are listed only there. */
+  watchedNamespaces: readonly string[];
   token: BearerTokenFile;
   metrics: ApiMetrics;
   now(): number;

@@ -85,7 +85,20 @@ function itemView(r: RemediationRecord) {
  * page boundary survives records coming and going in between.
  */
 export function remediationRoutes(deps: ApiDeps): Route[] {
+  /**
+   * Lists where the engine may read: one namespace, every namespace, or each watched one (with --namespaces the
+   * engine may hold namespaced Roles only, and a cluster-wide list would be forbidden).
+   */
   const list = async (namespace: string | undefined, policy: string | undefined) => {
+    const watched = deps.watchedNamespaces;
+    if (namespace !== undefined && watched.length > 0 && !watched.includes(namespace)) return [];
+    if (namespace === undefined && watched.length > 0) {
+      const lists = await Promise.all(watched.map((ns) => listIn(ns, policy)));
+      return lists.flat();
+    }
+    return listIn(namespace, policy);
+  };
+  const listIn = async (namespace: string | undefined, policy: string | undefined) => {
     const scope = namespace ? `/namespaces/${namespace}` : '';
     const path = `/apis/${POLICY_GROUP}/${POLICY_VERSION}${scope}/${REMEDIATION_PLURAL}`;
     const records: RemediationRecord[] = [];

@@ -65,6 +65,8 @@ export function createRouter(
     res.once('finish', () => options.observe?.(template, req.method ?? '', res.statusCode));
     const fail = (error: unknown) => {
       if (res.headersSent) return void res.destroy();
+      // Refused before its body was read (401, 503, 413): close rather than drain what the client still sends.
+      if (!req.complete) res.setHeader('Connection', 'close');
       if (error instanceof ApiError) return sendError(res, error);
       options.logger.error({ err: error, path: url.pathname }, 'API request failed');
       sendError(res, new ApiError(500, ErrorCode.Internal, 'internal error; the engine log has the details'));

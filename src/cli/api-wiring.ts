@@ -26,7 +26,7 @@ const API_VERSIONS = { Deployment: 'apps/v1', StatefulSet: 'apps/v1', Pod: 'v1' 
  * goes through the evaluation loop, so only the leader acts, through the same detection and gates.
  */
 export function createEngineApi(
-  tokenFile: string | undefined,
+  config: { webhookTokenFile: string | undefined; namespaces: readonly string[] },
   parts: {
     rest: KubeRest;
     policies: Pick<PolicySources, 'get'>;
@@ -44,6 +44,7 @@ export function createEngineApi(
 ): Api {
   const byKind = { Deployment: caches.deployments, StatefulSet: caches.statefulSets, Pod: caches.pods };
   const logger = parentLogger.child({ component: 'api' });
+  const tokenFile = config.webhookTokenFile;
   if (!tokenFile) {
     logger.info('no WEBHOOK_TOKEN_FILE: the Alertmanager webhook and the trigger are disabled');
   }
@@ -62,6 +63,7 @@ export function createEngineApi(
     features: parts.vectors,
     events: parts.events,
     rest: parts.rest,
+    watchedNamespaces: config.namespaces,
     token: new BearerTokenFile(tokenFile),
     metrics: createApiMetrics(registry, METRIC_PREFIX),
     now: () => parts.clock.now(),

@@ -333,7 +333,7 @@ export async function startEngine(
   ];
   const apiParts = { rest, policies, evaluation, assessments, decisions, vectors, events, leadership, clock };
   const workloadCaches = { deployments, statefulSets, pods };
-  const api = createEngineApi(config.webhookTokenFile, apiParts, workloadCaches, metrics.registry, logger);
+  const api = createEngineApi(config, apiParts, workloadCaches, metrics.registry, logger);
   const readiness = {
     notReadyReasons: () => {
       const reasons: string[] = [];

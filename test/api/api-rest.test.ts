@@ -3,7 +3,7 @@ import { draftRemediation } from '../../src/remediation/record-identity.js';
 import { appDeployment } from '../e2e/workload-fixtures.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
-import { type EngineUnderTest, engineOn, startCluster } from './api-stack.js';
+import { type EngineUnderTest, engineOn, heldLease, startCluster } from './api-stack.js';
 import { documentedOperations } from './openapi-operations.js';
 
 /**
@@ -301,6 +301,40 @@ describe('the REST API', () => {
       expect((answer.body as { details: Array<{ field: string }> }).details[0]?.field, query).toBe(field);
     }
   });
+
+  it('a follower with --namespaces reads records only there, and has no assessment of its own', async () => {
+    await heldLease(cluster.post, 'held');
+    const follower = await engineOn(cluster.env, {
+      lease: 'held',
+      identity: 'follower',
+      namespaces: RECORDS_NS,
+    });
+    try {
+      type Page = { items: Array<{ namespace: string }> };
+      const all = await follower.call<Page>('GET', '/api/v1/remediations');
+      expect(all.status).toBe(200);
+      expect(new Set(all.body.items.map((i) => i.namespace))).toEqual(new Set([RECORDS_NS]));
+      expect(all.body.items).toHaveLength(5);
+      expect((await follower.call<Page>('GET', `/api/v1/remediations?namespace=${NS}`)).body.items).toEqual(
+        [],
+      );
+      const view = await follower.call('GET', `/api/v1/policies/${RECORDS_NS}/alpha`);
+      expect(view.body).toMatchObject({
+        name: 'alpha',
+        assessment: null,
+        assessmentNote: expect.stringMatching(/not the leader/),
+      });
+      const trigger = await follower.call('POST', '/api/v1/remediation/trigger', {
+        body: {
+          policy: { namespace: RECORDS_NS, name: 'alpha' },
+          target: { kind: 'Deployment', namespace: RECORDS_NS, name: 'x' },
+        },
+      });
+      expect(trigger).toMatchObject({ status: 503, body: { code: 'NotLeader' } });
+    } finally {
+      await follower.engine.stop();
+    }
+  }, 60_000);
 
   it('GET features: 404 JSON for a pod without a vector (no metrics here), 400 for a name that cannot be one', async () => {
     const unknown = await api.call('GET', `/api/v1/features/${NS}/nothing-here`);

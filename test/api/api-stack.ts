@@ -35,7 +35,7 @@ export type Env = Awaited<ReturnType<typeof sandboxWithCrd>>;
  */
 export async function engineOn(
   env: Env,
-  options: { tokenFile?: string | null; lease?: string; identity?: string } = {},
+  options: { tokenFile?: string | null; lease?: string; identity?: string; namespaces?: string } = {},
 ): Promise<EngineUnderTest> {
   const tokenFile = options.tokenFile === undefined ? join(env.dir, 'token') : options.tokenFile;
   const config = resolveConfig(
@@ -54,6 +54,7 @@ export async function engineOn(
           }
         : {}),
       ...(tokenFile ? { webhookTokenFile: tokenFile } : {}),
+      ...(options.namespaces ? { namespaces: options.namespaces } : {}),
     },
     {},
   );
@@ -142,4 +143,13 @@ export function payload(
       fingerprint: a.fingerprint,
     })),
   };
+}
+
+/** A Lease held by someone else for an hour: an engine electing on it stays a follower. */
+export async function heldLease(post: (path: string, body: object) => Promise<unknown>, name: string) {
+  const now = new Date().toISOString().replace('Z', '000Z');
+  await post('/apis/coordination.k8s.io/v1/namespaces/default/leases', {
+    metadata: { name },
+    spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 3600, acquireTime: now, renewTime: now },
+  });
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDeployment } from '../e2e/workload-fixtures.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 import { waitFor } from '../support/wait-for.js';
-import { type EngineUnderTest, engineOn, payload, startCluster, TOKEN } from './api-stack.js';
+import { type EngineUnderTest, engineOn, heldLease, payload, startCluster, TOKEN } from './api-stack.js';
 
 /**
  * The Alertmanager webhook over real HTTP on a running engine with real sandbox objects: authentication (401,
@@ -199,11 +199,7 @@ describe('POST /api/v1/alerts', () => {
   });
 
   it('on a replica that is not the leader answers 503 and does nothing; without a token file it is disabled', async () => {
-    const now = new Date().toISOString().replace('Z', '000Z');
-    await cluster.post('/apis/coordination.k8s.io/v1/namespaces/default/leases', {
-      metadata: { name: 'held' },
-      spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 3600, acquireTime: now, renewTime: now },
-    });
+    await heldLease(cluster.post, 'held');
     const follower = await engineOn(cluster.env, { lease: 'held', identity: 'follower' });
     others.push(follower);
     const disabled = await engineOn(cluster.env, { lease: 'held', identity: 'disabled', tokenFile: null });
