@@ -1,6 +1,7 @@
 import type { CacheGroup } from '../controller/cache-group.js';
 import type { LeaderElector } from '../controller/leader-election.js';
 import type { HealthSource, HealthState } from '../server/health.js';
+import type { Readiness } from '../server/http-servers.js';
 import type { Clock } from '../time/clock.js';
 
 /** Failed list/watch attempts in a row after which the API server counts as unreachable. */
@@ -64,6 +65,22 @@ export function leaderHealthSource(elector: LeaderElector | undefined): HealthSo
         message: status.leader ? 'this replica is the leader' : 'standing by as a follower',
         details: status,
       };
+    },
+  };
+}
+
+/** Ready once every cache has synced and leader election runs; otherwise what is missing. */
+export function engineReadiness(
+  caches: readonly CacheGroup[],
+  elector: LeaderElector | undefined,
+): Readiness {
+  return {
+    notReadyReasons: () => {
+      const reasons: string[] = [];
+      const unsynced = caches.filter((c) => !c.hasSynced()).map((c) => c.resource);
+      if (unsynced.length > 0) reasons.push(`caches not synced: ${unsynced.join(', ')}`);
+      if (elector && !elector.isRunning()) reasons.push('leader election is not running');
+      return reasons;
     },
   };
 }

@@ -9,6 +9,7 @@ import { LeaderElector } from '../controller/leader-election.js';
 import { type Leadership, LeadershipTerms } from '../controller/leadership.js';
 import { assessmentsFrom, PolicyReconciler } from '../controller/policy-reconciler.js';
 import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
+import { RecentDecisions } from '../controller/recent-decisions.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { WorkQueue } from '../controller/workqueue.js';
 import { AssessmentStore } from '../detection/assessment-store.js';
@@ -21,6 +22,7 @@ import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
 import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
 import { KubeRest } from '../kube/rest-client.js';
+import { LatestFeatureVectors } from '../metrics/latest-feature-vectors.js';
 import type { SeriesInput } from '../metrics/sample-store.js';
 import { createMlService } from '../ml/ml-service-factory.js';
 import type { DependencyStates } from '../policy/policy-status.js';
@@ -31,6 +33,7 @@ import { EngineMetrics } from '../server/engine-metrics.js';
 import type { HealthSource } from '../server/health.js';
 import { EngineEndpoints } from '../server/http-servers.js';
 import { systemClock } from '../time/clock.js';
+import { createEngineApi } from './api-wiring.js';
 import {
   createFeedbackPoster,
   dependencyHealthSources,
@@ -38,7 +41,7 @@ import {
   NO_PROMETHEUS,
   patternGuidance,
 } from './engine-dependencies.js';
-import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
+import { engineReadiness, kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
 import { createFeatureSource } from './feature-source-wiring.js';
 import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
@@ -154,6 +157,7 @@ export async function startEngine(
     ? createFeedbackPoster(config.mlServiceUrl, config.mlServiceTimeoutMs, metrics.registry, logger)
     : undefined;
   const patterns = ml ? patternGuidance(config, ml.service, clock) : undefined;
+  const decisions = new RecentDecisions();
   const policyStatusWriter = new StatusWriter(new PolicyStatusApi(rest), logger, OWNED_STATUS_FIELDS);
   const remediation = createRemediation({
     rest,
@@ -172,12 +176,14 @@ export async function startEngine(
     forceDryRun: config.dryRun,
     ...(feedback ? { feedback } : {}),
     ...(patterns ? { patterns } : {}),
+    onDecided: (policy, delta) => decisions.record(keyOf(policy), clock.now(), delta),
     clock,
     logger: logger.child({ component: 'remediation' }),
   });
 
   // Detection: one batched cycle for every due policy (fixed PromQL bill), one ML call per cycle.
   const features = featureSource.features;
+  const vectors = new LatestFeatureVectors(features);
   const rules = new RuleTracker();
   const assessments = new AssessmentStore();
   const evaluation = new EvaluationLoop({
@@ -199,7 +205,7 @@ export async function startEngine(
         },
       ),
     detection: new DetectionCycle({
-      features,
+      features: vectors,
       rules,
       mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
       ...(ml
@@ -339,19 +345,11 @@ export async function startEngine(
     logger.info({ port: endpoints.apiPort }, 'api server listening');
     logger.info({ port: endpoints.metricsPort }, 'metrics server listening');
   }
-  endpoints.attach({
-    sources,
-    registry: metrics.registry,
-    readiness: {
-      notReadyReasons: () => {
-        const reasons: string[] = [];
-        const unsynced = caches.filter((c) => !c.hasSynced()).map((c) => c.resource);
-        if (unsynced.length > 0) reasons.push(`caches not synced: ${unsynced.join(', ')}`);
-        if (elector && !elector.isRunning()) reasons.push('leader election is not running');
-        return reasons;
-      },
-    },
-  });
+  const apiParts = { rest, policies, evaluation, assessments, decisions, vectors, events, leadership, clock };
+  const workloadCaches = { deployments, statefulSets, pods };
+  const api = createEngineApi(config, apiParts, workloadCaches, metrics.registry, logger);
+  const readiness = engineReadiness(caches, elector);
+  endpoints.attach({ sources, registry: metrics.registry, readiness, api: api.handler });
   logger.info(
     {
       identity: config.leaderElectionIdentity,

@@ -22,7 +22,7 @@ import type { PatternGuidance } from '../ml/pattern-guidance.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import { parseStatus } from '../policy/status-types.js';
 import type { AutoscalerLike } from '../remediation/ownership.js';
-import { applyRemediationDelta } from '../remediation/policy-record.js';
+import { applyRemediationDelta, type PolicyRecordDelta } from '../remediation/policy-record.js';
 import type { RemediationMetrics } from '../server/remediation-metrics.js';
 import type { Clock } from '../time/clock.js';
 import { sendFeedback } from './feedback-wiring.js';
@@ -80,6 +80,8 @@ export function createRemediation(deps: {
   feedback?: FeedbackPoster;
   /** When set (ML_SERVICE_URL and PROMETHEUS_URL), policies with the pattern endpoint skip expected anomalies. */
   patterns?: Pick<PatternGuidance, 'expected'>;
+  /** Told what each pass decided (src/controller/recent-decisions.ts: the API's answer to a trigger). */
+  onDecided?: (policy: KubeObject, delta: PolicyRecordDelta) => void;
   clock: Clock;
   logger: Logger;
 }): {
@@ -130,6 +132,7 @@ export function createRemediation(deps: {
     storm: (policy, spec, assessment, nowMs) => gates.storm(policy, spec, assessment, nowMs),
     events: deps.events,
     writePolicyStatus: async (policy, delta) => {
+      deps.onDecided?.(policy, delta);
       await deps.statusWriter.write(policy, (current) => {
         const now = new Date(clock.now()).toISOString();
         return applyRemediationDelta(

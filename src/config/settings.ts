@@ -57,6 +57,8 @@ export interface EngineConfig {
   informerRelistIntervalMs: number;
   watchSilenceTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Bearer token file (a mounted Secret) of the webhook and the trigger; unset disables both. */
+  webhookTokenFile: string | undefined;
 }
 
 export const FEATURE_SOURCES = ['prometheus', 'builtin'] as const;
@@ -155,7 +157,13 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     undefined,
     nonEmpty,
   ),
-  s('port', 'PORT', 'API port: /healthz, /readyz, /api/v1/health (0 picks a free port)', '8080', port),
+  s(
+    'port',
+    'PORT',
+    'API port: /healthz, /readyz, /api/v1/* (REST API, Alertmanager webhook; 0 picks a free port)',
+    '8080',
+    port,
+  ),
   s('metricsPort', 'METRICS_PORT', 'Prometheus /metrics port (0 picks a free port)', '9090', port),
   s('prometheusUrl', 'PROMETHEUS_URL', 'Prometheus or Thanos base URL for feature queries', undefined, url),
   s(
@@ -311,6 +319,13 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     '30s',
     duration,
   ),
+  s(
+    'webhookTokenFile',
+    'WEBHOOK_TOKEN_FILE',
+    'file holding the bearer token of POST /api/v1/alerts and /api/v1/remediation/trigger (re-read when it changes); unset disables both',
+    undefined,
+    nonEmpty,
+  ),
 ];
 
 /** Values when neither the flag nor the variable is set. */
@@ -352,6 +367,7 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     informerRelistIntervalMs: 600_000,
     watchSilenceTimeoutMs: 300_000,
     shutdownTimeoutMs: 30_000,
+    webhookTokenFile: undefined,
   };
 }
 

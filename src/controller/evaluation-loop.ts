@@ -39,6 +39,30 @@ export interface EvaluationLoopDeps {
   logger: Logger;
 }
 
+/** What an immediate evaluation of one policy produced (evaluateNow). */
+export interface ImmediateEvaluation {
+  key: string;
+  /** False when the policy was not evaluated (deleted, being deleted, or its spec is invalid). */
+  evaluated: boolean;
+  assessment?: PolicyAssessment;
+  /** Wall-clock times: the pass began, detection finished, remediation finished deciding. */
+  startedAtMs: number;
+  assessedAtMs?: number;
+  decidedAtMs?: number;
+  /** Set when remediation failed on this assessment (it is retried on the next cycle, as for any pass). */
+  remediationError?: string;
+}
+
+/** evaluateNow on a loop that is not running: this replica is not the leader (or is shutting down). */
+export class EvaluationNotRunningError extends Error {
+  override readonly name = 'EvaluationNotRunningError';
+}
+
+interface Waiter {
+  resolve(result: ImmediateEvaluation): void;
+  reject(error: unknown): void;
+}
+
 /** A policy whose interval is within this much of elapsing is taken along, so cycles batch instead of drifting. */
 const DUE_SLACK_MS = 1_000;
 
@@ -51,6 +75,10 @@ export class EvaluationLoop {
   private cancel: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = true;
+  /** Immediate evaluations asked for and not yet claimed by a pass, by policy key. */
+  private requested = new Map<string, Waiter[]>();
+  private inPass = false;
+  private wakeAfterPass = false;
 
   constructor(private readonly deps: EvaluationLoopDeps) {}
 
@@ -64,33 +92,84 @@ export class EvaluationLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancel?.();
+    const pending = this.requested;
+    this.requested = new Map();
+    for (const waiters of pending.values())
+      for (const w of waiters) w.reject(new EvaluationNotRunningError('the evaluation loop stopped'));
     await this.running;
+  }
+
+  /**
+   * Evaluates these policies in a pass that starts at once (or right after the one in flight), whatever their
+   * interval: the same pass, detection, transitions and remediation as a scheduled evaluation, so every gate
+   * applies. Resolves per policy once remediation has decided on the fresh assessment. Only a running loop (the
+   * leader's) takes requests.
+   */
+  evaluateNow(keys: readonly string[]): Promise<ImmediateEvaluation[]> {
+    if (this.stopped) return Promise.reject(new EvaluationNotRunningError('this replica is not evaluating'));
+    const results = [...new Set(keys)].map(
+      (key) =>
+        new Promise<ImmediateEvaluation>((resolve, reject) => {
+          const waiters = this.requested.get(key) ?? [];
+          waiters.push({ resolve, reject });
+          this.requested.set(key, waiters);
+        }),
+    );
+    if (this.inPass) this.wakeAfterPass = true;
+    else {
+      this.cancel?.();
+      this.schedule(0);
+    }
+    return Promise.all(results);
+  }
+
+  /**
+   * The live, valid policies whose current targets include one that `matches` (by the target, or one of its
+   * pods): the policies an alert about a workload concerns. Selection is the evaluation's own (targetsFor).
+   */
+  policiesSelecting(matches: (entry: PolicyTargets['targets'][number]) => boolean): KubeObject[] {
+    return this.deps.policies().filter((policy) => {
+      if (policy.metadata.deletionTimestamp) return false;
+      const validation = validatePolicySpec(policy.spec, policyScopeOf(policy).scope);
+      return validation.valid && this.deps.targetsFor(policy, validation.spec).some(matches);
+    });
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.cancel = this.deps.clock.schedule(() => {
-      this.running = this.tick().then(
-        () => this.schedule(this.deps.tickMs),
-        () => this.schedule(this.deps.tickMs),
-      );
+      this.inPass = true;
+      const next = () => {
+        this.inPass = false;
+        const again = this.wakeAfterPass || this.requested.size > 0;
+        this.wakeAfterPass = false;
+        // Requests that arrived during the pass run next; unready caches wait for the usual tick.
+        this.schedule(again && this.deps.ready() ? 0 : this.deps.tickMs);
+      };
+      this.running = this.tick().then(next, next);
     }, delayMs);
   }
 
   /** One pass: assess the due policies. Exposed for tests. Never throws: a failed pass is retried next tick. */
   async tick(): Promise<string[]> {
     if (!this.deps.ready()) return [];
+    const claimed = this.requested;
+    this.requested = new Map();
     try {
-      return await this.assessDue();
+      return await this.assessDue(claimed);
     } catch (error) {
       this.deps.logger.error({ err: error }, 'detection cycle failed; retrying on the next tick');
+      for (const waiters of claimed.values()) for (const w of waiters) w.reject(error);
       return [];
     }
   }
 
-  private async assessDue(): Promise<string[]> {
+  private async assessDue(claimed: ReadonlyMap<string, Waiter[]>): Promise<string[]> {
     const { deps } = this;
     const now = deps.clock.now();
+    const settle = (key: string, result: Omit<ImmediateEvaluation, 'key' | 'startedAtMs'>) => {
+      for (const w of claimed.get(key) ?? []) w.resolve({ key, startedAtMs: now, ...result });
+    };
     const due: Array<PolicyTargets & { generation: number | undefined; object: KubeObject }> = [];
     const present = new Set<string>();
     for (const policy of deps.policies()) {
@@ -109,8 +188,9 @@ export class EvaluationLoop {
       const stored = deps.store.get(key);
       const generation = policy.metadata.generation;
       const interval = parseDuration(validation.spec.evaluationInterval);
-      if (stored && stored.generation === generation && now - stored.ranAtMs < interval - DUE_SLACK_MS)
-        continue;
+      const fresh =
+        stored && stored.generation === generation && now - stored.ranAtMs < interval - DUE_SLACK_MS;
+      if (fresh && !claimed.has(key)) continue;
       due.push({
         key,
         generation,
@@ -126,21 +206,36 @@ export class EvaluationLoop {
         deps.shadow?.forget(key);
       }
     }
+    const dueKeys = new Set(due.map((p) => p.key));
+    for (const key of claimed.keys()) if (!dueKeys.has(key)) settle(key, { evaluated: false });
     if (due.length === 0) return [];
     const results = await deps.detection.run(due, now);
+    const assessedAtMs = deps.clock.now();
     for (const policy of due) {
       const assessment = results.get(policy.key);
-      if (!assessment) continue;
+      if (!assessment) {
+        settle(policy.key, { evaluated: false });
+        continue;
+      }
       const previous = deps.store.get(policy.key)?.assessment;
       deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
       if (assessment.shadow) deps.shadow?.record(policy.key, assessment.shadow);
       const transitions = targetTransitions(previous, assessment);
       if (transitions.length > 0) await deps.onTransitions?.(policy.object, transitions);
+      let remediationError: string | undefined;
       try {
         await deps.onAssessed?.(policy.object, policy.spec, assessment);
       } catch (error) {
+        remediationError = error instanceof Error ? error.message : String(error);
         deps.logger.error({ err: error, policy: policy.key }, 'remediation pass failed; retrying next cycle');
       }
+      settle(policy.key, {
+        evaluated: true,
+        assessment,
+        assessedAtMs,
+        decidedAtMs: deps.clock.now(),
+        ...(remediationError ? { remediationError } : {}),
+      });
     }
     const keys = due.map((p) => p.key);
     const warnings = [...new Set([...results.values()].flatMap((a) => a.warnings))];

@@ -4,9 +4,15 @@ import type { Registry } from 'prom-client';
 import { type HealthSource, summarize } from './health.js';
 
 /*
- * node:http rather than a framework: four GET routes, no bodies to parse, and nothing a framework would add but a
- * dependency. Every answer is JSON or text with an explicit status; unknown routes get a JSON 404.
+ * node:http rather than a framework: a handful of routes, and nothing a framework would add but a dependency.
+ * Every answer is JSON or text with an explicit status; unknown routes get a JSON 404. The REST API and the
+ * webhook (src/api/) answer every path of the API port other than the health routes.
  */
+
+/** The routes this file serves on the API port (docs/api/openapi.yaml documents them with the rest). */
+export const HEALTH_ROUTES = ['/healthz', '/readyz', '/api/v1/health'] as const;
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface Readiness {
   /** Empty when ready; otherwise what is missing, e.g. "caches not synced: pods". */
@@ -41,6 +47,8 @@ export interface EngineView {
   sources: readonly HealthSource[];
   readiness: Readiness;
   registry: Registry;
+  /** The REST API and webhook (src/api/): every path of the API port other than the health routes. */
+  api?: RequestHandler;
 }
 
 /** Health while the engine is being built (modules loading, caches not created yet): alive, not ready. */
@@ -51,21 +59,28 @@ const STARTING: HealthSource = {
 };
 
 export function createApiServer(view: () => EngineView | undefined): Server {
-  return createServer(
-    route({
-      // Liveness: the process answers. Nothing here may wait on a dependency, or a hung one gets the pod killed.
-      '/healthz': (_req, res) => send(res, 200, 'ok\n', 'text/plain'),
-      '/readyz': (_req, res) => {
-        const reasons = view()?.readiness.notReadyReasons() ?? ['starting'];
-        if (reasons.length === 0) send(res, 200, 'ok\n', 'text/plain');
-        else send(res, 503, `not ready: ${reasons.join('; ')}\n`, 'text/plain');
-      },
-      '/api/v1/health': async (_req, res) => {
-        const summary = await summarize(view()?.sources ?? [STARTING]);
-        send(res, summary.status === 'down' ? 503 : 200, summary);
-      },
-    }),
-  );
+  const health = route({
+    // Liveness: the process answers. Nothing here may wait on a dependency, or a hung one gets the pod killed.
+    '/healthz': (_req, res) => send(res, 200, 'ok\n', 'text/plain'),
+    '/readyz': (_req, res) => {
+      const reasons = view()?.readiness.notReadyReasons() ?? ['starting'];
+      if (reasons.length === 0) send(res, 200, 'ok\n', 'text/plain');
+      else send(res, 503, `not ready: ${reasons.join('; ')}\n`, 'text/plain');
+    },
+    '/api/v1/health': async (_req, res) => {
+      const summary = await summarize(view()?.sources ?? [STARTING]);
+      send(res, summary.status === 'down' ? 503 : 200, summary);
+    },
+  });
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if ((HEALTH_ROUTES as readonly string[]).includes(path)) return health(req, res);
+    const api = view()?.api;
+    if (api) return api(req, res);
+    // The REST API exists once the engine is built; until then a client is told to come back, not 404.
+    res.setHeader('Retry-After', '1');
+    send(res, 503, { code: 'Starting', message: 'the engine is starting; retry shortly' });
+  });
 }
 
 export function createMetricsServer(view: () => EngineView | undefined): Server {

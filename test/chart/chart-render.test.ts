@@ -59,11 +59,6 @@ async function engine(overrides: Record<string, unknown> = {}) {
  * downward API) and the ML tuning variables. Each is proven to be read by the engine below, not just listed here.
  */
 const POD_VARIABLES = ['POD_NAME', 'POD_NAMESPACE'];
-/**
- * Being added by the Alertmanager webhook work (issue 11, item 3) as a setting with --webhook-token-file. Once
- * SETTINGS knows it, this exception is unused and can go.
- */
-const PENDING_SETTINGS = ['WEBHOOK_TOKEN_FILE'];
 
 describe('the rendered chart', () => {
   it('ships crds/ byte for byte equal to the repository crds/', async () => {
@@ -172,10 +167,7 @@ describe('the rendered chart', () => {
       }
       const literal: Record<string, string> = { POD_NAME: 'engine-0', POD_NAMESPACE: NS };
       for (const variable of container.env) {
-        const known =
-          settings.has(variable.name) ||
-          POD_VARIABLES.includes(variable.name) ||
-          PENDING_SETTINGS.includes(variable.name);
+        const known = settings.has(variable.name) || POD_VARIABLES.includes(variable.name);
         expect(known, `${variable.name} is not a setting of the engine`).toBe(true);
         if (variable.value !== undefined) literal[variable.name] = variable.value;
       }

@@ -219,7 +219,7 @@ describe('engine end to end (one replica)', () => {
     expect(body.dependencies.prometheus.status).toBe('degraded'); // not configured
     const notFound = await engine.get('/nope');
     expect(notFound.status).toBe(404);
-    expect(JSON.parse(notFound.text)).toEqual({ error: 'no route for /nope' });
+    expect(JSON.parse(notFound.text)).toEqual({ code: 'RouteNotFound', message: 'no route for /nope' });
 
     const { text } = await engine.get('/metrics');
     expect(await engine.metric('coordination_engine_leader')).toBe(1);

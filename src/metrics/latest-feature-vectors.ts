@@ -1,0 +1,44 @@
+import type { FeatureSource } from '../detection/detection-cycle.js';
+import type { FeatureCycle, PodFeatureVector } from './feature-vector.js';
+import type { FeatureSelection } from './feature-vector-builder.js';
+
+export interface LatestVector {
+  vector: PodFeatureVector;
+  /** The instant the cycle evaluated the vector at (aligned to the query step). */
+  evaluatedAtMs: number;
+}
+
+/**
+ * A FeatureSource that remembers the latest vector of every pod it built one for, so the API can show what
+ * detection saw. It changes nothing in the cycle it passes on. Bounded: past `max` pods the least recently
+ * refreshed is forgotten (a pod no longer evaluated stops being refreshed and ages out).
+ */
+export class LatestFeatureVectors implements FeatureSource {
+  private readonly byPod = new Map<string, LatestVector>();
+
+  constructor(
+    private readonly inner: FeatureSource,
+    private readonly max = 20_000,
+  ) {}
+
+  async build(selection: FeatureSelection, atMs: number): Promise<FeatureCycle> {
+    const cycle = await this.inner.build(selection, atMs);
+    if (cycle.status === 'ok') {
+      for (const vector of cycle.vectors) {
+        const key = `${vector.namespace}/${vector.pod}`;
+        this.byPod.delete(key);
+        this.byPod.set(key, { vector, evaluatedAtMs: cycle.evaluatedAtMs });
+      }
+      while (this.byPod.size > this.max) {
+        const oldest = this.byPod.keys().next().value;
+        if (oldest === undefined) break;
+        this.byPod.delete(oldest);
+      }
+    }
+    return cycle;
+  }
+
+  get(namespace: string, pod: string): LatestVector | undefined {
+    return this.byPod.get(`${namespace}/${pod}`);
+  }
+}
