@@ -153,6 +153,11 @@ describe('policy CRDs served by the sandbox', () => {
         /spec\.detection: Invalid value: "object": ml\.model is required when ml\.backend is kserve/,
       ],
       [
+        'pattern-in-shadow',
+        (p) => p.withMl({ shadow: true, endpoints: ['anomaly', 'pattern'] }),
+        /spec\.detection\.ml\.endpoints: Invalid value: "object": ml\.endpoints may not include pattern when ml\.shadow is set/,
+      ],
+      [
         'prediction-in-rules',
         (p) => p.withMl({ endpoints: ['anomaly', 'prediction'] }),
         /spec\.detection\.ml\.endpoints: Invalid value: "object": ml\.endpoints may include prediction only when mode is ML or Hybrid/,

@@ -333,6 +333,19 @@ describe('validatePolicySpec', () => {
     expect(errorsOf(testPolicy().withMl({ shadow: 'yes' }).buildSpec())).toEqual([
       expect.objectContaining({ path: 'spec.detection.ml.shadow' }),
     ]);
+    // Pattern analysis stands down the rules' actions on the model's say: in shadow mode the model never acts.
+    expect(
+      errorsOf(
+        testPolicy()
+          .withMl({ shadow: true, endpoints: ['anomaly', 'pattern'] })
+          .buildSpec(),
+      ),
+    ).toEqual([
+      {
+        path: 'spec.detection.ml.endpoints',
+        message: expect.stringMatching(/pattern.*shadow/),
+      },
+    ]);
   });
 
   it('bounds the pattern analysis window to 1h..720h and its confidence to 0..1', () => {

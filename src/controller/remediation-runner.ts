@@ -113,6 +113,8 @@ export class RemediationRunner {
       const record = open.get(uid);
       const records = [...byName.values()];
       const context: GateContext = { policy, spec, assessment, target, targetKey: uid, records, nowMs };
+      // The step the gates let through, or would have but for dry run: a dry run previews a stand-down as well.
+      let wouldAct: string | undefined;
       const input: PlanInput = {
         episode: record?.status,
         // What the decision rests on: detection's verdict (rules, status signals, ML anomaly, and a prediction that
@@ -124,7 +126,11 @@ export class RemediationRunner {
           // Two healthy evaluations in a row, never one quiet cycle, make a recovery.
           recoveryMs: parseDuration(spec.evaluationInterval),
         },
-        gate: (step, episode) => deps.gates(context, step, episode),
+        gate: (step, episode) => {
+          const v = deps.gates(context, step, episode);
+          if (v.allowed || v.reason === SkipReason.DryRun) wouldAct = step.name;
+          return v;
+        },
         targetName: describe(assessed.target),
         targetKey: uid,
         resetRequested: record?.resetRequested ?? false,
@@ -134,7 +140,7 @@ export class RemediationRunner {
       let plan = planEpisode(input);
       // Pattern analysis only for a fresh action the gates allowed (never per pod per cycle): an anomaly that a
       // recurring pattern explains is expected, and the step is skipped as ExpectedPattern by the same machinery.
-      const fresh = plan.execute && record?.status.phase !== 'Acting' ? plan.execute.step : undefined;
+      const fresh = record?.status.phase !== 'Acting' ? (plan.execute?.step ?? wouldAct) : undefined;
       const verdict = fresh ? await this.expectation(policy, spec, target, assessed) : undefined;
       if (verdict?.expected) {
         const expected = skipResult(SkipReason.ExpectedPattern, verdict.message);
@@ -143,7 +149,8 @@ export class RemediationRunner {
           ...input,
           gate: (step, episode) => {
             const v = allowed(step, episode);
-            return v.allowed && step.name === fresh ? { allowed: false, ...expected } : v;
+            const passes = v.allowed || v.reason === SkipReason.DryRun;
+            return passes && step.name === fresh ? { allowed: false, ...expected } : v;
           },
         });
       }

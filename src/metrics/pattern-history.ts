@@ -93,6 +93,11 @@ export class PrometheusPatternHistory {
     private readonly stepSeconds = 300,
   ) {}
 
+  /** One sample per step: a condition that lasts shows as events exactly this far apart. */
+  get resolutionMs(): number {
+    return this.stepSeconds * 1000;
+  }
+
   async events(target: HistoryTarget, windowMs: number, nowMs: number): Promise<PatternEvent[]> {
     const q = historyQueries(target, this.stepSeconds);
     const start = nowMs - windowMs;

@@ -4,7 +4,10 @@
  * minConfidence, is expected. Recurring means:
  * - a daily pattern (`period_seconds` 86400, e.g. `daily_spike`): the current UTC hour of day holds events of its
  *   type on at least two distinct days of the window ("a daily spike at this hour");
- * - another periodic pattern: now falls within 10% of the period of a recurrence after the type's last event.
+ * - another periodic pattern: now falls within 10% of the period of a recurrence after the type's last event, and
+ *   the period is at least twice the history's resolution. A condition that simply lasts is sampled as events one
+ *   step apart, which a model fitting the gaps calls periodic at the step; such a "pattern" is the incident itself,
+ *   and on an evaluation interval that is a multiple of the step it would be "due now" every time, for ever.
  * A one-off spike explains nothing. Only targets about to be acted on are asked (the runner's budget); each
  * target's analysis is kept for `ttlMs`. When Prometheus or the ML service cannot answer (and the resilient
  * service has no cached analysis), the answer is "not expected", with a message saying why, so the engine acts as
@@ -21,6 +24,8 @@ import type { PatternDecision } from './resilient-ml-service.js';
 
 export interface PatternHistorySource {
   events(target: HistoryTarget, windowMs: number, nowMs: number): Promise<PatternEvent[]>;
+  /** The spacing of the history's samples (PrometheusPatternHistory: its step); 0 or absent when unknown. */
+  readonly resolutionMs?: number;
 }
 
 export interface PatternAnalyzer {
@@ -79,7 +84,7 @@ export class PatternGuidance {
       analysis = fresh;
       this.remember(key, analysis, nowMs);
     }
-    return judge(analysis, minConfidence, window, nowMs);
+    return judge(analysis, minConfidence, window, nowMs, this.deps.history.resolutionMs ?? 0);
   }
 
   private async analyze(
@@ -123,13 +128,15 @@ export function judge(
   minConfidence: number,
   window: string,
   nowMs: number,
+  /** The history's sample spacing: a shorter recurrence cannot be told from a condition that lasts. */
+  resolutionMs = 0,
 ): PatternVerdict {
   const confident = analysis.patterns.filter((p) => p.confidence >= minConfidence && p.period_seconds);
   for (const p of confident) {
     const times = analysis.events
       .filter((e) => p.event_type === undefined || e.type === p.event_type)
       .map((e) => Date.parse(e.timestamp));
-    const why = explains(p, times, nowMs);
+    const why = explains(p, times, nowMs, resolutionMs);
     if (why)
       return {
         expected: true,
@@ -143,9 +150,16 @@ export function judge(
   };
 }
 
-function explains(p: Pattern, times: readonly number[], nowMs: number): string | undefined {
+function explains(
+  p: Pattern,
+  times: readonly number[],
+  nowMs: number,
+  resolutionMs: number,
+): string | undefined {
   const period = p.period_seconds ?? 0;
   if (times.length === 0 || period <= 0) return undefined;
+  // A recurrence needs at least one quiet sample between occurrences; closer than that it is one lasting condition.
+  if (period * 1000 < 2 * resolutionMs) return undefined;
   if (period === DAY_S) {
     const hour = new Date(nowMs).getUTCHours();
     const days = new Set(

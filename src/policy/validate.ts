@@ -147,6 +147,13 @@ function checkDetection(add: Add, spec: PolicySpec): void {
       'must include anomaly when detection.ml.shadow is set (that is what is compared)',
     );
   }
+  // A pattern stand-down is the model deciding not to act on what the rules found: never in shadow mode.
+  if (ml.shadow && ml.endpoints.includes('pattern')) {
+    add(
+      'spec.detection.ml.endpoints',
+      'may not include pattern when detection.ml.shadow is set (a pattern stand-down would let the model hold back the rules, which shadow mode never does)',
+    );
+  }
   if ((usesMl || ml.shadow) && ml.backend === 'kserve' && !ml.model) {
     add('spec.detection.ml.model', 'is required when detection.ml.backend is "kserve"');
   }

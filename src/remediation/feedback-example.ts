@@ -19,7 +19,7 @@ export const FEEDBACK_SCHEMA_VERSION = 'coordination-engine.io/feedback/v1' as c
 
 /**
  * The label: the episode's outcome, except that an episode that ended with no action carried out because a
- * recurring pattern explained its anomaly (an `ExpectedPattern` skip and no `Succeeded` action) is
+ * recurring pattern explained its anomaly (an `ExpectedPattern` skip and no entry other than skips) is
  * `expected-pattern`: what a model learns from it is "normal for this target", not "healed".
  */
 export const FEEDBACK_OUTCOMES = [...OUTCOMES, 'expected-pattern'] as const;
@@ -125,7 +125,8 @@ export function labelOf(
   actions: ReadonlyArray<{ result: string; reason?: string }>,
 ): FeedbackOutcome {
   const stoodDown = actions.some((a) => a.result === 'Skipped' && a.reason === 'ExpectedPattern');
-  const acted = actions.some((a) => a.result === 'Succeeded');
+  // Any entry but a skip is the engine deciding to act (done, failed, in dry run, or recommended to a person).
+  const acted = actions.some((a) => a.result !== 'Skipped');
   return outcome === 'resolved' && stoodDown && !acted ? 'expected-pattern' : outcome;
 }
 

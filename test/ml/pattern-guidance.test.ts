@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { analyzePatterns } from '../../mock-ml-server/src/pattern-analysis.js';
 import type { TargetAssessment } from '../../src/detection/assessment.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
-import type { HistoryTarget } from '../../src/metrics/pattern-history.js';
+import { type HistoryTarget, PrometheusPatternHistory } from '../../src/metrics/pattern-history.js';
+import type { RangeSeries } from '../../src/metrics/prometheus-api.js';
 import type { PatternEvent, PatternRequest } from '../../src/ml/contract.js';
 import { PatternGuidance } from '../../src/ml/pattern-guidance.js';
 import type { PatternDecision } from '../../src/ml/resilient-ml-service.js';
@@ -150,5 +151,62 @@ describe('PatternGuidance', () => {
     expect(v?.expected).toBe(false);
     expect(v?.message).toContain('history from Prometheus: Prometheus unreachable');
     expect(noProm.calls.ml).toBe(0);
+  });
+
+  it('never calls a sustained condition a recurring pattern, however the evaluations fall', async () => {
+    // CPU quiet for three days, then pinned for the last 30 minutes: an incident, not a pattern. Sampled by the
+    // history at its 5-minute step, the run is six events exactly 300 s apart, which the mock (like any model
+    // fitting gaps) calls periodic_high_cpu every 300 s at confidence 1. A period no longer than the history's
+    // step is the sampling, not a recurrence: it must explain nothing, at any evaluation (a 5-minute interval
+    // would otherwise fall on "one is due now" every time and stand the incident down forever).
+    const start = T0 + 3 * DAY + 14 * HOUR;
+    const series = (nowMs: number, startMs: number, step: number): RangeSeries[] => {
+      const times: number[] = [];
+      const values: number[] = [];
+      for (let t = startMs; t <= nowMs; t += step * 1000) {
+        times.push(t);
+        values.push(t > start - 30 * 60_000 ? 0.9 : 0.05);
+      }
+      return [{ labels: { namespace: 'shop', pod: 'web-1-a' }, times, values }];
+    };
+    let now = start;
+    const guidance = new PatternGuidance({
+      history: new PrometheusPatternHistory({
+        range: async (query, startMs, endMs, step) =>
+          query.includes('container_cpu_usage_seconds_total') ? series(endMs, startMs, step) : [],
+      }),
+      ml: {
+        analyzePatterns: async (_key, request): Promise<PatternDecision> => {
+          const r = analyzePatterns(request);
+          return { source: 'ml', patterns: r.patterns, correlations: [], note: 'ML service analysis' };
+        },
+      },
+      clock: { now: () => now },
+      ttlMs: 10 * 60_000,
+    });
+    const spec = specWith({ pattern: { window: '72h', minConfidence: 0.8 } });
+    const verdicts: Array<{ expected: boolean; message: string } | undefined> = [];
+    for (let k = 0; k < 6; k++) {
+      now = start + k * 5 * 60_000;
+      verdicts.push(await guidance.expected(policy, spec, web, assessed));
+    }
+    expect(verdicts[0]?.message).toContain('periodic_high_cpu 1');
+    expect(verdicts.map((v) => v?.expected)).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('calls a recurrence slower than the history step expected when one is due', async () => {
+    // One high sample every 2 hours for three days (a cron job): periodic every 7200 s, due at the next 2-hour mark.
+    const cron: PatternEvent[] = Array.from({ length: 36 }, (_, i) => ({
+      timestamp: new Date(T0 + i * 2 * HOUR).toISOString(),
+      type: 'high_cpu',
+      value: 0.9,
+    }));
+    const g = setup({ events: cron });
+    g.at(T0 + 72 * HOUR + 2 * 60_000);
+    const due = await g.ask(specWith({}));
+    expect(due?.message).toMatch(/periodic_high_cpu of high_cpu \(confidence 1 ≥ 0\.8\) recurs every 7200s/);
+    expect(due?.expected).toBe(true);
+    g.at(T0 + 73 * HOUR);
+    expect((await g.ask(specWith({})))?.expected).toBe(false);
   });
 });

@@ -118,6 +118,14 @@ describe('toFeedbackExample', () => {
       raw({ actions: [skipped, { ...skipped, id: 'a2', result: 'Succeeded', reason: undefined }] }),
     );
     expect(feedbackExampleSchema.parse(actedLater).outcome).toBe('resolved');
+    // Acted on later in a dry-run policy, or by an action that failed, or recommended to a person: the pattern did
+    // not explain the episode, the engine decided to act. Not "normal here".
+    for (const result of ['DryRun', 'Failed', 'Recommended']) {
+      const decidedLater = example(
+        raw({ actions: [skipped, { ...skipped, id: 'a2', result, reason: undefined }] }),
+      );
+      expect(feedbackExampleSchema.parse(decidedLater).outcome, result).toBe('resolved');
+    }
     // Another skip reason is not a stand-down.
     const cooled = example(raw({ actions: [{ ...skipped, reason: 'Cooldown' }] }));
     expect(feedbackExampleSchema.parse(cooled).outcome).toBe('resolved');

@@ -152,4 +152,25 @@ describe('RemediationRunner pattern hook', () => {
     expect(t.executed).toEqual([]);
     expect(t.record()?.status.actions?.[0]?.reason).toBe('Paused');
   });
+
+  it('previews the stand-down in dry run: an expected anomaly is ExpectedPattern there too, not "would restart"', async () => {
+    // Dry run is how an operator checks a policy before it acts; it must record what the live policy would do.
+    const expected = setup(async () => ({ expected: true, message: 'daily_spike at 09:00' }), {
+      dryRun: true,
+    });
+    await expected.pass(T0);
+    expect(expected.asked).toEqual(['web']);
+    expect(expected.executed).toEqual([]);
+    expect(expected.record()?.status.actions?.map((a) => `${a.result} ${a.reason}`)).toEqual([
+      'Skipped ExpectedPattern',
+    ]);
+    expect(expected.record()?.status.phase).toBe('Pending');
+
+    const unexplained = setup(async () => ({ expected: false, message: 'no recurring pattern' }), {
+      dryRun: true,
+    });
+    await unexplained.pass(T0);
+    expect(unexplained.executed).toEqual([]);
+    expect(unexplained.record()?.status.actions?.map((a) => a.result)).toEqual(['DryRun']);
+  });
 });
