@@ -227,7 +227,7 @@ export class DetectionCycle {
           const prediction = predicting ? predicted.decisions.get(key) : undefined;
           if (
             predicting &&
-            isPredictionCandidate(vector) &&
+            isPredictionCandidate(vector, parseDuration(policy.spec.detection.ml.prediction.horizon)) &&
             (!predictionsUsable || prediction?.source !== 'ml')
           ) {
             predictionMissed ??= predicted.late
@@ -339,11 +339,12 @@ export class DetectionCycle {
     const candidates = new Map<string, { vector: PodFeatureVector; uid?: string }>();
     for (const policy of policies) {
       if (!usesPrediction(policy.spec) || this.mlMismatch(policy.spec)) continue;
+      const horizonMs = parseDuration(policy.spec.detection.ml.prediction.horizon);
       for (const { pods } of policy.targets) {
         for (const pod of pods) {
           const key = podKey(pod.namespace, pod.name);
           const vector = vectors.get(key);
-          if (vector && isPredictionCandidate(vector) && !candidates.has(key))
+          if (vector && isPredictionCandidate(vector, horizonMs) && !candidates.has(key))
             candidates.set(key, { vector, ...(pod.uid ? { uid: pod.uid } : {}) });
         }
       }

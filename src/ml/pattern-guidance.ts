@@ -162,11 +162,17 @@ function explains(
   if (period * 1000 < 2 * resolutionMs) return undefined;
   if (period === DAY_S) {
     const hour = new Date(nowMs).getUTCHours();
+    // Only earlier days count: today's events at this hour are the very spike being judged, so one past incident
+    // at the same hour plus this one is not yet "daily".
+    const today = Math.floor(nowMs / (24 * HOUR_MS));
     const days = new Set(
-      times.filter((t) => new Date(t).getUTCHours() === hour).map((t) => Math.floor(t / (24 * HOUR_MS))),
+      times
+        .filter((t) => new Date(t).getUTCHours() === hour)
+        .map((t) => Math.floor(t / (24 * HOUR_MS)))
+        .filter((day) => day < today),
     );
     return days.size >= 2
-      ? `recurs at ${String(hour).padStart(2, '0')}:00 UTC (seen on ${days.size} days)`
+      ? `recurs at ${String(hour).padStart(2, '0')}:00 UTC (seen on ${days.size} earlier days)`
       : undefined;
   }
   const last = Math.max(...times);

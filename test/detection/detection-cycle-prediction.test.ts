@@ -190,7 +190,33 @@ describe('prediction in detection', () => {
       'container_restart_count.value': 7,
       'container_restart_count.lag_5': 3,
     });
-    expect([flat, low, restarting].map(isPredictionCandidate)).toEqual([false, false, true]);
+    const horizon = 30 * 60_000;
+    const candidate = (v: ReturnType<typeof vector>) => isPredictionCandidate(v, horizon);
+    expect([flat, low, restarting].map(candidate)).toEqual([false, false, true]);
+    // A steady pod's wobble: up in the last minute and over five, but within the window's noise.
+    const wobbling = vector('steady', {
+      'pod_memory_usage.value': 0.62,
+      'pod_memory_usage.lag_5': 0.59,
+      'pod_memory_usage.diff': 0.02,
+      'pod_memory_usage.std_5m': 0.015,
+    });
+    // A real but slow climb: 1% in 5 minutes from 60% reaches the limit in 3h20m, beyond twice a 30m horizon.
+    const slow = vector('slow', {
+      'pod_memory_usage.value': 0.6,
+      'pod_memory_usage.lag_5': 0.59,
+      'pod_memory_usage.diff': 0.002,
+      'pod_memory_usage.std_5m': 0.003,
+    });
+    // A leak: 10% in 5 minutes from 60%, the limit in 20 minutes.
+    const leaking = vector('leak', {
+      'pod_memory_usage.value': 0.6,
+      'pod_memory_usage.lag_5': 0.5,
+      'pod_memory_usage.diff': 0.02,
+      'pod_memory_usage.std_5m': 0.03,
+    });
+    expect([wobbling, slow, leaking].map(candidate)).toEqual([false, false, true]);
+    // The policy's horizon decides how far ahead a trend is worth a call.
+    expect(isPredictionCandidate(slow, 2 * 60 * 60_000)).toBe(true);
 
     const ml = new FakePredictor(() => oomIn('1m'));
     const cycle = new DetectionCycle({ features: features(vectors), ml, rules: new RuleTracker() });

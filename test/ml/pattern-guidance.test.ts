@@ -112,6 +112,22 @@ describe('PatternGuidance', () => {
     expect((await low.ask(specWith({ pattern: { minConfidence: 0.5 } })))?.expected).toBe(true);
   });
 
+  it('needs the hour on two earlier days: one past incident plus today is not yet daily', async () => {
+    // Yesterday 14:00-14:59 and today's spike so far (14:00-14:20): two days at this hour, one of them today.
+    const yesterdayAndToday = dailyAt14
+      .filter((e) => Date.parse(e.timestamp) >= T0 + 2 * DAY)
+      .concat(
+        Array.from({ length: 5 }, (_, i) => ({
+          timestamp: new Date(T0 + 3 * DAY + 14 * HOUR + i * 300_000).toISOString(),
+          type: 'high_cpu',
+          value: 0.9,
+        })),
+      );
+    const g = setup({ events: yesterdayAndToday });
+    const verdict = await g.ask(specWith({}));
+    expect(verdict?.expected).toBe(false);
+  });
+
   it('is not asked about policies without the pattern endpoint', async () => {
     const g = setup();
     expect(await g.ask(specWith({ endpoints: ['anomaly'] }))).toBeUndefined();
