@@ -17,6 +17,7 @@ import {
 } from '../remediation/episode.js';
 import type { PolicyRecordDelta } from '../remediation/policy-record.js';
 import { SkipReason, skipResult } from '../remediation/skip-reasons.js';
+import { standDownOverstayed } from '../remediation/stand-down.js';
 import { planUnassessed } from '../remediation/unassessed-episode.js';
 import { decisionOf, fallbackOnly, refusal } from './remediation-decision.js';
 import type {
@@ -142,7 +143,10 @@ export class RemediationRunner {
       // recurring pattern explains is expected, and the step is skipped as ExpectedPattern by the same machinery.
       const fresh = record?.status.phase !== 'Acting' ? (plan.execute?.step ?? wouldAct) : undefined;
       const verdict = fresh ? await this.expectation(policy, spec, target, assessed) : undefined;
-      if (verdict?.expected) {
+      // A pattern may hold an episode back for a bounded time only (src/remediation/stand-down.ts).
+      const overstayed = verdict?.expected ? standDownOverstayed(record?.status.actions, nowMs) : undefined;
+      const standsDown = verdict?.expected === true && overstayed === undefined;
+      if (standsDown && verdict) {
         const expected = skipResult(SkipReason.ExpectedPattern, verdict.message);
         const allowed = input.gate;
         plan = planEpisode({
@@ -166,7 +170,7 @@ export class RemediationRunner {
           delta,
           remember,
           (step, episode) => deps.gates(context, step, episode),
-          verdict?.expected ? undefined : verdict?.message,
+          standsDown ? undefined : overstayed ? `${verdict?.message}; ${overstayed}` : verdict?.message,
         );
         if (settled?.status.phase === 'Escalated' && settled.open)
           delta.escalated.push(describe(assessed.target));

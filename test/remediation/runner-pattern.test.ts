@@ -5,6 +5,7 @@ import { type PatternVerdict, RemediationRunner } from '../../src/controller/rem
 import type { PolicyAssessment, TargetAssessment } from '../../src/detection/assessment.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 import { type PolicySpec, policySpecSchema } from '../../src/policy/spec-schema.js';
+import { MAX_STAND_DOWN_MS } from '../../src/remediation/stand-down.js';
 import { MemoryEpisodeStore } from '../support/memory-episode-store.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 
@@ -123,6 +124,19 @@ describe('RemediationRunner pattern hook', () => {
       ['Deployment', 'Normal'],
       ['RemediationPolicy', 'Normal'],
     ]);
+  });
+
+  it('holds an episode back for at most MAX_STAND_DOWN_MS, then acts and says why', async () => {
+    const t = setup(async () => ({ expected: true, message: 'periodic_restart every 600s, one due now' }));
+    await t.pass(T0);
+    await t.pass(T0 + MAX_STAND_DOWN_MS);
+    expect(t.executed).toEqual([]);
+    await t.pass(T0 + MAX_STAND_DOWN_MS + MIN);
+    expect(t.executed).toEqual(['roll']);
+    const acted = t.record()?.status.actions?.find((a) => a.result === 'Succeeded');
+    expect(acted?.message).toMatch(
+      /stood down on a recurring pattern since 2026-01-01T09:00:00.000Z \(121 min\)/,
+    );
   });
 
   it('acts on an anomaly the pattern does not explain', async () => {
