@@ -201,6 +201,7 @@ export async function startEngine(
       features,
       rules,
       mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
+      queryOffsetMs: config.prometheusQueryOffsetMs,
       ...(ml
         ? { ml: ml.service, mlTarget: { backend: config.mlBackend, model: config.mlKserveAnomalyModel } }
         : {}),

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { dnsLabelProblem, dnsSubdomainProblem } from '../kube/names.js';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { DEFAULT_QUERY_OFFSET_MS } from '../metrics/feature-vector-builder.js';
 import { DEFAULT_ML_CONFIG, ML_BACKENDS, type MlBackendKind } from '../ml/ml-config.js';
 import { PREDICTION_ENCODINGS, type PredictionEncoding } from '../ml/prediction-encoding.js';
 import { parseDuration } from '../policy/duration.js';
@@ -30,6 +31,8 @@ export interface EngineConfig {
   /** Sent as a bearer token to Prometheus/Thanos; re-read when it changes on disk (rotated tokens). */
   prometheusBearerTokenFile: string | undefined;
   prometheusTimeoutMs: number;
+  /** How far behind now features are read, so the newest scrape is complete (docs/features.md, "Freshness"). */
+  prometheusQueryOffsetMs: number;
   mlServiceUrl: string | undefined;
   mlServiceTimeoutMs: number;
   mlCircuitBreakerThreshold: number;
@@ -80,6 +83,11 @@ const positiveInt = (raw: string) => {
 const duration = (raw: string) => {
   const ms = parseDuration(raw.trim());
   if (ms <= 0) throw new Error(`expected a positive duration, got "${raw}"`);
+  return ms;
+};
+const queryOffset = (raw: string) => {
+  const ms = parseDuration(raw.trim());
+  if (ms > 300_000) throw new Error(`expected at most 5m (older data is judged as current), got "${raw}"`);
   return ms;
 };
 const url = (raw: string) => {
@@ -160,6 +168,13 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     nonEmpty,
   ),
   s('prometheusTimeoutMs', 'PROMETHEUS_TIMEOUT', 'timeout of one PromQL query', '30s', duration),
+  s(
+    'prometheusQueryOffsetMs',
+    'PROMETHEUS_QUERY_OFFSET',
+    'read features this far behind now, so the newest scrape is complete (0s-5m)',
+    '5s',
+    queryOffset,
+  ),
   s(
     'mlServiceUrl',
     'ML_SERVICE_URL',
@@ -302,6 +317,7 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     prometheusUrl: undefined,
     prometheusBearerTokenFile: undefined,
     prometheusTimeoutMs: 30_000,
+    prometheusQueryOffsetMs: DEFAULT_QUERY_OFFSET_MS,
     mlServiceUrl: undefined,
     mlServiceTimeoutMs: 30_000,
     mlCircuitBreakerThreshold: 3,
