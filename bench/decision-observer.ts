@@ -1,13 +1,13 @@
 /**
  * What bench:decisions observes while the engine runs, independently of the engine: when each policy evaluated
  * (its status.lastEvaluationTime), and when each incident's condition held — from the pods' status in the API, or
- * for CPU from Prometheus with the engine's own query at the engine's evaluation instant (aligned down to the
- * minute, a 5-minute rate, as src/metrics/feature-queries.ts builds `pod_cpu_usage.value`).
+ * for CPU from Prometheus with the engine's own query at the engine's evaluation instant (the default query offset
+ * behind, rounded down to the second; a 5-minute rate, as src/metrics/feature-queries.ts builds `pod_cpu_usage.value`).
  */
+import { DEFAULT_QUERY_OFFSET_MS } from '../src/metrics/feature-vector-builder.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { type BenchCase, CPU_LIMIT_CORES, namespaceOf, type PodView, policies } from './decision-suite.js';
 
-const CPU_STEP_MS = 60_000;
 const CPU_RATE_WINDOW = '300s';
 
 export interface Observations {
@@ -32,7 +32,7 @@ export class DecisionObserver {
     private readonly prometheusUrl: string,
   ) {}
 
-  /** One sample of everything; CPU at most every 2 s (its value moves once a minute). */
+  /** One sample of everything; CPU (a query to Prometheus) at most every 2 s. */
   async sample(now: number): Promise<void> {
     this.sampleEvaluations();
     const sampleCpu = now - this.cpuSampledAt >= 2_000;
@@ -89,7 +89,7 @@ export class DecisionObserver {
 
   /** The highest pod CPU of the namespace over its CPU limit, as the engine computes it at `now`. */
   private async cpuRatio(namespace: string, now: number): Promise<number> {
-    const t = Math.floor(now / CPU_STEP_MS) * CPU_STEP_MS;
+    const t = Math.floor((now - DEFAULT_QUERY_OFFSET_MS) / 1000) * 1000;
     const query = `sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="",namespace="${namespace}"}[${CPU_RATE_WINDOW}]))`;
     const url = `${this.prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}&time=${t / 1000}`;
     const body = (await (await fetch(url)).json()) as {

@@ -125,7 +125,7 @@ describe('feature cycles when Prometheus cannot answer', () => {
     const fake = await startFakePrometheusApi();
     try {
       const metric = { namespace: 'shop', pod: 'p' };
-      const at = Math.floor(t / 60_000) * 60; // the builder's step-aligned instant, in seconds
+      const at = Math.floor(t / 1000); // the builder's instant (t rounded down to the second), in seconds
       fake.reply = (path: string) =>
         path.endsWith('query_range')
           ? {

@@ -47,7 +47,8 @@ describe('feature vectors against a real backfilled Prometheus', () => {
   let t: number;
 
   beforeAll(async () => {
-    // History ends "now"; evaluation is 1-2 minutes earlier, at a step-aligned instant inside the data.
+    // History ends "now"; evaluation is 1-2 minutes earlier, at a minute (the naive subqueries need one), and
+    // 37 s past it for the instants off the step grid the engine reads at.
     const endMs = Math.floor(Date.now() / 1000) * 1000;
     dataset = generateCluster({
       seed: 7,
@@ -60,7 +61,7 @@ describe('feature vectors against a real backfilled Prometheus', () => {
     proxy = await startLoopbackProxy(prom.url);
     client = new PrometheusClient({ url: proxy.url, timeoutMs: 10_000, maxConcurrency: 4 });
     builder = new FeatureVectorBuilder(client, OPTIONS);
-    t = builder.alignedInstant(endMs - 60_000);
+    t = Math.floor((endMs - 60_000) / 60_000) * 60_000;
   });
 
   afterAll(async () => {
@@ -100,6 +101,31 @@ describe('feature vectors against a real backfilled Prometheus', () => {
     expect(presentFeatures.size).toBe(FEATURE_COUNT);
     expect(compared).toBeGreaterThanOrEqual(regular.length * FEATURE_COUNT);
     for (const pod of regular) expect(vectorOf(cycle, pod).state).toBe('complete');
+  });
+
+  it('reads at the instant asked for, off the step grid too, with the same exact definitions', async () => {
+    // Cycles 30 s apart within one minute read different instants; neither is rounded down to the minute.
+    const pods = dataset.pods.filter((p) => p.namespace === 'shop' && p.name.startsWith('app-')).slice(0, 6);
+    const seen: number[][] = [];
+    for (const at of [t + 7_000, t + 37_400]) {
+      const cycle = okCycle(await builder.build({ namespaces: ['shop'] }, at));
+      const instant = Math.floor(at / 1000) * 1000;
+      expect(cycle.evaluatedAtMs).toBe(instant);
+      for (const pod of pods) {
+        const expected = expectedFeatures(dataset, pod, instant, OPTIONS);
+        const vector = vectorOf(cycle, pod);
+        expect(vector.state).toBe('complete');
+        seen.push(vector.features.map((f) => (f.ok ? f.value : Number.NaN)));
+        vector.features.forEach((f, i) => {
+          const e = expected[i];
+          if (!f.ok || e === null || e === undefined) throw new Error(`${FEATURE_NAMES[i]} missing`);
+          expectClose(f.value, e, `${pod.name} ${FEATURE_NAMES[i]} at ${new Date(instant).toISOString()}`);
+        });
+      }
+    }
+    // The later instant saw newer samples: values, lags and windows moved with it.
+    const moved = pods.map((_, p) => seen[p]?.filter((v, i) => v !== seen[p + pods.length]?.[i]).length ?? 0);
+    for (const count of moved) expect(count).toBeGreaterThan(10);
   });
 
   it('reports the edge cases as missing with a reason, never as a number', async () => {
@@ -162,6 +188,10 @@ describe('feature vectors against a real backfilled Prometheus', () => {
     expect(smallCount).toBe(largeCount);
     expect(largeCount).toBe(6); // 5 signal range queries + 1 kube_pod_info
     expect(large.queries).toBe(largeCount);
+    // Off the minute, too: one instant, the same six queries.
+    proxy.reset();
+    await builder.build({ namespaces: ['shop', 'batch', 'bulk'] }, t + 23_000);
+    expect(proxy.queryCount()).toBe(6);
     // With every pod's spec.nodeName known, the kube_pod_info join is skipped.
     proxy.reset();
     await builder.build({ namespaces: ['shop'], pods: ten.map((p) => ({ ...p, nodeName: p.node })) }, t);

@@ -208,6 +208,7 @@ export async function startEngine(
       features: vectors,
       rules,
       mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
+      queryOffsetMs: config.prometheusQueryOffsetMs,
       ...(ml
         ? { ml: ml.service, mlTarget: { backend: config.mlBackend, model: config.mlKserveAnomalyModel } }
         : {}),

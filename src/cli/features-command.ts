@@ -86,7 +86,11 @@ export function registerFeaturesCommand(program: Command): void {
       'only this pod (exit code 1 when it is not found)',
       name('--pod', dnsSubdomainProblem),
     )
-    .option('--at <time>', 'evaluate at this RFC 3339 time or unix seconds (default: now)', parseInstant)
+    .option(
+      '--at <time>',
+      'evaluate at this RFC 3339 time or unix seconds (default: 5s ago, as the engine reads)',
+      parseInstant,
+    )
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--step <seconds>', 'window point spacing; must divide 60', positiveInt('--step'), 60)
     .option('--rate-window <seconds>', 'rate() lookback for CPU counters', positiveInt('--rate-window'), 300)
@@ -115,12 +119,15 @@ export function registerFeaturesCommand(program: Command): void {
       'list pods (and their nodes) from the Kubernetes API instead of kube_pod_info',
     )
     .action(async (opts: FeaturesOptions) => {
-      const [{ FeatureVectorBuilder }, { PrometheusClient }, { cycleToJson, cycleToTable }] =
-        await Promise.all([
-          import('../metrics/feature-vector-builder.js'),
-          import('../metrics/prometheus-client.js'),
-          import('./features-output.js'),
-        ]);
+      const [
+        { DEFAULT_QUERY_OFFSET_MS, FeatureVectorBuilder },
+        { PrometheusClient },
+        { cycleToJson, cycleToTable },
+      ] = await Promise.all([
+        import('../metrics/feature-vector-builder.js'),
+        import('../metrics/prometheus-client.js'),
+        import('./features-output.js'),
+      ]);
       const thanos =
         opts.thanosDedup || opts.thanosPartialResponse
           ? { dedup: opts.thanosDedup === true, partialResponse: opts.thanosPartialResponse === 'allow' }
@@ -156,7 +163,8 @@ export function registerFeaturesCommand(program: Command): void {
         if (opts.pod !== undefined && pods.length === 0)
           return notFound('the Kubernetes API lists no such pod');
       }
-      const cycle = await builder.build({ namespaces, ...(pods ? { pods } : {}) }, opts.at ?? Date.now());
+      const at = opts.at ?? Date.now() - DEFAULT_QUERY_OFFSET_MS;
+      const cycle = await builder.build({ namespaces, ...(pods ? { pods } : {}) }, at);
       if (opts.pod !== undefined && cycle.status === 'ok' && cycle.vectors.every(unknownPod)) {
         const at = new Date(cycle.evaluatedAtMs).toISOString();
         return notFound(`Prometheus has no kube_pod_info and no series for it at ${at}`);

@@ -1,10 +1,24 @@
 import { hostname } from 'node:os';
 import { dnsLabelProblem, dnsSubdomainProblem } from '../kube/names.js';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { DEFAULT_QUERY_OFFSET_MS } from '../metrics/feature-vector-builder.js';
 import { DEFAULT_ML_CONFIG, ML_BACKENDS, type MlBackendKind } from '../ml/ml-config.js';
 import { PREDICTION_ENCODINGS, type PredictionEncoding } from '../ml/prediction-encoding.js';
 import { parseDuration } from '../policy/duration.js';
 import { ConfigurationError } from './configuration-error.js';
+import {
+  bool,
+  duration,
+  namespaceList,
+  namespaceName,
+  nonEmpty,
+  objectName,
+  oneOf,
+  port,
+  positiveInt,
+  queryOffset,
+  url,
+} from './setting-parsers.js';
 
 /**
  * Every engine setting, once: its environment variable, its flag (the kebab-case of the variable), its default,
@@ -33,6 +47,8 @@ export interface EngineConfig {
   /** Where feature vectors come from: Prometheus (PROMETHEUS_URL), or the built-in source (demo and tests only). */
   featureSource: FeatureSourceKind;
   builtinScrapeUrl: string | undefined;
+  /** How far behind now features are read, so the newest scrape is complete (docs/features.md, "Freshness"). */
+  prometheusQueryOffsetMs: number;
   mlServiceUrl: string | undefined;
   mlServiceTimeoutMs: number;
   mlCircuitBreakerThreshold: number;
@@ -73,69 +89,6 @@ export class SettingError extends ConfigurationError {
     super(message);
   }
 }
-
-const port = (raw: string) => {
-  const n = Number(raw);
-  if (!/^[0-9]+$/.test(raw.trim()) || n > 65535)
-    throw new Error(`expected a port number 0-65535, got "${raw}"`);
-  return n;
-};
-const positiveInt = (raw: string) => {
-  const n = Number(raw);
-  if (!/^[0-9]+$/.test(raw.trim()) || n < 1) throw new Error(`expected a positive integer, got "${raw}"`);
-  return n;
-};
-const duration = (raw: string) => {
-  const ms = parseDuration(raw.trim());
-  if (ms <= 0) throw new Error(`expected a positive duration, got "${raw}"`);
-  return ms;
-};
-const url = (raw: string) => {
-  const parsed = new URL(raw);
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`expected an http(s) URL, got "${raw}"`);
-  }
-  return raw.replace(/\/+$/, '');
-};
-const bool = (raw: string) => {
-  const v = raw.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(v)) return true;
-  if (['false', '0', 'no'].includes(v)) return false;
-  throw new Error(`expected true or false, got "${raw}"`);
-};
-const nonEmpty = (raw: string) => {
-  if (raw.trim() === '') throw new Error('must not be empty');
-  return raw.trim();
-};
-const oneOf =
-  <T extends string>(values: readonly T[]) =>
-  (raw: string): T => {
-    if (!(values as readonly string[]).includes(raw))
-      throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
-    return raw as T;
-  };
-const checked = (problem: (value: string) => string | undefined) => (raw: string) => {
-  const value = raw.trim();
-  const why = problem(value);
-  if (why) throw new Error(why);
-  return value;
-};
-const namespaceName = checked(dnsLabelProblem);
-const objectName = checked(dnsSubdomainProblem);
-/**
- * Comma-separated namespaces. An empty list or entry is refused rather than dropped: `--namespaces "$NS"` with NS
- * unset would otherwise widen the engine to every namespace, and `a,,b` or a trailing comma is usually a typo.
- */
-const namespaceList = (whenEmpty: string) => (raw: string) => {
-  const items = raw.split(',').map((item) => item.trim());
-  if (items.every((item) => item === '')) throw new Error(`names no namespace; ${whenEmpty}`);
-  // In order, so the first mistake is the one reported.
-  for (const item of items) {
-    if (item === '') throw new Error(`"${raw}" has an empty entry (a stray comma?)`);
-    namespaceName(item);
-  }
-  return [...new Set(items)];
-};
 
 function s<T>(
   key: keyof EngineConfig,
@@ -187,6 +140,13 @@ export const SETTINGS: readonly Setting<unknown>[] = [
     'exporter /metrics URL the builtin feature source scrapes every 5s (FEATURE_SOURCE=builtin only)',
     undefined,
     url,
+  ),
+  s(
+    'prometheusQueryOffsetMs',
+    'PROMETHEUS_QUERY_OFFSET',
+    'read features this far behind now, so the newest scrape is complete (0s-5m)',
+    '5s',
+    queryOffset,
   ),
   s(
     'mlServiceUrl',
@@ -339,6 +299,7 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     prometheusTimeoutMs: 30_000,
     featureSource: 'prometheus',
     builtinScrapeUrl: undefined,
+    prometheusQueryOffsetMs: DEFAULT_QUERY_OFFSET_MS,
     mlServiceUrl: undefined,
     mlServiceTimeoutMs: 30_000,
     mlCircuitBreakerThreshold: 3,

@@ -23,7 +23,7 @@ export interface EvaluationLoopDeps {
   store: AssessmentStore;
   rules: Pick<RuleTracker, 'forget'>;
   clock: Clock;
-  /** How often due-ness is checked; evaluation itself follows each policy's evaluationInterval. */
+  /** Longest wait between checks for new or changed policies; due ones run at their slot, not on this beat. */
   tickMs: number;
   /** Called with the keys of the policies just assessed, so the reconciler converges their status. */
   onEvaluated(keys: string[]): void;
@@ -63,18 +63,25 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
-/** A policy whose interval is within this much of elapsing is taken along, so cycles batch instead of drifting. */
-const DUE_SLACK_MS = 1_000;
-
 /**
  * Runs detection for every policy that is due, all in one DetectionCycle, then hands the keys to the
  * reconciler. Only the leader runs it. A cycle that fails is logged and retried on the next tick; it never
  * throws out of the loop.
+ *
+ * Evaluations follow a fixed grid: slot k of a policy is anchor + k * interval, one anchor for the whole loop, so
+ * policies with the same interval share cycles (one query set) and a cycle's duration never pushes the next one
+ * later. (Scheduling each cycle an interval after the previous one, less a slack, ran 30 s policies every 29.2 s.)
+ * A new or changed policy is assessed at once and then joins the grid at its next slot; slots missed while a cycle
+ * overran are skipped, not made up in a burst.
  */
 export class EvaluationLoop {
   private cancel: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = true;
+  /** The grid's origin: the first pass of this loop. */
+  private anchorMs: number | undefined;
+  /** Policy key -> the slot at which it is next due. */
+  private readonly nextDueMs = new Map<string, number>();
   /** Immediate evaluations asked for and not yet claimed by a pass, by policy key. */
   private requested = new Map<string, Waiter[]>();
   private inPass = false;
@@ -85,6 +92,9 @@ export class EvaluationLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    // Each run (a leadership term) lays its own grid from its first pass.
+    this.anchorMs = undefined;
+    this.nextDueMs.clear();
     this.schedule(0);
   }
 
@@ -143,11 +153,37 @@ export class EvaluationLoop {
         this.inPass = false;
         const again = this.wakeAfterPass || this.requested.size > 0;
         this.wakeAfterPass = false;
-        // Requests that arrived during the pass run next; unready caches wait for the usual tick.
-        this.schedule(again && this.deps.ready() ? 0 : this.deps.tickMs);
+        // Requests that arrived during the pass run next; unready caches wait for the usual beat.
+        this.schedule(again && this.deps.ready() ? 0 : this.delayToNextPass());
       };
       this.running = this.tick().then(next, next);
     }, delayMs);
+  }
+
+  /** Until the earliest slot, but no longer than tickMs (new and edited policies are looked for that often). */
+  private delayToNextPass(): number {
+    const now = this.deps.clock.now();
+    let delay = this.deps.tickMs;
+    for (const due of this.nextDueMs.values()) delay = Math.min(delay, Math.max(0, due - now));
+    return delay;
+  }
+
+  /** The first slot of the grid strictly after `atMs`. */
+  private slotAfter(atMs: number, intervalMs: number): number {
+    return this.slotAtOrBefore(atMs, intervalMs) + intervalMs;
+  }
+
+  /** The latest slot of the grid at or before `atMs`. */
+  private slotAtOrBefore(atMs: number, intervalMs: number): number {
+    const anchor = this.anchorMs ?? atMs;
+    return anchor + Math.floor((atMs - anchor) / intervalMs) * intervalMs;
+  }
+
+  private forget(key: string): void {
+    this.deps.store.delete(key);
+    this.deps.rules.forget(key);
+    this.deps.shadow?.forget(key);
+    this.nextDueMs.delete(key);
   }
 
   /** One pass: assess the due policies. Exposed for tests. Never throws: a failed pass is retried next tick. */
@@ -167,10 +203,18 @@ export class EvaluationLoop {
   private async assessDue(claimed: ReadonlyMap<string, Waiter[]>): Promise<string[]> {
     const { deps } = this;
     const now = deps.clock.now();
+    this.anchorMs ??= now;
     const settle = (key: string, result: Omit<ImmediateEvaluation, 'key' | 'startedAtMs'>) => {
       for (const w of claimed.get(key) ?? []) w.resolve({ key, startedAtMs: now, ...result });
     };
-    const due: Array<PolicyTargets & { generation: number | undefined; object: KubeObject }> = [];
+    const due: Array<
+      PolicyTargets & {
+        generation: number | undefined;
+        object: KubeObject;
+        intervalMs: number;
+        onGrid: boolean;
+      }
+    > = [];
     const present = new Set<string>();
     for (const policy of deps.policies()) {
       const key = keyOf(policy);
@@ -179,37 +223,44 @@ export class EvaluationLoop {
       // A namespaceSelector is valid on a ClusterRemediationPolicy only: the kind decides what may be judged.
       const validation = validatePolicySpec(policy.spec, policyScopeOf(policy).scope);
       if (!validation.valid) {
-        deps.store.delete(key);
-        deps.rules.forget(key);
-        deps.shadow?.forget(key);
+        this.forget(key);
         continue;
       }
       if (!validation.spec.detection.ml.shadow) deps.shadow?.forget(key);
       const stored = deps.store.get(key);
       const generation = policy.metadata.generation;
       const interval = parseDuration(validation.spec.evaluationInterval);
-      const fresh =
-        stored && stored.generation === generation && now - stored.ranAtMs < interval - DUE_SLACK_MS;
-      if (fresh && !claimed.has(key)) continue;
+      // Without an assessment for this generation it is due at once (new, edited, or a new leadership term).
+      const onGrid = stored !== undefined && stored.generation === generation;
+      // An immediate evaluation (evaluateNow) is due whatever the grid says; the grid itself stays.
+      const notYet = now < (this.nextDueMs.get(key) ?? this.slotAfter(stored?.ranAtMs ?? now, interval));
+      if (onGrid && notYet && !claimed.has(key)) continue;
       due.push({
         key,
         generation,
+        intervalMs: interval,
+        onGrid,
         object: policy,
         spec: validation.spec,
         targets: deps.targetsFor(policy, validation.spec),
       });
     }
-    for (const key of deps.store.keys()) {
-      if (!present.has(key)) {
-        deps.store.delete(key);
-        deps.rules.forget(key);
-        deps.shadow?.forget(key);
-      }
+    for (const key of [...deps.store.keys(), ...this.nextDueMs.keys()]) {
+      if (!present.has(key)) this.forget(key);
     }
     const dueKeys = new Set(due.map((p) => p.key));
     for (const key of claimed.keys()) if (!dueKeys.has(key)) settle(key, { evaluated: false });
     if (due.length === 0) return [];
-    const results = await deps.detection.run(due, now);
+    // The cycle's time is its slot, not the moment the timer fired (a few ms later, more under load): rule clocks
+    // then measure `for` in whole intervals, and `for: 30s` at a 30 s interval fires on the second evaluation that
+    // holds, never on the third because a timer was 2 ms later the first time. A cycle started late, behind one
+    // that overran, keeps its own time.
+    const slots = due.filter((p) => p.onGrid).map((p) => this.slotAtOrBefore(now, p.intervalMs));
+    const slot = slots.length > 0 ? Math.max(...slots) : now;
+    // An immediate evaluation (an alert, a trigger) judges the data of now, never a slot's a moment ago.
+    const immediate = due.some((p) => claimed.has(p.key));
+    const at = !immediate && now - slot <= deps.tickMs ? slot : now;
+    const results = await deps.detection.run(due, at);
     const assessedAtMs = deps.clock.now();
     for (const policy of due) {
       const assessment = results.get(policy.key);
@@ -217,8 +268,11 @@ export class EvaluationLoop {
         settle(policy.key, { evaluated: false });
         continue;
       }
+      // An off-grid assessment joins the grid at a slot at least half an interval on, not a moment later.
+      const from = policy.onGrid ? at : at + policy.intervalMs / 2;
+      this.nextDueMs.set(policy.key, this.slotAfter(from, policy.intervalMs));
       const previous = deps.store.get(policy.key)?.assessment;
-      deps.store.set(policy.key, { generation: policy.generation, ranAtMs: now, assessment });
+      deps.store.set(policy.key, { generation: policy.generation, ranAtMs: at, assessment });
       if (assessment.shadow) deps.shadow?.record(policy.key, assessment.shadow);
       const transitions = targetTransitions(previous, assessment);
       if (transitions.length > 0) await deps.onTransitions?.(policy.object, transitions);

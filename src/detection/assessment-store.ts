@@ -3,7 +3,7 @@ import type { PolicyAssessment } from './assessment.js';
 export interface StoredAssessment {
   /** The policy generation the assessment was made for. */
   generation: number | undefined;
-  /** Wall-clock time of the cycle (the assessment's own time is aligned down to the query step). */
+  /** Wall-clock time of the cycle (the assessment's own time is the metrics' instant, a query offset earlier). */
   ranAtMs: number;
   assessment: PolicyAssessment;
 }

@@ -1,5 +1,9 @@
 import type { FeatureCycle, PodFeatureVector } from '../metrics/feature-vector.js';
-import type { FeatureSelection, PodRef } from '../metrics/feature-vector-builder.js';
+import {
+  DEFAULT_QUERY_OFFSET_MS,
+  type FeatureSelection,
+  type PodRef,
+} from '../metrics/feature-vector-builder.js';
 import type { FeatureVector } from '../ml/feature-vector.js';
 import type { MlHealthSnapshot } from '../ml/ml-health.js';
 import type { AnomalyDecision, PredictionDecision } from '../ml/resilient-ml-service.js';
@@ -93,6 +97,11 @@ export class DetectionCycle {
        * this cycle (the call goes on and fills the caches), so one slow service cannot stall detection.
        */
       mlDeadlineMs?: number;
+      /**
+       * How far behind the cycle's time its features are read (DEFAULT_QUERY_OFFSET_MS; PROMETHEUS_QUERY_OFFSET in
+       * the engine), so the newest scrape is complete. Every cycle reads its own instant: never one a step old.
+       */
+      queryOffsetMs?: number;
       rules: RuleTracker;
     },
   ) {}
@@ -126,10 +135,18 @@ export class DetectionCycle {
     const results = new Map<string, PolicyAssessment>();
     if (policies.length === 0) return results;
 
+    const dataAtMs = nowMs - (this.deps.queryOffsetMs ?? DEFAULT_QUERY_OFFSET_MS);
     const cycle: FeatureCycle =
       pods.size === 0
-        ? { status: 'ok', schemaVersion: 'v1', evaluatedAtMs: nowMs, vectors: [], queries: 0, warnings: [] }
-        : await this.deps.features.build({ namespaces: [], pods: [...pods.values()] }, nowMs);
+        ? {
+            status: 'ok',
+            schemaVersion: 'v1',
+            evaluatedAtMs: dataAtMs,
+            vectors: [],
+            queries: 0,
+            warnings: [],
+          }
+        : await this.deps.features.build({ namespaces: [], pods: [...pods.values()] }, dataAtMs);
     // Without metrics, status-signal rules can still be judged from the informer cache (no PromQL needed);
     // every other rule and the ML verdict lack their data: those pods are insufficient_data.
     const unavailable: DependencyProblem | undefined =
@@ -158,9 +175,9 @@ export class DetectionCycle {
       const predicting = usesPrediction(policy.spec) && mismatch === undefined;
       let predictionMissed: string | undefined;
       const evaluated = new Set<string>();
-      // Rule clocks (`for`, keepFiringFor, gaps) and status signals (NotReadySeconds) run on real time: the cycle's
-      // instant is aligned down to the query step (a minute), which would fire a `for: 30s` after 10 s across a
-      // minute boundary and read a pod not Ready for 90 s as 30 s.
+      // Rule clocks (`for`, keepFiringFor, gaps) and status signals (NotReadySeconds) run on the cycle's real time,
+      // not on the metrics' instant (the query offset and sub-second rounding behind it): a `for` is then measured
+      // between evaluations as they happened, and NotReadySeconds as of now.
       const continuity = { intervalMs: parseDuration(policy.spec.evaluationInterval), atMs: nowMs };
       const targets: TargetAssessment[] = policy.targets.map(({ target, pods: targetPods }) => {
         const assessed = targetPods.map((pod): PodAssessment => {

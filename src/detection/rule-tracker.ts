@@ -41,8 +41,8 @@ export function trackedPodKey(pod: PodIdentity): string {
 export const MAX_GAP_INTERVALS = 1.5;
 
 /**
- * What a gap is measured by: the policy's evaluation interval and the real time of this evaluation. Not the cycle's
- * instant, which is aligned down to the query step (a minute): with a 10 s interval it jumps a whole step at once.
+ * What a gap is measured by: the policy's evaluation interval and the real time of this evaluation, not the instant
+ * the metrics were read at (which sits a query offset behind it).
  */
 export interface Continuity {
   intervalMs: number;
@@ -107,7 +107,7 @@ export class RuleTracker {
       // The whole definition is part of the key: an edited rule starts its clocks afresh, as Prometheus does.
       const key = `${prefix}${rule.name}|${ruleInput(rule)}|${rule.operator}|${rule.value}|${rule.for}|${rule.keepFiringFor}`;
       // A pod's status is read live from the informer cache: its durations (NotReadySeconds) are measured at the
-      // real instant, not at the metrics' step-aligned one (up to a step earlier, before a new pod even existed).
+      // real instant, not at the metrics' one (a query offset earlier, possibly before a new pod even existed).
       const observed = this.observedValue(rule, vector, signals, seenAt);
       const clock = this.current(key, continuity);
       if (observed === undefined || !COMPARE[rule.operator](observed, rule.value)) {

@@ -3,10 +3,12 @@ import type { SignalName } from './feature-catalogue.js';
 /**
  * The fixed set of PromQL queries of one feature cycle. Each signal is ONE range query over the statistics window
  * [t - 5m, t] at the configured step, aggregated `by (namespace, pod)` (pod signals) or by node (node signals), so
- * the number of queries does not depend on the number of pods:
- *   - the point at t is `value`, the points at t-1m and t-5m are `lag_1` and `lag_5` (same as `offset 1m/5m`);
- *   - mean/std/min/max over the window's points are exactly `avg/stddev/min/max_over_time((q)[5m:step])`
- *     evaluated at t, because t is aligned to the step and subquery points are aligned to the step as well;
+ * the number of queries does not depend on the number of pods. A range query's points are start + k * step, so
+ * they fall on t, t - step, ..., t - 5m whatever t's phase in the minute:
+ *   - the point at t is `value`, the points at t-1m and t-5m are `lag_1` and `lag_5` (exactly `offset 1m/5m`);
+ *   - mean/std/min/max are over the window's 5m/step + 1 points ending at t; when t is on the step grid that is
+ *     exactly `avg/stddev/min/max_over_time((q)[5m:step])` at t (subquery points sit on the grid), and at any other
+ *     t it is the same window moved with t, not the grid's points up to t rounded down;
  *   - diff and pct_change are arithmetic on those points, done on the client.
  * Plus one instant query on kube_pod_info for pod discovery and the pod->node join (skipped when the caller
  * already knows every pod's spec.nodeName). Total: 5 or 6 queries per cycle.

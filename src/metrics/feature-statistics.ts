@@ -9,8 +9,8 @@ export const LAG_5_MS = 5 * 60_000;
 export type SignalPoints = ReadonlyMap<number, number>;
 
 /**
- * The 9 statistics of one signal at instant t, in STATISTICS order, from the points of a range query aligned
- * at the step (t and t - WINDOW_MS included). `points` undefined means the signal has no series at all.
+ * The 9 statistics of one signal at instant t, in STATISTICS order, from the points of a range query ending at t
+ * with the given step (t and t - WINDOW_MS included; t need not be on any grid). `points` undefined means the signal has no series at all.
  */
 export function signalStatistics(
   points: SignalPoints | undefined,

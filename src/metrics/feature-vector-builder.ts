@@ -25,6 +25,14 @@ export interface FeatureSelection {
   readonly pods?: readonly PodRef[];
 }
 
+/**
+ * How far behind the present the engine reads features by default: a scrape's samples carry its start time but are
+ * only queryable once the scrape has finished, so an instant a few seconds back sees every scrape that began before
+ * it, and the same instant always gives the same answer. The data judged is then at most one scrape interval plus
+ * this offset (plus under a second of rounding) old. Prometheus's rule groups call this `query_offset`.
+ */
+export const DEFAULT_QUERY_OFFSET_MS = 5_000;
+
 export interface FeatureBuilderOptions {
   /** Seconds between window points; must divide 60 so that t-1m and t-5m are points. Default 60. */
   readonly stepSeconds?: number;
@@ -61,13 +69,18 @@ export class FeatureVectorBuilder {
     this.required = options.requiredFeatures ?? FEATURE_NAMES;
   }
 
-  /** The shared evaluation instant for a requested time: rounded down to the step, as subquery points are. */
-  alignedInstant(atMs: number): number {
-    return Math.floor(atMs / this.stepMs) * this.stepMs;
+  /**
+   * The shared evaluation instant for a requested time: rounded down to the whole second, never to the step (that
+   * would make the data judged up to a step old and let two cycles read the same instant). Whole seconds because
+   * Prometheus answers with float seconds: whole ones convert to exact milliseconds, so every point lands on its key.
+   */
+  evaluationInstant(atMs: number): number {
+    return Math.floor(atMs / 1000) * 1000;
   }
 
+  /** The features at `atMs` (rounded down to the second): callers subtract their query offset themselves. */
   async build(selection: FeatureSelection, atMs: number): Promise<FeatureCycle> {
-    const t = this.alignedInstant(atMs);
+    const t = this.evaluationInstant(atMs);
     const singlePod = selection.pods?.length === 1 ? selection.pods[0]?.name : undefined;
     // Pods named by the caller are covered even when their namespace was not listed separately.
     const namespaces = [

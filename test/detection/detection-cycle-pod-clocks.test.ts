@@ -63,6 +63,30 @@ describe('DetectionCycle per-pod clocks', () => {
     expect(await ruleOf(cycle, 'uid-1', 3 * minute)).toEqual({ state: 'healthy', heldForMs: 0 });
   });
 
+  it('reads features a query offset behind each cycle, every cycle at its own instant', async () => {
+    const asked: number[] = [];
+    const recording = {
+      build: async (selection: unknown, atMs: number) => {
+        asked.push(atMs);
+        return features.build(selection, atMs);
+      },
+    };
+    const t0 = Date.parse('2026-12-01T10:00:05Z');
+    const byDefault = new DetectionCycle({ features: recording, rules: new RuleTracker() });
+    const tuned = new DetectionCycle({
+      features: recording,
+      rules: new RuleTracker(),
+      queryOffsetMs: 30_000,
+    });
+    const first = await byDefault.run([policy('uid-1')], t0);
+    await byDefault.run([policy('uid-1')], t0 + 10_000);
+    await tuned.run([policy('uid-1')], t0 + 30_000);
+    // Cycles 10 s apart (an interval shorter than the 60 s step is honoured) read instants 10 s apart, 5 s back
+    // by default: not the same minute twice.
+    expect(asked).toEqual([t0 - 5_000, t0 + 5_000, t0]);
+    expect(first.get('shop/p')?.evaluatedAtMs).toBe(t0 - 5_000);
+  });
+
   it('measures gaps in real time, not by the cycle instant aligned down to the query step', async () => {
     // A 10 s policy whose cycle instants are aligned to a 60 s step: they jump a whole minute at once.
     const aligned = {

@@ -125,7 +125,8 @@ const oomIn = (timeToOccurrence: string, probability = 0.9): PredictedIssue[] =>
 
 async function runOnce(ml: FakePredictor, mlOptions: Record<string, unknown> = {}) {
   const cycle = new DetectionCycle({ features: features(vectors), ml, rules: new RuleTracker() });
-  const results = await cycle.run([policy(mlOptions)], Date.parse('2026-12-01T10:00:00Z'));
+  // Features are read the default query offset (5 s) behind the cycle: at 10:00:00.
+  const results = await cycle.run([policy(mlOptions)], Date.parse('2026-12-01T10:00:05Z'));
   const assessment = results.get('shop/p');
   if (!assessment) throw new Error('no assessment');
   return assessment;

@@ -86,6 +86,33 @@ describe('EvaluationLoop.evaluateNow', () => {
     await loop.stop();
   });
 
+  it('judges the data of now, even just after a slot, and leaves the policy on its grid', async () => {
+    const { loop, clock, runs } = harness([policyObject('a', '30s')]);
+    const advance = async (ms: number) => {
+      for (let left = ms; left > 0; left -= Math.min(100, left)) {
+        clock.advance(Math.min(100, left));
+        await settle();
+      }
+    };
+    loop.start();
+    clock.advance(0);
+    await settle();
+    const start = clock.now();
+    await advance(30_000);
+    expect(runs).toHaveLength(2);
+    // 400 ms after the slot at +30 s: a scheduled pass there would take the slot's time, an alert must not.
+    await advance(400);
+    const pending = loop.evaluateNow(['shop/a']);
+    clock.advance(0);
+    const [result] = await pending;
+    expect(result?.assessment?.evaluatedAtMs).toBe(start + 30_400);
+    // The next scheduled pass is still the slot at +60 s, not 30 s after the alert.
+    await advance(30_000 - 400 - 100);
+    expect(runs).toHaveLength(3);
+    await advance(100);
+    expect(runs).toHaveLength(4);
+  });
+
   it('answers evaluated: false for a policy that does not exist, and coalesces repeated keys', async () => {
     const { loop, clock, runs } = harness([policyObject('a')]);
     await loop.tick();

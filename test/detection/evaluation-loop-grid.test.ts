@@ -1,0 +1,120 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { EvaluationLoop } from '../../src/controller/evaluation-loop.js';
+import type { PolicyAssessment } from '../../src/detection/assessment.js';
+import { AssessmentStore } from '../../src/detection/assessment-store.js';
+import type { PolicyTargets } from '../../src/detection/detection-cycle.js';
+import { RuleTracker } from '../../src/detection/rule-tracker.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
+import { type Clock, sleep } from '../../src/time/clock.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { testPolicy } from '../support/policy-fixtures.js';
+
+const T0 = 1_800_000_005_000;
+
+function policyObject(name: string, interval: string): KubeObject {
+  const built = testPolicy(name).inNamespace('shop').withSpecField('evaluationInterval', interval).build();
+  const object = built as KubeObject;
+  return { ...object, metadata: { ...object.metadata, name, namespace: 'shop', generation: 1 } };
+}
+
+/**
+ * The loop started on a fake clock whose cycles take `durationMs(cycle index)` of that clock, as a real cycle's
+ * queries and ML call do; `runs` records when each cycle started (ms after T0) and which policies it assessed.
+ */
+function startedLoop(policies: KubeObject[], durationMs: (cycle: number) => number, timerLateMs = 0) {
+  const clock = new FakeClock(T0);
+  // The loop's own timers fire timerLateMs late, as setTimeout does on a busy event loop.
+  const lateClock: Clock = {
+    now: () => clock.now(),
+    schedule: (fn, ms) => clock.schedule(fn, ms + timerLateMs),
+  };
+  const runs: { at: number; keys: string[] }[] = [];
+  const loop = new EvaluationLoop({
+    ready: () => true,
+    policies: () => policies,
+    targetsFor: () => [],
+    detection: {
+      run: async (due: readonly PolicyTargets[], nowMs: number) => {
+        runs.push({ at: nowMs - T0, keys: due.map((p) => p.key) });
+        await sleep(clock, durationMs(runs.length - 1));
+        return new Map(
+          due.map((p): [string, PolicyAssessment] => [
+            p.key,
+            {
+              policy: p.key,
+              evaluatedAtMs: nowMs,
+              targets: [],
+              summary: { total: 0, healthy: 0, anomalous: 0, insufficientData: 0 },
+              problems: [],
+              warnings: [],
+            },
+          ]),
+        );
+      },
+    },
+    store: new AssessmentStore(),
+    rules: new RuleTracker(),
+    clock: lateClock,
+    tickMs: 1_000,
+    onEvaluated: () => {},
+    logger: pino({ level: 'silent' }),
+  });
+  loop.start();
+  /** Moves the clock (end between cycles: stop() waits for one in flight, and only advance() moves this clock) in
+   * 100 ms steps, letting each cycle's promises settle between steps. */
+  const advance = async (ms: number) => {
+    for (let done = 0; done < ms; done += 100) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return { loop, runs, advance };
+}
+
+describe('EvaluationLoop grid', () => {
+  it('starts cycles exactly one interval apart, however long each cycle takes', async () => {
+    // 0.7 s cycles: scheduling after each cycle's end (less a 1 s slack) started them every 29.2 s or so.
+    const { loop, runs, advance } = startedLoop([policyObject('p', '30s')], () => 700);
+    await advance(10 * 30_000 + 5_000);
+    await loop.stop();
+    expect(runs.map((r) => r.at)).toEqual(Array.from({ length: 11 }, (_, k) => k * 30_000));
+  });
+
+  it('gives each cycle its slot as its time, though timers fire late: `for` is measured in whole intervals', async () => {
+    const { loop, runs, advance } = startedLoop([policyObject('p', '30s')], () => 700, 40);
+    await advance(3 * 30_000 + 5_000);
+    await loop.stop();
+    // The first pass (40 ms late) anchors the grid; every later timer is 40 ms late too, but no cycle's time is.
+    expect(runs.map((r) => r.at)).toEqual([40, 30_040, 60_040, 90_040]);
+  });
+
+  it('lets a new policy join the grid half an interval on at the earliest, then share cycles', async () => {
+    const policies = [policyObject('a', '30s')];
+    const { loop, runs, advance } = startedLoop(policies, () => 200);
+    await advance(29_000);
+    policies.push(policyObject('b', '30s'));
+    await advance(66_000);
+    await loop.stop();
+    // b is assessed within a tick (1 s) of appearing; its next slot is a's, one query set for both from then on.
+    expect(runs.map((r) => r.keys)).toEqual([
+      ['shop/a'],
+      ['shop/b'],
+      ['shop/a'],
+      ['shop/a', 'shop/b'],
+      ['shop/a', 'shop/b'],
+    ]);
+    const [, b, ...grid] = runs.map((r) => r.at);
+    expect(b).toBeGreaterThanOrEqual(29_000);
+    expect(b).toBeLessThan(30_000);
+    expect(grid).toEqual([30_000, 60_000, 90_000]);
+  });
+
+  it('after a cycle that overran its interval, runs once at once and returns to the grid', async () => {
+    const { loop, runs, advance } = startedLoop([policyObject('p', '30s')], (i) => (i === 0 ? 45_000 : 500));
+    await advance(125_000);
+    await loop.stop();
+    // The slot at 30 s was missed: one late cycle when the long one ended (45.0-45.1 s), none in a burst.
+    expect(runs.map((r) => r.at)).toEqual([0, expect.closeTo(45_000, -3), 60_000, 90_000, 120_000]);
+  });
+});
