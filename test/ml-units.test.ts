@@ -48,6 +48,7 @@ describe('ML configuration', () => {
     ['ML_SERVICE_URL', 'ftp://x', /ML_SERVICE_URL: expected an http\(s\) URL/],
     ['ML_BACKEND', 'grpc', /ML_BACKEND: expected one of rest, kserve/],
     ['ML_KSERVE_ENCODING', 'probability', /ML_KSERVE_ENCODING: expected one of sklearn, boolean, score/],
+    ['ML_LOCAL_MIN_SAMPLES', '31', /ML_LOCAL_MIN_SAMPLES \(31\) exceeds ML_LOCAL_WINDOW \(30\)/],
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => mlConfigFromEnv({ [name]: value })).toThrow(message);
   });
