@@ -86,7 +86,7 @@ export const DEFAULT_ML_CONFIG: MlConfig = {
     cacheMaxEntries: 10_000,
     localWindowSize: 30,
     // Measured on steady pods (npm run bench:local-detector, docs/ml-service.md): with 5 samples 20-31 % of the
-    // verdicts were false anomalies; from about 20 the rate is at its floor. 20 samples: 10 min at a 30 s interval.
+    // verdicts were false anomalies; from about 20 the rate is at its floor. One sample per new feature instant.
     localMinSamples: 20,
     localZThreshold: 3.5,
     localMaxConfidence: 0.6,
