@@ -31,6 +31,9 @@ function config(overrides: Partial<MlConfig> = {}): MlConfig {
     ...DEFAULT_ML_CONFIG,
     client: testClientConfig(mock().url, { breakerThreshold: 2, breakerHalfOpenAfterMs: 150 }),
     restConcurrency: 1,
+    // Five cycles of history instead of the default 20 keep the scenario short; the default's false-positive
+    // rate is what test/ml-local-detector-false-positives.test.ts measures.
+    degradation: { ...DEFAULT_ML_CONFIG.degradation, localMinSamples: 5 },
     ...overrides,
   };
 }
@@ -94,6 +97,9 @@ describe('anomaly decisions while the ML service is down', () => {
     expect(api.anomaly).toBe(false);
     expect(cron.cachedAt?.getTime()).toBe(T0 + 6 * MINUTE);
     expect(fresh.anomaly).toBeNull();
+    // Below the minimum history the local detector gives no verdict, and says how far short it is.
+    expect(cron.note).toMatch(/insufficient history for the local detector \(1 of 5 samples\)/);
+    expect(fresh.note).toMatch(/insufficient history for the local detector \(0 of 5 samples\)/);
     // Threshold 2: two failed requests opened the breaker; the rest of the cycle never left the process.
     expect(served() - before).toBe(2);
 
@@ -135,6 +141,7 @@ describe('anomaly decisions while the ML service is down', () => {
     expect(await metricValue(registry, 'coordination_engine_ml_cache_hits_total', { kind: 'anomaly' })).toBe(
       1,
     );
+    expect(await metricValue(registry, 'coordination_engine_ml_local_insufficient_history_total')).toBe(2);
 
     mock().faults.set({});
     let m = 9;

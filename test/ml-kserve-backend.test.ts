@@ -91,8 +91,20 @@ describe('prediction encodings', () => {
     }
   });
 
-  it('rejects predictions that do not fit the configured encoding as invalid responses', async () => {
-    mock().settings.encoding = 'boolean';
+  it.each(['sklearn', 'score'] as const)(
+    'reads boolean answers under the %s encoding (booleans are unambiguous)',
+    async (encoding) => {
+      mock().settings.encoding = 'boolean';
+      const outcomes = await backend({ encoding }).detectAnomalies([
+        vectorFor('calm'),
+        vectorFor('leaking', { now: { pod_memory_usage: 0.98 } }),
+      ]);
+      expect(outcomes.map((o) => o.verdict?.anomaly)).toEqual([false, true]);
+    },
+  );
+
+  it('rejects numbers that do not fit the configured encoding as invalid responses', async () => {
+    mock().settings.encoding = 'score';
     const [outcome] = await backend({ encoding: 'sklearn' }).detectAnomalies([vectorFor('calm')]);
     expect(outcome?.error?.kind).toBe('invalid_response');
     expect(outcome?.error?.detail).toMatch(/predictions\.0: expected an sklearn label/);
@@ -108,9 +120,35 @@ describe('prediction encodings', () => {
   });
 });
 
-describe('prediction count', () => {
+/** A deliberately broken server that always answers `body`, whatever it is asked. */
+async function withFixedAnswer(body: unknown, use: (kserve: KServeMlBackend) => Promise<void>) {
+  const broken = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = broken.address() as AddressInfo;
+    const client = new MlClient(testClientConfig(`http://127.0.0.1:${port}`), metrics);
+    clients.push(client);
+    await use(new KServeMlBackend(client, { ...DEFAULT_ML_CONFIG.kserve, anomalyModel: MODEL }));
+  } finally {
+    broken.closeAllConnections();
+    await new Promise<void>((resolve) => broken.close(() => resolve()));
+  }
+}
+
+describe('prediction count and types', () => {
+  it('rejects predictions that mix booleans and numbers', async () => {
+    await withFixedAnswer({ predictions: [true, 1] }, async (kserve) => {
+      const outcomes = await kserve.detectAnomalies([vectorFor('a'), vectorFor('b')]);
+      expect(outcomes.map((o) => o.error?.kind)).toEqual(['invalid_response', 'invalid_response']);
+      expect(outcomes[0]?.error?.detail).toMatch(/predictions: predictions mix booleans and numbers/);
+    });
+  });
+
   it('rejects a response with fewer predictions than instances sent', async () => {
-    // A deliberately broken server: always one prediction, whatever the batch.
+    // Always one prediction, whatever the batch.
     const broken = createServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ predictions: [1] }));
@@ -132,14 +170,47 @@ describe('prediction count', () => {
 });
 
 describe('readiness and contract violations', () => {
-  it('reads model readiness from GET /v1/models/<model>', async () => {
-    expect(await backend().checkReady()).toEqual({ ready: true, detail: `model ${MODEL} is ready` });
+  it('reads model readiness from GET /v1/models/<model>, then proves it with a canary inference', async () => {
+    expect(await backend().checkReady()).toEqual({
+      ready: true,
+      detail: `model ${MODEL} says it is ready, and a canary inference answered`,
+    });
     expect(mock().counts().byPath[`/v1/models/${MODEL}`]).toBe(1);
+    expect(mock().counts().byPath[PREDICT]).toBe(1);
+    expect(mock().counts().kserveBatchSizes).toEqual([1]);
     const missing = await backend({ anomalyModel: 'no-such-model' })
       .checkReady()
       .catch((err: unknown) => err);
     expect(missing).toBeInstanceOf(MlCallError);
     expect((missing as MlCallError).status).toBe(404);
+  });
+
+  it('is not ready when the model says ready but cannot score (mock --untrained)', async () => {
+    mock().settings.untrained = true;
+    const err = await backend()
+      .checkReady()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlCallError);
+    expect((err as MlCallError).kind).toBe('http_5xx');
+    expect((err as MlCallError).message).toMatch(
+      /^model anomaly-detector says it is ready, but a canary inference failed \(http_5xx, HTTP 500: This IsolationForest instance is not fitted yet/,
+    );
+  });
+
+  it('treats a reply naming another model as a contract violation (mock --model-name)', async () => {
+    // Like the Flask server: every model path is served, and replies name the model it loaded.
+    mock().settings.modelName = 'other-model';
+    const kserve = backend({ maxBatchSize: 2 }, 3);
+    const outcomes = await kserve.detectAnomalies(cycle(5));
+    expect(outcomes.every((o) => o.error?.kind === 'contract_violation')).toBe(true);
+    expect(outcomes[0]?.error?.detail).toBe(
+      `model_name "other-model" in the reply is not the configured model "${MODEL}" (ML_KSERVE_ANOMALY_MODEL)`,
+    );
+    // Not retried, and the batches after the first were not sent.
+    expect(mock().counts().kserveBatchSizes).toEqual([2]);
+    const ready = await kserve.checkReady().catch((e: unknown) => e);
+    expect((ready as MlCallError).kind).toBe('contract_violation');
+    expect((ready as MlCallError).detail).toMatch(/^name "other-model" in the reply/);
   });
 
   it('reports a wrong input width as a contract violation: not retried, not an anomaly', async () => {

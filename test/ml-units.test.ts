@@ -48,6 +48,7 @@ describe('ML configuration', () => {
     ['ML_SERVICE_URL', 'ftp://x', /ML_SERVICE_URL: expected an http\(s\) URL/],
     ['ML_BACKEND', 'grpc', /ML_BACKEND: expected one of rest, kserve/],
     ['ML_KSERVE_ENCODING', 'probability', /ML_KSERVE_ENCODING: expected one of sklearn, boolean, score/],
+    ['ML_LOCAL_MIN_SAMPLES', '31', /ML_LOCAL_MIN_SAMPLES \(31\) exceeds ML_LOCAL_WINDOW \(30\)/],
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => mlConfigFromEnv({ [name]: value })).toThrow(message);
   });
@@ -79,10 +80,23 @@ describe('prediction encodings', () => {
       score: 0.2,
     });
   });
-  it('refuses values that do not fit, instead of guessing', () => {
+  it('refuses numbers that do not fit, instead of guessing', () => {
     expect(decodePrediction(0, { ...base, encoding: 'sklearn' })).toMatch(/sklearn label/);
     expect(decodePrediction(1, { ...base, encoding: 'boolean' })).toMatch(/boolean/);
-    expect(decodePrediction(true, { ...base, encoding: 'score' })).toMatch(/finite score/);
+    expect(decodePrediction(Number.NaN, { ...base, encoding: 'score' })).toMatch(/finite score/);
+  });
+  it.each(['sklearn', 'boolean', 'score'] as const)('reads booleans under the %s encoding', (encoding) => {
+    // A boolean is unambiguous: the reference Flask server's answers work whatever the setting.
+    expect(decodePrediction(true, { ...base, encoding })).toEqual({
+      anomaly: true,
+      confidence: 0.8,
+      score: 1,
+    });
+    expect(decodePrediction(false, { ...base, encoding })).toEqual({
+      anomaly: false,
+      confidence: 0.8,
+      score: 0,
+    });
   });
 });
 

@@ -242,6 +242,25 @@ describe('fault controls', () => {
     expect(res.json.predictions).toEqual([false]);
   });
 
+  it('acts like the reference Flask server on request: one model under every name, ready while untrained', async () => {
+    expect((await post('/control/models', { modelName: 'flask-model', untrained: true })).status).toBe(200);
+    const ready = await (await fetch(`${server.url}/v1/models/anything`)).json();
+    const predict = await post('/v1/models/anything:predict', { instances: [vectorFor('a').values] });
+    const detect = await post('/api/v1/anomaly/detect', detectBody());
+    await post('/control/models', { untrained: false });
+    const trained = await post('/v1/models/anything:predict', { instances: [vectorFor('a').values] });
+    await post('/control/models', { modelName: null });
+    const unnamed = await fetch(`${server.url}/v1/models/anything`);
+
+    expect(ready).toEqual({ name: 'flask-model', ready: true });
+    expect(predict.status).toBe(500);
+    expect(predict.json.error).toMatch(/^This IsolationForest instance is not fitted yet/);
+    expect(detect.status).toBe(500);
+    expect(trained.json).toMatchObject({ predictions: [1], model_name: 'flask-model' });
+    // Back to serving the configured models only, each under its own name.
+    expect(unnamed.status).toBe(404);
+  });
+
   it('exposes Prometheus metrics', async () => {
     await fetch(`${server.url}/health`);
     const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -265,7 +284,17 @@ describe('command line', () => {
   it('starts with `npm run mock-ml -- --port 0` semantics and serves /health', async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--import', 'tsx', 'mock-ml-server/src/main.ts', '--port', '0', '--encoding', 'boolean'],
+      [
+        '--import',
+        'tsx',
+        'mock-ml-server/src/main.ts',
+        '--port',
+        '0',
+        '--answer-booleans',
+        '--model-name',
+        'flask-model',
+        '--untrained',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
@@ -277,7 +306,11 @@ describe('command line', () => {
         timeoutMs: 20_000,
       });
       expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: 'healthy' });
-      expect(await (await fetch(`${url}/control/models`)).json()).toMatchObject({ encoding: 'boolean' });
+      expect(await (await fetch(`${url}/control/models`)).json()).toMatchObject({
+        encoding: 'boolean',
+        modelName: 'flask-model',
+        untrained: true,
+      });
     } finally {
       child.kill('SIGTERM');
     }

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-/** `npm run mock-ml -- --port 8080 [--encoding boolean] [--max-batch 10] [--models a,b]` */
+/**
+ * `npm run mock-ml -- --port 8080 [--encoding boolean] [--max-batch 10] [--models a,b]`
+ * Like the reference Flask server: `--answer-booleans --model-name anomaly-detector --max-batch 10 [--untrained]`
+ */
 import { Command, InvalidArgumentError } from 'commander';
 import { MOCK_ENCODINGS, type MockEncoding } from './model-routes.js';
 import { startMockMlServer } from './server.js';
@@ -20,6 +23,12 @@ function encoding(value: string): MockEncoding {
 }
 
 const env = process.env;
+
+/** A boolean variable: "1" or "true" turns the option on. */
+function flag(variable: string): boolean {
+  const value = env[variable];
+  return value === '1' || value === 'true';
+}
 const program = new Command()
   .name('mock-ml-server')
   .description('Stand-in ML service speaking the ADR-009 REST contract and KServe v1, with fault injection')
@@ -38,6 +47,21 @@ const program = new Command()
   )
   .option('--max-batch <n>', 'largest KServe batch accepted', integer('--max-batch', 1))
   .option('--models <names>', 'comma-separated KServe model names', env.MOCK_ML_MODELS ?? 'anomaly-detector')
+  .option(
+    '--answer-booleans',
+    'KServe predictions as booleans (same as --encoding boolean)',
+    flag('MOCK_ML_ANSWER_BOOLEANS'),
+  )
+  .option(
+    '--model-name <name>',
+    'serve every model path and name this model in replies, ignoring the URL (like the reference Flask server)',
+    env.MOCK_ML_MODEL_NAME || undefined,
+  )
+  .option(
+    '--untrained',
+    'say ready, but answer every inference with a 500 (no trained model)',
+    flag('MOCK_ML_UNTRAINED'),
+  )
   .showHelpAfterError();
 
 program.parse(process.argv);
@@ -47,6 +71,9 @@ const opts = program.opts<{
   encoding: MockEncoding;
   maxBatch?: number;
   models: string;
+  answerBooleans: boolean;
+  modelName?: string;
+  untrained: boolean;
 }>();
 const maxBatch =
   opts.maxBatch ??
@@ -56,7 +83,9 @@ startMockMlServer({
   port: opts.port,
   host: opts.host,
   models: {
-    encoding: opts.encoding,
+    encoding: opts.answerBooleans ? 'boolean' : opts.encoding,
+    modelName: opts.modelName,
+    untrained: opts.untrained,
     models: opts.models
       .split(',')
       .map((m) => m.trim())

@@ -21,13 +21,26 @@ export interface ModelSettings {
   /** Largest `instances` batch accepted; larger ones get a 500 like the reference Flask server. */
   maxBatchSize: number;
   models: string[];
+  /**
+   * Like the reference Flask server: ignore the model name in the URL (serve every path) and name this model in
+   * replies (`model_name`, readiness `name`). Unset: only `models` are served, each under its own name.
+   */
+  modelName?: string | undefined;
+  /** Like a server started without a trained model: readiness says ready, every inference is a 500. */
+  untrained?: boolean | undefined;
 }
+
+/** sklearn's words for predicting with an estimator that was never fitted. */
+export const NOT_FITTED_MESSAGE =
+  "This IsolationForest instance is not fitted yet. Call 'fit' with appropriate arguments before using this estimator.";
 
 export const ModelSettingsPatchSchema = z
   .object({
     encoding: z.enum(MOCK_ENCODINGS).optional(),
     maxBatchSize: z.number().int().min(1).optional(),
     models: z.array(z.string().min(1)).min(1).optional(),
+    modelName: z.string().min(1).nullable().optional(),
+    untrained: z.boolean().optional(),
   })
   .strict();
 
@@ -36,8 +49,14 @@ export interface RouteResult {
   body: unknown;
 }
 
-export async function anomalyDetect(req: IncomingMessage): Promise<RouteResult> {
+export async function anomalyDetect(
+  req: IncomingMessage,
+  settings: ModelSettings,
+  onContext: (context: string) => void,
+): Promise<RouteResult> {
   const body = await readJson(req, AnomalyDetectRequestSchema);
+  onContext(`${body.context.namespace}/${body.context.resource}`);
+  if (settings.untrained) return { status: 500, body: { error: NOT_FITTED_MESSAGE } };
   const values = new Map(body.metrics.map((m) => [m.name, m.value]));
   const missing = FEATURE_NAMES.find((name) => !values.has(name));
   if (missing !== undefined) {
@@ -73,9 +92,10 @@ export async function kservePredict(
   settings: ModelSettings,
   onBatch: (size: number) => void,
 ): Promise<RouteResult> {
-  if (!settings.models.includes(model)) return { status: 404, body: { error: `model ${model} not found` } };
+  if (!serves(settings, model)) return { status: 404, body: { error: `model ${model} not found` } };
   const body = await readJson(req, KServePredictRequestSchema);
   onBatch(body.instances.length);
+  if (settings.untrained) return { status: 500, body: { error: NOT_FITTED_MESSAGE } };
   if (body.instances.length > settings.maxBatchSize) {
     return {
       status: 500,
@@ -100,19 +120,26 @@ export async function kservePredict(
     if (settings.encoding === 'score') return round(score.probability);
     return score.anomaly ? -1 : 1;
   });
-  return { status: 200, body: { predictions, model_name: model, model_version: 'mock-1' } };
+  const name = settings.modelName ?? model;
+  return { status: 200, body: { predictions, model_name: name, model_version: 'mock-1' } };
 }
 
 export function kserveModel(model: string, settings: ModelSettings): RouteResult {
-  if (!settings.models.includes(model)) return { status: 404, body: { error: `model ${model} not found` } };
-  return { status: 200, body: { name: model, ready: true } };
+  if (!serves(settings, model)) return { status: 404, body: { error: `model ${model} not found` } };
+  // Ready even when untrained: what the reference server says, and why readiness needs a canary inference.
+  return { status: 200, body: { name: settings.modelName ?? model, ready: true } };
 }
 
 export function kserveModels(settings: ModelSettings): RouteResult {
+  const names = settings.modelName === undefined ? settings.models : [settings.modelName];
   return {
     status: 200,
-    body: { models: settings.models.map((name) => ({ name, ready: true, version: 'mock-1' })) },
+    body: { models: names.map((name) => ({ name, ready: true, version: 'mock-1' })) },
   };
+}
+
+function serves(settings: ModelSettings, model: string): boolean {
+  return settings.modelName !== undefined || settings.models.includes(model);
 }
 
 function round(x: number): number {

@@ -42,6 +42,8 @@ export interface RequestCounts {
   byPath: Record<string, number>;
   /** Sizes of the `instances` batches received by KServe predict, in arrival order (last 1000). */
   kserveBatchSizes: number[];
+  /** REST anomaly detections by their context, `namespace/resource`: whose vectors were scored. */
+  anomalyContexts: Record<string, number>;
 }
 
 export interface MockMlServer {
@@ -61,10 +63,12 @@ export const DEFAULT_MODEL_SETTINGS: ModelSettings = {
   encoding: 'sklearn',
   maxBatchSize: Number.MAX_SAFE_INTEGER,
   models: ['anomaly-detector'],
+  modelName: undefined,
+  untrained: false,
 };
 
 function emptyCounts(): RequestCounts {
-  return { total: 0, connections: 0, byPath: {}, kserveBatchSizes: [] };
+  return { total: 0, connections: 0, byPath: {}, kserveBatchSizes: [], anomalyContexts: {} };
 }
 
 const KSERVE_PREDICT = /^\/v1\/models\/([^/]+):predict$/;
@@ -96,8 +100,12 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
 
   const route = async (req: IncomingMessage, path: string): Promise<RouteResult & { name: string }> => {
     const method = req.method ?? 'GET';
-    if (method === 'POST' && path === '/api/v1/anomaly/detect')
-      return { name: 'anomaly_detect', ...(await anomalyDetect(req)) };
+    if (method === 'POST' && path === '/api/v1/anomaly/detect') {
+      const result = await anomalyDetect(req, settings, (context) => {
+        counts.anomalyContexts[context] = (counts.anomalyContexts[context] ?? 0) + 1;
+      });
+      return { name: 'anomaly_detect', ...result };
+    }
     if (method === 'POST' && path === '/api/v1/prediction/predict') {
       return { name: 'prediction_predict', ...(await predictionPredict(req)) };
     }
@@ -160,7 +168,10 @@ export async function startMockMlServer(options: MockMlServerOptions = {}): Prom
     if (path === '/control/models') {
       if (method === 'GET') return sendJson(res, 200, settings);
       if (method === 'POST') {
-        Object.assign(settings, await readJson(req, ModelSettingsPatchSchema));
+        const { modelName, ...patch } = await readJson(req, ModelSettingsPatchSchema);
+        Object.assign(settings, patch);
+        // null clears the echoed name (back to serving `models` under their own names).
+        if (modelName !== undefined) settings.modelName = modelName ?? undefined;
         return sendJson(res, 200, settings);
       }
     }

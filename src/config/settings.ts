@@ -187,7 +187,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   s(
     'mlKserveEncoding',
     'ML_KSERVE_ENCODING',
-    'how the KServe model answers: sklearn (-1/1), boolean, or score',
+    'how the KServe model answers: sklearn (-1/1), boolean, or score (booleans are read in any of them)',
     'sklearn',
     oneOf(PREDICTION_ENCODINGS),
   ),

@@ -5,7 +5,7 @@ import {
   type PodRef,
 } from '../metrics/feature-vector-builder.js';
 import type { FeatureVector } from '../ml/feature-vector.js';
-import type { MlHealthSnapshot } from '../ml/ml-health.js';
+import { describeMlProblem, type MlHealthSnapshot } from '../ml/ml-health.js';
 import type { AnomalyDecision, PredictionDecision } from '../ml/resilient-ml-service.js';
 import { parseDuration } from '../policy/duration.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
@@ -300,7 +300,7 @@ export class DetectionCycle {
         problems.push({
           dependency: 'mlService',
           reason: 'MLServiceUnavailable',
-          message: `ML service ${mlSnapshot.status} (breaker ${mlSnapshot.breaker}${mlSnapshot.lastError ? `, last error: ${mlSnapshot.lastError.message}` : ''}); detecting with rules and the local detector`,
+          message: `${describeMlProblem(mlSnapshot)}; detecting with rules and the local detector`,
         });
       }
       results.set(policy.key, {

@@ -4,6 +4,8 @@
  * with a robust z-score per signal: |x - median| / (1.4826 * MAD). The median and MAD ignore the spikes
  * they are meant to find, unlike a mean and standard deviation. Its confidence is capped well below what a
  * trained model reports, and its verdicts are labelled `local`, so nobody mistakes them for the model's.
+ * It gives no verdict on a pod with less than `minSamples` of history: median and MAD of a few samples are too
+ * unsteady to judge by (measured with `npm run bench:local-detector`, docs/ml-service.md).
  */
 import { FEATURE_NAMES, type FeatureName, SIGNALS, STATISTICS } from '../metrics/feature-catalogue.js';
 import type { TimeSource as Clock } from '../time/clock.js';
@@ -12,7 +14,7 @@ import { type CompleteFeatureVector, podKey } from './feature-vector.js';
 export interface LocalDetectorOptions {
   /** Samples of history kept per pod. */
   windowSize: number;
-  /** Below this many samples the detector gives no opinion. */
+  /** Below this many samples (distinct vector timestamps) of a pod's history the detector gives no opinion. */
   minSamples: number;
   /** |z| at or above this is an anomaly (3.5 is the usual cut-off for the modified z-score). */
   zThreshold: number;
@@ -105,6 +107,18 @@ export class LocalAnomalyDetector {
       feature: FEATURE_NAMES[best.index] as FeatureName,
       samples,
     };
+  }
+
+  /** Samples of `vector`'s pod history it would be judged against (its own timestamp excluded). */
+  samplesFor(vector: CompleteFeatureVector): number {
+    const history = this.histories.get(podKey(vector));
+    if (!history) return 0;
+    const at = vector.timestamp.getTime();
+    return history.timestamps.reduce((n, t) => (t === at ? n : n + 1), 0);
+  }
+
+  get minSamples(): number {
+    return this.options.minSamples;
   }
 
   /** Number of pods with history (for tests and diagnostics). */

@@ -41,6 +41,11 @@ export interface MlRequest<T> {
   path: string;
   body?: unknown;
   schema: z.ZodType<T>;
+  /**
+   * Checked on the JSON body before the schema: a reply that is not an answer to what was asked (another model's)
+   * is a contract violation, whatever else it holds. Returns why, or undefined when the reply is for us.
+   */
+  contract?: (body: unknown) => string | undefined;
 }
 
 export interface BreakerTransition {
@@ -205,10 +210,10 @@ export class MlClient {
             : new MlCallError({ kind: 'connection', endpoint: req.endpoint, detail: errorText(err) });
       recordFailure(this.metrics, req.endpoint, failure.kind);
       if (failure.kind === 'contract_violation') {
-        // Our request does not fit the model: a bug on our side that no retry or fallback can fix.
+        // Our request does not fit the model, or another model answered: no retry or fallback can fix it.
         this.logger?.error(
           { endpoint: req.endpoint, status: failure.status, detail: failure.detail },
-          'ML CONTRACT VIOLATION: the model rejected the input layout; check the feature vector width and order',
+          'ML CONTRACT VIOLATION: the engine and the model disagree (input layout or model name); check the feature vector width and order, and ML_KSERVE_ANOMALY_MODEL',
         );
       }
       throw failure;
@@ -252,6 +257,10 @@ export class MlClient {
         status,
         detail: `body is not JSON: ${truncate(text)}`,
       });
+    }
+    const violation = req.contract?.(json);
+    if (violation !== undefined) {
+      throw new MlCallError({ kind: 'contract_violation', endpoint, status, detail: violation });
     }
     const parsed = req.schema.safeParse(json);
     if (!parsed.success) {

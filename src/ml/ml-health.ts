@@ -102,6 +102,28 @@ export class MlHealthTracker implements MlHealthProvider {
   }
 }
 
+/**
+ * Degraded because the service answered something the engine cannot use as asked (another model's reply, a
+ * rejected input layout), not because it is down. Such failures never open the breaker, so it is closed.
+ */
+export function isContractViolation(snapshot: MlHealthSnapshot): boolean {
+  return (
+    snapshot.status === 'degraded' &&
+    snapshot.breaker === 'closed' &&
+    snapshot.lastError?.kind === 'contract_violation'
+  );
+}
+
+/**
+ * What is wrong with the ML service, in words, for /api/v1/health, the policies' Degraded condition and the logs:
+ * a contract violation is named as such; anything else is an outage.
+ */
+export function describeMlProblem(snapshot: MlHealthSnapshot): string {
+  const last = snapshot.lastError?.message;
+  if (isContractViolation(snapshot)) return `ML contract violation (${last})`;
+  return `ML service unavailable (breaker ${snapshot.breaker}${last ? `, last error: ${last}` : ''})`;
+}
+
 /** The RemediationPolicy condition derived from ML health, in one place so every policy says the same. */
 export function mlDegradedCondition(snapshot: MlHealthSnapshot): MlDegradedCondition {
   if (snapshot.status === 'ok') {
@@ -112,11 +134,10 @@ export function mlDegradedCondition(snapshot: MlHealthSnapshot): MlDegradedCondi
       message: 'ML service is answering; decisions use the model',
     };
   }
-  const cause = snapshot.lastError ? `${snapshot.lastError.kind}: ${snapshot.lastError.message}` : 'unknown';
   return {
     type: 'Degraded',
     status: 'True',
     reason: 'MLServiceUnavailable',
-    message: `ML service unavailable (breaker ${snapshot.breaker}, last error ${cause}); deciding on rules, the local detector and cached predictions`,
+    message: `${describeMlProblem(snapshot)}; deciding on rules, the local detector and cached predictions`,
   };
 }

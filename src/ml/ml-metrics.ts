@@ -21,6 +21,7 @@ export interface MlMetrics {
   readonly cacheHits: Counter<'kind'>;
   readonly cacheMisses: Counter<'kind'>;
   readonly vectorsSkipped: Counter<'reason'>;
+  readonly localInsufficientHistory: Counter;
 }
 
 export function createMlMetrics(registry: Registry): MlMetrics {
@@ -72,6 +73,11 @@ export function createMlMetrics(registry: Registry): MlMetrics {
       name: 'coordination_engine_ml_vectors_skipped_total',
       help: 'Feature vectors not sent to the ML service, by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    localInsufficientHistory: new Counter({
+      name: 'coordination_engine_ml_local_insufficient_history_total',
+      help: 'Fallback anomaly decisions without a local verdict because the pod had less than ML_LOCAL_MIN_SAMPLES of history (the cache or the rules decided)',
       registers,
     }),
   };

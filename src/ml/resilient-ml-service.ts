@@ -27,6 +27,7 @@ import {
 } from './feature-vector.js';
 import type { LocalAnomalyDetector } from './local-anomaly-detector.js';
 import type { AnomalyOutcome, AnomalyVerdict, MlBackend } from './ml-backend.js';
+import { attemptCall, fallbackReason, safely, toCallError } from './ml-call-outcome.js';
 import type { BreakerTransition } from './ml-client.js';
 import { MlCallError } from './ml-failure.js';
 import type { MlHealthProvider, MlHealthSnapshot, MlHealthTracker } from './ml-health.js';
@@ -231,7 +232,7 @@ export class ResilientMlService implements MlHealthProvider {
       return { ...view(result.value), source: 'ml', note: `ML service ${what}` };
     }
     this.recordOutcome(false, result.error);
-    const why = `ML unavailable (${result.error.kind})`;
+    const why = fallbackReason(result.error);
     const cached = this.fromCache(kind, cache, key);
     if (cached) {
       return {
@@ -274,7 +275,7 @@ export class ResilientMlService implements MlHealthProvider {
     error: MlCallError,
     local: ReturnType<LocalAnomalyDetector['assess']>,
   ): AnomalyDecision {
-    const why = `ML unavailable (${error.kind})`;
+    const why = fallbackReason(error);
     if (local) {
       this.deps.metrics.fallbackDecisions.inc({ kind: 'anomaly', source: 'local' });
       return {
@@ -289,6 +290,14 @@ export class ResilientMlService implements MlHealthProvider {
           `${local.samples} samples (local detector, lower confidence than the model)`,
       };
     }
+    // No local verdict: below the minimum history that is by design (counted), else the detector failed.
+    const samples = safely(() => this.deps.detector.samplesFor(vector), 0);
+    const needed = this.deps.detector.minSamples;
+    const insufficient = samples < needed;
+    if (insufficient) this.deps.metrics.localInsufficientHistory.inc();
+    const detectorNote = insufficient
+      ? `insufficient history for the local detector (${samples} of ${needed} samples)`
+      : 'no verdict from the local detector';
     const cached = this.fromCache('anomaly', this.deps.anomalyCache, podKey(vector));
     if (cached) {
       return {
@@ -298,14 +307,11 @@ export class ResilientMlService implements MlHealthProvider {
         confidence: cached.value.confidence,
         score: cached.value.score,
         recommendations: cached.value.recommendations,
-        note: `${why}; reusing an ML verdict ${Math.round(cached.ageMs / 1000)}s old`,
+        note: `${why}; ${detectorNote}; reusing an ML verdict ${Math.round(cached.ageMs / 1000)}s old`,
         cachedAt: new Date(cached.storedAt),
       };
     }
-    return this.rulesDecision(
-      vector,
-      `${why}; too little history for the local detector and no cached verdict`,
-    );
+    return this.rulesDecision(vector, `${why}; ${detectorNote} and no cached verdict`);
   }
 
   private rulesDecision(vector: FeatureVector, note: string): AnomalyDecision {
@@ -339,10 +345,9 @@ export class ResilientMlService implements MlHealthProvider {
       const before = health.snapshot().status;
       health.recordFailure(failure);
       if (before === 'ok') {
-        logger?.warn(
-          { kind: failure.kind, err: failure.message },
-          'ML service unavailable; degrading to rules',
-        );
+        const what =
+          failure.kind === 'contract_violation' ? 'ML contract violation' : 'ML service unavailable';
+        logger?.warn({ kind: failure.kind, err: failure.message }, `${what}; degrading to rules`);
       }
     } else if (success) {
       const before = health.snapshot().status;
@@ -356,33 +361,4 @@ function identity(vector: FeatureVector): Pick<AnomalyDecision, 'namespace' | 'p
   return vector.workload === undefined
     ? { namespace: vector.namespace, pod: vector.pod }
     : { namespace: vector.namespace, pod: vector.pod, workload: vector.workload };
-}
-
-type CallResult<T> = { ok: true; value: T } | { ok: false; error: MlCallError };
-
-/** Runs a backend call; any rejection, even an unexpected one, becomes a failed result instead of a throw. */
-async function attemptCall<T>(call: () => Promise<T>): Promise<CallResult<T>> {
-  try {
-    return { ok: true, value: await call() };
-  } catch (err) {
-    return { ok: false, error: toCallError(err, 'backend') };
-  }
-}
-
-function toCallError(err: unknown, endpoint: string): MlCallError {
-  if (err instanceof MlCallError) return err;
-  return new MlCallError({
-    kind: 'connection',
-    endpoint,
-    detail: err instanceof Error ? err.message : String(err),
-  });
-}
-
-/** The local detector must never take a decision down with it. */
-function safely<T>(fn: () => T, fallback: T): T {
-  try {
-    return fn();
-  } catch {
-    return fallback;
-  }
 }

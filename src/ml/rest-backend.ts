@@ -15,6 +15,7 @@ import { type CompleteFeatureVector, toMetricPoints } from './feature-vector.js'
 import type { AnomalyOutcome, BackendReadiness, MlBackend } from './ml-backend.js';
 import type { MlClient } from './ml-client.js';
 import { MlCallError } from './ml-failure.js';
+import { proveByCanary } from './readiness-canary.js';
 
 export const REST_ENDPOINTS = {
   anomaly: { label: 'anomaly_detect', path: '/api/v1/anomaly/detect' },
@@ -86,7 +87,9 @@ export class RestMlBackend implements MlBackend {
       path: REST_ENDPOINTS.health.path,
       schema: HealthResponseSchema,
     });
-    return { ready: res.status !== 'unhealthy', detail: `ML service reports ${res.status}` };
+    if (res.status === 'unhealthy') return { ready: false, detail: 'ML service reports unhealthy' };
+    // "healthy" is the server's word; an anomaly detection on a canary vector proves the model scores.
+    return proveByCanary(this, `ML service reports ${res.status}`);
   }
 }
 

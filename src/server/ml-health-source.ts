@@ -1,4 +1,4 @@
-import type { MlHealthSnapshot } from '../ml/ml-health.js';
+import { describeMlProblem, type MlHealthSnapshot } from '../ml/ml-health.js';
 import type { HealthReport, HealthSource } from './health.js';
 
 /** The ML side as health needs it: ResilientMlService. */
@@ -33,8 +33,8 @@ export function mlServiceHealthSource(
       if (snap.lastError) details.lastError = snap.lastError;
       if (snap.lastSuccessAt) details.lastSuccessAt = snap.lastSuccessAt;
       if (snap.status !== 'ok') {
-        const why = snap.lastError ? `${snap.lastError.kind}: ${snap.lastError.message}` : 'calls failing';
-        return { status: 'degraded', message: `circuit breaker ${snap.breaker}; last error ${why}`, details };
+        // Says "ML contract violation (…)" when the service answers but not as asked, not "unavailable".
+        return { status: 'degraded', message: describeMlProblem(snap), details };
       }
       return { status: 'ok', message: `circuit breaker ${snap.breaker}`, details };
     },
