@@ -59,19 +59,20 @@ function recentRestarts(v: PodFeatureVector): number | undefined {
 
 /**
  * Memory trending towards the limit, or restarts accelerating: the only pods worth a prediction call. Trending
- * means all of: at least MEMORY_CANDIDATE_RATIO of the limit, still rising in the last minute, a rise over five
- * minutes that stands out of the window's noise (more than NOISE_FACTOR standard deviations: a steady pod's wobble
- * does not), and that rise, continued in a straight line, reaching the limit within CANDIDATE_HORIZON_FACTOR ×
- * the policy's horizon. Without the last two, about half of a steady fleet near 60% would be "rising" at any
- * moment, and the calls would grow with the pods instead of with the pods in trouble.
+ * means all of: at least MEMORY_CANDIDATE_RATIO of the limit; still rising in the last minute; a climb, not a
+ * wobble, over the five-minute window (the newest sample at the window's top and the oldest at its bottom, within
+ * ENVELOPE_TOLERANCE of the rise: a leak's ramp is exactly that, a steady pod's noise only by chance); and that
+ * rise, continued in a straight line, reaching the limit within CANDIDATE_HORIZON_FACTOR × the policy's horizon.
+ * Without the last two, about half of a steady fleet near 60% was "rising" at any moment, and the calls grew with
+ * the pods instead of with the pods in trouble.
  */
 export function isPredictionCandidate(v: PodFeatureVector, horizonMs: number): boolean {
   if (v.state !== 'complete') return false;
   return memoryTrending(v, horizonMs) || (recentRestarts(v) ?? 0) >= RESTART_CANDIDATE_COUNT;
 }
 
-/** A rise this many standard deviations of the 5-minute window is a trend, not noise. */
-export const NOISE_FACTOR = 3;
+/** How far (as a share of the rise) the window's top and bottom may lie beyond its newest and oldest samples. */
+export const ENVELOPE_TOLERANCE = 0.25;
 /** A linear projection reaching the limit within this multiple of the horizon is worth asking the model about. */
 export const CANDIDATE_HORIZON_FACTOR = 2;
 
@@ -79,10 +80,14 @@ function memoryTrending(v: PodFeatureVector, horizonMs: number): boolean {
   const memory = feature(v, 'pod_memory_usage.value');
   const diff = feature(v, 'pod_memory_usage.diff');
   const before = feature(v, 'pod_memory_usage.lag_5');
-  const std = feature(v, 'pod_memory_usage.std_5m');
-  if (memory === undefined || diff === undefined || before === undefined || std === undefined) return false;
+  const top = feature(v, 'pod_memory_usage.max_5m');
+  const bottom = feature(v, 'pod_memory_usage.min_5m');
+  if (memory === undefined || diff === undefined || before === undefined) return false;
+  if (top === undefined || bottom === undefined) return false;
   const rise = memory - before;
-  if (memory < MEMORY_CANDIDATE_RATIO || diff <= 0 || rise <= NOISE_FACTOR * std) return false;
+  if (memory < MEMORY_CANDIDATE_RATIO || diff <= 0 || rise <= 0) return false;
+  const slack = ENVELOPE_TOLERANCE * rise;
+  if (top - memory > slack || before - bottom > slack) return false;
   const msToLimit = (Math.max(0, 1 - memory) / rise) * LAG_5_MS;
   return msToLimit <= CANDIDATE_HORIZON_FACTOR * horizonMs;
 }

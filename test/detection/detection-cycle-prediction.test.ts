@@ -115,6 +115,8 @@ const vectors = [
     'pod_memory_usage.lag_1': 0.8,
     'pod_memory_usage.lag_5': 0.6,
     'pod_memory_usage.diff': 0.05,
+    'pod_memory_usage.max_5m': 0.85,
+    'pod_memory_usage.min_5m': 0.6,
   }),
   vector('calm', { 'pod_memory_usage.value': 0.3, 'pod_memory_usage.lag_5': 0.3 }),
 ];
@@ -194,26 +196,31 @@ describe('prediction in detection', () => {
     const horizon = 30 * 60_000;
     const candidate = (v: ReturnType<typeof vector>) => isPredictionCandidate(v, horizon);
     expect([flat, low, restarting].map(candidate)).toEqual([false, false, true]);
-    // A steady pod's wobble: up in the last minute and over five, but within the window's noise.
+    // A steady pod's wobble: up in the last minute and over five, but the window went higher and lower before.
     const wobbling = vector('steady', {
       'pod_memory_usage.value': 0.62,
       'pod_memory_usage.lag_5': 0.59,
       'pod_memory_usage.diff': 0.02,
-      'pod_memory_usage.std_5m': 0.015,
+      'pod_memory_usage.max_5m': 0.63,
+      'pod_memory_usage.min_5m': 0.58,
     });
     // A real but slow climb: 1% in 5 minutes from 60% reaches the limit in 3h20m, beyond twice a 30m horizon.
     const slow = vector('slow', {
       'pod_memory_usage.value': 0.6,
       'pod_memory_usage.lag_5': 0.59,
       'pod_memory_usage.diff': 0.002,
-      'pod_memory_usage.std_5m': 0.003,
+      'pod_memory_usage.max_5m': 0.6,
+      'pod_memory_usage.min_5m': 0.59,
     });
-    // A leak: 10% in 5 minutes from 60%, the limit in 20 minutes.
+    // The simulator's leak, a clean ramp: 14% in 5 minutes from 58%, the limit in 15 minutes. (Its window's
+    // standard deviation is 0.37 of the rise: a "rise beyond the noise" test on std_5m would never pass it.)
     const leaking = vector('leak', {
-      'pod_memory_usage.value': 0.6,
-      'pod_memory_usage.lag_5': 0.5,
-      'pod_memory_usage.diff': 0.02,
-      'pod_memory_usage.std_5m': 0.03,
+      'pod_memory_usage.value': 0.58,
+      'pod_memory_usage.lag_5': 0.44,
+      'pod_memory_usage.diff': 0.028,
+      'pod_memory_usage.max_5m': 0.58,
+      'pod_memory_usage.min_5m': 0.44,
+      'pod_memory_usage.std_5m': 0.052,
     });
     expect([wobbling, slow, leaking].map(candidate)).toEqual([false, false, true]);
     // The policy's horizon decides how far ahead a trend is worth a call.
