@@ -54,6 +54,9 @@ function describePod(pod: PodAssessment, metricsProblem: string | undefined): st
   if (pod.missing.length === 0 || pod.missing.includes('*')) {
     return `pod ${pod.pod}: no feature vector (${metricsProblem ?? 'no metrics for it in Prometheus'})`;
   }
+  if (pod.missing.length >= FEATURE_COUNT) {
+    return `pod ${pod.pod}: all ${FEATURE_COUNT} features missing: nothing in Prometheus for it yet (not scraped yet, or scraped without its namespace and pod labels)`;
+  }
   const { names, causes } = describeMissing(pod.missing);
   const shown = names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? ', …' : '');
   const count = `${pod.missing.length} of ${FEATURE_COUNT} features missing`;

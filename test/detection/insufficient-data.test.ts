@@ -52,6 +52,13 @@ describe('why a target is insufficient data', () => {
     );
   });
 
+  it('a pod with no feature at all says so in one cause, not five', () => {
+    expect(insufficientDataReason([lacking('web-1', FEATURE_NAMES)])).toBe(
+      'pod web-1: all 45 features missing: nothing in Prometheus for it yet (not scraped yet, or scraped without ' +
+        'its namespace and pod labels)',
+    );
+  });
+
   it('a pod without any vector, and a workload without pods', () => {
     expect(
       insufficientDataReason([lacking('web-1', ['*'])], 'metrics unavailable (timeout): no answer'),
