@@ -37,8 +37,9 @@ import { waitFor } from '../support/wait-for.js';
  *   files they pass (examples/local/prometheus.yml), so the test never collides with anything listening on this
  *   machine. Nothing else is rewritten.
  * - The shell: `bash --norc` with job control on (`set -m`, as in an interactive shell, so `kill %1` stops a whole
- *   job), a fresh HOME and no KUBECONFIG inherited. Each background job is killed by process group if the test
- *   fails before the README's own `kill`.
+ *   job), a fresh HOME and no KUBECONFIG inherited. Each command's standard input is /dev/null (a terminal's would
+ *   be the terminal; none of them reads it). Each background job is killed by process group if the test fails
+ *   before the README's own `kill`.
  */
 const repoRoot = join(dirname(new URL(import.meta.url).pathname), '../..');
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -58,6 +59,7 @@ class Terminal {
   private exit: string | undefined;
   private readonly shell: ChildProcessWithoutNullStreams;
   readonly jobs: number[] = [];
+  private readonly jobCommands = new Map<number, string>();
 
   constructor(cwd: string, env: NodeJS.ProcessEnv) {
     this.shell = spawn('bash', ['--norc', '--noprofile'], { cwd, env, stdio: 'pipe' });
@@ -77,7 +79,9 @@ class Terminal {
   async run(command: string, index: number): Promise<Step> {
     const start = this.text.length;
     const marker = `__readme_step_${index}`;
-    this.shell.stdin.write(`${command}\nprintf '\\n${marker} rc=%s job=%s\\n' "$?" "$!"\n`);
+    // Typed as written, inside `{ …; } </dev/null`: the commands read nothing, and a child given the shell's own
+    // input pipe may make it non-blocking (kubectl does), which kills bash with EAGAIN on its next read.
+    this.shell.stdin.write(`{ ${command}\n} </dev/null\nprintf '\\n${marker} rc=%s job=%s\\n' "$?" "$!"\n`);
     const pattern = new RegExp(`${marker} rc=(\\d+) job=(\\d*)\\n`);
     const timeoutMs = isBackground(command) ? 10_000 : FOREGROUND_TIMEOUT_MS;
     const match = await waitFor(
@@ -87,12 +91,20 @@ class Terminal {
         if (done) return done;
         // A shell that died never prints the marker: say so now rather than at the deadline.
         if (this.exit) throw new Error(`bash exited (${this.exit}) during: ${command}\n${this.text}`);
+        // Nor does a wait on a server that exited (a bad flag, a port in use): fail now, naming it.
+        const dead = command.startsWith('kill ') ? undefined : this.jobs.find((job) => !alive(job));
+        if (dead !== undefined) {
+          throw new Error(`a background command exited early: ${this.jobCommands.get(dead)}\n${this.text}`);
+        }
         return undefined;
       },
       { timeoutMs, intervalMs: 100 },
     );
     const job = Number(match[2]);
-    if (isBackground(command) && job > 0) this.jobs.push(job);
+    if (isBackground(command) && job > 0) {
+      this.jobs.push(job);
+      this.jobCommands.set(job, command);
+    }
     const output = this.text.slice(start, start + (match.index ?? 0));
     return { command, rc: Number(match[1]), output };
   }
@@ -195,32 +207,38 @@ describe.skipIf(!prometheusAvailable())('the README local path, on a clean clone
   });
 
   it('every command exits 0, the policies show their targets, the crash loop is healed, and kill stops it all', async () => {
-    clone = cloneCheckout();
+    const dir = cloneCheckout();
+    clone = dir;
     const ports = new Map<number, number>();
     for (const port of portsIn(commands.join('\n'))) ports.set(port, await freePort());
     for (const file of PORT_FILES) {
-      const path = join(clone, file);
+      const path = join(dir, file);
       writeFileSync(path, substitutePorts(readFileSync(path, 'utf8'), ports));
     }
-    terminal = new Terminal(clone, {
+    const shell = new Terminal(dir, {
       PATH: process.env.PATH,
-      HOME: join(dirname(clone), 'home'),
+      HOME: join(dirname(dir), 'home'),
       LANG: 'C.UTF-8',
     });
+    terminal = shell;
     const steps: Step[] = [];
     for (const [i, written] of commands.entries()) {
       const command = substitutePorts(written, ports);
-      const step = await terminal.run(command, i);
+      const step = await shell.run(command, i).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n${readLogs(dir)}`);
+      });
       steps.push(step);
-      const logs = step.rc === 0 ? '' : readLogs(clone);
+      const logs = step.rc === 0 ? '' : readLogs(dir);
       expect(step.rc, `README command ${i + 1} failed: ${command}\n${step.output}\n${logs}`).toBe(0);
       // Before the README's own `kill`, every job it started must still be running.
       if (!command.startsWith('kill ')) {
-        const dead = terminal.jobs.filter((job) => !alive(job));
-        expect(dead, `a background command exited early\n${readLogs(clone)}`).toEqual([]);
+        const dead = shell.jobs.filter((job) => !alive(job));
+        expect(dead, `a background command exited early\n${readLogs(dir)}`).toEqual([]);
       }
     }
 
+    // Every background command became a job the checks above watched (and the README's kill stopped).
+    expect(shell.jobs).toHaveLength(commands.filter(isBackground).length);
     // README_TRANSCRIPT=<file> keeps what each command printed, e.g. to refresh the README's sample output.
     if (process.env.README_TRANSCRIPT) {
       const transcript = steps.map((s) => `$ ${s.command}\n${s.output.trim()}\n`).join('\n');
@@ -242,7 +260,7 @@ describe.skipIf(!prometheusAvailable())('the README local path, on a clean clone
 
     // The README's `kill %1 %2 %3 %4` stopped every process it started: nothing listens any more.
     await waitFor('every job of the local path to have exited', () =>
-      terminal?.jobs.every((job) => !alive(job)) ? true : undefined,
+      shell.jobs.every((job) => !alive(job)) ? true : undefined,
     );
     for (const port of ports.values()) expect(await portOpen(port), `port ${port} still open`).toBe(false);
   }, 600_000);
