@@ -5,6 +5,7 @@ import type { PolicyAssessment } from '../src/detection/assessment.js';
 import { AssessmentStore } from '../src/detection/assessment-store.js';
 import type { JsonObject } from '../src/json/json-value.js';
 import { type KubeObject, kubeObjectSchema } from '../src/kube/kube-object.js';
+import { NOT_EVALUATED_YET } from '../src/policy/policy-status.js';
 import type { PolicyStatus } from '../src/policy/status-types.js';
 import type { TargetRef } from '../src/policy/target-selection.js';
 import { FakeClock } from './support/fake-clock.js';
@@ -70,7 +71,13 @@ describe('assessments apply only to the spec generation they were computed for',
     const store = new AssessmentStore();
     store.set('default/p', anomalousAt(1));
     const status = await statusAt(2, store);
-    expect(status.targets).toEqual({ total: 1, healthy: 0, anomalous: 0, insufficientData: 1 });
+    expect(status.targets).toEqual({
+      total: 1,
+      healthy: 0,
+      anomalous: 0,
+      insufficientData: 1,
+      insufficient: [{ ...solo, reason: NOT_EVALUATED_YET }],
+    });
     expect(status.lastEvaluationTime).toBeUndefined();
     expect(store.forGeneration('default/p', 2)).toBeUndefined();
     expect(store.forGeneration('default/p', 1)?.generation).toBe(1);

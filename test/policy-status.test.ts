@@ -131,7 +131,13 @@ describe('targets summary', () => {
       }),
     );
     // c was selected after the last evaluation: not judged yet, so it lacks data rather than being healthy.
-    expect(d.status.targets).toEqual({ total: 3, healthy: 1, anomalous: 1, insufficientData: 1 });
+    expect(d.status.targets).toEqual({
+      total: 3,
+      healthy: 1,
+      anomalous: 1,
+      insufficientData: 1,
+      insufficient: [{ ...c, reason: 'not evaluated yet: selected after the last evaluation' }],
+    });
     expect(d.status.lastEvaluationTime).toBe(new Date(ranAtMs).toISOString());
     expect(d.status.conditions?.find((x) => x.type === 'Degraded')).toMatchObject({
       status: 'True',

@@ -38,7 +38,6 @@ import {
   createFeedbackPoster,
   dependencyHealthSources,
   mlConfig,
-  NO_PROMETHEUS,
   patternGuidance,
 } from './engine-dependencies.js';
 import { engineReadiness, kubernetesHealthSource, leaderHealthSource } from './engine-health.js';

@@ -1,10 +1,8 @@
 import { hostname } from 'node:os';
-import { dnsLabelProblem, dnsSubdomainProblem } from '../kube/names.js';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { DEFAULT_QUERY_OFFSET_MS } from '../metrics/feature-vector-builder.js';
 import { DEFAULT_ML_CONFIG, ML_BACKENDS, type MlBackendKind } from '../ml/ml-config.js';
 import { PREDICTION_ENCODINGS, type PredictionEncoding } from '../ml/prediction-encoding.js';
-import { parseDuration } from '../policy/duration.js';
 import { ConfigurationError } from './configuration-error.js';
 import {
   bool,

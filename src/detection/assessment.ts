@@ -57,6 +57,8 @@ export interface TargetAssessment {
   /** What remediation acts on. In shadow mode the rules alone set it; `shadow` never does. */
   state: AssessmentState;
   pods: PodAssessment[];
+  /** Why the target is insufficient_data (insufficient-data.ts), for the policy's status. */
+  insufficientReason?: string;
   /** Shadow mode only: the comparison, for the status and metrics. */
   shadow?: ShadowComparison;
 }

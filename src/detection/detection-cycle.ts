@@ -18,6 +18,7 @@ import {
   type TargetAssessment,
   targetState,
 } from './assessment.js';
+import { insufficientDataReason } from './insufficient-data.js';
 import { podVerdict } from './pod-verdict.js';
 import {
   atRisk,
@@ -275,6 +276,9 @@ export class DetectionCycle {
           target,
           pods: assessed,
           state,
+          ...(state === 'insufficient_data'
+            ? { insufficientReason: insufficientDataReason(assessed, unavailable?.message) }
+            : {}),
           ...(policy.spec.detection.ml.shadow ? { shadow: compareShadow(state, assessed) } : {}),
         };
       });

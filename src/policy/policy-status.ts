@@ -2,7 +2,16 @@ import { derivePhase, findCondition, setCondition } from './conditions.js';
 import { parseDuration } from './duration.js';
 import { Reason } from './reasons.js';
 import type { DETECTION_MODES } from './spec-schema.js';
-import type { Condition, ConditionType, PolicyStatus, ShadowTotals } from './status-types.js';
+import {
+  type Condition,
+  type ConditionType,
+  MAX_INSUFFICIENT_LISTED,
+  MAX_INSUFFICIENT_REASON_LENGTH,
+  type PolicyStatus,
+  type ShadowTotals,
+  type TargetsSummary,
+  truncateText,
+} from './status-types.js';
 import type { TargetRef } from './target-selection.js';
 import { describeErrors, type PolicyValidation } from './validate.js';
 
@@ -20,7 +29,12 @@ export interface DependencyStates {
 /** The latest detection result for the policy (see src/detection), as the status needs it. */
 export interface AssessmentInput {
   ranAtMs: number;
-  targets: ReadonlyArray<{ target: TargetRef; state: 'healthy' | 'anomalous' | 'insufficient_data' }>;
+  targets: ReadonlyArray<{
+    target: TargetRef;
+    state: 'healthy' | 'anomalous' | 'insufficient_data';
+    /** Why an insufficient_data target lacks data (src/detection/insufficient-data.ts). */
+    insufficientReason?: string;
+  }>;
   problems: ReadonlyArray<{ dependency: keyof DependencyStates; message: string }>;
   /** Shadow mode: that evaluation's targets counted by how the model and the rules compared. */
   shadow?: { agree: number; mlOnly: number; rulesOnly: number; unjudged: number };
@@ -39,20 +53,35 @@ export interface StatusInput {
 
 const targetKey = (t: TargetRef) => `${t.kind}/${t.namespace}/${t.name}`;
 
+/** The reason of a target selected since the last evaluation (or before the first one). */
+export const NOT_EVALUATED_YET = 'not evaluated yet: selected after the last evaluation';
+
 /**
  * Counts the currently selected targets by their last assessed state. A target selected since the last
- * evaluation has not been judged yet, so it counts as lacking data, never as healthy.
+ * evaluation has not been judged yet, so it counts as lacking data, never as healthy. The first
+ * MAX_INSUFFICIENT_LISTED insufficient-data targets are listed with their reason, so the status says why.
  */
-function targetsSummary(targets: readonly TargetRef[], assessment: AssessmentInput | undefined) {
-  const states = new Map(assessment?.targets.map((t) => [targetKey(t.target), t.state]) ?? []);
+function targetsSummary(
+  targets: readonly TargetRef[],
+  assessment: AssessmentInput | undefined,
+): TargetsSummary {
+  const assessed = new Map(assessment?.targets.map((t) => [targetKey(t.target), t]) ?? []);
   const summary = { total: targets.length, healthy: 0, anomalous: 0, insufficientData: 0 };
+  const insufficient: NonNullable<TargetsSummary['insufficient']> = [];
   for (const target of targets) {
-    const state = states.get(targetKey(target)) ?? 'insufficient_data';
+    const judged = assessed.get(targetKey(target));
+    const state = judged?.state ?? 'insufficient_data';
     if (state === 'healthy') summary.healthy++;
     else if (state === 'anomalous') summary.anomalous++;
-    else summary.insufficientData++;
+    else {
+      summary.insufficientData++;
+      if (insufficient.length < MAX_INSUFFICIENT_LISTED) {
+        const reason = judged ? (judged.insufficientReason ?? 'not judged') : NOT_EVALUATED_YET;
+        insufficient.push({ ...target, reason: truncateText(reason, MAX_INSUFFICIENT_REASON_LENGTH) });
+      }
+    }
   }
-  return summary;
+  return insufficient.length > 0 ? { ...summary, insufficient } : summary;
 }
 
 /**

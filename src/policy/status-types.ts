@@ -96,11 +96,20 @@ export const countersSchema = z.object({
 });
 export type Counters = z.output<typeof countersSchema>;
 
+/** Insufficient-data targets listed with their reason, at most this many (insufficientData counts them all). */
+export const MAX_INSUFFICIENT_LISTED = 10;
+export const MAX_INSUFFICIENT_REASON_LENGTH = 512;
+
 export const targetsSummarySchema = z.object({
   total: z.number().int().min(0),
   healthy: z.number().int().min(0),
   anomalous: z.number().int().min(0),
   insufficientData: z.number().int().min(0),
+  /** Why each insufficient-data target lacks data, e.g. "pod web-1: 5 of 45 features missing (…): …". */
+  insufficient: z
+    .array(targetRefSchema.extend({ reason: z.string().max(MAX_INSUFFICIENT_REASON_LENGTH) }))
+    .max(MAX_INSUFFICIENT_LISTED)
+    .optional(),
 });
 export type TargetsSummary = z.output<typeof targetsSummarySchema>;
 
