@@ -3,7 +3,8 @@ import { findManifest, type KubeManifest, renderChart } from '../support/helm-ch
 
 // The chart's RBAC: exactly the verbs the engine's code sends (each rule's comment in _helpers.tpl names the code),
 // nothing on Secrets, cluster-wide by default and namespaced Roles for a namespace list. Whether the engine really
-// works with no more than these rules is proved by running it as the chart's ServiceAccount (a separate test).
+// works with no more than these rules, and needs each, is proved by running it as the chart's ServiceAccount
+// (test/e2e/rbac-least-privilege.test.ts, rbac-rule-removal.test.ts).
 
 const NS = 'coordination-engine';
 

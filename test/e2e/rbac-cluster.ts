@@ -137,6 +137,8 @@ export interface ChartCluster {
   engine: RunningProcess;
   /** The RBAC objects the engine's ServiceAccount holds. */
   rbac: KubeManifest[];
+  /** The RBAC objects as rendered, before any removal. */
+  rendered: KubeManifest[];
   /** The authorization decisions about the engine's requests (its ServiceAccount's), oldest first. */
   engineDecisions(): AuthorizationRecord[];
   stop(): Promise<void>;
@@ -188,6 +190,8 @@ export async function startChartCluster(options: {
       PORT: '0',
       METRICS_PORT: '0',
     });
+    // Deadlines measure the engine's behaviour, not how long a loaded machine takes to start a Node process.
+    await parts.engine.waitForOutput(/"msg":"engine started"/, 90_000);
     const { simulator, ml, engine } = parts as Required<typeof parts>;
     return {
       sandbox,
@@ -196,6 +200,7 @@ export async function startChartCluster(options: {
       ml,
       engine,
       rbac,
+      rendered: rendered.rbac,
       engineDecisions: () => sandbox.authorizations.filter((a) => a.attributes.user.name === ENGINE_USER),
       stop,
     };

@@ -153,6 +153,7 @@ export const CONTROL_SCENARIOS: RbacScenario[] = [
   {
     name: 'leader: leads through the chart Lease, created and renewed by the engine',
     namespaces: [RELEASE.namespace],
+    leaderElectionOnly: true,
     async setup() {},
     async check({ sandbox, deadline }) {
       const lease = () =>

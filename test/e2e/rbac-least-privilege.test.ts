@@ -74,9 +74,15 @@ describe('least privilege of the rendered RBAC', () => {
 
   it('every verb on every resource of every rule was needed by a named scenario', () => {
     const decisions = cluster.engineDecisions();
-    const unused = verbGrants(cluster.rbac)
-      .filter((g) => deniedWithoutVerb(cluster.rbac, decisions, g).length === 0)
-      .map((g) => `${g.verb} ${g.resource} (${g.ref.kind} ${g.ref.name}[${g.ref.index}])`);
+    const unused: string[] = [];
+    const report: string[] = [];
+    for (const g of verbGrants(cluster.rbac)) {
+      const denied = deniedWithoutVerb(cluster.rbac, decisions, g);
+      const name = `${g.verb} ${g.resource} (${g.ref.kind} ${g.ref.name}[${g.ref.index}])`;
+      if (denied.length === 0) unused.push(name);
+      report.push(`${name} → ${[...new Set(denied.flatMap((d) => scenariosOf(SCENARIOS, d)))].join(', ')}`);
+    }
+    console.log(report.join('\n'));
     expect(unused).toEqual([]);
   });
 });

@@ -26,6 +26,8 @@ export interface RbacScenario {
   /** Where its objects and the engine's requests for it are; cluster-scoped objects it owns, by name. */
   namespaces: string[];
   clusterObjects?: string[];
+  /** Needs only leader election, not the informer caches: it passes even when the engine cannot reconcile. */
+  leaderElectionOnly?: boolean;
   setup(c: Pick<ScenarioContext, 'sandbox' | 'admin'>): Promise<void>;
   check(c: ScenarioContext): Promise<void>;
 }
