@@ -98,8 +98,9 @@ engine). Each rule names the code that needs it.
 - apiGroups: ["coordination-engine.io"]
   resources: ["remediations/status"]
   verbs: ["update"]
-# Pods: the informer cache (list, watch; src/cli/engine.ts) and the check after a takeover whether an eviction
-# happened (get; src/actions/evict-pod.ts observeEviction).
+# Pods: the informer cache (list, watch; src/cli/engine.ts) and, before every RestartPod, the fresh read of each
+# chosen pod that tells whether its eviction already happened (get; src/actions/evict-pod.ts observeEviction,
+# called by src/controller/remediation-runner.ts for every intent, not only after a takeover).
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch"]
