@@ -29,12 +29,16 @@ export interface RbacRule {
 }
 export type RbacObject = KubeManifest & { rules: RbacRule[] };
 
-/** One entry of `rules` in one rendered Role or ClusterRole. */
+/**
+ * One rule of the chart: entry `index` of `rules` in the ClusterRole, or in the Role, named `name`. Installed for a
+ * namespace list, the chart renders one Role of the same name and rules per watched namespace: removing the rule
+ * removes it from each (it is one line of the chart), and `namespaces` says where they are.
+ */
 export interface RuleRef {
   kind: 'ClusterRole' | 'Role';
-  namespace?: string;
   name: string;
   index: number;
+  namespaces?: string[];
 }
 
 export interface RenderedEngine {
@@ -76,34 +80,43 @@ function resolveEnv(v: EnvVar): string {
   throw new Error(`env ${v.name}: no value the test can give it (${JSON.stringify(v.valueFrom)})`);
 }
 
-/** Every rule of every rendered Role and ClusterRole, in document order. */
+const isRole = (d: KubeManifest): d is RbacObject => d.kind === 'Role' || d.kind === 'ClusterRole';
+
+/** Every rule of the rendered Roles and ClusterRoles, once per role name, in document order. */
 export function rulesOf(rbac: readonly KubeManifest[]): { ref: RuleRef; rule: RbacRule }[] {
-  return rbac
-    .filter((d): d is RbacObject => d.kind === 'Role' || d.kind === 'ClusterRole')
-    .flatMap((role) =>
-      role.rules.map((rule, index) => ({
-        ref: {
-          kind: role.kind as RuleRef['kind'],
-          ...(role.metadata.namespace ? { namespace: role.metadata.namespace } : {}),
-          name: role.metadata.name,
-          index,
-        },
-        rule,
-      })),
-    );
+  const roles = rbac.filter(isRole);
+  const first = roles.filter(
+    (r, i) => roles.findIndex((o) => o.kind === r.kind && o.metadata.name === r.metadata.name) === i,
+  );
+  return first.flatMap((role) => {
+    const copies = roles.filter((r) => r.kind === role.kind && r.metadata.name === role.metadata.name);
+    if (copies.some((c) => JSON.stringify(c.rules) !== JSON.stringify(role.rules)))
+      throw new Error(`the ${role.kind}s named ${role.metadata.name} differ in their rules`);
+    const namespaces = copies.map((c) => c.metadata.namespace).filter((n): n is string => n !== undefined);
+    return role.rules.map((rule, index) => ({
+      ref: {
+        kind: role.kind as RuleRef['kind'],
+        name: role.metadata.name,
+        index,
+        ...(namespaces.length > 0 ? { namespaces } : {}),
+      },
+      rule,
+    }));
+  });
 }
 
-/** "ClusterRole coordination-engine[6]: create pods/eviction", how a rule is named in reports. */
+/** "ClusterRole coordination-engine[8]: create pods/eviction", how a rule is named in reports. */
 export function describeRule(ref: RuleRef, rule: RbacRule): string {
-  const where = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+  const ns = ref.namespaces ?? [];
+  const where = ns.length === 0 ? '' : ns.length > 2 ? `(${ns.length} namespaces)/` : `${ns.join(',')}/`;
   const names = rule.resourceNames ? ` (${rule.resourceNames.join(', ')})` : '';
-  return `${ref.kind} ${where}[${ref.index}]: ${rule.verbs.join(',')} ${rule.resources.join(',')}${names}`;
+  return `${ref.kind} ${where}${ref.name}[${ref.index}]: ${rule.verbs.join(',')} ${rule.resources.join(',')}${names}`;
 }
 
-export const sameRole = (ref: RuleRef, doc: KubeManifest) =>
-  doc.kind === ref.kind && doc.metadata.name === ref.name && doc.metadata.namespace === ref.namespace;
+export const sameRole = (ref: Pick<RuleRef, 'kind' | 'name'>, doc: KubeManifest) =>
+  doc.kind === ref.kind && doc.metadata.name === ref.name;
 
-/** The RBAC objects with one rule taken out of its role; everything else as rendered. */
+/** The RBAC objects with one rule of the chart taken out (of every Role of that name); the rest as rendered. */
 export function withoutRule(rbac: readonly KubeManifest[], ref: RuleRef): KubeManifest[] {
   return rbac.map((doc) => {
     if (!sameRole(ref, doc)) return doc;
@@ -147,11 +160,13 @@ export interface ChartCluster {
 export const ENGINE_USER = `system:serviceaccount:${RELEASE.namespace}:${RELEASE.name}`;
 
 /**
- * Starts the sandbox (RBAC on), the CRDs, the simulator and the mock ML service; installs the chart's
- * ServiceAccount and RBAC (minus `removed`); lets `prepare` lay out the scenarios; then starts the engine.
+ * Starts the sandbox (RBAC on), the CRDs, the simulator and the mock ML service; lays out the scenarios
+ * (`prepare`); installs the chart's ServiceAccount and RBAC (minus `removed`); then starts the engine.
  */
 export async function startChartCluster(options: {
   removed?: RuleRef;
+  /** Chart values beyond the ML service's URL, e.g. watchNamespaces. */
+  values?: Record<string, unknown>;
   prepare(admin: KubeRest, sandbox: Sandbox): Promise<void>;
 }): Promise<ChartCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'rbac-e2e-'));
@@ -172,15 +187,16 @@ export async function startChartCluster(options: {
     await installCrds(admin);
     parts.simulator = await startSimulator({ kubeConfig: sandbox.kubeConfig() });
     parts.ml = await startMockMlServer({ port: 0, faults: {} });
-    const rendered = await renderEngine({ ml: { url: parts.ml.url } });
+    const rendered = await renderEngine({ ...options.values, ml: { url: parts.ml.url } });
     const rbac = options.removed ? withoutRule(rendered.rbac, options.removed) : rendered.rbac;
     await admin.request({
       method: 'POST',
       path: '/api/v1/namespaces',
       body: { metadata: { name: RELEASE.namespace } },
     });
-    for (const doc of rbac) await admin.request({ method: 'POST', path: collectionPath(doc), body: doc });
+    // The scenarios' namespaces first: a namespace list's Roles go into them, as into namespaces that exist.
     await options.prepare(admin, sandbox);
+    for (const doc of rbac) await admin.request({ method: 'POST', path: collectionPath(doc), body: doc });
     const kubeconfig = join(dir, 'engine-kubeconfig');
     const token = sandbox.authenticator.tokenForServiceAccount(RELEASE.namespace, RELEASE.name);
     await writeFile(kubeconfig, kubeconfigYaml(sandbox.url, token, RELEASE.namespace));

@@ -129,25 +129,46 @@ export const CONTROL_SCENARIOS: RbacScenario[] = [
     },
   },
   {
-    name: 'events: aggregates a repeated Event into one series with a count',
+    name: 'events: aggregates a repeated Event into one series with a count, for both policy kinds',
     namespaces: ['events'],
+    clusterObjects: ['events-wide'],
     async setup({ admin, sandbox }) {
-      await namespace(admin, 'events');
+      await namespace(admin, 'events', { 'rbac-e2e': 'events' });
       // recordRetention under a minute passes the CRD's pattern but not the engine's bounds: InvalidSpec.
-      const p = policy('events', 'none', { name: 'roll', type: 'RolloutRestart' })
-        .withSpecField('recordRetention', '30s')
-        .build();
-      sandbox.create(GROUP, 'v1alpha1', 'remediationpolicies', p as never);
+      const invalid = (p: ReturnType<typeof policy>) => p.withSpecField('recordRetention', '30s');
+      const roll = { name: 'roll', type: 'RolloutRestart' };
+      sandbox.create(
+        GROUP,
+        'v1alpha1',
+        'remediationpolicies',
+        invalid(policy('events', 'none', roll)).build() as never,
+      );
+      const wide = invalid(policy('events-wide', 'none', roll)).clusterWide({
+        matchLabels: { 'rbac-e2e': 'events' },
+      });
+      sandbox.create(GROUP, 'v1alpha1', 'clusterremediationpolicies', wide.build() as never);
     },
     async check({ sandbox, admin, deadline }) {
-      const invalid = () => eventsIn(sandbox, 'events', 'InvalidSpec');
-      const path = `${policies('events')}/events`;
-      await waitFor('InvalidSpec', () => invalid().length === 1, deadline);
-      await mergePatch(admin, path, { spec: { recordRetention: '1h' } });
-      await waitFor('SpecValid', () => eventsIn(sandbox, 'events', 'SpecValid').length === 1, deadline);
-      await mergePatch(admin, path, { spec: { recordRetention: '30s' } });
-      await waitFor('the InvalidSpec Event counted twice', () => invalid()[0]?.count === 2, deadline);
-      expect(invalid()).toHaveLength(1);
+      // The namespaced policy's Events are in its namespace; the cluster policy's in "default".
+      const flips: [string, string, string][] = [
+        [`${policies('events')}/events`, 'events', 'events'],
+        [`${CLUSTER_POLICIES}/events-wide`, 'default', 'events-wide'],
+      ];
+      const flip = async ([path, ns, name]: [string, string, string]) => {
+        const events = (reason: string) =>
+          eventsIn(sandbox, ns, reason).filter((e) => e.involvedObject.name === name);
+        await waitFor(`${name}: InvalidSpec`, () => events('InvalidSpec').length === 1, deadline);
+        await mergePatch(admin, path, { spec: { recordRetention: '1h' } });
+        await waitFor(`${name}: SpecValid`, () => events('SpecValid').length === 1, deadline);
+        await mergePatch(admin, path, { spec: { recordRetention: '30s' } });
+        await waitFor(
+          `${name}: InvalidSpec counted twice`,
+          () => events('InvalidSpec')[0]?.count === 2,
+          deadline,
+        );
+        expect(events('InvalidSpec')).toHaveLength(1);
+      };
+      await Promise.all(flips.map(flip));
     },
   },
   {

@@ -31,13 +31,7 @@ export function rbacObjects(docs: readonly KubeManifest[]): RbacObjects {
 
 const grantedBy = (ref: RuleRef) => (d: AuthorizationRecord) => {
   const g = d.decision.grant;
-  return (
-    g !== undefined &&
-    g.role.kind === ref.kind &&
-    g.role.name === ref.name &&
-    g.role.namespace === ref.namespace &&
-    g.rule === ref.index
-  );
+  return g !== undefined && g.role.kind === ref.kind && g.role.name === ref.name && g.rule === ref.index;
 };
 
 /** The requests this rule allowed that nothing else allows: denied when it is removed. */

@@ -60,12 +60,7 @@ export async function runWithout(ref: RuleRef, timeoutMs: number): Promise<Remov
     const deniedForTheRule = refused.filter((d) => {
       const g = authorize(d.attributes, full).grant;
       const role = g?.role;
-      return (
-        role?.kind === ref.kind &&
-        role.name === ref.name &&
-        role.namespace === ref.namespace &&
-        g?.rule === ref.index
-      );
+      return role?.kind === ref.kind && role.name === ref.name && g?.rule === ref.index;
     });
     return {
       failed,

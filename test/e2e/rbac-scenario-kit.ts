@@ -47,7 +47,7 @@ interface RecordView {
     phase?: string;
     outcome?: string;
     completionTime?: string;
-    actions?: { action: string; result: string; reason?: string }[];
+    actions?: { action: string; result: string; reason?: string; message?: string }[];
   };
 }
 interface EventView {
@@ -72,8 +72,8 @@ export const eventsIn = (s: Sandbox, ns: string, reason: string) =>
   (s.store.list('events', ns) as unknown as EventView[]).filter((e) => e.reason === reason);
 export const object = (s: Sandbox, group: string, plural: string, ns: string | undefined, name: string) =>
   s.getObject(group, plural, ns, name) as (Json & { metadata: Meta; spec: Json; status?: Json }) | undefined;
-export const podUids = (s: Sandbox, ns: string) =>
-  s.store.list('pods', ns).map((p) => (p.metadata as unknown as Meta).uid);
+export const podNames = (s: Sandbox, ns: string) =>
+  s.store.list('pods', ns).map((p) => (p.metadata as unknown as Meta).name);
 export const succeeded = (s: Sandbox, ns: string, action: string) =>
   records(s, ns).find((r) => r.status?.actions?.some((a) => a.action === action && a.result === 'Succeeded'));
 

@@ -9,7 +9,7 @@ import {
   mergePatch,
   namespace,
   object,
-  podUids,
+  podNames,
   policy,
   post,
   type RbacScenario,
@@ -88,13 +88,20 @@ export const WORKLOAD_SCENARIOS: RbacScenario[] = [
       );
     },
     async check({ sandbox, deadline }) {
-      const [first] = await waitFor(
-        'the first pod',
-        () => podUids(sandbox, 'evict').length > 0 && podUids(sandbox, 'evict'),
+      const record = await actionSucceeded({ sandbox, deadline }, 'evict', 'RestartPod');
+      const action = record.status?.actions?.find(
+        (a) => a.action === 'RestartPod' && a.result === 'Succeeded',
+      );
+      const [, evicted] = /evicted pod\(s\) (\S+) of/.exec(action?.message ?? '') ?? [];
+      expect(evicted, action?.message).toBeDefined();
+      await waitFor(
+        'the evicted pod replaced',
+        () => {
+          const names = podNames(sandbox, 'evict');
+          return names.length > 0 && !names.includes(evicted ?? '');
+        },
         deadline,
       );
-      await actionSucceeded({ sandbox, deadline }, 'evict', 'RestartPod');
-      await waitFor('the pod replaced', () => !podUids(sandbox, 'evict').includes(first ?? ''), deadline);
       // A pod evicted, not a rollout: the template carries no restartedAt.
       expect(JSON.stringify(object(sandbox, 'apps', 'deployments', 'evict', 'api')?.spec)).not.toContain(
         'restartedAt',
