@@ -50,7 +50,7 @@ export interface RenderedEngine {
 
 const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
 
-/** Renders the chart as installed with the ML service at `mlUrl`; the engine's RBAC and its env. */
+/** Renders the chart with these values as the release the tests install; the engine's RBAC and its env. */
 export async function renderEngine(values: Record<string, unknown>): Promise<RenderedEngine> {
   const { documents } = await renderChart(values, {
     releaseName: RELEASE.name,

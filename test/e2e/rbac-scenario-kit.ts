@@ -23,7 +23,7 @@ export interface ScenarioContext {
 
 export interface RbacScenario {
   name: string;
-  /** Where its objects and the engine's requests for it are; cluster-scoped objects it owns, by name. */
+  /** The namespaces its objects (and the engine's requests for it) are in, and cluster-scoped objects it owns. */
   namespaces: string[];
   clusterObjects?: string[];
   /** Needs only leader election, not the informer caches: it passes even when the engine cannot reconcile. */
