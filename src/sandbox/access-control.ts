@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { ApiError } from './api-error.js';
 import {
   authorize,
+  type Decision,
   forbiddenMessage,
   type RbacObjects,
+  type RequestAttributes,
   serviceAccountUser,
   type UserInfo,
   verbForRequest,
@@ -50,19 +52,34 @@ export class Authenticator {
   }
 }
 
-/** Runs the RBAC authorizer on one request; throws 403 Forbidden with the apiserver's wording. */
+/**
+ * One RBAC decision, as `sandbox.authorizations` keeps it: the attributes the authorizer saw (re-authorisable
+ * against other RBAC objects with `authorize`), the decision and, when allowed, the rule that allowed it.
+ */
+export interface AuthorizationRecord {
+  /** The `seq` of the request in `sandbox.requests`. */
+  seq: number;
+  attributes: RequestAttributes;
+  decision: Decision;
+}
+
+/**
+ * Runs the RBAC authorizer on one request; throws 403 Forbidden with the apiserver's wording. `record` sees every
+ * decision, allowed or not, before anything is thrown.
+ */
 export function authorizeRequest(
   user: UserInfo,
   method: string,
   target: RequestTarget,
   query: URLSearchParams,
   rbac: RbacObjects,
+  record?: (attributes: RequestAttributes, decision: Decision) => void,
 ): void {
   const watch = query.get('watch') === 'true' || query.get('watch') === '1';
   // `kubectl get pod x -w` lists with fieldSelector=metadata.name=x: the apiserver authorises it for name x,
   // so rules restricted by resourceNames apply.
   const selectedName = /^metadata\.name==?([^,]+)$/.exec(query.get('fieldSelector') ?? '')?.[1];
-  const attrs =
+  const attrs: RequestAttributes =
     target.kind === 'nonResource'
       ? { user, verb: method.toLowerCase(), apiGroup: '', resource: '', nonResourcePath: target.path }
       : {
@@ -75,6 +92,7 @@ export function authorizeRequest(
           name: target.name ?? selectedName,
         };
   const decision = authorize(attrs, rbac);
+  record?.(attrs, decision);
   if (!decision.allowed) {
     const details: { kind?: string; group?: string; name?: string } = {};
     if (target.kind === 'resource') {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonObject, JsonValue } from '../json/json-value.js';
-import { type Authenticator, authorizeRequest } from './access-control.js';
+import { type Authenticator, type AuthorizationRecord, authorizeRequest } from './access-control.js';
 import type { FieldValidation } from './admission.js';
 import { ApiError, badRequest, methodNotAllowed } from './api-error.js';
 import { builtinResources } from './builtin-resources.js';
@@ -79,6 +79,8 @@ export class ApiServer {
   readonly registry = new ResourceRegistry(builtinResources());
   readonly service: ResourceService;
   readonly requests: RequestLogEntry[];
+  /** RBAC decisions on the requests of users outside system:masters (newest `requestLogLimit`), with RBAC on. */
+  readonly authorizations: AuthorizationRecord[];
   readonly faults: FaultInjector;
   private readonly watches = new Set<WatchStream>();
   private seq = 0;
@@ -89,6 +91,7 @@ export class ApiServer {
     this.clock = options.clock ?? (() => new Date());
     this.service = new ResourceService(this.store, this.registry, this.clock);
     this.requests = RequestLog.bounded(options.requestLogLimit ?? 10_000);
+    this.authorizations = RequestLog.bounded(options.requestLogLimit ?? 10_000);
     this.faults = new FaultInjector({
       dropWatches: () => {
         const open = [...this.watches];
@@ -151,7 +154,13 @@ export class ApiServer {
       const user = this.options.authenticator.authenticate(req.headers.authorization);
       entry.user = user.name;
       const target = parseRequestPath(url.pathname);
-      if (this.options.rbac) authorizeRequest(user, method, target, url.searchParams, this.rbacObjects());
+      if (this.options.rbac) {
+        const record = user.groups.includes('system:masters')
+          ? undefined
+          : (attributes: AuthorizationRecord['attributes'], decision: AuthorizationRecord['decision']) =>
+              this.authorizations.push({ seq: entry.seq, attributes, decision });
+        authorizeRequest(user, method, target, url.searchParams, this.rbacObjects(), record);
+      }
       await this.route(target, method, url.searchParams, entry, req, res);
     } catch (err) {
       const apiError =

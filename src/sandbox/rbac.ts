@@ -34,6 +34,14 @@ export interface RbacObjects {
 export interface Decision {
   allowed: boolean;
   reason: string;
+  /** For an allowed request: the binding, the role and the index of the rule (in the role's effective rules). */
+  grant?: Grant;
+}
+
+export interface Grant {
+  binding: { kind: 'ClusterRoleBinding' | 'RoleBinding'; namespace?: string; name: string };
+  role: { kind: 'ClusterRole' | 'Role'; namespace?: string; name: string };
+  rule: number;
 }
 
 export interface PolicyRule {
@@ -254,9 +262,18 @@ export function authorize(attrs: RequestAttributes, rbac: RbacObjects): Decision
       errors.push(`clusterrole.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found`);
       continue;
     }
-    if (clusterRoleRules(role, rbac.clusterRoles).some((r) => ruleAllows(attrs, r))) {
+    const index = clusterRoleRules(role, rbac.clusterRoles).findIndex((r) => ruleAllows(attrs, r));
+    if (index >= 0) {
       const source = `ClusterRoleBinding ${JSON.stringify(meta(binding).name)} of ClusterRole ${JSON.stringify(ref.name)}`;
-      return { allowed: true, reason: `RBAC: allowed by ${source} to ${describeSubject(subject, '')}` };
+      return {
+        allowed: true,
+        reason: `RBAC: allowed by ${source} to ${describeSubject(subject, '')}`,
+        grant: {
+          binding: { kind: 'ClusterRoleBinding', name: meta(binding).name },
+          role: { kind: 'ClusterRole', name: ref.name },
+          rule: index,
+        },
+      };
     }
   }
 
@@ -278,11 +295,20 @@ export function authorize(attrs: RequestAttributes, rbac: RbacObjects): Decision
         if (role) rules = ownRules(role);
         else errors.push(`role.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found`);
       }
-      if (rules?.some((r) => ruleAllows(attrs, r))) {
+      const index = rules?.findIndex((r) => ruleAllows(attrs, r)) ?? -1;
+      if (index >= 0) {
         const source = `RoleBinding ${JSON.stringify(`${bm.name}/${namespace}`)} of ${ref.kind} ${JSON.stringify(ref.name)}`;
         return {
           allowed: true,
           reason: `RBAC: allowed by ${source} to ${describeSubject(subject, namespace)}`,
+          grant: {
+            binding: { kind: 'RoleBinding', namespace, name: bm.name },
+            role:
+              ref.kind === 'ClusterRole'
+                ? { kind: 'ClusterRole', name: ref.name }
+                : { kind: 'Role', namespace, name: ref.name },
+            rule: index,
+          },
         };
       }
     }

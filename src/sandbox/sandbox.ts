@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { JsonObject } from '../json/json-value.js';
-import { Authenticator } from './access-control.js';
+import { Authenticator, type AuthorizationRecord } from './access-control.js';
 import { ApiServer, type RequestLogEntry } from './api-server.js';
 import { DEFAULT_EVENT_TTL_SECONDS, expireEvents } from './event-ttl.js';
 import type { FaultInjector } from './faults.js';
@@ -121,6 +121,15 @@ export class Sandbox {
    */
   get requests(): RequestLogEntry[] {
     return this.api.requests;
+  }
+
+  /**
+   * With RBAC on: every authorization decision about a user outside system:masters (a service account, say),
+   * oldest first: the request attributes, allowed or denied, and the binding, role and rule index that allowed
+   * it. A denied request is also in `requests` with status 403.
+   */
+  get authorizations(): AuthorizationRecord[] {
+    return this.api.authorizations;
   }
 
   /** The admin kubeconfig as YAML. */

@@ -100,6 +100,29 @@ describe('sandbox RBAC', () => {
     expect((await status(reader.listNamespacedConfigMap({ namespace: 'ops' }))).code).toBe(403);
   });
 
+  it('records each decision about a non-admin user, naming the rule that allowed it', async () => {
+    const seq = sandbox.requests.at(-1)?.seq ?? 0;
+    const since = () => sandbox.authorizations.filter((a) => a.seq > seq);
+    await sandbox.kubeConfig().makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'ops' });
+    expect(since()).toEqual([]);
+    const engine = sandbox
+      .kubeConfig(sandbox.authenticator.tokenForServiceAccount('ops', 'engine'))
+      .makeApiClient(CoreV1Api);
+    await engine.readNamespacedPod({ name: 'p', namespace: 'ops' });
+    expect((await status(engine.deleteNamespacedPod({ name: 'p', namespace: 'ops' }))).code).toBe(403);
+    const [read, removal] = since();
+    expect(read?.attributes).toMatchObject({ verb: 'get', resource: 'pods', namespace: 'ops', name: 'p' });
+    expect(read?.attributes.user.name).toBe('system:serviceaccount:ops:engine');
+    expect(read?.decision.grant).toEqual({
+      binding: { kind: 'RoleBinding', namespace: 'ops', name: 'engine-reads-pods' },
+      role: { kind: 'Role', namespace: 'ops', name: 'pod-reader' },
+      rule: 0,
+    });
+    expect(removal?.attributes).toMatchObject({ verb: 'delete', resource: 'pods', name: 'p' });
+    expect(removal?.decision).toEqual({ allowed: false, reason: '' });
+    expect(sandbox.requests.find((r) => r.seq === removal?.seq)?.status).toBe(403);
+  });
+
   it('rejects requests without a known token with 401', async () => {
     const res = await fetch(`${sandbox.url}/api/v1/namespaces/ops/pods`);
     expect(res.status).toBe(401);

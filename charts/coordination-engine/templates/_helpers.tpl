@@ -77,7 +77,7 @@ app.kubernetes.io/part-of: coordination-engine
 {{/*
 RBAC rules on namespaced resources: granted cluster-wide by the ClusterRole, or per watched namespace by a Role.
 Exactly the verbs the engine's code sends; nothing on Secrets (mounted Secrets are read by the kubelet, not the
-engine). Each rule names the code that needs it.
+engine). Each rule names the code that needs it. Called with (dict "listRemediations" <bool>).
 */}}
 {{- define "coordination-engine.rules.namespaced" -}}
 # RemediationPolicy: the informer cache (list, watch; src/cli/policy-sources.ts through src/controller/informer.ts)
@@ -89,17 +89,20 @@ engine). Each rule names the code that needs it.
 - apiGroups: ["coordination-engine.io"]
   resources: ["remediationpolicies/status"]
   verbs: ["patch"]
-# Remediation records, one per episode (src/kube/remediation-store.ts): create, get, list (open and all of a
-# policy's records), patch (close: the open=false label) and delete (retention, src/kube/remediation-gc.ts).
+# Remediation records, one per episode (src/kube/remediation-store.ts): create, get (the finished record read
+# back for the ML service's feedback, src/cli/feedback-wiring.ts), list (open and all of a policy's records), patch
+# (close: the open=false label) and delete (retention, src/kube/remediation-gc.ts). Installed for a namespace list,
+# the ClusterRole grants list in every namespace (cluster policies' records), so the Roles leave it out.
 - apiGroups: ["coordination-engine.io"]
   resources: ["remediations"]
-  verbs: ["create", "get", "list", "patch", "delete"]
+  verbs: ["create", "get"{{ if .listRemediations }}, "list"{{ end }}, "patch", "delete"]
 # Remediation status: PUT of /status with the resourceVersion read (src/kube/remediation-store.ts updateStatus).
 - apiGroups: ["coordination-engine.io"]
   resources: ["remediations/status"]
   verbs: ["update"]
-# Pods: the informer cache (list, watch; src/cli/engine.ts) and the check after a takeover whether an eviction
-# happened (get; src/actions/evict-pod.ts observeEviction).
+# Pods: the informer cache (list, watch; src/cli/engine.ts) and, before every RestartPod, the fresh read of each
+# chosen pod that tells whether its eviction already happened (get; src/actions/evict-pod.ts observeEviction,
+# called by src/controller/remediation-runner.ts for every intent, not only after a takeover).
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch"]
