@@ -9,6 +9,7 @@ export const ErrorCode = {
   InvalidParameter: 'InvalidParameter',
   InvalidBody: 'InvalidBody',
   InvalidJson: 'InvalidJson',
+  InvalidRequestTarget: 'InvalidRequestTarget',
   Unauthorized: 'Unauthorized',
   Disabled: 'Disabled',
   TokenUnavailable: 'TokenUnavailable',

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { INVALID_REQUEST_TARGET, requestUrl } from '../server/request-url.js';
 import { ApiError, ErrorCode, sendError } from './errors.js';
 
 export type Method = 'GET' | 'POST';
@@ -58,7 +59,14 @@ export function createRouter(
   const compiled = routes.map(compile);
   return (req, res) => {
     const receivedAtMs = options.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) {
+      res.once('finish', () => options.observe?.('unmatched', req.method ?? '', res.statusCode));
+      return sendError(
+        res,
+        new ApiError(400, ErrorCode.InvalidRequestTarget, INVALID_REQUEST_TARGET.message),
+      );
+    }
     const matching = compiled.filter((r) => r.pattern.test(url.pathname));
     const route = matching.find((r) => r.method === req.method);
     const template = route?.path ?? matching[0]?.path ?? 'unmatched';

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { type HealthSource, summarize } from './health.js';
+import { INVALID_REQUEST_TARGET, requestUrl } from './request-url.js';
 
 /*
  * node:http rather than a framework: a handful of routes, and nothing a framework would add but a dependency.
@@ -29,7 +30,8 @@ function route(
   handlers: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestUrl(req)?.pathname;
+    if (path === undefined) return send(res, 400, INVALID_REQUEST_TARGET);
     const handler = handlers[path];
     if (!handler) return send(res, 404, { error: `no route for ${path}` });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -73,7 +75,8 @@ export function createApiServer(view: () => EngineView | undefined): Server {
     },
   });
   return createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestUrl(req)?.pathname;
+    if (path === undefined) return send(res, 400, INVALID_REQUEST_TARGET);
     if ((HEALTH_ROUTES as readonly string[]).includes(path)) return health(req, res);
     const api = view()?.api;
     if (api) return api(req, res);
