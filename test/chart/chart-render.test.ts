@@ -219,6 +219,24 @@ describe('the rendered chart', () => {
     expect((await engine()).env.has('WEBHOOK_TOKEN_FILE')).toBe(false);
   });
 
+  it('mounts the token Secrets readable by the engine, whoever the platform runs it as', async () => {
+    // Secret files belong to root, group fsGroup when one is set (else root): the engine (non-root) reads them
+    // through the group bit only with an fsGroup, otherwise only through the bit for others.
+    const secrets = {
+      webhook: { tokenSecretName: 'hook' },
+      prometheus: { bearerToken: { secretName: 'prom-token' } },
+    };
+    for (const ids of [{}, { runAsGroup: null }, { runAsUser: null, runAsGroup: null }]) {
+      const { pod } = await engine({ ...secrets, ...ids });
+      const fsGroup = pod.securityContext.fsGroup;
+      for (const volume of pod.volumes.filter((v) => v.secret)) {
+        const mode = (volume.secret as { defaultMode?: number }).defaultMode ?? 0o644;
+        const readBit = fsGroup === undefined ? 0o004 : 0o040;
+        expect(mode & readBit, `${volume.name} with ${JSON.stringify(ids)}`).not.toBe(0);
+      }
+    }
+  });
+
   it('mounts a Prometheus token Secret, or passes a token file path as given', async () => {
     const secret = await engine({ prometheus: { bearerToken: { secretName: 'prom-token' } } });
     const file = secret.env.get('PROMETHEUS_BEARER_TOKEN_FILE')?.value ?? '';

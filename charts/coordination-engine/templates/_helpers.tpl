@@ -67,6 +67,16 @@ app.kubernetes.io/part-of: coordination-engine
 {{- end -}}
 {{- end -}}
 
+{{/*
+The mounted Secrets' file mode. Their files belong to root and to the fsGroup (runAsGroup) when one is set: 0440
+lets that group read, no one else. With runAsGroup null (left to the platform) there is no fsGroup, the files are
+root:root, and only the bit for others lets the non-root engine read its token: 0444 (the container runs nothing
+else).
+*/}}
+{{- define "coordination-engine.secretMode" -}}
+{{- if .Values.runAsGroup -}}288{{- else -}}292{{- end -}}
+{{- end -}}
+
 {{/* The protected namespaces: the configured list plus the release namespace, or empty for the engine's default. */}}
 {{- define "coordination-engine.protectedNamespaces" -}}
 {{- if .Values.protectedNamespaces -}}
