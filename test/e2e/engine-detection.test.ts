@@ -244,12 +244,18 @@ describe('engine detection with Prometheus and the ML service', () => {
       before,
       () => degraded()?.reason === 'PrometheusUnavailable',
     );
-    expect(s.targets).toEqual({
+    const { insufficient, ...counts } = s.targets as typeof s.targets & {
+      insufficient?: Array<{ name: string; reason: string }>;
+    };
+    expect(counts).toEqual({
       total: TARGETS,
       healthy: 0,
       anomalous: 0,
       insufficientData: TARGETS,
     });
+    // Each target says why it was not judged: the metrics are unavailable.
+    expect(insufficient?.map((t) => t.name).sort()).toEqual(['db', 'report', 'web']);
+    for (const t of insufficient ?? []) expect(t.reason).toContain('metrics unavailable');
     expect(degraded()?.message).toContain('metrics unavailable');
   });
 });
