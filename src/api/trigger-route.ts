@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EvaluationNotRunningError } from '../controller/evaluation-loop.js';
+import { EvaluationNotReadyError, EvaluationNotRunningError } from '../controller/evaluation-loop.js';
 import { keyOf } from '../controller/informer.js';
 import { policyScopeOf } from '../controller/policy-scope.js';
 import { validatePolicySpec } from '../policy/validate.js';
@@ -80,6 +80,8 @@ export function triggerRoutes(deps: ApiDeps): Route[] {
           answer = await Promise.race([deps.evaluation.evaluateNow([key]), timeout(deps.triggerTimeoutMs)]);
         } catch (error) {
           if (error instanceof EvaluationNotRunningError) throw notLeader();
+          if (error instanceof EvaluationNotReadyError)
+            throw new ApiError(503, ErrorCode.Unavailable, error.message);
           throw error;
         }
         if (answer === 'timeout') {

@@ -58,6 +58,11 @@ export class EvaluationNotRunningError extends Error {
   override readonly name = 'EvaluationNotRunningError';
 }
 
+/** evaluateNow before the caches have synced: the leader cannot judge anything yet (retry shortly). */
+export class EvaluationNotReadyError extends Error {
+  override readonly name = 'EvaluationNotReadyError';
+}
+
 interface Waiter {
   resolve(result: ImmediateEvaluation): void;
   reject(error: unknown): void;
@@ -117,6 +122,11 @@ export class EvaluationLoop {
    */
   evaluateNow(keys: readonly string[]): Promise<ImmediateEvaluation[]> {
     if (this.stopped) return Promise.reject(new EvaluationNotRunningError('this replica is not evaluating'));
+    // Until the caches have synced no pass runs: refuse instead of keeping a waiter per alert and trigger meanwhile.
+    if (!this.deps.ready())
+      return Promise.reject(
+        new EvaluationNotReadyError('the caches have not synced yet; nothing can be judged'),
+      );
     const results = [...new Set(keys)].map(
       (key) =>
         new Promise<ImmediateEvaluation>((resolve, reject) => {

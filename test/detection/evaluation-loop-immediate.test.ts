@@ -1,6 +1,10 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EvaluationLoop, EvaluationNotRunningError } from '../../src/controller/evaluation-loop.js';
+import {
+  EvaluationLoop,
+  EvaluationNotReadyError,
+  EvaluationNotRunningError,
+} from '../../src/controller/evaluation-loop.js';
 import type { PolicyAssessment } from '../../src/detection/assessment.js';
 import { AssessmentStore } from '../../src/detection/assessment-store.js';
 import type { PolicyTargets } from '../../src/detection/detection-cycle.js';
@@ -16,13 +20,13 @@ function policyObject(name: string, interval = '10m'): KubeObject {
   return { ...(built as KubeObject), metadata: { name, namespace: 'shop', generation: 1 } };
 }
 
-function harness(policies: KubeObject[]) {
+function harness(policies: KubeObject[], ready = () => true) {
   const clock = new FakeClock();
   const runs: string[][] = [];
   const assessed: string[] = [];
   let failRemediation = false;
   const loop = new EvaluationLoop({
-    ready: () => true,
+    ready,
     policies: () => policies,
     targetsFor: (policy) => [
       {
@@ -146,6 +150,19 @@ describe('EvaluationLoop.evaluateNow', () => {
     await loop.stop();
     // The clock never moved, so no pass ran: stop() fails the request rather than leaving it hanging.
     await expect(pending).rejects.toBeInstanceOf(EvaluationNotRunningError);
+  });
+
+  it('refuses while the caches have not synced, instead of piling up waiters', async () => {
+    let synced = false;
+    const { loop, clock, runs } = harness([policyObject('a')], () => synced);
+    loop.start();
+    clock.advance(0);
+    await expect(loop.evaluateNow(['shop/a'])).rejects.toBeInstanceOf(EvaluationNotReadyError);
+    synced = true;
+    const pending = loop.evaluateNow(['shop/a']);
+    clock.advance(1_000);
+    expect((await pending)[0]?.evaluated).toBe(true);
+    expect(runs.length).toBeGreaterThan(0);
   });
 
   it('finds the policies whose targets (or their pods) match', () => {
