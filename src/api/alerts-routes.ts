@@ -26,6 +26,7 @@ function webhookFailure(error: unknown): WebhookRequestResult {
   if (error.status === 415) return 'unsupported_media_type';
   if (error.status === 400) return 'malformed';
   if (error.code === ErrorCode.NotLeader) return 'not_leader';
+  if (error.code === ErrorCode.Unavailable) return 'not_ready';
   return 'error';
 }
 
@@ -42,6 +43,13 @@ export function alertRoutes(deps: ApiDeps): { routes: Route[]; receiver: AlertRe
       try {
         await deps.token.authorize(req);
         if (!deps.isLeader()) throw notLeader();
+        // Refused, not accepted and lost: Alertmanager retries a 5xx within seconds, by then the caches are synced.
+        if (!deps.isReady())
+          throw new ApiError(
+            503,
+            ErrorCode.Unavailable,
+            'the caches have not synced yet; nothing was done (Alertmanager retries)',
+          );
         const body = await readJsonBody(req);
         const parsed = webhookPayloadSchema.safeParse(body);
         if (!parsed.success) throw validationError(ErrorCode.InvalidBody, parsed.error, 'body');

@@ -19,6 +19,8 @@ export type TargetEntry = PolicyTargets['targets'][number];
 export interface ApiDeps {
   /** True while this replica leads (only the leader evaluates and acts). */
   isLeader(): boolean;
+  /** True once the leader's caches have synced: before, nothing can be judged. */
+  isReady(): boolean;
   /** A policy by its informer key: `namespace/name`, or `name` for a ClusterRemediationPolicy. */
   policy(key: string): KubeObject | undefined;
   /** A workload or pod from the informer caches. */

@@ -14,6 +14,7 @@ export const WEBHOOK_REQUEST_RESULTS = [
   'too_large',
   'unsupported_media_type',
   'not_leader',
+  'not_ready',
   'error',
 ] as const;
 export type WebhookRequestResult = (typeof WEBHOOK_REQUEST_RESULTS)[number];

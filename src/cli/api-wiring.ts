@@ -36,6 +36,8 @@ export function createEngineApi(
     vectors: LatestFeatureVectors;
     events: EventRecorder;
     leadership: Leadership;
+    /** True once every cache has synced (nothing is judged before). */
+    ready(): boolean;
     clock: Clock;
   },
   caches: { deployments: CacheGroup; statefulSets: CacheGroup; pods: CacheGroup },
@@ -51,6 +53,7 @@ export function createEngineApi(
   const deps: ApiDeps = {
     // A replica leads while its leadership term is open: the evaluation loop runs only then.
     isLeader: () => !parts.leadership.signal().aborted,
+    isReady: () => parts.ready(),
     policy: (key) => parts.policies.get(key),
     workload: (kind, namespace, name) => {
       const object = byKind[kind].get(`${namespace}/${name}`);

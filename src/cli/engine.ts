@@ -345,7 +345,10 @@ export async function startEngine(
     logger.info({ port: endpoints.apiPort }, 'api server listening');
     logger.info({ port: endpoints.metricsPort }, 'metrics server listening');
   }
-  const apiParts = { rest, policies, evaluation, assessments, decisions, vectors, events, leadership, clock };
+  const apiParts = {
+    ...{ rest, policies, evaluation, assessments, decisions, vectors, events, leadership, clock },
+    ready: cachesSynced,
+  };
   const workloadCaches = { deployments, statefulSets, pods };
   const api = createEngineApi(config, apiParts, workloadCaches, metrics.registry, logger);
   const readiness = engineReadiness(caches, elector);
