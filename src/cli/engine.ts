@@ -35,7 +35,6 @@ import {
   createFeedbackPoster,
   dependencyHealthSources,
   mlConfig,
-  NO_PROMETHEUS,
   patternGuidance,
 } from './engine-dependencies.js';
 import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
@@ -177,7 +176,7 @@ export async function startEngine(
   });
 
   // Detection: one batched cycle for every due policy (fixed PromQL bill), one ML call per cycle.
-  const features = featureSource.features;
+  const features = metrics.detection.features(featureSource.features);
   const rules = new RuleTracker();
   const assessments = new AssessmentStore();
   const evaluation = new EvaluationLoop({
@@ -198,14 +197,16 @@ export async function startEngine(
           pods: pods.list(),
         },
       ),
-    detection: new DetectionCycle({
-      features,
-      rules,
-      mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
-      ...(ml
-        ? { ml: ml.service, mlTarget: { backend: config.mlBackend, model: config.mlKserveAnomalyModel } }
-        : {}),
-    }),
+    detection: metrics.detection.detection(
+      new DetectionCycle({
+        features,
+        rules,
+        mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
+        ...(ml
+          ? { ml: ml.service, mlTarget: { backend: config.mlBackend, model: config.mlKserveAnomalyModel } }
+          : {}),
+      }),
+    ),
     store: assessments,
     rules,
     clock,
