@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '30' },
     namespaces: { type: 'string', default: '10' },
     'skip-build': { type: 'boolean', default: false },
+    /** Directory for a V8 CPU profile of the engine (node --cpu-prof), written when it stops. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const PODS = Number(args.pods);
@@ -69,8 +71,10 @@ function policy(): JsonObject {
 }
 
 async function startEngine(kubeconfig: string, prometheusUrl: string): Promise<RunningProcess> {
+  const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`] : [];
   const proc = startNode(
     [
+      ...profile,
       join(ROOT, 'dist/src/cli/main.js'),
       'run',
       '--kubeconfig',
@@ -179,8 +183,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${summary}\n`);
   } finally {
     if (engine && engine.child.exitCode === null) {
-      engine.child.kill('SIGKILL');
+      // A clean stop, so that a CPU profile is written; killed if it does not stop in time.
+      engine.child.kill('SIGTERM');
+      const timer = setTimeout(() => engine?.child.kill('SIGKILL'), 30_000);
       await engine.exited;
+      clearTimeout(timer);
     }
     await prometheus?.stop();
     await env.cleanup();
