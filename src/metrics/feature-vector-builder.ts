@@ -1,6 +1,6 @@
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION, type FeatureName, SIGNALS } from './feature-catalogue.js';
 import { buildFeatureQueries, type SignalQuery } from './feature-queries.js';
-import { type SignalPoints, signalStatistics, WINDOW_MS } from './feature-statistics.js';
+import { noSeries, WINDOW_MS, WindowSlots } from './feature-statistics.js';
 import {
   type FeatureCycle,
   type FeatureValue,
@@ -37,6 +37,7 @@ export interface FeatureBuilderOptions {
 }
 
 const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+const NO_NODE: readonly FeatureValue[] = Array.from({ length: 9 }, () => missing('no_node'));
 
 /** Builds the 45-feature vectors of every selected pod with a fixed number of queries (see feature-queries.ts). */
 export class FeatureVectorBuilder {
@@ -146,36 +147,41 @@ export class FeatureVectorBuilder {
           return { namespace, name };
         });
 
+    // Each signal's series by join key; statistics are computed from the series' own arrays through one reused
+    // window, and a node signal once per node (every pod on a node shares that node's 9 values).
+    const slots = new WindowSlots(t, this.stepMs);
     const bySignal = signals.map((q, i) => {
-      const index = new Map<string, SignalPoints>();
+      const index = new Map<string, RangeSeries>();
       for (const series of results[i] ?? []) {
         const key =
           q.scope === 'node'
             ? series.labels[this.nodeLabel]
             : podKey(series.labels.namespace ?? '', series.labels.pod ?? '');
-        if (key === undefined) continue;
-        const points = new Map<number, number>();
-        series.times.forEach((ms, j) => {
-          points.set(ms, series.values[j] ?? Number.NaN);
-        });
-        index.set(key, points);
+        if (key !== undefined) index.set(key, series);
       }
-      return { query: q, index };
+      return { query: q, index, perNode: new Map<string, readonly FeatureValue[]>() };
     });
+    const ordered = SIGNALS.map((signal) => bySignal.find((b) => b.query.signal === signal));
+    const statisticsOf = (series: RangeSeries | undefined): readonly FeatureValue[] =>
+      series ? slots.fill(series.times, series.values).statistics() : noSeries();
 
     return pods.map((pod) => {
       const key = podKey(pod.namespace, pod.name);
       const node = pod.nodeName ?? nodeOf.get(key)?.node;
       const features: FeatureValue[] = [];
-      for (const signal of SIGNALS) {
-        const entry = bySignal.find((b) => b.query.signal === signal);
-        if (entry?.query.scope === 'node' && node === undefined) {
-          features.push(...Array.from({ length: 9 }, () => missing('no_node')));
-          continue;
+      for (const entry of ordered) {
+        let stats: readonly FeatureValue[];
+        if (entry?.query.scope !== 'node') stats = statisticsOf(entry?.index.get(key));
+        else if (node === undefined) stats = NO_NODE;
+        else {
+          let known = entry.perNode.get(node);
+          if (!known) {
+            known = statisticsOf(entry.index.get(node));
+            entry.perNode.set(node, known);
+          }
+          stats = known;
         }
-        const lookup = entry?.query.scope === 'node' ? node : key;
-        const points = lookup === undefined ? undefined : entry?.index.get(lookup);
-        features.push(...signalStatistics(points, t, this.stepMs));
+        for (const f of stats) features.push(f);
       }
       const { state, missing: absent } = vectorState(features, this.required);
       return { namespace: pod.namespace, pod: pod.name, node, features, state, missing: absent };
