@@ -4,7 +4,7 @@ import { CacheGroup } from '../controller/cache-group.js';
 import { Controller } from '../controller/controller.js';
 import { EvaluationLoop } from '../controller/evaluation-loop.js';
 import { EventRecorder } from '../controller/event-recorder.js';
-import { keyOf } from '../controller/informer.js';
+import { type InformerHandler, keyOf } from '../controller/informer.js';
 import { LeaderElector } from '../controller/leader-election.js';
 import { type Leadership, LeadershipTerms } from '../controller/leadership.js';
 import { assessmentsFrom, PolicyReconciler } from '../controller/policy-reconciler.js';
@@ -16,7 +16,6 @@ import { DetectionCycle } from '../detection/detection-cycle.js';
 import { RuleTracker } from '../detection/rule-tracker.js';
 import { podsOfTargets } from '../detection/workload-pods.js';
 import { KubeEventSink } from '../kube/event-sink.js';
-import type { KubeObject } from '../kube/kube-object.js';
 import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
 import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
@@ -41,7 +40,7 @@ import { kubernetesHealthSource, leaderHealthSource } from './engine-health.js';
 import { createFeatureSource } from './feature-source-wiring.js';
 import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
-import { workloadsOf } from './workloads-of.js';
+import { selectionMayChange, WorkloadCatalog } from './workloads-of.js';
 
 export interface RunningEngine {
   apiPort: number;
@@ -110,6 +109,7 @@ export async function startEngine(
   const pods = cache('pods', '/api/v1', 'pods');
   const autoscalers = cache('horizontalpodautoscalers', '/apis/autoscaling/v2', 'horizontalpodautoscalers');
   const caches = [...policies.caches, deployments, statefulSets, replicaSets, pods, autoscalers];
+  const workloads = new WorkloadCatalog({ deployments, statefulSets, pods });
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
   const featureSource = await createFeatureSource(config, options.featureBackfill);
@@ -184,12 +184,7 @@ export async function startEngine(
     policies: () => policies.list(),
     targetsFor: (policy, spec) =>
       podsOfTargets(
-        selectTargets(
-          policies.scopeOf(policy),
-          spec,
-          workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
-          policies.namespaceLabelMap(),
-        ),
+        selectTargets(policies.scopeOf(policy), spec, workloads.list(), policies.namespaceLabelMap()),
         {
           deployments: deployments.list(),
           statefulSets: statefulSets.list(),
@@ -230,7 +225,7 @@ export async function startEngine(
 
   const reconciler = new PolicyReconciler({
     policies,
-    workloads: () => workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
+    workloads: () => workloads.list(),
     namespaceLabels: policies.namespaceLabelMap,
     statusWriter: policyStatusWriter,
     events,
@@ -283,8 +278,9 @@ export async function startEngine(
   };
 
   policies.onChange((key) => controller?.enqueue(key));
-  const onWorkload = (_type: string, workload: KubeObject) => {
-    if (!controller) return;
+  // A status-only update (most events of a cluster) cannot change any policy's selection or status counts.
+  const onWorkload: InformerHandler = (type, workload, previous) => {
+    if (!controller || (type === 'update' && !selectionMayChange(previous, workload))) return;
     for (const key of policies.coveringNamespace(workload.metadata.namespace ?? '')) controller.enqueue(key);
   };
   deployments.on(onWorkload);
