@@ -44,7 +44,20 @@ function isLive(pod: ObjectView): boolean {
   return pod.metadata.deletionTimestamp === undefined && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
+// A cached pod object is replaced, never changed, when the pod changes: its ref (status signals included) is
+// computed once per version instead of once per cycle.
+const refs = new WeakMap<ObjectView, TargetPod>();
+
 function toRef(pod: ObjectView): TargetPod {
+  let ref = refs.get(pod);
+  if (!ref) {
+    ref = buildRef(pod);
+    refs.set(pod, ref);
+  }
+  return ref;
+}
+
+function buildRef(pod: ObjectView): TargetPod {
   const nodeName = (pod.spec as { nodeName?: unknown } | undefined)?.nodeName;
   return {
     namespace: pod.metadata.namespace ?? '',
