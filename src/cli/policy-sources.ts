@@ -59,7 +59,12 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
   // RemediationPolicies by the namespace they cover (their own): a workload event looks at those of its
   // namespace, not at every policy in the cluster.
   const byNamespace = new Map<string, Map<string, KubeObject>>();
+  // coveringNamespace's answer per namespace, until a policy or Namespace changes: the 10,000 pod events of a
+  // sync (or a rollout) in one namespace ask the same question.
+  const covering = new Map<string, string[]>();
+  namespaces.on(() => covering.clear());
   policies.on((type, policy) => {
+    covering.clear();
     const scope = policyScopeOf(policy);
     const namespace = scope.scope === 'Namespaced' ? scope.namespace : '';
     if (type === 'delete') {
@@ -72,6 +77,7 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
     here.set(keyOf(policy), policy);
   });
   clusterPolicies.on((type, policy) => {
+    covering.clear();
     if (type === 'delete') validated.forget(policy);
   });
 
@@ -83,6 +89,8 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
     namespaceLabels,
     namespaceLabelMap,
     coveringNamespace(namespace) {
+      const remembered = covering.get(namespace);
+      if (remembered) return [...remembered];
       // Only this namespace's labels are needed: no map of every Namespace on each workload event.
       const known = namespaceLabels(namespace);
       const labels: NamespaceLabels = new Map(known ? [[namespace, known]] : []);
@@ -94,7 +102,8 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
           keys.push(keyOf(policy));
         }
       }
-      return keys;
+      covering.set(namespace, keys);
+      return [...keys];
     },
     validate: (policy) => validated.validate(policy),
     onChange(enqueue) {
