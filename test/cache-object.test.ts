@@ -82,18 +82,43 @@ describe('what the informer caches keep', () => {
     expect(asKubeObject(object)).toBe(object);
   });
 
-  it('drops managedFields from every object, and leaves the rest of a Deployment alone', () => {
-    const deployment = {
+  it('drops managedFields from every object', () => {
+    const hpa = {
       metadata: { name: 'web', namespace: 'shop', managedFields, annotations: { a: 'b' } },
-      spec: { replicas: 2, template: { spec: { containers: [{ name: 'app', image: 'x' }] } } },
+      spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 5 },
     };
-    const cached = cachedForm('deployments', asKubeObject(deployment) as never);
-    expect(cached.metadata).not.toHaveProperty('managedFields');
-    expect(cached).toEqual({
-      ...deployment,
-      metadata: { name: 'web', namespace: 'shop', annotations: { a: 'b' } },
-    });
-    expect(deployment.metadata.managedFields).toBe(managedFields); // the received object is not mutated
+    const cached = cachedForm('horizontalpodautoscalers', asKubeObject(hpa) as never);
+    expect(cached).toEqual({ ...hpa, metadata: { name: 'web', namespace: 'shop', annotations: { a: 'b' } } });
+    expect(hpa.metadata.managedFields).toBe(managedFields); // the received object is not mutated
+  });
+
+  it('keeps a workload without its pod template spec: replicas, selector, template labels, status', () => {
+    const statefulSet = {
+      metadata: { name: 'db', namespace: 'shop', annotations: { 'deployment.kubernetes.io/revision': '3' } },
+      spec: {
+        replicas: 3,
+        paused: false,
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' }, annotations: { 'kubectl.kubernetes.io/restartedAt': 't' } },
+          spec: { containers: [{ name: 'db', image: 'postgres', env: [{ name: 'A', value: 'b' }] }] },
+        },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { resources: {} } }],
+      },
+      status: { replicas: 3, readyReplicas: 2 },
+    };
+    for (const resource of ['deployments', 'statefulsets', 'replicasets']) {
+      expect(cachedForm(resource, asKubeObject(statefulSet) as never)).toEqual({
+        metadata: statefulSet.metadata,
+        spec: {
+          replicas: 3,
+          paused: false,
+          selector: { matchLabels: { app: 'db' } },
+          template: { metadata: statefulSet.spec.template.metadata },
+        },
+        status: statefulSet.status,
+      });
+    }
   });
 
   it('keeps of a Pod what the engine reads, and the status signals read the same from it', () => {

@@ -1,8 +1,11 @@
 /**
  * What an informer keeps of each object it receives. Objects are checked by hand against the fields the
  * controller relies on (kubeObjectSchema's, without a zod parse that copies every object of a 10,000-pod list),
- * then trimmed: managedFields go everywhere (kubectl and controllers write kilobytes of them per object), and a Pod
- * keeps only what the engine reads of it (ownership, node, container limits, phase, conditions, container states).
+ * then trimmed: managedFields go everywhere (kubectl and controllers write kilobytes of them per object), a Pod
+ * keeps only what the engine reads of it (ownership, node, container limits, phase, conditions, container states),
+ * and a Deployment, StatefulSet or ReplicaSet keeps no pod template spec (nor volume claim templates): the actions
+ * read a workload from the API before they change it, and what the caches serve is metadata, replicas, selector
+ * and status. Code that needs a template must read the object from the API too.
  */
 import type { KubeObject } from '../kube/kube-object.js';
 
@@ -81,6 +84,19 @@ function slimPod(pod: KubeObject): KubeObject {
   return slim as KubeObject;
 }
 
+const WORKLOADS: ReadonlySet<string> = new Set(['deployments', 'statefulsets', 'replicasets']);
+
+/** A workload without its pod template spec: only the template's labels and annotations stay. */
+function slimWorkload(workload: KubeObject): KubeObject {
+  if (!isObject(workload.spec)) return workload;
+  const { template, volumeClaimTemplates: _claims, ...spec } = workload.spec;
+  const templateMeta = isObject(template) ? pick(template.metadata, ['labels', 'annotations']) : undefined;
+  return {
+    ...workload,
+    spec: { ...spec, ...(templateMeta ? { template: { metadata: templateMeta } } : {}) },
+  } as KubeObject;
+}
+
 /** What the cache of `resource` keeps of an object it received (already checked by asKubeObject). */
 export function cachedForm(resource: string, object: KubeObject): KubeObject {
   let out = object;
@@ -88,5 +104,6 @@ export function cachedForm(resource: string, object: KubeObject): KubeObject {
     const { managedFields: _dropped, ...metadata } = out.metadata;
     out = { ...out, metadata };
   }
-  return resource === 'pods' ? slimPod(out) : out;
+  if (resource === 'pods') return slimPod(out);
+  return WORKLOADS.has(resource) ? slimWorkload(out) : out;
 }
