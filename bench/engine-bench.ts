@@ -1,5 +1,5 @@
 /**
- * npm run bench:engine [-- --pods 10000 --cycles 10 --interval 30 --namespaces 10 --skip-build]
+ * npm run bench:engine [-- --pods 10000 --cycles 10 --interval 30 --namespaces 10 --skip-build --cpu-prof <dir>]
  *
  * The whole engine at scale: the sandbox holding N pods in N/5 Deployments (run by the simulator, which stops
  * once every pod runs), a real Prometheus backfilled with promtool for exactly those pods, and the engine as a
@@ -10,6 +10,7 @@
  * Prometheus. The first cycle runs right after the caches synced and is shown as warm-up, outside the summary.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,6 +73,8 @@ function policy(): JsonObject {
 
 async function startEngine(kubeconfig: string, prometheusUrl: string): Promise<RunningProcess> {
   const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`] : [];
+  // BENCH_ENGINE_NODE_ARGS: node flags for the engine alone (e.g. --trace-gc), not for this driver.
+  profile.push(...(process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const proc = startNode(
     [
       ...profile,
@@ -90,7 +93,12 @@ async function startEngine(kubeconfig: string, prometheusUrl: string): Promise<R
     ],
     process.env,
   );
-  await proc.waitForOutput(/"msg":"engine started"/, 120_000);
+  try {
+    await proc.waitForOutput(/"msg":"engine started"/, 120_000);
+  } catch (error) {
+    process.stderr.write(`engine output:\n${proc.output().slice(-4000)}\n`);
+    throw error;
+  }
   return proc;
 }
 
@@ -135,6 +143,7 @@ async function main(): Promise<void> {
 
     const requestSeq = () => env.sandbox.requests.at(-1)?.seq ?? 0;
     let cpu = probe.cpuMs();
+    let mainCpu = probe.mainThreadCpuMs();
     probe.resetPeak();
     let snapshot = await MetricsSnapshot.scrape(metricsUrl);
     let seq = requestSeq();
@@ -144,6 +153,7 @@ async function main(): Promise<void> {
     for (let cycle = 0; cycle <= CYCLES; cycle++) {
       evaluated = await nextCycle(evaluated);
       const cpuNow = probe.cpuMs();
+      const mainCpuNow = probe.mainThreadCpuMs();
       const peakRssMiB = probe.peakRssMiB();
       probe.resetPeak();
       const now = await MetricsSnapshot.scrape(metricsUrl);
@@ -159,6 +169,8 @@ async function main(): Promise<void> {
         buildMs: now.since(snapshot, `${M}feature_build_duration_seconds_sum`) * 1000,
         floorMs: floor.wallMs,
         cpuMs: cpuNow - cpu,
+        mainCpuMs: mainCpuNow - mainCpu,
+        heapMiB: now.get(`${M}nodejs_heap_size_used_bytes`) / 2 ** 20,
         peakRssMiB,
         lagP99Ms: now.get(`${M}nodejs_eventloop_lag_p99_seconds`) * 1000,
         lagMaxMs: now.get(`${M}nodejs_eventloop_lag_max_seconds`) * 1000,
@@ -171,6 +183,7 @@ async function main(): Promise<void> {
       rows.push(row);
       printRows([row], cycle === 0);
       cpu = cpuNow;
+      mainCpu = mainCpuNow;
       snapshot = now;
       seq = seqNow;
     }
@@ -189,6 +202,8 @@ async function main(): Promise<void> {
       await engine.exited;
       clearTimeout(timer);
     }
+    // BENCH_ENGINE_LOG=<file> keeps what the engine printed (its log, and any --trace-gc lines).
+    if (engine && process.env.BENCH_ENGINE_LOG) writeFileSync(process.env.BENCH_ENGINE_LOG, engine.output());
     await prometheus?.stop();
     await env.cleanup();
   }

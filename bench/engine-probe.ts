@@ -12,13 +12,22 @@ import { parseExposition, type ScrapedSample } from '../src/metrics/exposition-p
 
 const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
 
+function statCpuMs(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+}
+
 export class ProcessProbe {
   constructor(readonly pid: number) {}
 
-  /** utime + stime of the process, ms. */
+  /** utime + stime of the process (every thread: V8's garbage collection and compiler helpers too), ms. */
   cpuMs(): number {
-    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+    return statCpuMs(`/proc/${this.pid}/stat`);
+  }
+
+  /** utime + stime of the main thread alone (the event loop), ms. */
+  mainThreadCpuMs(): number {
+    return statCpuMs(`/proc/${this.pid}/task/${this.pid}/stat`);
   }
 
   /** Peak resident set since start or since the last resetPeak(), MiB. */
