@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Informer, type InformerEventType } from '../src/controller/informer.js';
+import type { KubeObject } from '../src/kube/kube-object.js';
 import { KubeRest } from '../src/kube/rest-client.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/sandbox.js';
 import { systemClock } from '../src/time/clock.js';
@@ -161,5 +162,36 @@ describe('Informer against the sandbox', () => {
     const inf = start({ relistIntervalMs: 300 });
     await waitFor('periodic relists', () => inf.getStats().relists >= 3);
     expect(consistent(inf)).toBe(true);
+  });
+
+  it('hands update and delete handlers the object they replace, and caches the transformed form', async () => {
+    create('a');
+    const seen: { type: InformerEventType; replicas: unknown; before: unknown }[] = [];
+    informer = new Informer({
+      rest: new KubeRest(sandbox.kubeConfig()),
+      path: '/apis/apps/v1/deployments',
+      clock: systemClock,
+      logger: silent,
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, annotations: { cached: 'yes' } } }),
+    });
+    const replicas = (o: KubeObject | undefined) => (o?.spec as { replicas?: number } | undefined)?.replicas;
+    informer.on((type, obj, previous) =>
+      seen.push({ type, replicas: replicas(obj), before: replicas(previous) }),
+    );
+    informer.start();
+    const inf = informer;
+    await waitFor('synced', () => inf.hasSynced());
+    expect(inf.get('default/a')?.metadata.annotations).toEqual({ cached: 'yes' });
+    sandbox.service.update(deploymentType(), 'v1', 'default', 'a', {
+      ...deploymentFixture('a', 7),
+      metadata: { name: 'a', namespace: 'default' },
+    } as never);
+    await waitFor('the update', () => seen.some((e) => e.type === 'update'));
+    remove('a');
+    await waitFor('the delete', () => seen.some((e) => e.type === 'delete'));
+    expect(seen.map((e) => e.type)).toEqual(['add', 'update', 'delete']);
+    expect(seen[1]).toMatchObject({ replicas: 7, before: 2 });
+    expect(seen[2]?.before).toBe(7);
+    expect(inf.list()).toEqual([]);
   });
 });

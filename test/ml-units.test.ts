@@ -168,6 +168,23 @@ describe('local anomaly detector', () => {
     expect(detector.size).toBe(1);
     expect(detector.assess(vectorFor('a', { at: at(11) }))).toBeUndefined();
   });
+
+  it('evicts by when a pod was last observed, not by when it was first seen', () => {
+    const clock = new FakeClock(0);
+    const detector = new LocalAnomalyDetector({ ...options, maxIdleMs: 1_000 }, clock);
+    detector.observe(vectorFor('a', { at: at(0) }));
+    detector.observe(vectorFor('b', { at: at(0) }));
+    clock.advance(600);
+    detector.observe(vectorFor('a', { at: at(1) }));
+    clock.advance(600);
+    detector.observe(vectorFor('c', { at: at(2) }));
+    // b was last seen 1,200 ms ago, a 600 ms ago: only b goes, although a was the first ever observed.
+    expect(detector.size).toBe(2);
+    expect(detector.assess(vectorFor('b', { at: at(3) }))).toBeUndefined();
+    clock.advance(600);
+    detector.observe(vectorFor('c', { at: at(3) }));
+    expect(detector.size).toBe(1);
+  });
 });
 
 describe('prediction cache', () => {

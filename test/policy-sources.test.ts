@@ -124,4 +124,22 @@ describe('policy sources', () => {
     namespaces.remove(ns('staging', { env: 'prod' }));
     expect(enqueued).toEqual(['wide', 'wide', 'wide']);
   });
+
+  it('answers again after a policy or a Namespace changed, not from what it remembered', () => {
+    const { sources: s, policies, clusterPolicies, namespaces } = sources();
+    namespaces.put(ns('a', { env: 'dev' }));
+    const prod = policy(
+      testPolicy('prod')
+        .clusterWide({ matchLabels: { env: 'prod' } })
+        .build(),
+    );
+    clusterPolicies.put(prod);
+    expect(s.coveringNamespace('a')).toEqual([]);
+    namespaces.put(ns('a', { env: 'prod' }), 'update');
+    expect(s.coveringNamespace('a')).toEqual(['prod']);
+    policies.put(policy(testPolicy('local').inNamespace('a').build()));
+    expect(s.coveringNamespace('a').sort()).toEqual(['a/local', 'prod']);
+    clusterPolicies.remove(prod);
+    expect(s.coveringNamespace('a')).toEqual(['a/local']);
+  });
 });

@@ -4,7 +4,7 @@ import { CacheGroup } from '../controller/cache-group.js';
 import { Controller } from '../controller/controller.js';
 import { EvaluationLoop } from '../controller/evaluation-loop.js';
 import { EventRecorder } from '../controller/event-recorder.js';
-import { keyOf } from '../controller/informer.js';
+import { type InformerHandler, keyOf } from '../controller/informer.js';
 import { LeaderElector } from '../controller/leader-election.js';
 import { type Leadership, LeadershipTerms } from '../controller/leadership.js';
 import { assessmentsFrom, PolicyReconciler } from '../controller/policy-reconciler.js';
@@ -17,7 +17,6 @@ import { DetectionCycle } from '../detection/detection-cycle.js';
 import { RuleTracker } from '../detection/rule-tracker.js';
 import { podsOfTargets } from '../detection/workload-pods.js';
 import { KubeEventSink } from '../kube/event-sink.js';
-import type { KubeObject } from '../kube/kube-object.js';
 import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
 import { KubeLeaseStore } from '../kube/lease-store.js';
 import { PolicyStatusApi } from '../kube/policy-status-api.js';
@@ -44,7 +43,7 @@ import { engineReadiness, kubernetesHealthSource, leaderHealthSource } from './e
 import { createFeatureSource } from './feature-source-wiring.js';
 import { createPolicySources } from './policy-sources.js';
 import { createRemediation, protectedNamespaces } from './remediation-wiring.js';
-import { workloadsOf } from './workloads-of.js';
+import { selectionMayChange, WorkloadCatalog } from './workloads-of.js';
 
 export interface RunningEngine {
   apiPort: number;
@@ -113,6 +112,7 @@ export async function startEngine(
   const pods = cache('pods', '/api/v1', 'pods');
   const autoscalers = cache('horizontalpodautoscalers', '/apis/autoscaling/v2', 'horizontalpodautoscalers');
   const caches = [...policies.caches, deployments, statefulSets, replicaSets, pods, autoscalers];
+  const workloads = new WorkloadCatalog({ deployments, statefulSets, pods });
   const cachesSynced = () => caches.every((c) => c.hasSynced());
 
   const featureSource = await createFeatureSource(config, options.featureBackfill);
@@ -181,7 +181,7 @@ export async function startEngine(
   });
 
   // Detection: one batched cycle for every due policy (fixed PromQL bill), one ML call per cycle.
-  const features = featureSource.features;
+  const features = metrics.detection.features(featureSource.features);
   const vectors = new LatestFeatureVectors(features);
   const rules = new RuleTracker();
   const assessments = new AssessmentStore();
@@ -190,12 +190,7 @@ export async function startEngine(
     policies: () => policies.list(),
     targetsFor: (policy, spec) =>
       podsOfTargets(
-        selectTargets(
-          policies.scopeOf(policy),
-          spec,
-          workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
-          policies.namespaceLabelMap(),
-        ),
+        selectTargets(policies.scopeOf(policy), spec, workloads.list(), policies.namespaceLabelMap()),
         {
           deployments: deployments.list(),
           statefulSets: statefulSets.list(),
@@ -203,15 +198,17 @@ export async function startEngine(
           pods: pods.list(),
         },
       ),
-    detection: new DetectionCycle({
-      features: vectors,
-      rules,
-      mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
-      queryOffsetMs: config.prometheusQueryOffsetMs,
-      ...(ml
-        ? { ml: ml.service, mlTarget: { backend: config.mlBackend, model: config.mlKserveAnomalyModel } }
-        : {}),
-    }),
+    detection: metrics.detection.detection(
+      new DetectionCycle({
+        features: vectors,
+        rules,
+        mlDeadlineMs: ML_CYCLE_DEADLINE_MS,
+        queryOffsetMs: config.prometheusQueryOffsetMs,
+        ...(ml
+          ? { ml: ml.service, mlTarget: { backend: config.mlBackend, model: config.mlKserveAnomalyModel } }
+          : {}),
+      }),
+    ),
     store: assessments,
     rules,
     clock,
@@ -235,7 +232,7 @@ export async function startEngine(
 
   const reconciler = new PolicyReconciler({
     policies,
-    workloads: () => workloadsOf(deployments.list(), statefulSets.list(), pods.list()),
+    workloads: () => workloads.list(),
     namespaceLabels: policies.namespaceLabelMap,
     statusWriter: policyStatusWriter,
     events,
@@ -288,8 +285,9 @@ export async function startEngine(
   };
 
   policies.onChange((key) => controller?.enqueue(key));
-  const onWorkload = (_type: string, workload: KubeObject) => {
-    if (!controller) return;
+  // A status-only update (most events of a cluster) cannot change any policy's selection or status counts.
+  const onWorkload: InformerHandler = (type, workload, previous) => {
+    if (!controller || (type === 'update' && !selectionMayChange(previous, workload))) return;
     for (const key of policies.coveringNamespace(workload.metadata.namespace ?? '')) controller.enqueue(key);
   };
   deployments.on(onWorkload);

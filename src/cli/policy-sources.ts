@@ -1,10 +1,11 @@
 import type { CacheGroup } from '../controller/cache-group.js';
 import { keyOf } from '../controller/informer.js';
 import { policyScopeOf } from '../controller/policy-scope.js';
+import { ValidatedPolicies } from '../controller/validated-policies.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { CLUSTER_POLICY_PLURAL, POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../policy/api-group.js';
 import { coversNamespace, type NamespaceLabels, type PolicyScope } from '../policy/target-selection.js';
-import { validatePolicySpec } from '../policy/validate.js';
+import type { PolicyValidation } from '../policy/validate.js';
 
 /** Builds one informer cache; `clusterScoped` ones are listed cluster-wide whatever --namespaces says. */
 export type CacheFactory = (
@@ -31,6 +32,8 @@ export interface PolicySources {
   namespaceLabelMap(): NamespaceLabels;
   /** Keys of the valid policies that cover a namespace: those a change to a workload there concerns. */
   coveringNamespace(namespace: string): string[];
+  /** The policy's validation, remembered per uid and generation (validated-policies.ts). */
+  validate(policy: KubeObject): PolicyValidation;
   /**
    * Calls `enqueue` with the key of every policy that changed, and of every cluster policy when a Namespace
    * appears, goes away or changes its labels (a namespaceSelector may now match it, or no longer).
@@ -52,6 +55,31 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
   const namespaceLabelMap = (): NamespaceLabels =>
     new Map(namespaces.list().map((ns) => [ns.metadata.name, labelsOf(ns)]));
   const list = () => [...policies.list(), ...clusterPolicies.list()];
+  const validated = new ValidatedPolicies();
+  // RemediationPolicies by the namespace they cover (their own): a workload event looks at those of its
+  // namespace, not at every policy in the cluster.
+  const byNamespace = new Map<string, Map<string, KubeObject>>();
+  // coveringNamespace's answer per namespace, until a policy or Namespace changes: the 10,000 pod events of a
+  // sync (or a rollout) in one namespace ask the same question.
+  const covering = new Map<string, string[]>();
+  namespaces.on(() => covering.clear());
+  policies.on((type, policy) => {
+    covering.clear();
+    const scope = policyScopeOf(policy);
+    const namespace = scope.scope === 'Namespaced' ? scope.namespace : '';
+    if (type === 'delete') {
+      byNamespace.get(namespace)?.delete(keyOf(policy));
+      validated.forget(policy);
+      return;
+    }
+    const here = byNamespace.get(namespace) ?? new Map<string, KubeObject>();
+    byNamespace.set(namespace, here);
+    here.set(keyOf(policy), policy);
+  });
+  clusterPolicies.on((type, policy) => {
+    covering.clear();
+    if (type === 'delete') validated.forget(policy);
+  });
 
   return {
     caches: [policies, clusterPolicies, namespaces],
@@ -61,19 +89,23 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
     namespaceLabels,
     namespaceLabelMap,
     coveringNamespace(namespace) {
+      const remembered = covering.get(namespace);
+      if (remembered) return [...remembered];
       // Only this namespace's labels are needed: no map of every Namespace on each workload event.
       const known = namespaceLabels(namespace);
       const labels: NamespaceLabels = new Map(known ? [[namespace, known]] : []);
       const keys: string[] = [];
-      for (const policy of list()) {
-        const scope = policyScopeOf(policy);
-        const validation = validatePolicySpec(policy.spec, scope.scope);
-        if (validation.valid && coversNamespace(scope, validation.spec, namespace, labels)) {
+      const candidates = [...(byNamespace.get(namespace)?.values() ?? []), ...clusterPolicies.list()];
+      for (const policy of candidates) {
+        const validation = validated.validate(policy);
+        if (validation.valid && coversNamespace(policyScopeOf(policy), validation.spec, namespace, labels)) {
           keys.push(keyOf(policy));
         }
       }
-      return keys;
+      covering.set(namespace, keys);
+      return [...keys];
     },
+    validate: (policy) => validated.validate(policy),
     onChange(enqueue) {
       const onPolicy = (type: string, policy: KubeObject) => {
         if (type !== 'delete') enqueue(keyOf(policy));

@@ -259,8 +259,8 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   s(
     'informerRelistIntervalMs',
     'INFORMER_RELIST_INTERVAL',
-    'full relist of every cache this often',
-    '10m',
+    'full relist of every cache this often (a repair: watches resume from their resourceVersion, and a silent or expired watch relists at once)',
+    '1h',
     duration,
   ),
   s(
@@ -323,7 +323,7 @@ export function defaults(env: NodeJS.ProcessEnv): EngineConfig {
     leaderElectionIdentity: env.POD_NAME || `${hostname()}_${process.pid}`,
     dryRun: false,
     workers: 2,
-    informerRelistIntervalMs: 600_000,
+    informerRelistIntervalMs: 3_600_000,
     watchSilenceTimeoutMs: 300_000,
     shutdownTimeoutMs: 30_000,
     webhookTokenFile: undefined,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/kube-object.js';
 import type { KubeRest } from '../kube/rest-client.js';
 import type { Clock } from '../time/clock.js';
+import { cachedForm } from './cache-object.js';
 import { Informer, type InformerHandler, type InformerStats } from './informer.js';
 
 export interface CacheGroupOptions {
@@ -44,6 +45,7 @@ export class CacheGroup {
           logger: o.logger.child({ resource: o.resource }),
           relistIntervalMs: o.relistIntervalMs,
           silenceTimeoutMs: o.silenceTimeoutMs,
+          transform: (object) => cachedForm(o.resource, object),
         }),
     );
   }

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
-import { type KubeObject, kubeObjectSchema, listSchema, watchEventSchema } from '../kube/kube-object.js';
+import { type KubeObject, listSchema, watchEventSchema } from '../kube/kube-object.js';
 import { isStatus, type KubeRest } from '../kube/rest-client.js';
 import { type Clock, sleep } from '../time/clock.js';
+import { asKubeObject } from './cache-object.js';
 import { objectKey } from './reconciler.js';
 
 export type InformerEventType = 'add' | 'update' | 'delete';
-export type InformerHandler = (type: InformerEventType, object: KubeObject) => void;
+/** `previous` is the cached object an update replaces (or a delete removes), so handlers can tell what changed. */
+export type InformerHandler = (type: InformerEventType, object: KubeObject, previous?: KubeObject) => void;
 
 export interface InformerOptions {
   rest: KubeRest;
@@ -22,6 +24,8 @@ export interface InformerOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   pageSize?: number;
+  /** What the cache keeps of each object (cache-object.ts): fields nobody reads need not stay in memory. */
+  transform?: (object: KubeObject) => KubeObject;
 }
 
 export interface InformerStats {
@@ -58,7 +62,10 @@ class WatchInterrupted extends Error {
 export class Informer {
   private readonly cache = new Map<string, KubeObject>();
   private readonly handlers: InformerHandler[] = [];
-  private readonly options: Required<Omit<InformerOptions, 'rest' | 'clock' | 'logger' | 'path'>>;
+  private readonly options: Required<
+    Omit<InformerOptions, 'rest' | 'clock' | 'logger' | 'path' | 'transform'>
+  >;
+  private readonly transform: (object: KubeObject) => KubeObject;
   private resourceVersion: string | undefined;
   private synced = false;
   private stopped = false;
@@ -82,6 +89,7 @@ export class Informer {
       backoffMaxMs: base.backoffMaxMs ?? 30_000,
       pageSize: base.pageSize ?? 500,
     };
+    this.transform = base.transform ?? ((object) => object);
   }
 
   on(handler: InformerHandler): void {
@@ -192,9 +200,9 @@ export class Informer {
       });
       const page = listSchema.parse(raw);
       for (const item of page.items) {
-        const parsed = kubeObjectSchema.safeParse(item);
-        if (parsed.success) {
-          fresh.set(keyOf(parsed.data), parsed.data);
+        const parsed = asKubeObject(item);
+        if (parsed) {
+          fresh.set(keyOf(parsed), this.transform(parsed));
           continue;
         }
         // An item that does not parse is not a deletion: keep what the cache knew of it.
@@ -227,10 +235,10 @@ export class Informer {
       const before = old.get(key);
       if (!before) this.emit('add', object);
       else if (before.metadata.resourceVersion !== object.metadata.resourceVersion)
-        this.emit('update', object);
+        this.emit('update', object, before);
     }
     for (const [key, object] of old) {
-      if (!fresh.has(key)) this.emit('delete', object);
+      if (!fresh.has(key)) this.emit('delete', object, object);
     }
   }
 
@@ -299,25 +307,25 @@ export class Informer {
       if (typeof rv === 'string' && rv !== '') this.resourceVersion = rv;
       return;
     }
-    const parsed = kubeObjectSchema.safeParse(object);
-    if (!parsed.success) {
+    const parsed = asKubeObject(object);
+    if (!parsed) {
       this.base.logger.warn(
         { path: this.base.path, type },
         'ignoring a watch event whose object does not parse',
       );
       return;
     }
-    const obj = parsed.data;
+    const obj = this.transform(parsed);
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     const key = keyOf(obj);
+    const before = this.cache.get(key);
     if (type === 'DELETED') {
       this.cache.delete(key);
-      this.emit('delete', obj);
+      this.emit('delete', obj, before);
       return;
     }
-    const existed = this.cache.has(key);
     this.cache.set(key, obj);
-    this.emit(existed ? 'update' : 'add', obj);
+    this.emit(before ? 'update' : 'add', obj, before);
   }
 
   private interrupt(reason: RestartReason): void {
@@ -326,10 +334,10 @@ export class Informer {
     this.watchAbort.abort();
   }
 
-  private emit(type: InformerEventType, object: KubeObject): void {
+  private emit(type: InformerEventType, object: KubeObject, previous?: KubeObject): void {
     for (const handler of this.handlers) {
       try {
-        handler(type, object);
+        handler(type, object, previous);
       } catch (error) {
         this.base.logger.error({ path: this.base.path, err: String(error) }, 'informer handler threw');
       }

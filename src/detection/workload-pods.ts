@@ -44,7 +44,20 @@ function isLive(pod: ObjectView): boolean {
   return pod.metadata.deletionTimestamp === undefined && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
+// A cached pod object is replaced, never changed, when the pod changes: its ref (status signals included) is
+// computed once per version instead of once per cycle.
+const refs = new WeakMap<ObjectView, TargetPod>();
+
 function toRef(pod: ObjectView): TargetPod {
+  let ref = refs.get(pod);
+  if (!ref) {
+    ref = buildRef(pod);
+    refs.set(pod, ref);
+  }
+  return ref;
+}
+
+function buildRef(pod: ObjectView): TargetPod {
   const nodeName = (pod.spec as { nodeName?: unknown } | undefined)?.nodeName;
   return {
     namespace: pod.metadata.namespace ?? '',
@@ -55,13 +68,27 @@ function toRef(pod: ObjectView): TargetPod {
   };
 }
 
-function byNamespace(objects: readonly ObjectView[]): Map<string, ObjectView[]> {
+/** Objects by `namespace/name`. */
+function byName(objects: readonly ObjectView[]): Map<string, ObjectView> {
+  const index = new Map<string, ObjectView>();
+  for (const o of objects) index.set(`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
+  return index;
+}
+
+/**
+ * Objects by each controller ownerReference they carry (`kind/namespace/name`), in cache order: one pass over the
+ * cache instead of one per target. Candidates still go through controlledBy, which also checks the owner's uid.
+ */
+function byController(objects: readonly ObjectView[]): Map<string, ObjectView[]> {
   const index = new Map<string, ObjectView[]>();
   for (const o of objects) {
-    const ns = o.metadata.namespace ?? '';
-    const list = index.get(ns);
-    if (list) list.push(o);
-    else index.set(ns, [o]);
+    for (const ref of o.metadata.ownerReferences ?? []) {
+      if (ref.controller !== true) continue;
+      const key = `${ref.kind}/${o.metadata.namespace ?? ''}/${ref.name}`;
+      const list = index.get(key);
+      if (list) list.push(o);
+      else index.set(key, [o]);
+    }
   }
   return index;
 }
@@ -70,32 +97,41 @@ function byNamespace(objects: readonly ObjectView[]): Map<string, ObjectView[]> 
  * The pods behind each target, by ownership rather than by label: a Deployment owns the pods of the ReplicaSets
  * it controls, a StatefulSet the pods it controls, a standalone Pod itself. Label selectors alone would pull in a
  * canary that shares `app: web`, or a Job's pods. Finished and terminating pods are left out; spec.nodeName,
- * when scheduled, lets the feature builder skip the kube_pod_info join. Objects are indexed by namespace once.
+ * when scheduled, lets the feature builder skip the kube_pod_info join. The caches are indexed once per call
+ * (by name and by controller), so the cost is linear in the cluster, not targets x pods.
  */
 export function podsOfTargets(
   targets: readonly TargetRef[],
   caches: WorkloadCaches,
 ): Array<{ target: TargetRef; pods: TargetPod[] }> {
-  const pods = byNamespace(caches.pods.filter(isLive));
-  const replicaSets = byNamespace(caches.replicaSets);
-  const deployments = byNamespace(caches.deployments);
-  const statefulSets = byNamespace(caches.statefulSets);
+  const live = caches.pods.filter(isLive);
+  // A Deployment's pods come from several ReplicaSets; they are listed in cache order, as the pods are.
+  const position = new Map<ObjectView, number>(live.map((p, i) => [p, i]));
+  const podsByName = byName(live);
+  const podsByOwner = byController(live);
+  const setsByOwner = byController(caches.replicaSets);
+  const deployments = byName(caches.deployments);
+  const statefulSets = byName(caches.statefulSets);
+  const owned = (kind: string, owner: ObjectView) =>
+    (podsByOwner.get(`${kind}/${owner.metadata.namespace ?? ''}/${owner.metadata.name}`) ?? []).filter((p) =>
+      controlledBy(p, kind, owner),
+    );
   return targets.map((target) => {
-    const inNamespace = pods.get(target.namespace) ?? [];
+    const key = `${target.namespace}/${target.name}`;
     if (target.kind === 'Pod') {
-      const pod = inNamespace.find((p) => p.metadata.name === target.name);
+      const pod = podsByName.get(key);
       return { target, pods: pod ? [toRef(pod)] : [] };
     }
     if (target.kind === 'StatefulSet') {
-      const owner = statefulSets.get(target.namespace)?.find((w) => w.metadata.name === target.name);
-      const owned = owner ? inNamespace.filter((p) => controlledBy(p, 'StatefulSet', owner)) : [];
-      return { target, pods: owned.map(toRef) };
+      const owner = statefulSets.get(key);
+      return { target, pods: owner ? owned('StatefulSet', owner).map(toRef) : [] };
     }
-    const owner = deployments.get(target.namespace)?.find((w) => w.metadata.name === target.name);
+    const owner = deployments.get(key);
     const sets = owner
-      ? (replicaSets.get(target.namespace) ?? []).filter((rs) => controlledBy(rs, 'Deployment', owner))
+      ? (setsByOwner.get(`Deployment/${key}`) ?? []).filter((rs) => controlledBy(rs, 'Deployment', owner))
       : [];
-    const owned = inNamespace.filter((p) => sets.some((rs) => controlledBy(p, 'ReplicaSet', rs)));
-    return { target, pods: owned.map(toRef) };
+    const pods = sets.flatMap((rs) => owned('ReplicaSet', rs));
+    if (sets.length > 1) pods.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+    return { target, pods: pods.map(toRef) };
   });
 }

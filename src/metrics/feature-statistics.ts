@@ -8,6 +8,121 @@ export const LAG_5_MS = 5 * 60_000;
 /** A signal's points for one pod or node, keyed by timestamp (ms). */
 export type SignalPoints = ReadonlyMap<number, number>;
 
+const NO_SERIES: readonly FeatureValue[] = Object.freeze(
+  Array.from({ length: 9 }, () => missing('no_series')),
+);
+
+/**
+ * The points of one signal at the window's step-aligned slots, t - WINDOW_MS (slot 0) to t (the last slot), in
+ * typed arrays reused from one pod to the next: a cycle of 10,000 pods allocates no per-pod window.
+ */
+export class WindowSlots {
+  readonly values: Float64Array;
+  readonly present: Uint8Array;
+  readonly startMs: number;
+
+  constructor(
+    readonly tMs: number,
+    readonly stepMs: number,
+  ) {
+    const slots = Math.floor(WINDOW_MS / stepMs) + 1;
+    this.values = new Float64Array(slots);
+    this.present = new Uint8Array(slots);
+    this.startMs = tMs - WINDOW_MS;
+  }
+
+  /** Fills the slots from a series; points off the step grid or outside the window are not window points. */
+  fill(times: ArrayLike<number>, values: ArrayLike<number>): this {
+    this.present.fill(0);
+    for (let i = 0; i < times.length; i++) {
+      const offset = (times[i] as number) - this.startMs;
+      if (offset < 0 || offset % this.stepMs !== 0) continue;
+      const slot = offset / this.stepMs;
+      if (slot >= this.present.length) continue;
+      this.values[slot] = values[i] ?? Number.NaN;
+      this.present[slot] = 1;
+    }
+    return this;
+  }
+
+  fillFromMap(points: SignalPoints): this {
+    this.present.fill(0);
+    for (let slot = 0; slot < this.present.length; slot++) {
+      const v = points.get(this.startMs + slot * this.stepMs);
+      if (v === undefined) continue;
+      this.values[slot] = v;
+      this.present[slot] = 1;
+    }
+    return this;
+  }
+
+  private at(ms: number): FeatureValue {
+    const slot = (ms - this.startMs) / this.stepMs;
+    return this.present[slot] === 1 ? value(this.values[slot] as number) : missing('no_series');
+  }
+
+  /** The 9 statistics in STATISTICS order (see signalStatistics). */
+  statistics(): FeatureValue[] {
+    const current = this.at(this.tMs);
+    const lag1 = this.at(this.tMs - LAG_1_MS);
+    const lag5 = this.at(this.tMs - LAG_5_MS);
+
+    // Slots in time order, as the window's points are: the sums add up in the same order as before.
+    let n = 0;
+    let sum = 0;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    let nonFinite = false;
+    for (let slot = 0; slot < this.present.length; slot++) {
+      if (this.present[slot] !== 1) continue;
+      const v = this.values[slot] as number;
+      if (!Number.isFinite(v)) {
+        nonFinite = true;
+        continue;
+      }
+      n++;
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    let mean: FeatureValue;
+    let std: FeatureValue;
+    let lo: FeatureValue;
+    let hi: FeatureValue;
+    if (nonFinite || n === 0) {
+      mean = std = lo = hi = missing(nonFinite ? 'not_finite' : 'no_series');
+    } else {
+      const m = sum / n;
+      // Population standard deviation, as stddev_over_time computes it.
+      let squares = 0;
+      for (let slot = 0; slot < this.present.length; slot++) {
+        if (this.present[slot] !== 1) continue;
+        const d = (this.values[slot] as number) - m;
+        squares += d * d;
+      }
+      mean = value(m);
+      std = value(Math.sqrt(squares / n));
+      lo = value(min);
+      hi = value(max);
+    }
+
+    let diff: FeatureValue = missing('no_input');
+    let pct: FeatureValue = missing('no_input');
+    if (current.ok && lag1.ok) {
+      const d = current.value - lag1.value;
+      diff = value(d);
+      // The reference defines pct_change as 0 when lag_1 is 0 rather than ±Inf.
+      pct = value(lag1.value === 0 ? 0 : d / lag1.value);
+    }
+    return [current, mean, std, lo, hi, lag1, lag5, diff, pct];
+  }
+}
+
+/** The 9 statistics of a signal without any series: all missing (one shared, frozen array). */
+export function noSeries(): readonly FeatureValue[] {
+  return NO_SERIES;
+}
+
 /**
  * The 9 statistics of one signal at instant t, in STATISTICS order, from the points of a range query ending at t
  * with the given step (t and t - WINDOW_MS included; t need not be on any grid). `points` undefined means the signal has no series at all.
@@ -17,47 +132,6 @@ export function signalStatistics(
   tMs: number,
   stepMs: number,
 ): FeatureValue[] {
-  if (!points) return Array.from({ length: 9 }, () => missing('no_series'));
-  const at = (ms: number): FeatureValue => {
-    const v = points.get(ms);
-    return v === undefined ? missing('no_series') : value(v);
-  };
-  const current = at(tMs);
-  const lag1 = at(tMs - LAG_1_MS);
-  const lag5 = at(tMs - LAG_5_MS);
-
-  const window: number[] = [];
-  let nonFinite = false;
-  for (let ms = tMs - WINDOW_MS; ms <= tMs; ms += stepMs) {
-    const v = points.get(ms);
-    if (v === undefined) continue;
-    if (Number.isFinite(v)) window.push(v);
-    else nonFinite = true;
-  }
-  let mean: FeatureValue;
-  let std: FeatureValue;
-  let min: FeatureValue;
-  let max: FeatureValue;
-  if (nonFinite || window.length === 0) {
-    const reason = nonFinite ? 'not_finite' : 'no_series';
-    mean = std = min = max = missing(reason);
-  } else {
-    const m = window.reduce((a, b) => a + b, 0) / window.length;
-    // Population standard deviation, as stddev_over_time computes it.
-    const variance = window.reduce((a, b) => a + (b - m) * (b - m), 0) / window.length;
-    mean = value(m);
-    std = value(Math.sqrt(variance));
-    min = value(Math.min(...window));
-    max = value(Math.max(...window));
-  }
-
-  let diff: FeatureValue = missing('no_input');
-  let pct: FeatureValue = missing('no_input');
-  if (current.ok && lag1.ok) {
-    const d = current.value - lag1.value;
-    diff = value(d);
-    // The reference defines pct_change as 0 when lag_1 is 0 rather than ±Inf.
-    pct = value(lag1.value === 0 ? 0 : d / lag1.value);
-  }
-  return [current, mean, std, min, max, lag1, lag5, diff, pct];
+  if (!points) return [...NO_SERIES];
+  return new WindowSlots(tMs, stepMs).fillFromMap(points).statistics();
 }

@@ -55,17 +55,36 @@ export function value(v: number): FeatureValue {
   return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, missing: 'not_finite' };
 }
 
+// One frozen object per reason: a cycle of 10,000 pods would otherwise allocate one per missing feature.
+const MISSING: Readonly<Record<MissingReason, FeatureValue>> = {
+  no_series: Object.freeze({ ok: false, missing: 'no_series' }),
+  no_node: Object.freeze({ ok: false, missing: 'no_node' }),
+  not_finite: Object.freeze({ ok: false, missing: 'not_finite' }),
+  no_input: Object.freeze({ ok: false, missing: 'no_input' }),
+};
+
 export function missing(reason: MissingReason): FeatureValue {
-  return { ok: false, missing: reason };
+  return MISSING[reason];
 }
 
 /** A vector is usable only when every required feature is present (by default all 45: the model needs them all). */
+const requiredSets = new WeakMap<readonly FeatureName[], ReadonlySet<FeatureName>>();
+
 export function vectorState(
   features: readonly FeatureValue[],
   required: readonly FeatureName[] = FEATURE_NAMES,
 ): { state: VectorState; missing: FeatureName[] } {
-  const absent = FEATURE_NAMES.filter((_, i) => features[i]?.ok !== true);
-  const requiredSet = new Set<FeatureName>(required);
+  const absent: FeatureName[] = [];
+  for (let i = 0; i < FEATURE_NAMES.length; i++) {
+    if (features[i]?.ok !== true) absent.push(FEATURE_NAMES[i] as FeatureName);
+  }
+  if (absent.length === 0) return { state: 'complete', missing: absent };
+  // Built once per list of required features (the builder passes the same one for every pod).
+  let requiredSet = requiredSets.get(required);
+  if (!requiredSet) {
+    requiredSet = new Set(required);
+    requiredSets.set(required, requiredSet);
+  }
   const blocking = absent.some((name) => requiredSet.has(name));
   return { state: blocking ? 'insufficient_data' : 'complete', missing: absent };
 }

@@ -49,6 +49,7 @@ const ABSOLUTE_SCALE_FLOOR = 1e-6;
 const Z_CAP = 1e6;
 
 export class LocalAnomalyDetector {
+  /** In least-recently-observed order (an observed pod is moved to the end), so eviction stops at the first live one. */
   private readonly histories = new Map<string, History>();
 
   constructor(
@@ -61,11 +62,10 @@ export class LocalAnomalyDetector {
     const key = podKey(vector);
     const now = this.clock.now();
     let history = this.histories.get(key);
-    if (!history) {
-      history = { timestamps: [], rows: SIGNALS.map(() => []), lastSeen: now };
-      this.histories.set(key, history);
-    }
+    if (history) this.histories.delete(key);
+    else history = { timestamps: [], rows: SIGNALS.map(() => []), lastSeen: now };
     history.lastSeen = now;
+    this.histories.set(key, history);
     const at = vector.timestamp.getTime();
     if (history.timestamps.includes(at)) return;
     history.timestamps.push(at);
@@ -126,11 +126,13 @@ export class LocalAnomalyDetector {
     return this.histories.size;
   }
 
+  /** Drops pods not observed for maxIdleMs: the oldest come first, so this costs O(evicted), not O(pods). */
   private evictIdle(now: number): void {
     const maxIdle = this.options.maxIdleMs;
     if (maxIdle === undefined) return;
     for (const [key, history] of this.histories) {
-      if (now - history.lastSeen > maxIdle) this.histories.delete(key);
+      if (now - history.lastSeen <= maxIdle) break;
+      this.histories.delete(key);
     }
   }
 }

@@ -12,8 +12,21 @@ export function isDuration(text: string): boolean {
   return DURATION_RE.test(text);
 }
 
+// Detection reads the same few durations (a rule's `for`, keepFiringFor) for every pod of every cycle.
+const parsed = new Map<string, number>();
+const PARSED_LIMIT = 1_000;
+
 /** Milliseconds for a duration string; throws naming the text when it is not a duration. */
 export function parseDuration(text: string): number {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  const ms = parseUncached(text);
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.set(text, ms);
+  return ms;
+}
+
+function parseUncached(text: string): number {
   if (!DURATION_RE.test(text)) {
     throw new Error(`"${text}" is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m)`);
   }

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ControllerMetrics, ReconcileOutcome } from '../controller/controller.js';
 import type { WorkQueueMetrics } from '../controller/workqueue.js';
+import { DetectionMetrics } from './detection-metrics.js';
 import { createRemediationMetrics, type RemediationMetrics } from './remediation-metrics.js';
 import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.js';
 
@@ -16,6 +17,8 @@ export class EngineMetrics {
   private readonly leader: Gauge;
   private readonly remediationMetrics: RemediationMetrics;
   private readonly shadowMetrics: ShadowMetrics;
+  /** Cycle and feature build durations, queries and vectors (wrapped around the detection path in engine.ts). */
+  readonly detection: DetectionMetrics;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
@@ -52,6 +55,7 @@ export class EngineMetrics {
     this.leader.set(0);
     this.remediationMetrics = createRemediationMetrics(this.registry, METRIC_PREFIX);
     this.shadowMetrics = createShadowMetrics(this.registry, METRIC_PREFIX);
+    this.detection = new DetectionMetrics(this.registry, METRIC_PREFIX);
   }
 
   /** What the evaluation loop reports for shadow-mode policies. */

@@ -68,4 +68,24 @@ describe('podsOfTargets', () => {
     ]);
     expect(result[0]?.pods[0]?.signals).toMatchObject({ crashLoopBackOff: false, restartCount: 0 });
   });
+
+  it('lists the pods of every ReplicaSet of a Deployment in the middle of a rollout, in cache order', () => {
+    const result = podsOfTargets([{ kind: 'Deployment', namespace: 'shop', name: 'api' }], {
+      deployments: [obj('api')],
+      statefulSets: [],
+      replicaSets: [
+        obj('api-new', { ownerReferences: owner('Deployment', 'api') }),
+        obj('api-old', { ownerReferences: owner('Deployment', 'api') }),
+        // Same name, another Deployment's uid: not this Deployment's.
+        obj('api-stale', { ownerReferences: owner('Deployment', 'api', 'gone-uid') }),
+      ],
+      pods: [
+        obj('api-old-1', { ownerReferences: owner('ReplicaSet', 'api-old') }),
+        obj('api-new-1', { ownerReferences: owner('ReplicaSet', 'api-new') }),
+        obj('api-stale-1', { ownerReferences: owner('ReplicaSet', 'api-stale') }),
+        obj('api-old-2', { ownerReferences: owner('ReplicaSet', 'api-old') }),
+      ],
+    });
+    expect(result[0]?.pods.map((p) => p.name)).toEqual(['api-old-1', 'api-new-1', 'api-old-2']);
+  });
 });

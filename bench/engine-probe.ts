@@ -1,0 +1,85 @@
+/**
+ * What `npm run bench:engine` reads of the engine process between two cycles: CPU time and peak RSS from /proc
+ * (the kernel's own accounting of the whole process), and the engine's /metrics, scraped once per cycle.
+ *
+ * Peak RSS per cycle: VmHWM is reset by writing 5 to /proc/<pid>/clear_refs (Linux >= 4.0, our own child), so
+ * each reading is the peak since the previous one. Event-loop lag: prom-client's default
+ * nodejs_eventloop_lag_{p99,max}_seconds come from perf_hooks.monitorEventLoopDelay and are reset at every
+ * scrape, so with the bench as the only scraper they cover exactly the time since the previous cycle.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseExposition, type ScrapedSample } from '../src/metrics/exposition-parser.js';
+
+const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
+
+function statCpuMs(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+}
+
+export class ProcessProbe {
+  constructor(readonly pid: number) {}
+
+  /** utime + stime of the process (every thread: V8's garbage collection and compiler helpers too), ms. */
+  cpuMs(): number {
+    return statCpuMs(`/proc/${this.pid}/stat`);
+  }
+
+  /** utime + stime of the main thread alone (the event loop), ms. */
+  mainThreadCpuMs(): number {
+    return statCpuMs(`/proc/${this.pid}/task/${this.pid}/stat`);
+  }
+
+  /** Peak resident set since start or since the last resetPeak(), MiB. */
+  peakRssMiB(): number {
+    return this.statusKiB('VmHWM') / 1024;
+  }
+
+  rssMiB(): number {
+    return this.statusKiB('VmRSS') / 1024;
+  }
+
+  /** Starts a new peak-RSS period; false when the kernel refused (then peaks are since start). */
+  resetPeak(): boolean {
+    try {
+      writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private statusKiB(field: string): number {
+    const line = readFileSync(`/proc/${this.pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${field}:`));
+    return Number(line?.split(/\s+/)[1] ?? 0);
+  }
+}
+
+/** One scrape of the engine's /metrics. */
+export class MetricsSnapshot {
+  private constructor(private readonly samples: readonly ScrapedSample[]) {}
+
+  static async scrape(url: string): Promise<MetricsSnapshot> {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+    // prom-client prints a NaN gauge (the event-loop mean before any sample) as "Nan".
+    const text = (await res.text()).replace(/ Nan$/gm, ' NaN');
+    return new MetricsSnapshot(parseExposition(text));
+  }
+
+  /** The sum over the series of `name` whose labels include `labels`. */
+  get(name: string, labels: Readonly<Record<string, string>> = {}): number {
+    let sum = 0;
+    for (const s of this.samples) {
+      if (s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) sum += s.value;
+    }
+    return sum;
+  }
+
+  /** Growth of a counter (or histogram _sum/_count) since an earlier snapshot. */
+  since(earlier: MetricsSnapshot, name: string): number {
+    return this.get(name) - earlier.get(name);
+  }
+}
