@@ -134,7 +134,8 @@ export function podsOfTargets(
     const pods = sets.flatMap((rs) => owned('ReplicaSet', rs));
     if (sets.length > 1) {
       // A Deployment's pods come from several ReplicaSets; they are listed in cache order, as the pods are.
-      const at = (position ??= new Map(live.map((p, i) => [p, i])));
+      position ??= new Map(live.map((p, i) => [p, i]));
+      const at = position;
       pods.sort((a, b) => (at.get(a) ?? 0) - (at.get(b) ?? 0));
     }
     return { target, pods: pods.map(toRef) };
