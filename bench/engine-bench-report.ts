@@ -17,6 +17,8 @@ export interface CycleRow {
   peakRssMiB: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /** The same, measured by an idle process on the same machine: what scheduling alone caused. */
+  canaryMaxMs: number;
   queries: number;
   mlCalls: number;
   apiRequests: number;
@@ -25,6 +27,7 @@ export interface CycleRow {
 }
 
 export interface RunInfo {
+  label: string;
   pods: number;
   workloads: number;
   intervalS: number;
@@ -35,22 +38,24 @@ const f = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const HEADER =
-  '| cycle | wall ms | feature build ms | batched-36 floor ms | build / floor | engine CPU ms (main thread) | peak RSS MiB (heap) | event-loop lag p99 / max ms | queries | ML calls | API requests | vectors complete |';
+  '| cycle | wall ms | feature build ms | batched-36 floor ms | build / floor | engine CPU ms (main thread) | peak RSS MiB (heap) | event-loop lag p99 / max ms (idle process max) | queries | ML calls | API requests | vectors complete |';
 const RULE = '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
 
 function line(r: CycleRow, warmUp = false): string {
-  return `| ${warmUp ? `${r.cycle} (warm-up)` : r.cycle} | ${f(r.wallMs)} | ${f(r.buildMs)} | ${f(r.floorMs)} | ${f(r.buildMs / r.floorMs, 2)} | ${f(r.cpuMs)} (${f(r.mainCpuMs)}) | ${f(r.peakRssMiB)} (${f(r.heapMiB)}) | ${f(r.lagP99Ms)} / ${f(r.lagMaxMs)} | ${f(r.queries)} | ${f(r.mlCalls)} | ${f(r.apiRequests)} | ${f(r.complete)} / ${f(r.vectors)} |`;
+  return `| ${warmUp ? `${r.cycle} (warm-up)` : r.cycle} | ${f(r.wallMs)} | ${f(r.buildMs)} | ${f(r.floorMs)} | ${f(r.buildMs / r.floorMs, 2)} | ${f(r.cpuMs)} (${f(r.mainCpuMs)}) | ${f(r.peakRssMiB)} (${f(r.heapMiB)}) | ${f(r.lagP99Ms)} / ${f(r.lagMaxMs)} (${f(r.canaryMaxMs)}) | ${f(r.queries)} | ${f(r.mlCalls)} | ${f(r.apiRequests)} | ${f(r.complete)} / ${f(r.vectors)} |`;
 }
 
-let headerPrinted = false;
-/** Each cycle on stderr as it completes. */
-export function printRows(rows: readonly CycleRow[], warmUp: boolean): void {
-  if (!headerPrinted) {
-    process.stderr.write(`${HEADER}\n${RULE}\n`);
-    headerPrinted = true;
+let printedFor: string | undefined;
+/** Each cycle on stderr as it completes, under a header naming the engine. */
+export function printRows(label: string, rows: readonly CycleRow[], warmUp: boolean): void {
+  if (printedFor !== label || warmUp) {
+    process.stderr.write(`\nengine "${label}"\n${HEADER}\n${RULE}\n`);
+    printedFor = label;
   }
   for (const r of rows) process.stderr.write(`${line(r, warmUp)}\n`);
 }
+
+const QUIET_MACHINE_MS = 50;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -68,18 +73,22 @@ export function summarize(rows: readonly CycleRow[], run: RunInfo): string {
   const cpu = median(col((r) => r.cpuMs));
   const rss = max(col((r) => r.peakRssMiB));
   const lag = max(col((r) => r.lagMaxMs));
+  // Cycles in which the machine itself let an idle process run on time: there the lag is the engine's own.
+  const quiet = rows.filter((r) => r.canaryMaxMs < QUIET_MACHINE_MS);
+  const quietLag = quiet.length > 0 ? max(quiet.map((r) => r.lagMaxMs)) : Number.NaN;
   const medianRatio = median(ratio);
   return [
-    `${f(run.pods)} pods in ${f(run.workloads)} Deployments, one Rules policy every ${run.intervalS}s, ${rows.length} cycles after a warm-up; load average (1/5/15 min) ${run.load}.`,
+    `Engine "${run.label}": ${f(run.pods)} pods in ${f(run.workloads)} Deployments, one Rules policy every ${run.intervalS}s, ${rows.length} cycles after a warm-up; load average (1/5/15 min) ${run.load}.`,
     '',
     HEADER,
     RULE,
     ...rows.map((r) => line(r)),
-    `| **median** | ${f(median(col((r) => r.wallMs)))} | ${f(median(col((r) => r.buildMs)))} | ${f(median(col((r) => r.floorMs)))} | ${f(medianRatio, 2)} | ${f(cpu)} (${f(median(col((r) => r.mainCpuMs)))}) | ${f(median(col((r) => r.peakRssMiB)))} (${f(median(col((r) => r.heapMiB)))}) | ${f(median(col((r) => r.lagP99Ms)))} / ${f(median(col((r) => r.lagMaxMs)))} | | | ${f(median(col((r) => r.apiRequests)))} | |`,
-    `| **max** | ${f(max(col((r) => r.wallMs)))} | ${f(max(col((r) => r.buildMs)))} | ${f(max(col((r) => r.floorMs)))} | ${f(max(ratio), 2)} | ${f(max(col((r) => r.cpuMs)))} (${f(max(col((r) => r.mainCpuMs)))}) | ${f(rss)} (${f(max(col((r) => r.heapMiB)))}) | ${f(max(col((r) => r.lagP99Ms)))} / ${f(lag)} | | | ${f(max(col((r) => r.apiRequests)))} | |`,
+    `| **median** | ${f(median(col((r) => r.wallMs)))} | ${f(median(col((r) => r.buildMs)))} | ${f(median(col((r) => r.floorMs)))} | ${f(medianRatio, 2)} | ${f(cpu)} (${f(median(col((r) => r.mainCpuMs)))}) | ${f(median(col((r) => r.peakRssMiB)))} (${f(median(col((r) => r.heapMiB)))}) | ${f(median(col((r) => r.lagP99Ms)))} / ${f(median(col((r) => r.lagMaxMs)))} (${f(median(col((r) => r.canaryMaxMs)))}) | | | ${f(median(col((r) => r.apiRequests)))} | |`,
+    `| **max** | ${f(max(col((r) => r.wallMs)))} | ${f(max(col((r) => r.buildMs)))} | ${f(max(col((r) => r.floorMs)))} | ${f(max(ratio), 2)} | ${f(max(col((r) => r.cpuMs)))} (${f(max(col((r) => r.mainCpuMs)))}) | ${f(rss)} (${f(max(col((r) => r.heapMiB)))}) | ${f(max(col((r) => r.lagP99Ms)))} / ${f(lag)} (${f(max(col((r) => r.canaryMaxMs)))}) | | | ${f(max(col((r) => r.apiRequests)))} | |`,
     '',
     `Targets (issue 12, stated for 10,000 pods): engine CPU median ${f(cpu)} ms ≤ 500: ${target(cpu <= 500)}; ` +
-      `peak RSS ${f(rss)} MiB ≤ 300: ${target(rss <= 300)}; event-loop lag max ${f(lag)} ms ≤ 100: ${target(lag <= 100)}; ` +
+      `peak RSS ${f(rss)} MiB ≤ 300: ${target(rss <= 300)}; event-loop lag max ${f(lag)} ms ≤ 100: ${target(lag <= 100)} ` +
+      `(${f(quietLag)} ms over the ${quiet.length} cycles where an idle process saw less than ${QUIET_MACHINE_MS} ms: ${target(quietLag <= 100)}); ` +
       `build / floor median ${f(medianRatio, 2)} (max ${f(max(ratio), 2)}) ≤ 0.5: ${target(max(ratio) <= 0.5)}; ` +
       `every vector complete: ${target(allComplete)}.`,
   ].join('\n');

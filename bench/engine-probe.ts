@@ -7,6 +7,7 @@
  * nodejs_eventloop_lag_{p99,max}_seconds come from perf_hooks.monitorEventLoopDelay and are reset at every
  * scrape, so with the bench as the only scraper they cover exactly the time since the previous cycle.
  */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseExposition, type ScrapedSample } from '../src/metrics/exposition-parser.js';
 
@@ -81,5 +82,49 @@ export class MetricsSnapshot {
   /** Growth of a counter (or histogram _sum/_count) since an earlier snapshot. */
   since(earlier: MetricsSnapshot, name: string): number {
     return this.get(name) - earlier.get(name);
+  }
+}
+
+/**
+ * A control for the event-loop lag figures: a separate, idle Node process measuring its own event-loop delay
+ * over the same periods. On a shared machine a process that is not scheduled looks exactly like one whose loop is
+ * blocked; when the canary sees the same delay, the machine was busy, not the engine's loop.
+ */
+export class LagCanary {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer = '';
+  private waiting: ((value: { p99Ms: number; maxMs: number }) => void) | undefined;
+
+  constructor() {
+    const script = [
+      "const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 });",
+      'h.enable();',
+      "process.stdin.on('data', () => {",
+      '  process.stdout.write(JSON.stringify({ p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 }) + "\\n");',
+      '  h.reset();',
+      '});',
+    ].join('\n');
+    this.child = spawn(process.execPath, ['-e', script], { stdio: 'pipe' });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer += chunk.toString();
+      const end = this.buffer.indexOf('\n');
+      if (end < 0) return;
+      const line = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 1);
+      this.waiting?.(JSON.parse(line) as { p99Ms: number; maxMs: number });
+      this.waiting = undefined;
+    });
+  }
+
+  /** The canary's lag since the previous reading. */
+  read(): Promise<{ p99Ms: number; maxMs: number }> {
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.child.stdin.write('r\n');
+    });
+  }
+
+  stop(): void {
+    this.child.kill();
   }
 }

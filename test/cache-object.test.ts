@@ -38,7 +38,11 @@ function pod(): Record<string, unknown> {
     status: {
       phase: 'Running',
       podIP: '10.0.0.1',
-      conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+      conditions: [
+        { type: 'Initialized', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        { type: 'Ready', status: 'False', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      ],
       containerStatuses: [
         {
           name: 'app',

@@ -2,7 +2,8 @@
  * What an informer keeps of each object it receives. Objects are checked by hand against the fields the
  * controller relies on (kubeObjectSchema's, without a zod parse that copies every object of a 10,000-pod list),
  * then trimmed: managedFields go everywhere (kubectl and controllers write kilobytes of them per object), a Pod
- * keeps only what the engine reads of it (ownership, node, container limits, phase, conditions, container states),
+ * keeps only what the engine reads of it (ownership, node, container limits, phase, the Ready condition, container
+ * states),
  * and a Deployment, StatefulSet or ReplicaSet keeps no pod template spec (nor volume claim templates): the actions
  * read a workload from the API before they change it, and what the caches serve is metadata, replicas, selector
  * and status. Code that needs a template must read the object from the API too.
@@ -66,8 +67,14 @@ function slimPod(pod: KubeObject): KubeObject {
     },
   };
   if (status) {
+    // Only the Ready condition is read (status signals, the restart budget): the three others are 3 objects and 3
+    // timestamps per pod for nothing.
+    const conditions = Array.isArray(status.conditions)
+      ? status.conditions.filter((c) => isObject(c) && c.type === 'Ready')
+      : status.conditions;
     slim.status = {
-      ...pick(status, ['phase', 'reason', 'conditions']),
+      ...pick(status, ['phase', 'reason']),
+      ...(conditions !== undefined ? { conditions } : {}),
       ...(status.containerStatuses !== undefined
         ? {
             containerStatuses: pickEach(status.containerStatuses, [

@@ -105,9 +105,9 @@ export function podsOfTargets(
   caches: WorkloadCaches,
 ): Array<{ target: TargetRef; pods: TargetPod[] }> {
   const live = caches.pods.filter(isLive);
-  // A Deployment's pods come from several ReplicaSets; they are listed in cache order, as the pods are.
-  const position = new Map<ObjectView, number>(live.map((p, i) => [p, i]));
-  const podsByName = byName(live);
+  // Built when first needed: most selections have no standalone Pod and no Deployment mid-rollout.
+  let position: Map<ObjectView, number> | undefined;
+  let podsByName: Map<string, ObjectView> | undefined;
   const podsByOwner = byController(live);
   const setsByOwner = byController(caches.replicaSets);
   const deployments = byName(caches.deployments);
@@ -119,6 +119,7 @@ export function podsOfTargets(
   return targets.map((target) => {
     const key = `${target.namespace}/${target.name}`;
     if (target.kind === 'Pod') {
+      podsByName ??= byName(live);
       const pod = podsByName.get(key);
       return { target, pods: pod ? [toRef(pod)] : [] };
     }
@@ -131,7 +132,12 @@ export function podsOfTargets(
       ? (setsByOwner.get(`Deployment/${key}`) ?? []).filter((rs) => controlledBy(rs, 'Deployment', owner))
       : [];
     const pods = sets.flatMap((rs) => owned('ReplicaSet', rs));
-    if (sets.length > 1) pods.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+    if (sets.length > 1) {
+      // A Deployment's pods come from several ReplicaSets; they are listed in cache order, as the pods are.
+      position ??= new Map(live.map((p, i) => [p, i]));
+      const at = position;
+      pods.sort((a, b) => (at.get(a) ?? 0) - (at.get(b) ?? 0));
+    }
     return { target, pods: pods.map(toRef) };
   });
 }

@@ -63,6 +63,11 @@ export class WindowSlots {
 
   /** The 9 statistics in STATISTICS order (see signalStatistics). */
   statistics(): FeatureValue[] {
+    return this.statisticsInto(new Array<FeatureValue>(9), 0);
+  }
+
+  /** Writes the 9 statistics into `out` from `offset` (a vector's 45 slots): no array per signal and pod. */
+  statisticsInto(out: FeatureValue[], offset: number): FeatureValue[] {
     const current = this.at(this.tMs);
     const lag1 = this.at(this.tMs - LAG_1_MS);
     const lag5 = this.at(this.tMs - LAG_5_MS);
@@ -114,7 +119,16 @@ export class WindowSlots {
       // The reference defines pct_change as 0 when lag_1 is 0 rather than ±Inf.
       pct = value(lag1.value === 0 ? 0 : d / lag1.value);
     }
-    return [current, mean, std, lo, hi, lag1, lag5, diff, pct];
+    out[offset] = current;
+    out[offset + 1] = mean;
+    out[offset + 2] = std;
+    out[offset + 3] = lo;
+    out[offset + 4] = hi;
+    out[offset + 5] = lag1;
+    out[offset + 6] = lag5;
+    out[offset + 7] = diff;
+    out[offset + 8] = pct;
+    return out;
   }
 }
 
