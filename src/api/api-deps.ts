@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ImmediateEvaluation } from '../controller/evaluation-loop.js';
+import type { ObjectEvents } from '../controller/event-recorder.js';
 import type { DecidedPass } from '../controller/recent-decisions.js';
 import type { StoredAssessment } from '../detection/assessment-store.js';
 import type { PolicyTargets } from '../detection/detection-cycle.js';
@@ -37,15 +38,7 @@ export interface ApiDeps {
   assessment(key: string): StoredAssessment | undefined;
   decisions: { since(policyKey: string, sinceMs: number): DecidedPass | undefined };
   features: { get(namespace: string, pod: string): LatestVector | undefined };
-  events: {
-    record(
-      object: KubeObject,
-      type: 'Normal' | 'Warning',
-      reason: string,
-      message: string,
-      options?: { key?: string },
-    ): Promise<void>;
-  };
+  events: ObjectEvents;
   /** Reads Remediation records for GET /api/v1/remediations. */
   rest: KubeRest;
   /** The namespaces the engine watches (--namespaces); empty means all. Records are listed only there. */

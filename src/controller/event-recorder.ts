@@ -29,6 +29,18 @@ export interface RecordOptions {
   key?: string;
 }
 
+/** Writing an Event about an object: what the engine's parts depend on (EventRecorder implements it). */
+export interface ObjectEvents {
+  /** Never throws: an Event that cannot be written is logged, not allowed to fail the caller. */
+  record(
+    object: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    options?: RecordOptions,
+  ): Promise<void>;
+}
+
 export interface CoreEvent {
   metadata: { name: string; namespace: string };
   involvedObject: { apiVersion?: string; kind?: string; name: string; namespace?: string; uid?: string };
@@ -68,7 +80,7 @@ const timestamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/
  * key) are aggregated into one Event whose count and lastTimestamp grow, as kubectl shows "x5 over 10m", instead
  * of one object per repeat. A spam filter caps what one object can produce over a long incident.
  */
-export class EventRecorder {
+export class EventRecorder implements ObjectEvents {
   private readonly series = new Map<
     string,
     { name: string; namespace: string; count: number; first: number }

@@ -11,6 +11,7 @@ import type {
 } from '../remediation/episode.js';
 import type { PolicyRecordDelta } from '../remediation/policy-record.js';
 import type { Clock } from '../time/clock.js';
+import type { ObjectEvents } from './event-recorder.js';
 import type { TermContext } from './leadership.js';
 
 /** What the remediation runner needs from the rest of the engine, as small interfaces (the composition root wires them). */
@@ -106,15 +107,7 @@ export interface RemediationRunnerDeps {
     assessment: PolicyAssessment,
     nowMs: number,
   ): { active: boolean; message: string };
-  events: {
-    record(
-      object: KubeObject,
-      type: 'Normal' | 'Warning',
-      reason: string,
-      message: string,
-      options?: { key?: string },
-    ): Promise<void>;
-  };
+  events: ObjectEvents;
   /** Applies this pass to the policy's status (history, lastAction, counters, StormActive, Escalated). */
   writePolicyStatus(policy: KubeObject, delta: PolicyRecordDelta): Promise<void>;
   metrics?: {
