@@ -72,9 +72,17 @@ describe('pattern history from Prometheus series', () => {
   });
 
   it('matches every pod a target had, by the controller naming, and refuses names that are not names', () => {
-    expect(podNameRegex({ kind: 'Deployment', namespace: 'shop', name: 'web.v2' })).toBe(
-      'web\\\\.v2-[a-z0-9]+-[a-z0-9]+',
-    );
+    // As Prometheus reads it: the PromQL string unescaped, the regex anchored.
+    const matcher = (kind: string, name: string) =>
+      new RegExp(`^(?:${podNameRegex({ kind, namespace: 'shop', name }).replace(/\\\\/g, '\\')})$`);
+    const web = matcher('Deployment', 'web.v2');
+    expect(web.test('web.v2-66b6c48dd5-x2z9k')).toBe(true);
+    expect(web.test('web.v2-7d4b9c-bbm9n')).toBe(true);
+    expect(web.test('webxv2-66b6c48dd5-x2z9k')).toBe(false);
+    // Not a StatefulSet's pods whose name starts with the Deployment's, nor another Deployment's.
+    expect(matcher('Deployment', 'web').test('web-db-0')).toBe(false);
+    expect(matcher('Deployment', 'web').test('web-db-12')).toBe(false);
+    expect(matcher('Deployment', 'web').test('web-api-66b6c48dd5-x2z9k')).toBe(false);
     expect(podNameRegex({ kind: 'StatefulSet', namespace: 'shop', name: 'db' })).toBe('db-[0-9]+');
     expect(podNameRegex({ kind: 'Pod', namespace: 'shop', name: 'solo' })).toBe('solo');
     expect(() => podNameRegex({ kind: 'Pod', namespace: 'shop', name: 'x"}) or vector(1' })).toThrow();

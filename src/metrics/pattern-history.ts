@@ -23,6 +23,8 @@ export const CPU_PEAK_FACTOR = 2;
 /** At most this many events are sent (the newest), to bound the request over long windows. */
 export const MAX_EVENTS = 2000;
 
+/** The characters of generated name parts (k8s.io/apimachinery/pkg/util/rand, SafeEncodeString). */
+const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** A PromQL regex (inside a double-quoted string) for the pods of a target. */
@@ -30,7 +32,9 @@ export function podNameRegex(target: HistoryTarget): string {
   if (!NAME.test(target.name) || !NAME.test(target.namespace))
     throw new Error(`not a Kubernetes name: ${target.namespace}/${target.name}`);
   const name = target.name.replace(/\./g, '\\\\.');
-  if (target.kind === 'Deployment') return `${name}-[a-z0-9]+-[a-z0-9]+`;
+  // The ReplicaSet's pod-template-hash (1-10 characters) and the pod's 5-character suffix are both drawn from
+  // Kubernetes' safe alphabet (no vowels, no 0, 1 or 3), so a StatefulSet `web-db`'s pod `web-db-0` is not `web`'s.
+  if (target.kind === 'Deployment') return `${name}-${SAFE}{1,10}-${SAFE}{5}`;
   if (target.kind === 'StatefulSet') return `${name}-[0-9]+`;
   return name;
 }
