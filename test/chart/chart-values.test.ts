@@ -80,6 +80,16 @@ describe('values.schema.json', () => {
       '/webhook/tokenSecretName',
     ],
     [
+      'a Secret key that is a path',
+      { webhook: { tokenSecretKey: '.' } },
+      '/webhook/tokenSecretKey: must NOT be valid',
+    ],
+    [
+      'a Secret key going up',
+      { webhook: { tokenSecretKey: '..token' } },
+      '/webhook/tokenSecretKey: must NOT be valid',
+    ],
+    [
       'a circuit breaker threshold of zero',
       { ml: { circuitBreaker: { threshold: 0 } } },
       '/ml/circuitBreaker/threshold',
@@ -117,6 +127,15 @@ describe('values.schema.json', () => {
     await expect(renderChart({ service: { apiPort: 9090 } })).rejects.toThrow(
       /service\.apiPort and service\.metricsPort must differ/,
     );
+    await expect(renderChart({ leaderElection: { renewDeadline: '15s' } })).rejects.toThrow(
+      /leaderElection: leaseDuration \(15s\) > renewDeadline \(15s\) > retryPeriod \(2s\) > 0 is required/,
+    );
+    await expect(
+      renderChart({ leaderElection: { leaseDuration: '1m', renewDeadline: '59s', retryPeriod: '1m500ms' } }),
+    ).rejects.toThrow(/renewDeadline \(59s\) > retryPeriod \(1m500ms\)/);
+    await expect(
+      renderChart({ leaderElection: { leaseDuration: '1m', renewDeadline: '59s999ms', retryPeriod: '1s' } }),
+    ).resolves.toBeDefined();
     await expect(renderChart({ serviceAccount: { create: false } })).rejects.toThrow(
       /serviceAccount\.name is required when serviceAccount\.create is false/,
     );

@@ -167,3 +167,21 @@ engine). Each rule names the code that needs it. Called with (dict "listRemediat
   resources: ["namespaces"]
   verbs: ["list", "watch"]
 {{- end -}}
+
+{{/*
+A duration value (500ms, 30s, 5m, 1h30m: the schema's pattern) in milliseconds, as a string (include returns
+text; pipe it to int64).
+*/}}
+{{- define "coordination-engine.durationMs" -}}
+{{- $total := 0 -}}
+{{- range regexFindAll "[0-9]+(ms|s|m|h)" . -1 -}}
+{{- $n := regexFind "^[0-9]+" . | int64 -}}
+{{- $unit := regexReplaceAll "^[0-9]+" . "" -}}
+{{- if eq $unit "ms" -}}{{- $total = add $total $n -}}
+{{- else if eq $unit "s" -}}{{- $total = add $total (mul $n 1000) -}}
+{{- else if eq $unit "m" -}}{{- $total = add $total (mul $n 60000) -}}
+{{- else -}}{{- $total = add $total (mul $n 3600000) -}}
+{{- end -}}
+{{- end -}}
+{{- $total -}}
+{{- end -}}
