@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { PrometheusQueryError } from '../src/metrics/prometheus-api.js';
-import { httpFailure, readMatrix, readVector, warningsOf } from '../src/metrics/prometheus-response.js';
+import {
+  httpFailure,
+  readMatrix as readMatrixBytes,
+  readVector as readVectorBytes,
+  warningsOf,
+} from '../src/metrics/prometheus-response.js';
+
+/** A body as Prometheus sends it: JSON text (a string is sent as is). */
+const bytes = (body: unknown) => Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+const readMatrix = (body: unknown, query: string) => readMatrixBytes(bytes(body), query).series;
+const readVector = (body: unknown, query: string) => readVectorBytes(bytes(body), query).samples;
 
 const matrix = (result: unknown) => ({ status: 'success', data: { resultType: 'matrix', result } });
 const vector = (result: unknown) => ({ status: 'success', data: { resultType: 'vector', result } });
@@ -103,6 +113,107 @@ describe('reading Prometheus answers without a schema parse per sample', () => {
     expect(httpFailure(502, 'Bad Gateway', 'upstream down')).toMatchObject({
       kind: 'http_error',
       message: 'Bad Gateway',
+    });
+  });
+
+  describe('read from the bytes, the same as JSON.parse and Number() would read them', () => {
+    /** A deterministic generator (mulberry32), so a failure names its seed. */
+    function random(seed: number): () => number {
+      let a = seed;
+      return () => {
+        a = (a + 0x6d2b79f5) | 0;
+        let t = Math.imul(a ^ (a >>> 15), 1 | a);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    }
+    const valueTexts = (next: () => number): string => {
+      const kinds = [
+        () => String(next() * 10 ** Math.floor(next() * 12 - 6)),
+        () => String(Math.floor(next() * 1e6)),
+        () => (next() * 1e-7).toExponential(),
+        () => `-${(next() * 1000).toFixed(Math.floor(next() * 18))}`,
+        () => '0.1',
+        () => '123456789012345678901234567890',
+        () => '0.30000000000000004',
+        () => '9007199254740993',
+        () => '-0',
+        () => ['NaN', '+Inf', '-Inf', 'Inf'][Math.floor(next() * 4)] as string,
+      ];
+      return (kinds[Math.floor(next() * kinds.length)] as () => string)();
+    };
+
+    it.each([1, 2, 3, 4, 5])('random matrices, seed %i', (seed) => {
+      const next = random(seed);
+      const result = Array.from({ length: 40 }, (_, i) => ({
+        metric: {
+          namespace: `ns-${i % 3}`,
+          pod: next() < 0.1 ? `pöd "quoted" \\ ${i}\u00e9\n` : `web-${i}`,
+          ...(next() < 0.5 ? { container: 'app' } : {}),
+        },
+        values: Array.from({ length: Math.floor(next() * 25) }, (_, j) => [
+          next() < 0.5 ? 1796211145 + j * 15 : Number((1796211145.602 + j * 15.001).toFixed(3)),
+          valueTexts(next),
+        ]),
+      }));
+      const body = JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } });
+      const expected = result.map((r) => ({
+        labels: r.metric,
+        times: r.values.map(([t]) => Math.round((t as number) * 1000)),
+        values: r.values.map(([, v]) =>
+          v === '+Inf' || v === 'Inf'
+            ? Number.POSITIVE_INFINITY
+            : v === '-Inf'
+              ? Number.NEGATIVE_INFINITY
+              : Number(v),
+        ),
+      }));
+      const read = readMatrixBytes(Buffer.from(body), 'q').series;
+      expect(read).toEqual(expected);
+      // toEqual treats 0 and -0 alike; Object.is does not.
+      for (const [i, s] of read.entries()) {
+        for (const [j, v] of s.values.entries()) expect(Object.is(v, expected[i]?.values[j])).toBe(true);
+      }
+    });
+
+    it('reads any key order, whitespace and keys it does not know, and the warnings', () => {
+      const body = `{
+        "warnings" : [ "partial response", 3 ],
+        "data" : {
+          "result" : [ { "values" : [ [ 1700000000.5 , "2.5" ] ] , "extra": {"a": [1, {"b": "]"}]}, "metric" : { "pod" : "p" } } ],
+          "resultType" : "matrix"
+        },
+        "stats": {"timings": {"evalTotalTime": 0.01}},
+        "status" : "success"
+      }`;
+      expect(readMatrixBytes(Buffer.from(body), 'q')).toEqual({
+        series: [{ labels: { pod: 'p' }, times: [1700000000500], values: [2.5] }],
+        warnings: ['partial response'],
+      });
+    });
+
+    it.each([
+      [
+        'a body cut short',
+        '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"',
+      ],
+      ['text after the document', '{"status":"success","data":{"resultType":"vector","result":[]}} trailing'],
+      [
+        'a native histogram where values were expected',
+        '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"histograms":[[1,{}]]}]}}',
+      ],
+      [
+        'a sample with three elements',
+        '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2",3]]}]}}',
+      ],
+      [
+        'a bare word',
+        '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"]],"x":nope}]}}',
+      ],
+      ['an empty body', ''],
+      ['a status that is not success', '{"status":"error","data":{"resultType":"matrix","result":[]}}'],
+    ])('%s is an invalid_response', (_what, body) => {
+      expect(kindOf(() => readMatrixBytes(Buffer.from(body), 'q'))).toBe('invalid_response');
     });
   });
 });

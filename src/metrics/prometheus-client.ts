@@ -10,7 +10,7 @@ import {
   type PromQueryApi,
   type RangeSeries,
 } from './prometheus-api.js';
-import { httpFailure, readMatrix, readVector, warningsOf } from './prometheus-response.js';
+import { httpFailure, readMatrix, readVector } from './prometheus-response.js';
 
 export interface ThanosOptions {
   /** Sends `dedup=true` so Thanos Querier merges replicas of HA Prometheus pairs. */
@@ -41,6 +41,15 @@ function transportFailure(err: unknown): PrometheusQueryError {
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return new PrometheusQueryError('timeout', message);
   return new PrometheusQueryError('unreachable', message);
+}
+
+/** An error answer's body, when it is JSON (Prometheus explains its errors there); undefined otherwise. */
+function parsedOrUndefined(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Caches a token file's content and re-reads it only when its mtime or size changes (projected tokens rotate). */
@@ -103,7 +112,9 @@ export class PrometheusClient implements PromQueryApi {
 
   async instant(query: string, atMs: number): Promise<InstantSample[]> {
     const body = await this.post('query', { query, time: String(atMs / 1000) });
-    return readVector(body, query);
+    const { samples, warnings } = readVector(body, query);
+    this.warnings.push(...warnings);
+    return samples;
   }
 
   async range(query: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeSeries[]> {
@@ -113,7 +124,9 @@ export class PrometheusClient implements PromQueryApi {
       end: String(endMs / 1000),
       step: String(stepSeconds),
     });
-    return readMatrix(body, query);
+    const { series, warnings } = readMatrix(body, query);
+    this.warnings.push(...warnings);
+    return series;
   }
 
   drainWarnings(): string[] {
@@ -135,11 +148,16 @@ export class PrometheusClient implements PromQueryApi {
       'Accept-Encoding': 'identity',
     };
     if (this.token) headers.Authorization = `Bearer ${await this.token.token()}`;
-    return this.http.post<unknown>(endpoint, form, { headers });
+    // The body as bytes: prometheus-response.ts reads them without JSON.parse's object per sample.
+    return this.http.post<Buffer>(endpoint, form, {
+      headers,
+      responseType: 'arraybuffer',
+      transformResponse: (data: unknown) => data,
+    });
   }
 
-  /** One query through the bulkhead; resolves with the parsed body of a 2xx answer. */
-  private async post(endpoint: string, params: Record<string, string>): Promise<unknown> {
+  /** One query through the bulkhead; resolves with the bytes of a 2xx answer's body. */
+  private async post(endpoint: string, params: Record<string, string>): Promise<Uint8Array> {
     const form = new URLSearchParams({ ...params, timeout: this.serverTimeout });
     if (this.thanos) {
       form.set('dedup', String(this.thanos.dedup));
@@ -156,9 +174,10 @@ export class PrometheusClient implements PromQueryApi {
           const res = await this.send(endpoint, form).catch((err: unknown) => {
             throw transportFailure(err);
           });
-          if (res.status < 200 || res.status >= 300) throw httpFailure(res.status, res.statusText, res.data);
-          this.warnings.push(...warningsOf(res.data));
-          return res.data as unknown;
+          if (res.status < 200 || res.status >= 300) {
+            throw httpFailure(res.status, res.statusText, parsedOrUndefined(res.data));
+          }
+          return res.data;
         } finally {
           this.active--;
         }

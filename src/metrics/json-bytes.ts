@@ -1,0 +1,257 @@
+/**
+ * A pull reader over the bytes of one JSON document, for answers too large to turn into an object graph first:
+ * the caller walks the structure it expects and reads numbers straight from the bytes, so a Prometheus matrix
+ * of 60,000 samples costs a few arrays, not the 700,000 objects JSON.parse makes of it. Everything else (an
+ * unexpected key, a small envelope field) is skipped or handed to JSON.parse in one piece.
+ *
+ * Numbers come out exactly as `Number()` of the same text would give them: a decimal with a mantissa below 2^53
+ * and at most 22 fraction digits is one correctly rounded IEEE division (Clinger's fast path), anything else
+ * (exponents, longer mantissas) is parsed from its text.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/** The largest mantissa accumulated exactly: past it, one more digit could exceed 2^53. */
+const EXACT_MANTISSA = (2 ** 53 - 1 - 9) / 10;
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+export class JsonSyntaxError extends Error {}
+
+export class JsonBytes {
+  pos = 0;
+  /** The same bytes as a Buffer, for decoding text without a view per string. */
+  private readonly buffer: Buffer;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** The next significant byte (whitespace skipped), without consuming it; -1 at the end. */
+  peek(): number {
+    const b = this.bytes;
+    let p = this.pos;
+    while (p < b.length) {
+      const c = b[p] as number;
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      p++;
+    }
+    this.pos = p;
+    return p < b.length ? (b[p] as number) : -1;
+  }
+
+  /** Consumes `byte` (after whitespace) or fails. */
+  expect(byte: number): void {
+    if (this.peek() !== byte) throw this.error(`expected "${String.fromCharCode(byte)}"`);
+    this.pos++;
+  }
+
+  /** Consumes `byte` if it is next; says whether it was. */
+  accept(byte: number): boolean {
+    if (this.peek() !== byte) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** After an element of an array or object: true when another follows (a comma was consumed). */
+  more(close: number): boolean {
+    if (this.accept(COMMA)) return true;
+    this.expect(close);
+    return false;
+  }
+
+  /** Calls `each(key)` for every key of the object that starts here; `each` must consume the key's value. */
+  object(each: (key: string) => void): void {
+    this.expect(OPEN_BRACE);
+    if (this.accept(CLOSE_BRACE)) return;
+    do {
+      const key = this.string();
+      this.expect(COLON);
+      each(key);
+    } while (this.more(CLOSE_BRACE));
+  }
+
+  /** Calls `each(index)` for every element of the array that starts here; `each` must consume the element. */
+  array(each: (index: number) => void): void {
+    this.expect(OPEN_BRACKET);
+    if (this.accept(CLOSE_BRACKET)) return;
+    let i = 0;
+    do each(i++);
+    while (this.more(CLOSE_BRACKET));
+  }
+
+  isString(): boolean {
+    return this.peek() === QUOTE;
+  }
+
+  isNumber(): boolean {
+    const c = this.peek();
+    return c === MINUS || (c >= ZERO && c <= NINE);
+  }
+
+  /** A string value, decoded (escapes included). */
+  string(): string {
+    this.expect(QUOTE);
+    const b = this.bytes;
+    const start = this.pos;
+    let p = start;
+    let escaped = false;
+    while (p < b.length && b[p] !== QUOTE) {
+      if (b[p] === BACKSLASH) {
+        escaped = true;
+        p++;
+      }
+      p++;
+    }
+    if (p >= b.length) throw this.error('unterminated string');
+    this.pos = p + 1;
+    return escaped ? (JSON.parse(this.text(start - 1, p + 1)) as string) : this.text(start, p);
+  }
+
+  /**
+   * A string whose content is a number as Prometheus writes sample values ("0.25", "1e-05", "NaN", "+Inf"):
+   * plain decimals are read from the bytes; anything else is given to `fallback` as text.
+   */
+  numericString(fallback: (text: string) => number): number {
+    this.expect(QUOTE);
+    const start = this.pos;
+    const n = this.decimal(QUOTE);
+    if (n !== undefined) {
+      this.pos++;
+      return n;
+    }
+    this.pos = start - 1;
+    return fallback(this.string());
+  }
+
+  /** A JSON number. */
+  number(): number {
+    if (!this.isNumber()) throw this.error('expected a number');
+    const start = this.pos;
+    const n = this.decimal(-1);
+    if (n !== undefined) return n;
+    this.pos = start;
+    this.skip();
+    const value = Number(this.text(start, this.pos));
+    if (Number.isNaN(value)) throw this.error('malformed number');
+    return value;
+  }
+
+  /** Any value, decoded by JSON.parse (for small parts: an envelope field, a warning list). */
+  value(): unknown {
+    this.peek();
+    const start = this.pos;
+    this.skip();
+    try {
+      return JSON.parse(this.text(start, this.pos));
+    } catch {
+      throw this.error('malformed value');
+    }
+  }
+
+  /** Skips one value of any kind. */
+  skip(): void {
+    const c = this.peek();
+    const b = this.bytes;
+    if (c === QUOTE) {
+      this.string();
+      return;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      let depth = 0;
+      let p = this.pos;
+      while (p < b.length) {
+        const x = b[p] as number;
+        if (x === QUOTE) {
+          this.pos = p;
+          this.string();
+          p = this.pos;
+          continue;
+        }
+        if (x === OPEN_BRACE || x === OPEN_BRACKET) depth++;
+        else if (x === CLOSE_BRACE || x === CLOSE_BRACKET) depth--;
+        p++;
+        if (depth === 0) {
+          this.pos = p;
+          return;
+        }
+      }
+      throw this.error('unterminated value');
+    }
+    // A number or a literal: up to the next delimiter.
+    let p = this.pos;
+    while (p < b.length) {
+      const x = b[p] as number;
+      if (x === COMMA || x === CLOSE_BRACE || x === CLOSE_BRACKET || x <= 0x20) break;
+      p++;
+    }
+    const token = this.text(this.pos, p);
+    if (
+      token === '' ||
+      (token !== 'true' && token !== 'false' && token !== 'null' && Number.isNaN(Number(token)))
+    ) {
+      throw this.error(`unexpected "${token.slice(0, 20)}"`);
+    }
+    this.pos = p;
+  }
+
+  /** Fails unless only whitespace is left. */
+  end(): void {
+    if (this.peek() !== -1) throw this.error('unexpected content after the document');
+  }
+
+  error(what: string): JsonSyntaxError {
+    return new JsonSyntaxError(`${what} at byte ${this.pos}`);
+  }
+
+  private text(start: number, end: number): string {
+    return this.buffer.toString('utf8', start, end);
+  }
+
+  /**
+   * `-?digits(.digits)?` ending right before `terminator` (or any delimiter when -1), read exactly; undefined
+   * (position unchanged) when the text is not that or the fast path cannot be exact.
+   */
+  private decimal(terminator: number): number | undefined {
+    const b = this.bytes;
+    let p = this.pos;
+    const negative = b[p] === MINUS;
+    if (negative) p++;
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = -1;
+    for (; p < b.length; p++) {
+      const c = b[p] as number;
+      if (c >= ZERO && c <= NINE) {
+        if (mantissa > EXACT_MANTISSA) return undefined;
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        if (fraction >= 0) fraction++;
+      } else if (c === DOT && fraction < 0) fraction = 0;
+      else break;
+    }
+    const next = p < b.length ? (b[p] as number) : -1;
+    const ends =
+      terminator === -1
+        ? next === -1 || next === COMMA || next === CLOSE_BRACKET || next === CLOSE_BRACE || next <= 0x20
+        : next === terminator;
+    if (!ends || digits === 0 || fraction === 0 || fraction > 22) return undefined;
+    const scale = fraction > 0 ? (POWERS_OF_TEN[fraction] as number) : 1;
+    const magnitude = mantissa / scale;
+    this.pos = p;
+    return negative ? -magnitude : magnitude;
+  }
+}
