@@ -90,16 +90,19 @@ describe('the built-in feature source on a replayed history', () => {
     expect(reasons(s.noCadvisor, 'pod_cpu_usage.').every((r) => r !== 'value')).toBe(true);
     expect(reasons(s.unexportedNode, 'node_cpu_utilization.').every((r) => r !== 'value')).toBe(true);
     const fresh = vectorOf(cycle, s.recentlyStarted);
-    expect(fresh.features[featureIndex('pod_cpu_usage.lag_5')]).toEqual({ ok: false, missing: 'no_series' });
+    expect(fresh.features.at(featureIndex('pod_cpu_usage.lag_5'))).toEqual({
+      ok: false,
+      missing: 'no_series',
+    });
     expect(fresh.state).toBe('insufficient_data');
-    const reset = vectorOf(cycle, s.counterReset).features[featureIndex('pod_cpu_usage.min_5m')];
+    const reset = vectorOf(cycle, s.counterReset).features.at(featureIndex('pod_cpu_usage.min_5m'));
     expect(reset?.ok && reset.value > 0).toBe(true);
     // A pod nobody reports on has no node and no data: missing, not zero.
     const ghost = await source.build({ namespaces: [], pods: [{ namespace: 'shop', name: 'ghost' }] }, t);
     const g = vectorOf(ghost, { namespace: 'shop', name: 'ghost' });
     expect(g.node).toBeUndefined();
     expect(g.features.every((f) => !f.ok)).toBe(true);
-    expect(g.features[0]).toEqual({ ok: false, missing: 'no_node' });
+    expect(g.features.at(0)).toEqual({ ok: false, missing: 'no_node' });
   });
 
   it('says it is unavailable, and why, when its scrapes fail', async () => {
@@ -167,9 +170,9 @@ describe('scrapes into the sample store', () => {
     );
     const memory = (pod: string) => vectorOf(cycle, { namespace: 'shop', name: pod }).features;
     const at = featureIndex('pod_memory_usage.value');
-    expect(memory('a')[at]).toEqual({ ok: true, value: 0.25 });
-    expect(memory('b')[at]).toEqual({ ok: false, missing: 'no_series' });
+    expect(memory('a').at(at)).toEqual({ ok: true, value: 0.25 });
+    expect(memory('b').at(at)).toEqual({ ok: false, missing: 'no_series' });
     // A minute earlier b was still there.
-    expect(memory('b')[featureIndex('pod_memory_usage.lag_1')]).toEqual({ ok: true, value: 0.25 });
+    expect(memory('b').at(featureIndex('pod_memory_usage.lag_1'))).toEqual({ ok: true, value: 0.25 });
   });
 });

@@ -103,7 +103,7 @@ describe('feature cycles when Prometheus cannot answer', () => {
     expect(vector?.state).toBe('insufficient_data');
     expect(vector?.missing).toHaveLength(FEATURE_COUNT);
     expect(vector?.features.every((f) => !f.ok)).toBe(true);
-    expect(vector?.features[0]).toEqual({ ok: false, missing: 'no_node' });
+    expect(vector?.features.at(0)).toEqual({ ok: false, missing: 'no_node' });
   });
 
   it('a malformed body is unavailable/invalid_response, not a number', async () => {
@@ -143,7 +143,7 @@ describe('feature cycles when Prometheus cannot answer', () => {
       expect(cycle.status).toBe('ok');
       if (cycle.status !== 'ok') return;
       const pod = cycle.vectors.find((v) => v.pod === 'p');
-      expect(pod?.features[18]).toEqual({ ok: false, missing: 'not_finite' }); // pod_cpu_usage.value
+      expect(pod?.features.at(18)).toEqual({ ok: false, missing: 'not_finite' }); // pod_cpu_usage.value
       expect(pod?.state).toBe('insufficient_data');
     } finally {
       await fake.close();

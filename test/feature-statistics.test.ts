@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FEATURE_NAMES } from '../src/metrics/feature-catalogue.js';
 import { assertKubernetesName, buildFeatureQueries } from '../src/metrics/feature-queries.js';
 import { signalStatistics } from '../src/metrics/feature-statistics.js';
-import { vectorState } from '../src/metrics/feature-vector.js';
+import { FeatureRow, vectorState } from '../src/metrics/feature-vector.js';
 
 const T = 1_800_000_000_000; // aligned to the minute
 const points = (entries: [number, number][]) =>
@@ -86,10 +86,12 @@ describe('signalStatistics', () => {
 
 describe('vectorState', () => {
   it('is insufficient_data when a required feature is missing, complete when only optional ones are', () => {
-    const features = FEATURE_NAMES.map((name) =>
-      name.startsWith('pod_memory_usage.')
-        ? ({ ok: false, missing: 'no_series' } as const)
-        : ({ ok: true, value: 1 } as const),
+    const features = FeatureRow.of(
+      FEATURE_NAMES.map((name) =>
+        name.startsWith('pod_memory_usage.')
+          ? ({ ok: false, missing: 'no_series' } as const)
+          : ({ ok: true, value: 1 } as const),
+      ),
     );
     expect(vectorState(features).state).toBe('insufficient_data');
     expect(vectorState(features).missing).toHaveLength(9);

@@ -145,11 +145,14 @@ describe('feature vectors against a real backfilled Prometheus', () => {
     expect(reasons(s.unexportedNode, 'node_cpu_utilization.').every((r) => r !== 'value')).toBe(true);
     expect(vectorOf(cycle, s.unexportedNode).node).toBe('node-unexported');
     const fresh = vectorOf(cycle, s.recentlyStarted);
-    expect(fresh.features[featureIndex('pod_cpu_usage.lag_5')]).toEqual({ ok: false, missing: 'no_series' });
-    expect(fresh.features[featureIndex('pod_cpu_usage.value')]?.ok).toBe(true);
+    expect(fresh.features.at(featureIndex('pod_cpu_usage.lag_5'))).toEqual({
+      ok: false,
+      missing: 'no_series',
+    });
+    expect(fresh.features.at(featureIndex('pod_cpu_usage.value'))?.ok).toBe(true);
     expect(fresh.state).toBe('insufficient_data');
     // The counter reset is corrected, not read as a huge negative rate.
-    const reset = vectorOf(cycle, s.counterReset).features[featureIndex('pod_cpu_usage.min_5m')];
+    const reset = vectorOf(cycle, s.counterReset).features.at(featureIndex('pod_cpu_usage.min_5m'));
     expect(reset?.ok && reset.value > 0).toBe(true);
     expect(vectorOf(cycle, s.counterReset).state).toBe('complete');
     // Only complete vectors may be scored or matched; the others are counted, not acted on.

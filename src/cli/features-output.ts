@@ -25,7 +25,7 @@ export function cycleToJson(cycle: FeatureCycle): JsonValue {
       pod: v.pod,
       node: v.node ?? null,
       state: v.state,
-      values: v.features.map((f) => (f.ok ? f.value : null)),
+      values: v.features.toNullable(),
       missing: Object.fromEntries(
         v.features.flatMap((f, i): [string, string][] =>
           f.ok ? [] : [[FEATURE_NAMES[i] ?? String(i), f.missing]],
@@ -45,7 +45,7 @@ function renderVector(v: PodFeatureVector): string[] {
   const header = ['signal \\ statistic', ...STATISTICS];
   const rows = SIGNALS.map((signal, s) => [
     signal,
-    ...STATISTICS.map((_, k) => cell(v.features[s * STATISTICS.length + k])),
+    ...STATISTICS.map((_, k) => cell(v.features.at(s * STATISTICS.length + k))),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (r: string[]) =>
@@ -63,7 +63,7 @@ function renderVector(v: PodFeatureVector): string[] {
 function missingLegend(v: PodFeatureVector): string[] {
   const parts: string[] = [];
   SIGNALS.forEach((signal, s) => {
-    const cells = STATISTICS.map((stat, k) => ({ stat, f: v.features[s * STATISTICS.length + k] }));
+    const cells = STATISTICS.map((stat, k) => ({ stat, f: v.features.at(s * STATISTICS.length + k) }));
     const reasons = cells.flatMap(({ stat, f }) => (f && !f.ok ? [{ stat, reason: f.missing }] : []));
     const first = reasons[0];
     if (!first) return;

@@ -62,7 +62,7 @@ export function decisionOf(target: TargetAssessment, nowMs: number) {
     fallback: fallbackOnly(target),
     features: pods
       .flatMap((p) =>
-        p.values ? [{ pod: p.pod, ...(p.uid ? { podUid: p.uid } : {}), values: [...p.values] }] : [],
+        p.values ? [{ pod: p.pod, ...(p.uid ? { podUid: p.uid } : {}), values: p.values.toNullable() }] : [],
       )
       .slice(0, DECISION_LIMITS.features),
   };

@@ -1,3 +1,4 @@
+import type { FeatureRow } from '../metrics/feature-vector.js';
 import type { DecisionSource } from '../ml/resilient-ml-service.js';
 import type { TargetRef } from '../policy/target-selection.js';
 import type { PredictionFinding } from './prediction.js';
@@ -31,8 +32,8 @@ export interface PodAssessment {
   mlPrediction?: PredictionFinding;
   /** Feature names the vector lacked (insufficient data). */
   missing: readonly string[];
-  /** The complete feature vector, in catalogue order, when the pod had one. */
-  values?: ReadonlyArray<number | null>;
+  /** The complete feature vector, in catalogue order, when the pod had one (kept compact; toNullable() for JSON). */
+  values?: FeatureRow;
 }
 
 /**

@@ -80,7 +80,7 @@ function toMlVector(v: PodFeatureVector, atMs: number, workload: string | undefi
     pod: v.pod,
     ...(workload ? { workload } : {}),
     timestamp: new Date(atMs),
-    values: v.features.map((f) => (f.ok ? f.value : null)),
+    values: v.features.toNullable(),
   };
 }
 
@@ -270,7 +270,7 @@ export class DetectionCycle {
             rules,
             missing: [],
             // The vector the verdict rested on: kept with a remediation's decision (a training example).
-            values: vector.features.map((f) => (f.ok ? f.value : null)),
+            values: vector.features,
             ...verdict,
             ...(shadowMl ? { ml: shadowMl } : {}),
             // At risk: anomalous before the failure; the gates still decide whether anything is done.

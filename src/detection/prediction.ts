@@ -41,8 +41,7 @@ export const RESTART_CANDIDATE_COUNT = 2;
 export const PREDICTION_REUSE_MS = 2 * 60_000;
 
 const feature = (v: PodFeatureVector, name: FeatureName): number | undefined => {
-  const f = v.features[featureIndex(name)];
-  return f?.ok ? f.value : undefined;
+  return v.features.valueAt(featureIndex(name));
 };
 
 /** Whether a policy consults the prediction endpoint (validate.ts allows it in ML and Hybrid mode only). */

@@ -226,12 +226,11 @@ export class RuleTracker {
     nowMs: number,
   ): number | undefined {
     if (rule.signal !== undefined) {
-      const cpu = vector?.features[featureIndex('pod_cpu_usage.value')];
+      const cpu = vector?.features.valueAt(featureIndex('pod_cpu_usage.value'));
       if (needsMetrics(rule.signal) && !vector) return undefined;
-      return signalValue(rule.signal, signals, cpu?.ok ? cpu.value : undefined, nowMs);
+      return signalValue(rule.signal, signals, cpu, nowMs);
     }
     if (!vector || rule.feature === undefined || !isFeatureName(rule.feature)) return undefined;
-    const feature = vector.features[featureIndex(rule.feature)];
-    return feature?.ok ? feature.value : undefined;
+    return vector.features.valueAt(featureIndex(rule.feature));
   }
 }

@@ -3,6 +3,7 @@ import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION, type FeatureName, SIGNALS } from
 import { signalStatistics, WINDOW_MS } from './feature-statistics.js';
 import {
   type FeatureCycle,
+  FeatureRow,
   type FeatureValue,
   missing,
   type PodFeatureVector,
@@ -91,8 +92,9 @@ export class BuiltinFeatureSource {
         }
         features.push(...signalStatistics(points.size > 0 ? points : undefined, t, this.stepMs));
       }
-      const { state, missing: absent } = vectorState(features, this.required);
-      return { namespace: pod.namespace, pod: pod.name, node, features, state, missing: absent };
+      const row = FeatureRow.of(features);
+      const { state, missing: absent } = vectorState(row, this.required);
+      return { namespace: pod.namespace, pod: pod.name, node, features: row, state, missing: absent };
     });
     return {
       status: 'ok',

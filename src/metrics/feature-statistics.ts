@@ -1,4 +1,6 @@
-import { type FeatureValue, missing, value } from './feature-vector.js';
+import { FeatureRow, type FeatureValue, missing } from './feature-vector.js';
+
+const STATISTICS_PER_SIGNAL = 9;
 
 /** Length of the statistics window, fixed by the feature names (`mean_5m`, ...). */
 export const WINDOW_MS = 5 * 60_000;
@@ -56,21 +58,30 @@ export class WindowSlots {
     return this;
   }
 
-  private at(ms: number): FeatureValue {
+  /** The slot of instant `ms` when it holds a point, else -1. */
+  private slotAt(ms: number): number {
     const slot = (ms - this.startMs) / this.stepMs;
-    return this.present[slot] === 1 ? value(this.values[slot] as number) : missing('no_series');
+    return this.present[slot] === 1 ? slot : -1;
+  }
+
+  /** A slot's point into `out[i]`, or no_series when the slot holds none. */
+  private put(out: FeatureRow, i: number, slot: number): void {
+    if (slot < 0) out.setMissing(i, 'no_series');
+    else out.setValue(i, this.values[slot] as number);
   }
 
   /** The 9 statistics in STATISTICS order (see signalStatistics). */
   statistics(): FeatureValue[] {
-    return this.statisticsInto(new Array<FeatureValue>(9), 0);
+    const row = new FeatureRow(STATISTICS_PER_SIGNAL);
+    this.statisticsInto(row, 0);
+    return row.map((f) => f);
   }
 
-  /** Writes the 9 statistics into `out` from `offset` (a vector's 45 slots): no array per signal and pod. */
-  statisticsInto(out: FeatureValue[], offset: number): FeatureValue[] {
-    const current = this.at(this.tMs);
-    const lag1 = this.at(this.tMs - LAG_1_MS);
-    const lag5 = this.at(this.tMs - LAG_5_MS);
+  /** Writes the 9 statistics into `out` from `offset` (a vector's 45 slots): no object per statistic. */
+  statisticsInto(out: FeatureRow, offset: number): void {
+    const current = this.slotAt(this.tMs);
+    const lag1 = this.slotAt(this.tMs - LAG_1_MS);
+    const lag5 = this.slotAt(this.tMs - LAG_5_MS);
 
     // Slots in time order, as the window's points are: the sums add up in the same order as before.
     let n = 0;
@@ -90,12 +101,9 @@ export class WindowSlots {
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    let mean: FeatureValue;
-    let std: FeatureValue;
-    let lo: FeatureValue;
-    let hi: FeatureValue;
+    this.put(out, offset, current);
     if (nonFinite || n === 0) {
-      mean = std = lo = hi = missing(nonFinite ? 'not_finite' : 'no_series');
+      for (let k = 1; k <= 4; k++) out.setMissing(offset + k, nonFinite ? 'not_finite' : 'no_series');
     } else {
       const m = sum / n;
       // Population standard deviation, as stddev_over_time computes it.
@@ -105,30 +113,25 @@ export class WindowSlots {
         const d = (this.values[slot] as number) - m;
         squares += d * d;
       }
-      mean = value(m);
-      std = value(Math.sqrt(squares / n));
-      lo = value(min);
-      hi = value(max);
+      out.setValue(offset + 1, m);
+      out.setValue(offset + 2, Math.sqrt(squares / n));
+      out.setValue(offset + 3, min);
+      out.setValue(offset + 4, max);
     }
-
-    let diff: FeatureValue = missing('no_input');
-    let pct: FeatureValue = missing('no_input');
-    if (current.ok && lag1.ok) {
-      const d = current.value - lag1.value;
-      diff = value(d);
+    this.put(out, offset + 5, lag1);
+    this.put(out, offset + 6, lag5);
+    // diff and pct_change need both the current value and lag_1, each finite.
+    if (out.ok(offset) && out.ok(offset + 5)) {
+      const now = out.values[offset] as number;
+      const before = out.values[offset + 5] as number;
+      const d = now - before;
+      out.setValue(offset + 7, d);
       // The reference defines pct_change as 0 when lag_1 is 0 rather than ±Inf.
-      pct = value(lag1.value === 0 ? 0 : d / lag1.value);
+      out.setValue(offset + 8, before === 0 ? 0 : d / before);
+    } else {
+      out.setMissing(offset + 7, 'no_input');
+      out.setMissing(offset + 8, 'no_input');
     }
-    out[offset] = current;
-    out[offset + 1] = mean;
-    out[offset + 2] = std;
-    out[offset + 3] = lo;
-    out[offset + 4] = hi;
-    out[offset + 5] = lag1;
-    out[offset + 6] = lag5;
-    out[offset + 7] = diff;
-    out[offset + 8] = pct;
-    return out;
   }
 }
 

@@ -7,11 +7,11 @@ import {
   STATISTICS,
 } from './feature-catalogue.js';
 import { buildFeatureQueries, type SignalQuery } from './feature-queries.js';
-import { noSeries, WINDOW_MS, WindowSlots } from './feature-statistics.js';
+import { WINDOW_MS, WindowSlots } from './feature-statistics.js';
 import {
   type FeatureCycle,
-  type FeatureValue,
-  missing,
+  FeatureRow,
+  type MissingReason,
   type PodFeatureVector,
   vectorState,
 } from './feature-vector.js';
@@ -54,7 +54,14 @@ export interface FeatureBuilderOptions {
 const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
 const ASSEMBLY_SLICE = 1_000;
 const STATISTICS_PER_SIGNAL = STATISTICS.length;
-const NO_NODE: readonly FeatureValue[] = Array.from({ length: 9 }, () => missing('no_node'));
+/** A signal's 9 statistics, all missing for one reason. */
+function allMissing(reason: MissingReason): FeatureRow {
+  const row = new FeatureRow(STATISTICS_PER_SIGNAL);
+  for (let k = 0; k < STATISTICS_PER_SIGNAL; k++) row.setMissing(k, reason);
+  return row;
+}
+const NO_NODE = allMissing('no_node');
+const NO_SERIES = allMissing('no_series');
 
 /** Builds the 45-feature vectors of every selected pod with a fixed number of queries (see feature-queries.ts). */
 export class FeatureVectorBuilder {
@@ -181,35 +188,35 @@ export class FeatureVectorBuilder {
             : podKey(series.labels.namespace ?? '', series.labels.pod ?? '');
         if (key !== undefined) index.set(key, series);
       }
-      return { query: q, index, perNode: new Map<string, readonly FeatureValue[]>() };
+      return { query: q, index, perNode: new Map<string, FeatureRow>() };
     });
     const ordered = SIGNALS.map((signal) => bySignal.find((b) => b.query.signal === signal));
-    const copy = (from: readonly FeatureValue[], to: FeatureValue[], offset: number) => {
-      for (let k = 0; k < STATISTICS_PER_SIGNAL; k++) to[offset + k] = from[k] as FeatureValue;
-    };
 
     // In slices, so that timers (the lease renewal) and /healthz run in between: about 20 ms each at 10,000 pods.
     const vectors: PodFeatureVector[] = new Array(pods.length);
     await forEachSliced(pods, ASSEMBLY_SLICE, (pod, i) => {
       const key = podKey(pod.namespace, pod.name);
       const node = pod.nodeName ?? nodeOf.get(key)?.node;
-      const features = new Array<FeatureValue>(FEATURE_NAMES.length);
+      const features = new FeatureRow(FEATURE_NAMES.length);
       for (let s = 0; s < ordered.length; s++) {
         const entry = ordered[s];
         const offset = s * STATISTICS_PER_SIGNAL;
         if (entry?.query.scope !== 'node') {
           const series = entry?.index.get(key);
           if (series) slots.fill(series.times, series.values).statisticsInto(features, offset);
-          else copy(noSeries(), features, offset);
-        } else if (node === undefined) copy(NO_NODE, features, offset);
+          else features.copyFrom(NO_SERIES, offset);
+        } else if (node === undefined) features.copyFrom(NO_NODE, offset);
         else {
           let known = entry.perNode.get(node);
           if (!known) {
             const series = entry.index.get(node);
-            known = series ? slots.fill(series.times, series.values).statistics() : noSeries();
+            if (series) {
+              known = new FeatureRow(STATISTICS_PER_SIGNAL);
+              slots.fill(series.times, series.values).statisticsInto(known, 0);
+            } else known = NO_SERIES;
             entry.perNode.set(node, known);
           }
-          copy(known, features, offset);
+          features.copyFrom(known, offset);
         }
       }
       const { state, missing: absent } = vectorState(features, this.required);

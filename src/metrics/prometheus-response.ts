@@ -131,7 +131,7 @@ function readPair(
   r: JsonBytes,
   query: string,
   element: number,
-  valueOf: (text: string) => number,
+  readValue: (text: string) => number,
   sample: (ms: number, value: number) => void,
 ): void {
   if (!r.accept(0x5b) || r.peek() === 0x5d) throw notAPair(query, element);
@@ -140,7 +140,7 @@ function readPair(
   const ms = Math.round(r.number() * 1000);
   if (!r.accept(0x2c)) throw notAPair(query, element);
   if (!r.isString()) throw invalid(query, 'a sample value that is not a string');
-  const value = r.numericString(valueOf);
+  const value = r.numericString(readValue);
   if (!r.accept(0x5d)) throw notAPair(query, element);
   sample(ms, value);
 }
@@ -160,10 +160,10 @@ function readElement<T>(
     if (key === 'metric') labels = readLabels(r, query);
     else if (key === samples) {
       seen = true;
-      const valueOf = (text: string) => sampleValue(text, query);
-      if (samples === 'value') readPair(r, query, i, valueOf, sample);
+      const readValue = (text: string) => sampleValue(text, query);
+      if (samples === 'value') readPair(r, query, i, readValue, sample);
       else if (r.peek() !== 0x5b) throw invalid(query, `result ${i} without values`);
-      else r.array(() => readPair(r, query, i, valueOf, sample));
+      else r.array(() => readPair(r, query, i, readValue, sample));
     } else r.skip();
   });
   return build(labels, seen);

@@ -6,6 +6,7 @@ import {
 } from '../../src/detection/detection-cycle.js';
 import { RuleTracker } from '../../src/detection/rule-tracker.js';
 import { FEATURE_COUNT } from '../../src/metrics/feature-catalogue.js';
+import { FeatureRow } from '../../src/metrics/feature-vector.js';
 import { validatePolicySpec } from '../../src/policy/validate.js';
 
 const NOW = 1_800_000_000_000;
@@ -46,7 +47,7 @@ describe('a detection cycle and the event loop', () => {
           node: 'n1',
           state: 'complete',
           missing: [],
-          features: Array.from({ length: FEATURE_COUNT }, () => ({ ok: true, value: 1 })),
+          features: FeatureRow.of(Array.from({ length: FEATURE_COUNT }, () => ({ ok: true, value: 1 }))),
         })),
       }),
     };

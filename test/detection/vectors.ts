@@ -1,5 +1,5 @@
 import { FEATURE_NAMES, type FeatureName, featureIndex } from '../../src/metrics/feature-catalogue.js';
-import type { FeatureValue, PodFeatureVector } from '../../src/metrics/feature-vector.js';
+import { FeatureRow, type FeatureValue, type PodFeatureVector } from '../../src/metrics/feature-vector.js';
 
 /** A complete vector of zeros with the given features set, or missing when set to null. */
 export function vector(
@@ -16,7 +16,7 @@ export function vector(
     namespace,
     pod,
     node: 'node-a',
-    features,
+    features: FeatureRow.of(features),
     state: missing.length > 0 ? 'insufficient_data' : 'complete',
     missing,
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decisionOf } from '../../src/controller/remediation-decision.js';
 import type { PodAssessment, TargetAssessment } from '../../src/detection/assessment.js';
+import { FeatureRow } from '../../src/metrics/feature-vector.js';
 
 /** A decision is written into the Remediation record: it must fit the CRD's bounds however large the workload. */
 describe('decision bounds', () => {
@@ -24,7 +25,7 @@ describe('decision bounds', () => {
         : [],
       ml: { source: 'ml', anomaly: anomalous, confidence: 0.9, note: '' },
       missing: [],
-      values: Array.from({ length: 45 }, () => 0.5),
+      values: FeatureRow.of(Array.from({ length: 45 }, () => ({ ok: true, value: 0.5 }))),
     });
     const pods = [
       ...Array.from({ length: 250 }, (_, i) => pod(i, false)),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decisionOf, fallbackOnly } from '../../src/controller/remediation-decision.js';
 import type { PodAssessment, TargetAssessment } from '../../src/detection/assessment.js';
+import { FeatureRow } from '../../src/metrics/feature-vector.js';
 import { decisionSchema } from '../../src/remediation/record.js';
 
 /** A pod judged at risk by a prediction alone: no firing rule, the anomaly answer from the local fallback. */
@@ -13,7 +14,7 @@ const atRisk: PodAssessment = {
   ml: { source: 'local', anomaly: false, confidence: 0.4, note: '' },
   mlPrediction: { issue: 'pod_oom', probability: 0.91, timeToOccurrenceSeconds: 600 },
   missing: [],
-  values: Array.from({ length: 45 }, () => 0.5),
+  values: FeatureRow.of(Array.from({ length: 45 }, () => ({ ok: true, value: 0.5 }))),
 };
 const healthy: PodAssessment = { namespace: 'shop', pod: 'web-2', state: 'healthy', rules: [], missing: [] };
 const target: TargetAssessment = {

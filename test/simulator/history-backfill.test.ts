@@ -150,8 +150,8 @@ describe.skipIf(!prometheusAvailable())('history backfilled from the simulator, 
     const worker = cycle.vectors.find((v) => v.pod.startsWith('worker-'));
     // Feature 36 is container_restart_count.value: the restarts the pod has now.
     expect(worker?.features.length).toBe(45);
-    expect(worker?.features[36]).toMatchObject({ ok: true });
-    const value = worker?.features[36];
+    expect(worker?.features.at(36)).toMatchObject({ ok: true });
+    const value = worker?.features.at(36);
     expect(value?.ok && value.value).toBeGreaterThanOrEqual(5);
   });
 });
