@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { PrometheusQueryError } from '../src/metrics/prometheus-api.js';
+import { readMatrix } from '../src/metrics/prometheus-response.js';
+
+// The byte reader must refuse what JSON.parse refused (or what the JSON.parse-based reader refused), never turn
+// it into a number: "Anything not shaped as documented is an invalid_response, never a number".
+
+const matrixWith = (pair: string, metric = '{}') =>
+  Buffer.from(
+    `{"status":"success","data":{"resultType":"matrix","result":[{"metric":${metric},"values":[${pair}]}]}}`,
+  );
+
+function kindOf(read: () => unknown): string | undefined {
+  try {
+    read();
+    return undefined;
+  } catch (err) {
+    return err instanceof PrometheusQueryError ? err.kind : `not a PrometheusQueryError (${String(err)})`;
+  }
+}
+
+describe('the byte reader refuses what is not a Prometheus answer', () => {
+  it('a sample time that overflows to Infinity (valid JSON) is an invalid_response, as before the byte reader', () => {
+    expect(JSON.parse('1e400')).toBe(Number.POSITIVE_INFINITY);
+    expect(kindOf(() => readMatrix(matrixWith('[1e400,"1"]'), 'q'))).toBe('invalid_response');
+  });
+
+  it.each([
+    ['a hexadecimal time', '[0x6553F100,"1"]'],
+    ['a binary time', '[0b101,"1"]'],
+    ['a time with a leading zero', '[017,"1"]'],
+    ['-Infinity as a time', '[-Infinity,"1"]'],
+  ])('%s (not JSON) is an invalid_response, not a number', (_what, pair) => {
+    expect(() => JSON.parse(pair)).toThrow();
+    expect(kindOf(() => readMatrix(matrixWith(pair), 'q'))).toBe('invalid_response');
+  });
+
+  it.each([
+    ['a label value', '[1,"1"]', '{"pod":"a\\xb"}'],
+    ['a label value (short \\u escape)', '[1,"1"]', '{"pod":"a\\u12"}'],
+    ['a sample value', '[1,"1\\q"]', '{}'],
+  ])('a bad escape in %s is an invalid_response, not a bare SyntaxError', (_what, pair, metric) => {
+    expect(kindOf(() => readMatrix(matrixWith(pair, metric), 'q'))).toBe('invalid_response');
+  });
+});
