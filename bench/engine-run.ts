@@ -103,7 +103,17 @@ export async function measureEngine(o: EngineRunOptions): Promise<CycleRow[]> {
     let seq = requestSeq();
     const rows: CycleRow[] = [];
     for (let cycle = 0; cycle <= o.cycles; cycle++) {
-      evaluated = await nextCycle(evaluated);
+      try {
+        evaluated = await nextCycle(evaluated);
+      } catch (error) {
+        const { exitCode, signalCode } = engine.child;
+        const status = o.sandbox.getObject(o.policy.group, o.policy.plural, undefined, o.policy.name)?.status;
+        process.stderr.write(
+          `no evaluation: engine ${exitCode === null && signalCode === null ? 'running' : `exited (code ${exitCode}, signal ${signalCode})`}\n` +
+            `policy status: ${JSON.stringify(status)}\nengine output:\n${engine.output().slice(-6000)}\n`,
+        );
+        throw error;
+      }
       const cpuNow = probe.cpuMs();
       const mainCpuNow = probe.mainThreadCpuMs();
       const peakRssMiB = probe.peakRssMiB();

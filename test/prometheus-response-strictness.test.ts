@@ -42,4 +42,18 @@ describe('the byte reader refuses what is not a Prometheus answer', () => {
   ])('a bad escape in %s is an invalid_response, not a bare SyntaxError', (_what, pair, metric) => {
     expect(kindOf(() => readMatrix(matrixWith(pair, metric), 'q'))).toBe('invalid_response');
   });
+
+  it('two "values" of one series, or a raw control character in a string, are an invalid_response', () => {
+    const twice = Buffer.from(
+      '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"]],"values":[[2,"2"]]}]}}',
+    );
+    expect(kindOf(() => readMatrix(twice, 'q'))).toBe('invalid_response');
+    expect(kindOf(() => readMatrix(matrixWith('[1,"1"]', '{"pod":"a\tb"}'), 'q'))).toBe('invalid_response');
+  });
+
+  it('a label named __proto__ is kept as a label', () => {
+    const [series] = readMatrix(matrixWith('[1,"1"]', '{"__proto__":"x","pod":"p"}'), 'q').series;
+    expect(Object.keys(series?.labels ?? {})).toEqual(['__proto__', 'pod']);
+    expect(Object.getOwnPropertyDescriptor(series?.labels, '__proto__')?.value).toBe('x');
+  });
 });

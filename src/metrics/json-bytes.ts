@@ -28,6 +28,9 @@ const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 export class JsonSyntaxError extends Error {}
 
+const isDigit = (b: Uint8Array, i: number) =>
+  i < b.length && (b[i] as number) >= ZERO && (b[i] as number) <= NINE;
+
 export class JsonBytes {
   pos = 0;
   /** The same bytes as a Buffer, for decoding text without a view per string. */
@@ -109,6 +112,7 @@ export class JsonBytes {
     let p = start;
     let escaped = false;
     while (p < b.length && b[p] !== QUOTE) {
+      if ((b[p] as number) < 0x20) throw this.error('a control character in a string');
       if (b[p] === BACKSLASH) {
         escaped = true;
         p++;
@@ -117,7 +121,12 @@ export class JsonBytes {
     }
     if (p >= b.length) throw this.error('unterminated string');
     this.pos = p + 1;
-    return escaped ? (JSON.parse(this.text(start - 1, p + 1)) as string) : this.text(start, p);
+    if (!escaped) return this.text(start, p);
+    try {
+      return JSON.parse(this.text(start - 1, p + 1)) as string;
+    } catch {
+      throw this.error('a malformed escape in a string');
+    }
   }
 
   /**
@@ -136,17 +145,41 @@ export class JsonBytes {
     return fallback(this.string());
   }
 
-  /** A JSON number. */
+  /** A JSON number (its grammar, not what Number() would also take: no 0x, no leading zeros, no Infinity). */
   number(): number {
     if (!this.isNumber()) throw this.error('expected a number');
     const start = this.pos;
+    const end = this.numberEnd(start);
+    if (end < 0) throw this.error('malformed number');
     const n = this.decimal(-1);
-    if (n !== undefined) return n;
-    this.pos = start;
-    this.skip();
-    const value = Number(this.text(start, this.pos));
-    if (Number.isNaN(value)) throw this.error('malformed number');
-    return value;
+    if (n !== undefined && this.pos === end) return n;
+    this.pos = end;
+    return Number(this.text(start, end));
+  }
+
+  /** Where the JSON number starting at `p` ends (a delimiter must follow), or -1 when it is not one. */
+  private numberEnd(from: number): number {
+    const b = this.bytes;
+    let p = from;
+    if (b[p] === MINUS) p++;
+    if (b[p] === ZERO) p++;
+    else if (isDigit(b, p)) while (isDigit(b, p)) p++;
+    else return -1;
+    if (b[p] === DOT) {
+      p++;
+      if (!isDigit(b, p)) return -1;
+      while (isDigit(b, p)) p++;
+    }
+    if (b[p] === 0x65 || b[p] === 0x45) {
+      p++;
+      if (b[p] === 0x2b || b[p] === MINUS) p++;
+      if (!isDigit(b, p)) return -1;
+      while (isDigit(b, p)) p++;
+    }
+    const next = p < b.length ? (b[p] as number) : -1;
+    const delimited =
+      next === -1 || next === COMMA || next === CLOSE_BRACKET || next === CLOSE_BRACE || next <= 0x20;
+    return delimited ? p : -1;
   }
 
   /** Any value, decoded by JSON.parse (for small parts: an envelope field, a warning list). */

@@ -115,7 +115,11 @@ function readLabels(r: JsonBytes, query: string): Readonly<Record<string, string
   }
   r.object((key) => {
     if (!r.isString()) throw invalid(query, `label "${key}" that is not a string`);
-    labels[key] = r.string();
+    const value = r.string();
+    // A label named __proto__ is a label like any other, not the object's prototype.
+    if (key === '__proto__') {
+      Object.defineProperty(labels, key, { value, enumerable: true, writable: true, configurable: true });
+    } else labels[key] = value;
   });
   return labels;
 }
@@ -136,8 +140,10 @@ function readPair(
 ): void {
   if (!r.accept(0x5b) || r.peek() === 0x5d) throw notAPair(query, element);
   if (!r.isNumber()) throw invalid(query, 'a sample time that is not a number');
+  const seconds = r.number();
+  if (!Number.isFinite(seconds)) throw invalid(query, 'a sample time that is not a finite number');
   // Seconds with a fraction are not exact in binary: rounding, not truncating, gives the ms sent.
-  const ms = Math.round(r.number() * 1000);
+  const ms = Math.round(seconds * 1000);
   if (!r.accept(0x2c)) throw notAPair(query, element);
   if (!r.isString()) throw invalid(query, 'a sample value that is not a string');
   const value = r.numericString(readValue);
@@ -159,6 +165,8 @@ function readElement<T>(
   r.object((key) => {
     if (key === 'metric') labels = readLabels(r, query);
     else if (key === samples) {
+      // JSON.parse would keep the last of two; the samples of both would be read here. Neither is Prometheus.
+      if (seen) throw invalid(query, `result ${i} with "${samples}" twice`);
       seen = true;
       const readValue = (text: string) => sampleValue(text, query);
       if (samples === 'value') readPair(r, query, i, readValue, sample);

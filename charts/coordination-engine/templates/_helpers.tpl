@@ -170,12 +170,13 @@ engine). Each rule names the code that needs it. Called with (dict "listRemediat
 
 {{/*
 A duration value (500ms, 30s, 5m, 1h30m: the schema's pattern) in milliseconds, as a string (include returns
-text; pipe it to int64).
+text; pipe it to int64). Each number is read with atoi, base 10 as the engine reads it: Sprig's int64 would take
+"012" for octal.
 */}}
 {{- define "coordination-engine.durationMs" -}}
 {{- $total := 0 -}}
 {{- range regexFindAll "[0-9]+(ms|s|m|h)" . -1 -}}
-{{- $n := regexFind "^[0-9]+" . | int64 -}}
+{{- $n := regexFind "^[0-9]+" . | atoi -}}
 {{- $unit := regexReplaceAll "^[0-9]+" . "" -}}
 {{- if eq $unit "ms" -}}{{- $total = add $total $n -}}
 {{- else if eq $unit "s" -}}{{- $total = add $total (mul $n 1000) -}}
