@@ -68,8 +68,8 @@ export interface PolicyTargets {
 }
 
 const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
-/** Targets assessed between two yields to the event loop (about 1,250 pods of 5, ~10 ms). */
-const TARGET_SLICE = 250;
+/** Pods assessed between two yields to the event loop (~10 ms), counted across targets and policies. */
+const POD_SLICE = 1_250;
 
 /** Whether the policy asks the ML service at all: to decide (ML, Hybrid) or to be compared (shadow). */
 const wantsMl = (spec: PolicySpec) => spec.detection.mode !== 'Rules' || spec.detection.ml.shadow;
@@ -171,6 +171,7 @@ export class DetectionCycle {
     const mlSnapshot = this.deps.ml?.snapshot();
     // An outage means no at-risk verdicts at all, even from an answer reused from before it.
     const predictionsUsable = mlSnapshot?.status === 'ok' && predicted.late === undefined;
+    let podsSinceYield = 0;
     for (const policy of policies) {
       const mismatch = this.mlMismatch(policy.spec);
       const usesMl = policy.spec.detection.mode !== 'Rules' && mismatch === undefined;
@@ -290,10 +291,16 @@ export class DetectionCycle {
       };
       // In slices with the event loop in between: 10,000 pods are ~80 ms of synchronous work, and the lease
       // renewal timer and /healthz must not wait behind them.
+      // The count runs across targets and policies: many small policies, or a few targets of many pods, are as
+      // much work as one big policy.
       const targets: TargetAssessment[] = [];
-      for (const [i, entry] of policy.targets.entries()) {
-        if (i > 0 && i % TARGET_SLICE === 0) await yieldToEventLoop();
+      for (const entry of policy.targets) {
+        if (podsSinceYield >= POD_SLICE) {
+          podsSinceYield = 0;
+          await yieldToEventLoop();
+        }
         targets.push(assessTarget(entry));
+        podsSinceYield += entry.pods.length + 1;
       }
       this.deps.rules.retainOnly(policy.key, evaluated);
       const problems: DependencyProblem[] = unavailable ? [unavailable] : [];
