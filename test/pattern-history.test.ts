@@ -83,6 +83,15 @@ describe('pattern history from Prometheus series', () => {
     expect(matcher('Deployment', 'web').test('web-db-0')).toBe(false);
     expect(matcher('Deployment', 'web').test('web-db-12')).toBe(false);
     expect(matcher('Deployment', 'web').test('web-api-66b6c48dd5-x2z9k')).toBe(false);
+    // A long name: the generated prefix <replicaset>- is cut at 58 characters before the 5 random ones.
+    const generated = (deployment: string, hash: string) => `${`${deployment}-${hash}-`.slice(0, 58)}x2z9k`;
+    for (const length of [46, 47, 50, 57, 58, 63]) {
+      const long = 'a'.repeat(length - 1).concat('z');
+      for (const hash of ['5d4b9c7f6', '66b6c48dd5', '7']) {
+        expect(matcher('Deployment', long).test(generated(long, hash)), `${length} ${hash}`).toBe(true);
+      }
+    }
+
     expect(podNameRegex({ kind: 'StatefulSet', namespace: 'shop', name: 'db' })).toBe('db-[0-9]+');
     expect(podNameRegex({ kind: 'Pod', namespace: 'shop', name: 'solo' })).toBe('solo');
     expect(() => podNameRegex({ kind: 'Pod', namespace: 'shop', name: 'x"}) or vector(1' })).toThrow();

@@ -25,16 +25,24 @@ export const MAX_EVENTS = 2000;
 
 /** The characters of generated name parts (k8s.io/apimachinery/pkg/util/rand, SafeEncodeString). */
 const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
+/** Kubernetes cuts a generateName prefix to this length before adding the 5 random characters. */
+const MAX_GENERATED_PREFIX = 58;
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** A PromQL regex (inside a double-quoted string) for the pods of a target. */
 export function podNameRegex(target: HistoryTarget): string {
   if (!NAME.test(target.name) || !NAME.test(target.namespace))
     throw new Error(`not a Kubernetes name: ${target.namespace}/${target.name}`);
-  const name = target.name.replace(/\./g, '\\\\.');
-  // The ReplicaSet's pod-template-hash (1-10 characters) and the pod's 5-character suffix are both drawn from
-  // Kubernetes' safe alphabet (no vowels, no 0, 1 or 3), so a StatefulSet `web-db`'s pod `web-db-0` is not `web`'s.
-  if (target.kind === 'Deployment') return `${name}-${SAFE}{1,10}-${SAFE}{5}`;
+  const promQlEscaped = (text: string) => text.replace(/\./g, '\\\\.');
+  const name = promQlEscaped(target.name);
+  if (target.kind === 'Deployment') {
+    // The ReplicaSet's pod-template-hash (1-10 characters) and the pod's 5-character suffix are both drawn from
+    // Kubernetes' safe alphabet (no vowels, no 0, 1 or 3), so a StatefulSet `web-db`'s pod `web-db-0` is not
+    // `web`'s. The pod's generated prefix (`<replicaset>-`) is cut at 58 characters, so for a long Deployment
+    // name the hash and dashes may be cut short or gone.
+    if (target.name.length + 12 <= MAX_GENERATED_PREFIX) return `${name}-${SAFE}{1,10}-${SAFE}{5}`;
+    return `${promQlEscaped(target.name.slice(0, MAX_GENERATED_PREFIX))}(-${SAFE}{0,10}-?)?${SAFE}{5}`;
+  }
   if (target.kind === 'StatefulSet') return `${name}-[0-9]+`;
   return name;
 }
