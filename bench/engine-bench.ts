@@ -1,6 +1,7 @@
 /**
  * npm run bench:engine [-- --pods 10000 --cycles 10 --interval 30 --namespaces 10 --skip-build --cpu-prof <dir>
- *                           --engines before=<dir>/dist/src/cli/main.js,after=dist/src/cli/main.js --rounds 2]
+ *                           --engines before=<dir>/dist/src/cli/main.js,after=dist/src/cli/main.js --rounds 2
+ *                           --write-docs]
  *
  * The whole engine at scale: the sandbox holding N pods in N/5 Deployments (run by the simulator, which stops
  * once every pod runs), a real Prometheus backfilled with promtool for exactly those pods, and the engine as a
@@ -13,6 +14,7 @@
  * are then measured under the same conditions, the machine's load included.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +40,8 @@ const { values: args } = parseArgs({
     engines: { type: 'string' },
     /** How many times the list of engines is run through (alternating, for before/after comparisons). */
     rounds: { type: 'string', default: '1' },
+    /** Writes the summary into docs/scaling.md (between its bench:engine markers), with the command and date. */
+    'write-docs': { type: 'boolean', default: false },
   },
 });
 const PODS = Number(args.pods);
@@ -82,6 +86,22 @@ function engines(): Array<{ label: string; mainJs: string }> {
     if (!label || !path) throw new Error(`--engines wants label=path[,label=path], got "${entry}"`);
     return { label, mainJs: resolve(path) };
   });
+}
+
+/** Replaces what is between docs/scaling.md's bench:engine markers with this run's summary. */
+function writeDocs(summary: string): void {
+  const doc = join(ROOT, 'docs/scaling.md');
+  const text = readFileSync(doc, 'utf8');
+  const start = '<!-- bench:engine:start -->';
+  const end = '<!-- bench:engine:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`${doc} has no ${start} ... ${end} markers`);
+  const extra = process.argv.slice(2).filter((a) => a !== '--write-docs');
+  const command = ['npm run bench:engine', ...(extra.length > 0 ? ['--', ...extra] : [])].join(' ');
+  const run = `Run ${new Date().toISOString()} with \`${command}\`.`;
+  writeFileSync(doc, `${text.slice(0, i + start.length)}\n${run}\n\n${summary}\n${text.slice(j)}`);
+  log(`wrote the summary into ${doc}`);
 }
 
 async function main(): Promise<void> {
@@ -135,6 +155,7 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(`${summaries.join('\n\n')}\n`);
+    if (args['write-docs']) writeDocs(summaries.join('\n\n'));
   } finally {
     await prometheus?.stop();
     await env.cleanup();
