@@ -51,13 +51,24 @@ export function kubernetesHealthSource(caches: readonly CacheGroup[], clock: Clo
   };
 }
 
-export function leaderHealthSource(elector: LeaderElector | undefined): HealthSource {
+export function leaderHealthSource(
+  elector: LeaderElector | undefined,
+  /** True while the replica waits for its caches to sync before it campaigns for the lease. */
+  waitingToCampaign: () => boolean = () => false,
+): HealthSource {
   return {
     name: 'leader',
     critical: true,
     check() {
       if (!elector) return { status: 'ok', message: 'leader election disabled; this replica reconciles' };
       const status = elector.status();
+      if (!status.running && waitingToCampaign()) {
+        return {
+          status: 'degraded',
+          message: 'waiting for the caches to sync before campaigning',
+          details: status,
+        };
+      }
       if (!status.running)
         return { status: 'down', message: 'leader election is not running', details: status };
       return {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EngineConfig } from '../config/settings.js';
 import { CacheGroup } from '../controller/cache-group.js';
+import { CampaignWhenSynced } from '../controller/campaign-when-synced.js';
 import { Controller } from '../controller/controller.js';
 import { EvaluationLoop } from '../controller/evaluation-loop.js';
 import { EventRecorder } from '../controller/event-recorder.js';
@@ -326,7 +327,11 @@ export async function startEngine(
         },
       })
     : undefined;
-  if (elector) elector.start();
+  // Campaign only once the caches have synced (see CampaignWhenSynced).
+  const campaign = elector
+    ? new CampaignWhenSynced({ synced: cachesSynced, campaign: () => elector.start(), clock })
+    : undefined;
+  if (campaign) campaign.start();
   else {
     metrics.setLeader(true);
     void startController(term);
@@ -336,7 +341,7 @@ export async function startEngine(
     kubernetesHealthSource(caches, clock),
     prometheus,
     mlService,
-    leaderHealthSource(elector),
+    leaderHealthSource(elector, () => campaign?.waiting() ?? false),
   ];
   const endpoints = options.endpoints ?? (await EngineEndpoints.listen(config.port, config.metricsPort));
   if (!options.endpoints) {
@@ -368,6 +373,7 @@ export async function startEngine(
     stop() {
       stopping ??= (async () => {
         logger.info('shutting down: no new work; finishing in-flight reconciles');
+        campaign?.stop();
         // The lease is still held (and renewed) while in-flight work finishes, so it may finish acting.
         const drained = stopController();
         const timedOut = new Promise<'timeout'>((resolve) =>
