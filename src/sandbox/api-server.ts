@@ -345,18 +345,6 @@ export class ApiServer {
     }
   }
 
-  private matching(
-    type: ResourceType,
-    version: string,
-    namespace: string | undefined,
-    query: ListQuery,
-  ): JsonObject[] {
-    return this.store
-      .scan(type.storageKey, namespace)
-      .map((stored) => this.service.toExternal(type, version, stored))
-      .filter((o) => matchesQuery(query, o));
-  }
-
   private list(
     type: ResourceType,
     version: string,
@@ -364,7 +352,15 @@ export class ApiServer {
     query: ListQuery,
     table: { includeObject?: string } | undefined,
   ): JsonObject {
-    const page = paginate(this.matching(type, version, namespace, query), query, this.store);
+    const page = paginate(
+      this.store.scan(type.storageKey, namespace),
+      (stored) => {
+        const o = this.service.toExternal(type, version, stored);
+        return matchesQuery(query, o) ? o : undefined;
+      },
+      query,
+      this.store,
+    );
     const listMeta: JsonObject = { resourceVersion: String(page.resourceVersion) };
     if (page.continueToken) listMeta.continue = page.continueToken;
     if (page.remaining !== undefined) listMeta.remainingItemCount = page.remaining;
@@ -403,6 +399,18 @@ export class ApiServer {
     );
     this.watches.add(stream);
     stream.start();
+  }
+
+  private matching(
+    type: ResourceType,
+    version: string,
+    namespace: string | undefined,
+    query: ListQuery,
+  ): JsonObject[] {
+    return this.store
+      .scan(type.storageKey, namespace)
+      .map((stored) => this.service.toExternal(type, version, stored))
+      .filter((o) => matchesQuery(query, o));
   }
 
   private deleteCollection(

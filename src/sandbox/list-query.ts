@@ -89,30 +89,50 @@ function keyOf(o: JsonObject): string {
 }
 
 /**
- * One page of a list. Items come in key order; a continue token remembers where the page ended and at
- * which resourceVersion the list began, and it expires (410) once history is compacted past it.
+ * One page of a list, from the stored objects in key order (`scan`): a continue token remembers where the page
+ * ended and at which resourceVersion the list began, and it expires (410) once history is compacted past it.
+ * Only the page's objects are converted (`external`, undefined when the selectors exclude it) and the rest are
+ * counted: converting every object for every page made a paged list of 40,000 pods quadratic (80 pages of
+ * 40,000 copies, minutes).
  */
 export function paginate(
-  items: JsonObject[],
+  scan: readonly JsonObject[],
+  external: (stored: JsonObject) => JsonObject | undefined,
   query: ListQuery,
   store: ObjectStore,
 ): { items: JsonObject[]; resourceVersion: number; continueToken?: string; remaining?: number } {
   let rv = store.resourceVersion;
-  let remaining = items;
+  let from = 0;
   if (query.continueToken) {
     const token = decodeContinue(query.continueToken, store);
     rv = token.rv;
-    remaining = items.filter((o) => keyOf(o) > token.start);
+    // The scan is in key order: the first key after the token's.
+    let lo = 0;
+    let hi = scan.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keyOf(scan[mid] as JsonObject) > token.start) hi = mid;
+      else lo = mid + 1;
+    }
+    from = lo;
   }
-  if (query.limit === undefined || remaining.length <= query.limit)
-    return { items: remaining, resourceVersion: rv };
-  const page = remaining.slice(0, query.limit);
-  const last = page[page.length - 1] as JsonObject;
+  const items: JsonObject[] = [];
+  let i = from;
+  for (; i < scan.length && (query.limit === undefined || items.length < query.limit); i++) {
+    const o = external(scan[i] as JsonObject);
+    if (o) items.push(o);
+  }
+  // What is left after the page: counted without a copy when nothing is selected, else matched one by one.
+  const selects = query.labelSelector.requirements.length > 0 || query.fieldSelector.requirements.length > 0;
+  let remaining = selects ? 0 : scan.length - i;
+  if (selects) for (let j = i; j < scan.length; j++) if (external(scan[j] as JsonObject)) remaining++;
+  if (remaining === 0) return { items, resourceVersion: rv };
+  const last = items[items.length - 1] as JsonObject;
   return {
-    items: page,
+    items,
     resourceVersion: rv,
     continueToken: encodeContinue({ rv, start: keyOf(last) }),
-    remaining: remaining.length - page.length,
+    remaining,
   };
 }
 
