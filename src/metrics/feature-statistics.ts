@@ -135,11 +135,6 @@ export class WindowSlots {
   }
 }
 
-/** The 9 statistics of a signal without any series: all missing (one shared, frozen array). */
-export function noSeries(): readonly FeatureValue[] {
-  return NO_SERIES;
-}
-
 /**
  * The 9 statistics of one signal at instant t, in STATISTICS order, from the points of a range query ending at t
  * with the given step (t and t - WINDOW_MS included; t need not be on any grid). `points` undefined means the signal has no series at all.

@@ -163,10 +163,6 @@ export type FeatureCycle =
       readonly queries: number;
     };
 
-export function value(v: number): FeatureValue {
-  return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, missing: 'not_finite' };
-}
-
 // One frozen object per reason: a cycle of 10,000 pods would otherwise allocate one per missing feature.
 const MISSING: Readonly<Record<MissingReason, FeatureValue>> = {
   no_series: Object.freeze({ ok: false, missing: 'no_series' }),

@@ -33,11 +33,12 @@ function sampleValue(text: unknown, query: string): number {
   throw invalid(query, `sample value "${text.slice(0, 40)}"`);
 }
 
-interface Envelope {
+interface Envelope<T> {
   status: unknown;
   resultType: unknown;
-  /** The result's elements as read, or the result itself when it was not an array. */
-  result: unknown;
+  /** Whether `data.result` was there at all, and its elements when it was an array. */
+  hasResult: boolean;
+  items?: T[];
   warnings: unknown;
 }
 
@@ -45,16 +46,12 @@ interface Envelope {
  * Walks a 2xx answer's bytes: the envelope's small fields through JSON.parse, each element of `data.result`
  * through `element` (which reads its samples straight from the bytes). Any key order; unknown keys skipped.
  */
-function walk<T>(
-  bytes: Uint8Array,
-  query: string,
-  element: (r: JsonBytes, i: number) => T,
-): Envelope & { items?: T[] } {
+function walk<T>(bytes: Uint8Array, query: string, element: (r: JsonBytes, i: number) => T): Envelope<T> {
   const r = new JsonBytes(bytes);
-  const envelope: Envelope & { items?: T[] } = {
+  const envelope: Envelope<T> = {
     status: undefined,
     resultType: undefined,
-    result: undefined,
+    hasResult: false,
     warnings: undefined,
   };
   try {
@@ -65,15 +62,17 @@ function walk<T>(
       else if (key === 'data' && r.peek() === 0x7b) {
         r.object((field) => {
           if (field === 'resultType') envelope.resultType = r.value();
-          else if (field === 'result' && r.peek() === 0x5b) {
-            const items: T[] = [];
-            r.array((i) => {
-              items.push(element(r, i));
-            });
-            envelope.items = items;
-            envelope.result = items;
-          } else if (field === 'result') envelope.result = r.value();
-          else r.skip();
+          else if (field === 'result') {
+            envelope.hasResult = true;
+            if (r.peek() !== 0x5b) r.skip();
+            else {
+              const items: T[] = [];
+              r.array((i) => {
+                items.push(element(r, i));
+              });
+              envelope.items = items;
+            }
+          } else r.skip();
         });
       } else r.skip();
     });
@@ -93,7 +92,7 @@ function resultOf<T>(
   element: (r: JsonBytes, i: number) => T,
 ): { items: T[]; warnings: string[] } {
   const envelope = walk(bytes, query, element);
-  if (envelope.status !== 'success' || envelope.resultType === undefined || envelope.result === undefined) {
+  if (envelope.status !== 'success' || envelope.resultType === undefined || !envelope.hasResult) {
     throw invalid(query, 'no {status: "success", data} envelope');
   }
   if (envelope.resultType !== resultType) {

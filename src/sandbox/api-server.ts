@@ -352,15 +352,7 @@ export class ApiServer {
     query: ListQuery,
     table: { includeObject?: string } | undefined,
   ): JsonObject {
-    const page = paginate(
-      this.store.scan(type.storageKey, namespace),
-      (stored) => {
-        const o = this.service.toExternal(type, version, stored);
-        return matchesQuery(query, o) ? o : undefined;
-      },
-      query,
-      this.store,
-    );
+    const page = this.page(type, version, namespace, query);
     const listMeta: JsonObject = { resourceVersion: String(page.resourceVersion) };
     if (page.continueToken) listMeta.continue = page.continueToken;
     if (page.remaining !== undefined) listMeta.remainingItemCount = page.remaining;
@@ -401,16 +393,17 @@ export class ApiServer {
     stream.start();
   }
 
-  private matching(
-    type: ResourceType,
-    version: string,
-    namespace: string | undefined,
-    query: ListQuery,
-  ): JsonObject[] {
-    return this.store
-      .scan(type.storageKey, namespace)
-      .map((stored) => this.service.toExternal(type, version, stored))
-      .filter((o) => matchesQuery(query, o));
+  /** The objects a list selects, converted to `version`; one page of them when the query pages. */
+  private page(type: ResourceType, version: string, namespace: string | undefined, query: ListQuery) {
+    return paginate(
+      this.store.scan(type.storageKey, namespace),
+      (stored) => {
+        const o = this.service.toExternal(type, version, stored);
+        return matchesQuery(query, o) ? o : undefined;
+      },
+      query,
+      this.store,
+    );
   }
 
   private deleteCollection(
@@ -420,7 +413,9 @@ export class ApiServer {
     query: ListQuery,
     options: DeleteOptions,
   ): JsonObject {
-    const deleted = this.matching(type, version, namespace, query).map((o) =>
+    // Every selected object: a delete-collection does not page.
+    const all = { ...query, limit: undefined, continueToken: undefined };
+    const deleted = this.page(type, version, namespace, all).items.map((o) =>
       this.service.delete(
         type,
         version,
