@@ -47,7 +47,7 @@ describe('removing any one rule of the rendered RBAC makes a named scenario fail
       expect(result.deniedForTheRule.length, `${label}: nothing refused`).toBeGreaterThan(0);
       const refusals = result.deniedForTheRule.map((d) => describeRequest(d.attributes));
       // ...and a scenario those requests serve failed, its failure naming such a refusal. Without an informer's
-      // rule the engine never reconciles: then every scenario fails but the Lease's.
+      // rule the caches never sync, so the engine never campaigns nor reconciles: every scenario fails, the Lease's too.
       const everything = result.refusedScenarios.includes(EVERY_SCENARIO);
       const named = [...result.failed].filter(
         ([name, message]) =>
