@@ -164,6 +164,42 @@ describe('Informer against the sandbox', () => {
     expect(consistent(inf)).toBe(true);
   });
 
+  it('moves its revision on every change, by watch or relist, and never on relists or bookmarks that change nothing', async () => {
+    create('a');
+    const inf = start({ relistIntervalMs: 300 });
+    // Handlers already see the revision of the change they are told about.
+    const seen: number[] = [];
+    inf.on(() => seen.push(inf.revision()));
+    await waitFor('synced', () => inf.hasSynced() && consistent(inf));
+    const synced = inf.revision();
+    expect(synced).toBeGreaterThan(0);
+    const relists = inf.getStats().relists;
+    await waitFor('two more relists, and bookmarks meanwhile', () => inf.getStats().relists >= relists + 2);
+    expect(inf.revision()).toBe(synced);
+
+    create('b');
+    await waitFor('b by watch', () => inf.get('default/b') !== undefined);
+    const added = inf.revision();
+    expect(added).toBeGreaterThan(synced);
+    sandbox.service.update(deploymentType(), 'v1', 'default', 'b', {
+      ...deploymentFixture('b', 7),
+      metadata: { name: 'b', namespace: 'default' },
+    } as never);
+    await waitFor('the update', () => (inf.get('default/b')?.spec as { replicas?: number })?.replicas === 7);
+    expect(inf.revision()).toBeGreaterThan(added);
+    const updated = inf.revision();
+
+    // A deletion the watch cannot replay (history compacted while it was down): only a relist finds it.
+    await sandbox.suspend();
+    remove('b');
+    sandbox.faults.compact();
+    await sandbox.resume();
+    await waitFor('b gone', () => inf.get('default/b') === undefined);
+    expect(inf.revision()).toBeGreaterThan(updated);
+    expect(seen.at(-1)).toBe(inf.revision());
+    expect(seen).toEqual([...seen].sort((x, y) => x - y));
+  });
+
   it('hands update and delete handlers the object they replace, and caches the transformed form', async () => {
     create('a');
     const seen: { type: InformerEventType; replicas: unknown; before: unknown }[] = [];

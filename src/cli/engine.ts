@@ -12,11 +12,11 @@ import { assessmentsFrom, PolicyReconciler } from '../controller/policy-reconcil
 import { defaultControllerRateLimiter } from '../controller/rate-limiter.js';
 import { RecentDecisions } from '../controller/recent-decisions.js';
 import { StatusWriter } from '../controller/status-writer.js';
+import { targetsForPolicies } from '../controller/target-pods-cache.js';
 import { WorkQueue } from '../controller/workqueue.js';
 import { AssessmentStore } from '../detection/assessment-store.js';
 import { DetectionCycle } from '../detection/detection-cycle.js';
 import { RuleTracker } from '../detection/rule-tracker.js';
-import { podsOfTargets } from '../detection/workload-pods.js';
 import { KubeEventSink } from '../kube/event-sink.js';
 import { loadKubeConfig } from '../kube/kubeconfig-loader.js';
 import { KubeLeaseStore } from '../kube/lease-store.js';
@@ -28,7 +28,6 @@ import { createMlService } from '../ml/ml-service-factory.js';
 import type { DependencyStates } from '../policy/policy-status.js';
 import { Reason } from '../policy/reasons.js';
 import { OWNED_STATUS_FIELDS } from '../policy/status-types.js';
-import { selectTargets } from '../policy/target-selection.js';
 import { EngineMetrics } from '../server/engine-metrics.js';
 import type { HealthSource } from '../server/health.js';
 import { EngineEndpoints } from '../server/http-servers.js';
@@ -189,16 +188,7 @@ export async function startEngine(
   const evaluation = new EvaluationLoop({
     ready: cachesSynced,
     policies: () => policies.list(),
-    targetsFor: (policy, spec) =>
-      podsOfTargets(
-        selectTargets(policies.scopeOf(policy), spec, workloads.list(), policies.namespaceLabelMap()),
-        {
-          deployments: deployments.list(),
-          statefulSets: statefulSets.list(),
-          replicaSets: replicaSets.list(),
-          pods: pods.list(),
-        },
-      ),
+    targetsFor: targetsForPolicies({ policies, workloads, deployments, statefulSets, replicaSets, pods }),
     detection: metrics.detection.detection(
       new DetectionCycle({
         features: vectors,

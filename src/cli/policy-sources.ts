@@ -30,6 +30,8 @@ export interface PolicySources {
   /** A Namespace's labels; undefined when the Namespace is not (yet) known. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
   namespaceLabelMap(): NamespaceLabels;
+  /** Moves whenever a Namespace (and so maybe its labels) changes: namespaceLabelMap() is current until then. */
+  namespacesRevision(): number;
   /** Keys of the valid policies that cover a namespace: those a change to a workload there concerns. */
   coveringNamespace(namespace: string): string[];
   /** The policy's validation, remembered per uid and generation (validated-policies.ts). */
@@ -88,6 +90,7 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
     scopeOf: policyScopeOf,
     namespaceLabels,
     namespaceLabelMap,
+    namespacesRevision: () => namespaces.revision(),
     coveringNamespace(namespace) {
       const remembered = covering.get(namespace);
       if (remembered) return [...remembered];

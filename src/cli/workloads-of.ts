@@ -58,14 +58,23 @@ interface WorkloadCache {
  */
 export class WorkloadCatalog {
   private cached: Workload[] | undefined;
+  private changes = 0;
 
   constructor(
     private readonly caches: { deployments: WorkloadCache; statefulSets: WorkloadCache; pods: WorkloadCache },
   ) {
     const invalidate: InformerHandler = (type, object, previous) => {
-      if (type !== 'update' || selectionMayChange(previous, object)) this.cached = undefined;
+      if (type !== 'update' || selectionMayChange(previous, object)) {
+        this.cached = undefined;
+        this.changes++;
+      }
     };
     for (const cache of [caches.deployments, caches.statefulSets, caches.pods]) cache.on(invalidate);
+  }
+
+  /** Moves whenever list() may answer differently: what was selected from it before is current until then. */
+  revision(): number {
+    return this.changes;
   }
 
   list(): readonly Workload[] {

@@ -70,6 +70,13 @@ export class CacheGroup {
     return this.informers.flatMap((i) => i.list());
   }
 
+  /** Moves whenever any of its informers' caches changes (Informer.revision): the sum of theirs. */
+  revision(): number {
+    let sum = 0;
+    for (const informer of this.informers) sum += informer.revision();
+    return sum;
+  }
+
   get(key: string): KubeObject | undefined {
     for (const informer of this.informers) {
       const found = informer.get(key);

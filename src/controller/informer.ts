@@ -79,6 +79,7 @@ export class Informer {
   private lastError: string | undefined;
   /** 410s in a row without a watch event in between; backs off the relists they cause. */
   private consecutiveGone = 0;
+  private changes = 0;
 
   constructor(private readonly base: InformerOptions) {
     this.options = {
@@ -117,6 +118,15 @@ export class Informer {
 
   get(key: string): KubeObject | undefined {
     return this.cache.get(key);
+  }
+
+  /**
+   * A number that increases whenever the cache's contents change (an add, update or delete, or a relist that
+   * changed any object or their order) and only then: what a reader derived from list() is current while it
+   * has not moved. Handlers already see the new revision.
+   */
+  revision(): number {
+    return this.changes;
   }
 
   getStats(): InformerStats {
@@ -225,6 +235,7 @@ export class Informer {
     const old = new Map(this.cache);
     this.cache.clear();
     for (const [key, object] of fresh) this.cache.set(key, object);
+    if (changedOrReordered(old, fresh)) this.changes++;
     this.resourceVersion = listVersion;
     this.synced = true;
     this.stats.relists++;
@@ -320,11 +331,12 @@ export class Informer {
     const key = keyOf(obj);
     const before = this.cache.get(key);
     if (type === 'DELETED') {
-      this.cache.delete(key);
+      if (this.cache.delete(key)) this.changes++;
       this.emit('delete', obj, before);
       return;
     }
     this.cache.set(key, obj);
+    this.changes++;
     this.emit(before ? 'update' : 'add', obj, before);
   }
 
@@ -343,6 +355,20 @@ export class Informer {
       }
     }
   }
+}
+
+/**
+ * Whether a relist changed the cache: an object added, removed or at another resourceVersion, or the same objects
+ * in another order (list() keeps the cache's order, and readers such as workload-pods.ts follow it).
+ */
+function changedOrReordered(old: Map<string, KubeObject>, fresh: Map<string, KubeObject>): boolean {
+  if (old.size !== fresh.size) return true;
+  const before = old.entries();
+  for (const [key, object] of fresh) {
+    const [oldKey, oldObject] = before.next().value as [string, KubeObject];
+    if (oldKey !== key || oldObject.metadata.resourceVersion !== object.metadata.resourceVersion) return true;
+  }
+  return false;
 }
 
 export function keyOf(object: KubeObject): string {
