@@ -10,7 +10,7 @@ import {
   type PromQueryApi,
   type RangeSeries,
 } from './prometheus-api.js';
-import { httpFailure, readMatrix, readVector } from './prometheus-response.js';
+import { httpFailure, readMatrixSliced, readVectorSliced } from './prometheus-response.js';
 
 export interface ThanosOptions {
   /** Sends `dedup=true` so Thanos Querier merges replicas of HA Prometheus pairs. */
@@ -112,7 +112,7 @@ export class PrometheusClient implements PromQueryApi {
 
   async instant(query: string, atMs: number): Promise<InstantSample[]> {
     const body = await this.post('query', { query, time: String(atMs / 1000) });
-    const { samples, warnings } = readVector(body, query);
+    const { samples, warnings } = await readVectorSliced(body, query);
     this.warnings.push(...warnings);
     return samples;
   }
@@ -124,7 +124,7 @@ export class PrometheusClient implements PromQueryApi {
       end: String(endMs / 1000),
       step: String(stepSeconds),
     });
-    const { series, warnings } = readMatrix(body, query);
+    const { series, warnings } = await readMatrixSliced(body, query);
     this.warnings.push(...warnings);
     return series;
   }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { PrometheusQueryError } from '../src/metrics/prometheus-api.js';
+import {
+  readMatrix,
+  readMatrixSliced,
+  readVector,
+  readVectorSliced,
+} from '../src/metrics/prometheus-response.js';
+
+// The engine reads answers of 10,000 series in slices (the event loop runs in between, so the Lease renewal and
+// /healthz are not held for the 20–40 ms of a whole answer). A sliced read must be the whole read, to the bit.
+
+function matrixBody(series: number): Buffer {
+  const result = Array.from({ length: series }, (_, i) => ({
+    metric: { namespace: `ns-${i % 7}`, pod: `web-${i}`, note: 'a "quoted" ] } [ { label \\ with \u00e9' },
+    values: [
+      [1_700_000_000 + i, `${i * 0.1}`],
+      [1_700_000_060.5, i % 3 === 0 ? 'NaN' : `${-i}e-3`],
+    ],
+  }));
+  return Buffer.from(
+    JSON.stringify({ status: 'success', data: { resultType: 'matrix', result }, warnings: ['w'] }),
+  );
+}
+
+function vectorBody(samples: number): Buffer {
+  const result = Array.from({ length: samples }, (_, i) => ({
+    metric: { namespace: 'shop', pod: `web-${i}`, node: `n-${i % 5}` },
+    value: [1_700_000_000, `${i}`],
+  }));
+  return Buffer.from(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+}
+
+async function kindOf(read: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await read();
+    return undefined;
+  } catch (err) {
+    return err instanceof PrometheusQueryError ? err.kind : `not a PrometheusQueryError (${String(err)})`;
+  }
+}
+
+describe('reading an answer in slices', () => {
+  it('gives exactly what the whole read gives, for ranges and instants, at any slice size', async () => {
+    const matrix = matrixBody(2_345);
+    const vector = vectorBody(1_234);
+    for (const slice of [1, 7, 1_000, 5_000]) {
+      expect(await readMatrixSliced(matrix, 'q', slice)).toEqual(readMatrix(matrix, 'q'));
+      expect(await readVectorSliced(vector, 'q', slice)).toEqual(readVector(vector, 'q'));
+    }
+    const { series, warnings } = await readMatrixSliced(matrix, 'q', 100);
+    expect(series).toHaveLength(2_345);
+    expect(series[2_344]?.labels.pod).toBe('web-2344');
+    expect(warnings).toEqual(['w']);
+  });
+
+  it('lets the event loop run between slices', async () => {
+    const reading = readMatrixSliced(matrixBody(3_000), 'q', 500);
+    let finished = false;
+    void reading.then(() => {
+      finished = true;
+    });
+    const ranDuringTheRead = await new Promise<boolean>((resolve) => setImmediate(() => resolve(!finished)));
+    expect(ranDuringTheRead).toBe(true);
+    expect((await reading).series).toHaveLength(3_000);
+  });
+
+  it.each([
+    ['a trailing comma in the result', '[{"metric":{},"values":[[1,"1"]]},]'],
+    ['two elements without a comma', '[{"metric":{},"values":[[1,"1"]]} {"metric":{},"values":[]}]'],
+    ['a bad escape in a label', '[{"metric":{"pod":"a\\qb"},"values":[[1,"1"]]}]'],
+    ['a control character in a label', '[{"metric":{"pod":"a\tb"},"values":[[1,"1"]]}]'],
+    ['an element that is not an object', '[{"metric":{},"values":[[1,"1"]]},[1]]'],
+  ])('refuses %s, which only the strict second pass can see', async (_what, result) => {
+    const body = Buffer.from(`{"status":"success","data":{"resultType":"matrix","result":${result}}}`);
+    expect(await kindOf(() => readMatrixSliced(body, 'q', 1))).toBe('invalid_response');
+    expect(await kindOf(async () => readMatrix(body, 'q'))).toBe('invalid_response');
+  });
+
+  it('refuses an answer whose result never ends', async () => {
+    const body = Buffer.from('{"status":"success","data":{"resultType":"matrix","result":[{"metric":{}');
+    expect(await kindOf(() => readMatrixSliced(body, 'q'))).toBe('invalid_response');
+  });
+});
