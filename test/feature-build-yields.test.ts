@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureVectorBuilder } from '../src/metrics/feature-vector-builder.js';
+import { LatestFeatureVectors } from '../src/metrics/latest-feature-vectors.js';
 import type { PromQueryApi, RangeSeries } from '../src/metrics/prometheus-api.js';
 
 const T = 1_800_000_000_000;
@@ -41,5 +42,27 @@ describe('feature build and the event loop', () => {
     done = true;
     expect(ranBeforeTheEnd).toBe(true);
     expect(cycle.status === 'ok' && cycle.vectors.filter((v) => v.state === 'complete').length).toBe(5_000);
+  });
+
+  it('lets timers run while it remembers the latest vector of thousands of pods, and remembers them all', async () => {
+    const pods = Array.from({ length: 6_000 }, (_, i) => ({
+      namespace: 'shop',
+      name: `p-${i}`,
+      nodeName: 'n1',
+    }));
+    const built = await new FeatureVectorBuilder(instantApi(pods.length)).build({ namespaces: [], pods }, T);
+    // The inner source answers at once: only LatestFeatureVectors' own yields can let the timer in.
+    const latest = new LatestFeatureVectors({ build: async () => built });
+    let ranBeforeTheEnd = false;
+    let done = false;
+    setImmediate(() => {
+      ranBeforeTheEnd = !done;
+    });
+    await latest.build({ namespaces: [], pods }, T);
+    done = true;
+    expect(ranBeforeTheEnd).toBe(true);
+    expect(pods.every((p) => latest.get(p.namespace, p.name)?.evaluatedAtMs === built.evaluatedAtMs)).toBe(
+      true,
+    );
   });
 });
