@@ -51,6 +51,27 @@ describe('the byte reader refuses what is not a Prometheus answer', () => {
     expect(kindOf(() => readMatrix(matrixWith('[1,"1"]', '{"pod":"a\tb"}'), 'q'))).toBe('invalid_response');
   });
 
+  // The result array is found in a first pass without decoding it, and only the one found is read strictly: a
+  // second "result" (or "data") must not leave an earlier array, never read, in the answer. JSON.parse would keep
+  // the last of two; neither is Prometheus.
+  it.each([
+    ['a malformed result, then an empty one', '"result":[{"metric":{},"values":[[1,"x"]]}],"result":[]'],
+    ['a result that is not JSON, then an empty one', '"result":[},"result":[]'],
+    ['a result, then null', '"result":[{"metric":{},"values":[[1,"1"]]}],"result":null'],
+    ['two well-formed results', '"result":[],"result":[{"metric":{},"values":[[1,"1"]]}]'],
+  ])('"result" twice (%s) is an invalid_response', (_what, fields) => {
+    const body = Buffer.from(`{"status":"success","data":{"resultType":"matrix",${fields}}}`);
+    expect(kindOf(() => readMatrix(body, 'q'))).toBe('invalid_response');
+  });
+
+  it('"data" twice, the first with a result never read, is an invalid_response', () => {
+    const body = Buffer.from(
+      '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"x"]]}]},' +
+        '"data":{"resultType":"matrix","result":[]}}',
+    );
+    expect(kindOf(() => readMatrix(body, 'q'))).toBe('invalid_response');
+  });
+
   it('a label named __proto__ is kept as a label', () => {
     const [series] = readMatrix(matrixWith('[1,"1"]', '{"__proto__":"x","pod":"p"}'), 'q').series;
     expect(Object.keys(series?.labels ?? {})).toEqual(['__proto__', 'pod']);

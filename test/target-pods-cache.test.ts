@@ -60,9 +60,13 @@ function world() {
   ]);
   const catalog = new WorkloadCatalog({ deployments, statefulSets, pods });
   let selections = 0;
+  let lookups = 0;
   const policies = {
     scopeOf: policyScopeOf,
-    get: (key: string) => policyCache.get(key),
+    get: (key: string) => {
+      lookups++;
+      return policyCache.get(key);
+    },
     namespaceLabelMap: () =>
       new Map(namespaces.list().map((ns) => [ns.metadata.name, ns.metadata.labels ?? {}] as const)),
     namespacesRevision: () => namespaces.revision(),
@@ -116,6 +120,8 @@ function world() {
     targetsFor,
     check,
     selections: () => selections,
+    /** How many times the memo looked a policy up (to forget the gone ones). */
+    lookups: () => lookups,
   };
 }
 
@@ -218,5 +224,35 @@ describe('TargetPodsCache', () => {
     w.pods.put(pod('web-1-a', 'shop', 'web-1', {}, { phase: 'Failed' }));
     expect(w.check('shop/web')).toEqual({ 'shop/web': ['web-1-b'] });
     expect(w.cache.size).toBe(1);
+  });
+
+  it('looks the policies up once per change, not once per policy per change (a pass stays linear)', () => {
+    const w = world();
+    const keys: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const policy = testPolicy(`p-${i}`).inNamespace('shop').targeting({ app: 'web' }).build() as KubeObject;
+      w.policyCache.put(policy);
+      keys.push(keyOf(policy));
+    }
+    for (const key of keys) w.targetsFor(key);
+    // A pod's status change: every policy's pods are read again in the next pass.
+    w.pods.put(
+      pod('web-1-a', 'shop', 'web-1', {}, { containerStatuses: [{ name: 'app', restartCount: 1 }] }),
+    );
+    const before = w.lookups();
+    for (const key of keys) expect(w.check(key)).toEqual({ 'shop/web': ['web-1-a', 'web-1-b'] });
+    // One sweep of the 60 remembered policies, not one per policy (60 x 60).
+    expect(w.lookups() - before).toBeLessThanOrEqual(2 * keys.length);
+  });
+
+  it('stays bounded while policies come and go and nothing else changes', () => {
+    const w = world();
+    for (let i = 0; i < 200; i++) {
+      const policy = testPolicy(`short-${i}`).inNamespace('shop').build() as KubeObject;
+      w.policyCache.put(policy);
+      w.targetsFor(keyOf(policy));
+      w.policyCache.remove(keyOf(policy));
+    }
+    expect(w.cache.size).toBeLessThanOrEqual(20);
   });
 });

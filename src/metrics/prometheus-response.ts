@@ -68,6 +68,9 @@ function walk(bytes: Uint8Array, query: string): Envelope {
         r.object((field) => {
           if (field === 'resultType') envelope.resultType = r.value();
           else if (field === 'result') {
+            // Only the array found here is read strictly (readResult): an earlier one, skipped undecoded, would
+            // never be checked. JSON.parse would keep the last of two; neither is Prometheus.
+            if (envelope.hasResult) throw invalid(query, '"result" twice');
             envelope.hasResult = true;
             const start = r.pos;
             if (r.peek() !== 0x5b) r.skip();
