@@ -164,6 +164,28 @@ describe('Informer against the sandbox', () => {
     expect(consistent(inf)).toBe(true);
   });
 
+  it('keeps the cached object through a relist that finds it unchanged, and takes the listed one when it changed', async () => {
+    create('a');
+    create('b');
+    const inf = start({ relistIntervalMs: 300 });
+    await waitFor('synced', () => inf.hasSynced() && consistent(inf));
+    const a = inf.get('default/a');
+    const b = inf.get('default/b');
+    // Changed while no watch could tell: only the relist sees it.
+    await sandbox.suspend();
+    sandbox.service.update(deploymentType(), 'v1', 'default', 'b', {
+      ...deploymentFixture('b', 9),
+      metadata: { name: 'b', namespace: 'default' },
+    } as never);
+    sandbox.faults.compact();
+    await sandbox.resume();
+    await waitFor('b relisted', () => (inf.get('default/b')?.spec as { replicas?: number })?.replicas === 9);
+    const relists = inf.getStats().relists;
+    await waitFor('another relist', () => inf.getStats().relists >= relists + 1);
+    expect(inf.get('default/a')).toBe(a);
+    expect(inf.get('default/b')).not.toBe(b);
+  });
+
   it('moves its revision on every change, by watch or relist, and never on relists or bookmarks that change nothing', async () => {
     create('a');
     const inf = start({ relistIntervalMs: 300 });

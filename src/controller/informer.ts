@@ -212,7 +212,17 @@ export class Informer {
       for (const item of page.items) {
         const parsed = asKubeObject(item);
         if (parsed) {
-          fresh.set(keyOf(parsed), this.transform(parsed));
+          const key = keyOf(parsed);
+          // An object at the resourceVersion the cache holds is the same object: keeping the cached one keeps
+          // what readers derived from it by identity (workload-pods.ts' refs), and a periodic relist stays cheap.
+          const known = this.cache.get(key);
+          const version = parsed.metadata.resourceVersion;
+          fresh.set(
+            key,
+            known && version !== undefined && known.metadata.resourceVersion === version
+              ? known
+              : this.transform(parsed),
+          );
           continue;
         }
         // An item that does not parse is not a deletion: keep what the cache knew of it.
