@@ -51,9 +51,8 @@ describe('the byte reader refuses what is not a Prometheus answer', () => {
     expect(kindOf(() => readMatrix(matrixWith('[1,"1"]', '{"pod":"a\tb"}'), 'q'))).toBe('invalid_response');
   });
 
-  // The result array is found in a first pass without decoding it, and only the one found is read strictly: a
-  // second "result" (or "data") must not leave an earlier array, never read, in the answer. JSON.parse would keep
-  // the last of two; neither is Prometheus.
+  // A second "result" (or "data") is refused whatever either holds: JSON.parse would keep the last of two, and an
+  // earlier array skipped by a reader would never be checked. Neither is Prometheus.
   it.each([
     ['a malformed result, then an empty one', '"result":[{"metric":{},"values":[[1,"x"]]}],"result":[]'],
     ['a result that is not JSON, then an empty one', '"result":[},"result":[]'],

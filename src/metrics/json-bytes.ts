@@ -240,29 +240,6 @@ export class JsonBytes {
     this.pos = p;
   }
 
-  /**
-   * Skips the array or object that starts here without decoding anything: strings are only scanned for their
-   * closing quote. Lenient by design; for a value that is then read strictly from the same start.
-   */
-  skipUndecoded(): void {
-    const b = this.bytes;
-    let depth = 0;
-    let p = this.pos;
-    while (p < b.length) {
-      const x = b[p] as number;
-      if (x === QUOTE) {
-        p++;
-        while (p < b.length && b[p] !== QUOTE) p += b[p] === BACKSLASH ? 2 : 1;
-      } else if (x === OPEN_BRACE || x === OPEN_BRACKET) depth++;
-      else if ((x === CLOSE_BRACE || x === CLOSE_BRACKET) && --depth === 0) {
-        this.pos = p + 1;
-        return;
-      }
-      p++;
-    }
-    throw this.error('unterminated value');
-  }
-
   /** Fails unless only whitespace is left. */
   end(): void {
     if (this.peek() !== -1) throw this.error('unexpected content after the document');
