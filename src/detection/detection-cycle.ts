@@ -10,6 +10,7 @@ import type { AnomalyDecision, PredictionDecision } from '../ml/resilient-ml-ser
 import { parseDuration } from '../policy/duration.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
 import type { TargetRef } from '../policy/target-selection.js';
+import { withinDeadline } from '../time/within-deadline.js';
 import { yieldToEventLoop } from '../time/yield-to-event-loop.js';
 import {
   type DependencyProblem,
@@ -43,20 +44,6 @@ export interface AnomalyAssessor extends Partial<IssuePredictor> {
   snapshot(): MlHealthSnapshot;
 }
 
-/** Resolves with the call's answer, or undefined past the deadline (the call goes on and fills the caches). */
-async function withinDeadline<T>(call: Promise<T>, deadlineMs: number | undefined): Promise<T | undefined> {
-  if (deadlineMs === undefined) return call;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadlineMs);
-  });
-  // A late answer must never surface as an unhandled rejection.
-  call.catch(() => {});
-  const answer = await Promise.race([call, timedOut]);
-  clearTimeout(timer);
-  return answer;
-}
-
 /** A pod to judge: where its metrics are, and what its status says (status-signal rules read that). */
 export type TargetPod = PodRef & { signals?: PodStatusSignals };
 
@@ -68,8 +55,8 @@ export interface PolicyTargets {
 }
 
 const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
-/** Pods assessed between two yields to the event loop (~10 ms), counted across targets and policies. */
-const POD_SLICE = 1_250;
+/** Pods assessed between two yields to the event loop (~5 ms), counted across targets and policies. */
+const POD_SLICE = 500;
 
 /** Whether the policy asks the ML service at all: to decide (ML, Hybrid) or to be compared (shadow). */
 const wantsMl = (spec: PolicySpec) => spec.detection.mode !== 'Rules' || spec.detection.ml.shadow;
@@ -171,6 +158,8 @@ export class DetectionCycle {
     const mlSnapshot = this.deps.ml?.snapshot();
     // An outage means no at-risk verdicts at all, even from an answer reused from before it.
     const predictionsUsable = mlSnapshot?.status === 'ok' && predicted.late === undefined;
+    // Indexing the vectors was a task of its own size: the assessments start in the next one.
+    if (vectors.size > POD_SLICE) await yieldToEventLoop();
     let podsSinceYield = 0;
     for (const policy of policies) {
       const mismatch = this.mlMismatch(policy.spec);
