@@ -73,7 +73,15 @@ describe('engine end to end (two replicas)', () => {
     expect(await reconciles(follower)).toBe(0);
     expect(await leader.metric('coordination_engine_leader')).toBe(1);
     expect(await follower.metric('coordination_engine_leader')).toBe(0);
-    expect((await follower.get('/readyz')).status).toBe(200); // a ready follower is a healthy standby
+    // A ready follower is a healthy standby. It started with the leader but syncs its caches and starts campaigning
+    // on its own time (the two processes share 2 cores): ready within a deadline, not necessarily at this instant.
+    await waitFor(
+      'the follower ready',
+      async () => (await follower.get('/readyz')).status === 200 || undefined,
+      {
+        timeoutMs: 15_000,
+      },
+    );
     const followerHealth = JSON.parse((await follower.get('/api/v1/health')).text);
     expect(followerHealth.dependencies.leader.message).toBe('standing by as a follower');
 
