@@ -5,6 +5,7 @@ import {
   RequestContext,
   Watch,
 } from '@kubernetes/client-node';
+import { KeepAliveAgents } from './keep-alive-agents.js';
 
 /** An error answer from the API server, with the HTTP status and the Status reason callers branch on. */
 export class KubeApiError extends Error {
@@ -44,6 +45,7 @@ export interface KubeRequest {
  */
 export class KubeRest {
   private readonly http = new IsomorphicFetchHttpLibrary();
+  private readonly agents = new KeepAliveAgents();
   private readonly watcher: Watch;
 
   constructor(
@@ -71,6 +73,8 @@ export class KubeRest {
       context.setBody(JSON.stringify(req.body));
     }
     await this.kc.applySecurityAuthentication(context);
+    const agent = context.getAgent();
+    if (agent) context.setAgent(this.agents.reuse(agent));
 
     // One deadline covers connect, headers and body, so a hung API server cannot stall a caller (e.g. a lease renew).
     const deadline = new AbortController();
