@@ -112,7 +112,6 @@ describe('KeepAliveAgents', () => {
     class ProxyAgent extends HttpAgent {}
     const proxyAgent = new ProxyAgent();
     expect(agents.reuse(proxyAgent)).toBe(proxyAgent);
-    agents.close();
   });
 
   it('is what KubeRest uses: a kubeconfig with a CA gets the same agent for every request', async () => {

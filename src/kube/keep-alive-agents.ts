@@ -46,11 +46,7 @@ export class KeepAliveAgents {
   reuse<A extends HttpAgent>(agent: A): A {
     // Exactly Node's agents: a proxy agent subclasses them and must stay as it is.
     const kind =
-      agent instanceof HttpsAgent && agent.constructor === HttpsAgent
-        ? 'https'
-        : agent instanceof HttpAgent && agent.constructor === HttpAgent
-          ? 'http'
-          : undefined;
+      agent.constructor === HttpsAgent ? 'https' : agent.constructor === HttpAgent ? 'http' : undefined;
     if (!kind) return agent;
     const options = { ...(agent as unknown as { options: Record<string, unknown> }).options };
     const key = fingerprint(kind, options);
@@ -67,11 +63,5 @@ export class KeepAliveAgents {
       }
     }
     return shared as A;
-  }
-
-  /** Closes every kept connection. */
-  close(): void {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
   }
 }
