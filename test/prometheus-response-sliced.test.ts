@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PrometheusQueryError } from '../src/metrics/prometheus-api.js';
+import { PrometheusQueryError, type RangeSeries } from '../src/metrics/prometheus-api.js';
 import {
   readMatrix,
   readMatrixSliced,
   readVector,
   readVectorSliced,
+  visitMatrixSliced,
 } from '../src/metrics/prometheus-response.js';
 
 // The engine reads answers of 10,000 series in slices (the event loop runs in between, so the Lease renewal and
@@ -75,10 +76,46 @@ describe('reading an answer in slices', () => {
     const body = Buffer.from(`{"status":"success","data":{"resultType":"matrix","result":${result}}}`);
     expect(await kindOf(() => readMatrixSliced(body, 'q', 1))).toBe('invalid_response');
     expect(await kindOf(async () => readMatrix(body, 'q'))).toBe('invalid_response');
+    expect(await kindOf(() => visitMatrixSliced(body, 'q', () => {}, 1))).toBe('invalid_response');
   });
 
   it('refuses an answer whose result never ends', async () => {
     const body = Buffer.from('{"status":"success","data":{"resultType":"matrix","result":[{"metric":{}');
     expect(await kindOf(() => readMatrixSliced(body, 'q'))).toBe('invalid_response');
+  });
+});
+
+describe('visiting an answer without keeping it', () => {
+  /** What a visitor may keep: copies, since the arrays it is given are reused for the next series. */
+  const copy = (s: RangeSeries): RangeSeries => ({
+    labels: s.labels,
+    times: [...s.times],
+    values: [...s.values],
+  });
+
+  it('visits every series, in order, with exactly what the whole read gives', async () => {
+    const matrix = matrixBody(2_345);
+    for (const slice of [1, 1_000, 5_000]) {
+      const seen: RangeSeries[] = [];
+      const { warnings } = await visitMatrixSliced(matrix, 'q', (s) => seen.push(copy(s)), slice);
+      expect(seen).toEqual(readMatrix(matrix, 'q').series);
+      expect(warnings).toEqual(['w']);
+    }
+  });
+
+  it('reuses one pair of arrays for every series (nothing of the answer is kept by the reader)', async () => {
+    const arrays = new Set<readonly number[]>();
+    await visitMatrixSliced(matrixBody(50), 'q', (s) => {
+      arrays.add(s.times);
+      arrays.add(s.values);
+    });
+    expect(arrays.size).toBe(2);
+  });
+
+  it('refuses what the whole read refuses: another result type, or no success envelope', async () => {
+    const vector = vectorBody(3);
+    expect(await kindOf(() => visitMatrixSliced(vector, 'q', () => {}))).toBe('invalid_response');
+    const failed = Buffer.from('{"status":"error","data":{"resultType":"matrix","result":[]}}');
+    expect(await kindOf(() => visitMatrixSliced(failed, 'q', () => {}))).toBe('invalid_response');
   });
 });

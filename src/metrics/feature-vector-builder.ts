@@ -15,7 +15,13 @@ import {
   type PodFeatureVector,
   vectorState,
 } from './feature-vector.js';
-import { PrometheusQueryError, type PromQueryApi, type RangeSeries } from './prometheus-api.js';
+import {
+  type InstantSample,
+  PrometheusQueryError,
+  type PromQueryApi,
+  type RangeSeries,
+  visitRange,
+} from './prometheus-api.js';
 
 export interface PodRef {
   readonly namespace: string;
@@ -62,7 +68,6 @@ function allMissing(reason: MissingReason): FeatureRow {
   return row;
 }
 const NO_NODE = allMissing('no_node');
-const NO_SERIES = allMissing('no_series');
 
 /** Builds the 45-feature vectors of every selected pod with a fixed number of queries (see feature-queries.ts). */
 export class FeatureVectorBuilder {
@@ -111,10 +116,36 @@ export class FeatureVectorBuilder {
       nodeLabel: this.nodeLabel,
     });
     const needPodInfo = selection.pods === undefined || selection.pods.some((p) => p.nodeName === undefined);
+    const slots = new WindowSlots(t, this.stepMs);
+    // The engine names its pods: their rows exist before any answer, and each answer is digested into them as it
+    // is read, so the cycle never holds an answer of 10,000 series. Pods found through kube_pod_info (the CLI)
+    // are known only once that answer is in: their answers are kept whole until then.
+    let rows: PodRows | undefined = selection.pods ? new PodRows(selection.pods) : undefined;
+    const perNode = queries.signals.map(() => new Map<string, FeatureRow>());
+    const offsets = queries.signals.map((q) => SIGNALS.indexOf(q.signal) * STATISTICS_PER_SIGNAL);
+    const digest = (s: number, series: RangeSeries) => {
+      const q = queries.signals[s] as SignalQuery;
+      if (q.scope === 'node') {
+        const node = series.labels[this.nodeLabel];
+        if (node === undefined) return;
+        const stats = new FeatureRow(STATISTICS_PER_SIGNAL);
+        slots.fill(series.times, series.values).statisticsInto(stats, 0);
+        perNode[s]?.set(node, stats);
+        return;
+      }
+      const row = rows?.rowOf(series.labels.namespace ?? '', series.labels.pod ?? '');
+      // A series of a pod not asked about is not read any further.
+      if (row !== undefined)
+        slots.fill(series.times, series.values).statisticsInto(row, offsets[s] as number);
+    };
     let issued = 0;
-    const range = (q: SignalQuery) => {
+    const range = (q: SignalQuery, s: number): Promise<readonly RangeSeries[] | undefined> => {
       issued++;
-      return this.prometheus.range(q.promql, t - WINDOW_MS, t, this.stepMs / 1000);
+      const [start, step] = [t - WINDOW_MS, this.stepMs / 1000];
+      if (!rows) return this.prometheus.range(q.promql, start, t, step);
+      return visitRange(this.prometheus, q.promql, start, t, step, (series) => digest(s, series)).then(
+        () => undefined,
+      );
     };
     const instant = (promql: string) => {
       issued++;
@@ -126,9 +157,16 @@ export class FeatureVectorBuilder {
       // Wait for every query, even after one failed: a cycle must not leave queries running behind it (they
       // would hit an already struggling Prometheus and land in the next cycle's accounting).
       await Promise.allSettled([podInfoPromise, ...signalPromises]);
-      const podInfo = await podInfoPromise;
-      const signalResults = await Promise.all(signalPromises);
-      const vectors = await this.assemble(selection, queries.signals, signalResults, podInfo, t);
+      const nodeOf = nodesOf(await podInfoPromise);
+      const kept = await Promise.all(signalPromises);
+      const pods = selection.pods ?? discoveredPods(nodeOf);
+      if (!rows) {
+        rows = new PodRows(pods);
+        for (const [s, answer] of kept.entries()) {
+          await forEachSliced(answer ?? [], ASSEMBLY_SLICE, (series) => digest(s, series));
+        }
+      }
+      const vectors = await this.assemble(pods, rows, perNode, queries.signals, offsets, nodeOf);
       return {
         status: 'ok',
         schemaVersion: FEATURE_SCHEMA_VERSION,
@@ -154,76 +192,32 @@ export class FeatureVectorBuilder {
     }
   }
 
+  /** The vectors: pod signals are in their rows already; the node signals are copied in from their node's. */
   private async assemble(
-    selection: FeatureSelection,
+    pods: readonly PodRef[],
+    rows: PodRows,
+    perNode: readonly ReadonlyMap<string, FeatureRow>[],
     signals: readonly SignalQuery[],
-    results: readonly RangeSeries[][],
-    podInfo: { labels: Readonly<Record<string, string>>; value: number }[] | undefined,
-    t: number,
+    offsets: readonly number[],
+    nodeOf: ReadonlyMap<string, { node: string }>,
   ): Promise<PodFeatureVector[]> {
-    // Pod -> node from kube_pod_info: the node with the most recent kube-state-metrics sample wins.
-    const nodeOf = new Map<string, { node: string; seen: number }>();
-    for (const s of podInfo ?? []) {
-      const { namespace, pod, node } = s.labels;
-      if (!namespace || !pod || !node) continue;
-      const key = podKey(namespace, pod);
-      const prev = nodeOf.get(key);
-      if (!prev || s.value > prev.seen) nodeOf.set(key, { node, seen: s.value });
-    }
-    const pods: PodRef[] = selection.pods
-      ? [...selection.pods]
-      : [...nodeOf.keys()].sort().map((key) => {
-          const [namespace = '', name = ''] = key.split('/');
-          return { namespace, name };
-        });
-
-    // Each signal's series by join key; statistics are computed from the series' own arrays through one reused
-    // window, and a node signal once per node (every pod on a node shares that node's 9 values).
-    const slots = new WindowSlots(t, this.stepMs);
-    // Indexed in slices too: five answers of 10,000 series are 50,000 keys.
-    const bySignal: Array<{
-      query: SignalQuery;
-      index: Map<string, RangeSeries>;
-      perNode: Map<string, FeatureRow>;
-    }> = [];
-    for (const [i, q] of signals.entries()) {
-      const index = new Map<string, RangeSeries>();
-      await forEachSliced(results[i] ?? [], ASSEMBLY_SLICE, (series) => {
-        const key =
-          q.scope === 'node'
-            ? series.labels[this.nodeLabel]
-            : podKey(series.labels.namespace ?? '', series.labels.pod ?? '');
-        if (key !== undefined) index.set(key, series);
-      });
-      bySignal.push({ query: q, index, perNode: new Map<string, FeatureRow>() });
-    }
-    const ordered = SIGNALS.map((signal) => bySignal.find((b) => b.query.signal === signal));
-
-    // In slices, so that timers (the lease renewal) and /healthz run in between.
     const vectors: PodFeatureVector[] = new Array(pods.length);
+    // In slices, so that timers (the lease renewal) and /healthz run in between.
     await forEachSliced(pods, ASSEMBLY_SLICE, (pod, i) => {
-      const key = podKey(pod.namespace, pod.name);
-      const node = pod.nodeName ?? nodeOf.get(key)?.node;
-      const features = new FeatureRow(FEATURE_NAMES.length);
-      for (let s = 0; s < ordered.length; s++) {
-        const entry = ordered[s];
-        const offset = s * STATISTICS_PER_SIGNAL;
-        if (entry?.query.scope !== 'node') {
-          const series = entry?.index.get(key);
-          if (series) slots.fill(series.times, series.values).statisticsInto(features, offset);
-          else features.copyFrom(NO_SERIES, offset);
-        } else if (node === undefined) features.copyFrom(NO_NODE, offset);
+      const features = rows.rows[i] as FeatureRow;
+      // A pod named twice was read into its first row: the same vector twice, as before rows.
+      if (rows.duplicates) {
+        const first = rows.rowOf(pod.namespace, pod.name);
+        if (first && first !== features) features.copyFrom(first, 0);
+      }
+      const node = pod.nodeName ?? nodeOf.get(podKey(pod.namespace, pod.name))?.node;
+      for (const [s, q] of signals.entries()) {
+        if (q.scope !== 'node') continue;
+        const offset = offsets[s] as number;
+        if (node === undefined) features.copyFrom(NO_NODE, offset);
         else {
-          let known = entry.perNode.get(node);
-          if (!known) {
-            const series = entry.index.get(node);
-            if (series) {
-              known = new FeatureRow(STATISTICS_PER_SIGNAL);
-              slots.fill(series.times, series.values).statisticsInto(known, 0);
-            } else known = NO_SERIES;
-            entry.perNode.set(node, known);
-          }
-          features.copyFrom(known, offset);
+          const known = perNode[s]?.get(node);
+          if (known) features.copyFrom(known, offset);
         }
       }
       const { state, missing: absent } = vectorState(features, this.required);
@@ -232,5 +226,54 @@ export class FeatureVectorBuilder {
     // What the caller does with the vectors next (a detection pass over every pod) starts in a task of its own.
     if (pods.length > ASSEMBLY_SLICE) await yieldToEventLoop();
     return vectors;
+  }
+}
+
+/** Pod -> node from kube_pod_info: the node with the most recent kube-state-metrics sample wins. */
+function nodesOf(podInfo: readonly InstantSample[] | undefined): Map<string, { node: string; seen: number }> {
+  const nodeOf = new Map<string, { node: string; seen: number }>();
+  for (const s of podInfo ?? []) {
+    const { namespace, pod, node } = s.labels;
+    if (!namespace || !pod || !node) continue;
+    const key = podKey(namespace, pod);
+    const prev = nodeOf.get(key);
+    if (!prev || s.value > prev.seen) nodeOf.set(key, { node, seen: s.value });
+  }
+  return nodeOf;
+}
+
+/** The pods kube-state-metrics reports, in key order. */
+function discoveredPods(nodeOf: ReadonlyMap<string, unknown>): PodRef[] {
+  return [...nodeOf.keys()].sort().map((key) => {
+    const [namespace = '', name = ''] = key.split('/');
+    return { namespace, name };
+  });
+}
+
+/**
+ * The cycle's pods and their feature rows, one block for all (FeatureRow.block), every slot missing (no_series)
+ * until an answer fills it; looked up by namespace, then name, so that no key string is made per series.
+ */
+class PodRows {
+  readonly rows: FeatureRow[];
+  /** Whether some pod is named twice (its second row is a copy of its first). */
+  readonly duplicates: boolean = false;
+  private readonly index = new Map<string, Map<string, FeatureRow>>();
+
+  constructor(pods: readonly PodRef[]) {
+    this.rows = FeatureRow.block(pods.length, 'no_series');
+    for (const [i, pod] of pods.entries()) {
+      let names = this.index.get(pod.namespace);
+      if (!names) {
+        names = new Map();
+        this.index.set(pod.namespace, names);
+      }
+      if (!names.has(pod.name)) names.set(pod.name, this.rows[i] as FeatureRow);
+      else this.duplicates = true;
+    }
+  }
+
+  rowOf(namespace: string, pod: string): FeatureRow | undefined {
+    return this.index.get(namespace)?.get(pod);
   }
 }

@@ -18,7 +18,8 @@ export interface LatestVector {
  * refreshed is forgotten (a pod no longer evaluated stops being refreshed and ages out).
  */
 export class LatestFeatureVectors implements FeatureSource {
-  private readonly byPod = new Map<string, LatestVector>();
+  private readonly byPod = new Map<string, LatestVector & { build: number }>();
+  private builds = 0;
 
   constructor(
     private readonly inner: FeatureSource,
@@ -28,12 +29,22 @@ export class LatestFeatureVectors implements FeatureSource {
   async build(selection: FeatureSelection, atMs: number): Promise<FeatureCycle> {
     const cycle = await this.inner.build(selection, atMs);
     if (cycle.status === 'ok') {
+      const build = ++this.builds;
       // In slices: 10,000 re-insertions are some 10–30 ms, and the cycle's other long steps are sliced too.
       await forEachSliced(cycle.vectors, REMEMBER_SLICE, (vector) => {
         const key = `${vector.namespace}/${vector.pod}`;
         this.byPod.delete(key);
-        this.byPod.set(key, { vector, evaluatedAtMs: cycle.evaluatedAtMs });
+        this.byPod.set(key, { vector, evaluatedAtMs: cycle.evaluatedAtMs, build });
       });
+      // A vector this build did not refresh (its pod was not asked about) would keep its whole cycle's block of
+      // rows alive (FeatureRow.block): it keeps a copy of its own row instead. Refreshed entries were moved to the
+      // end, so the ones before them are exactly those.
+      for (const entry of this.byPod.values()) {
+        if (entry.build === build) break;
+        if (entry.vector.features.shared) {
+          entry.vector = { ...entry.vector, features: entry.vector.features.detached() };
+        }
+      }
       while (this.byPod.size > this.max) {
         const oldest = this.byPod.keys().next().value;
         if (oldest === undefined) break;

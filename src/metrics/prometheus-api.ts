@@ -37,6 +37,30 @@ export interface RangeSeries {
 export interface PromQueryApi {
   instant(query: string, atMs: number): Promise<InstantSample[]>;
   range(query: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeSeries[]>;
+  /**
+   * range() without keeping the answer: `visit` gets each series as it is read, and may keep what it computes
+   * from it but not the series (its arrays are reused). Optional: visitRange() falls back to range().
+   */
+  rangeEach?(
+    query: string,
+    startMs: number,
+    endMs: number,
+    stepSeconds: number,
+    visit: (series: RangeSeries) => void,
+  ): Promise<void>;
   /** Warnings returned by the server (Thanos partial responses) since the last drain. */
   drainWarnings(): string[];
+}
+
+/** Each series of a range query's answer, through rangeEach when the API has it, else read whole by range(). */
+export async function visitRange(
+  api: PromQueryApi,
+  query: string,
+  startMs: number,
+  endMs: number,
+  stepSeconds: number,
+  visit: (series: RangeSeries) => void,
+): Promise<void> {
+  if (api.rangeEach) return api.rangeEach(query, startMs, endMs, stepSeconds, visit);
+  for (const series of await api.range(query, startMs, endMs, stepSeconds)) visit(series);
 }

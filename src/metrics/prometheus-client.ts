@@ -10,7 +10,7 @@ import {
   type PromQueryApi,
   type RangeSeries,
 } from './prometheus-api.js';
-import { httpFailure, readMatrixSliced, readVectorSliced } from './prometheus-response.js';
+import { httpFailure, readMatrixSliced, readVectorSliced, visitMatrixSliced } from './prometheus-response.js';
 
 export interface ThanosOptions {
   /** Sends `dedup=true` so Thanos Querier merges replicas of HA Prometheus pairs. */
@@ -51,6 +51,13 @@ function parsedOrUndefined(body: Uint8Array): unknown {
     return undefined;
   }
 }
+
+const rangeForm = (query: string, startMs: number, endMs: number, stepSeconds: number) => ({
+  query,
+  start: String(startMs / 1000),
+  end: String(endMs / 1000),
+  step: String(stepSeconds),
+});
 
 /** Caches a token file's content and re-reads it only when its mtime or size changes (projected tokens rotate). */
 class TokenFile {
@@ -118,15 +125,22 @@ export class PrometheusClient implements PromQueryApi {
   }
 
   async range(query: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeSeries[]> {
-    const body = await this.post('query_range', {
-      query,
-      start: String(startMs / 1000),
-      end: String(endMs / 1000),
-      step: String(stepSeconds),
-    });
+    const body = await this.post('query_range', rangeForm(query, startMs, endMs, stepSeconds));
     const { series, warnings } = await readMatrixSliced(body, query);
     this.warnings.push(...warnings);
     return series;
+  }
+
+  async rangeEach(
+    query: string,
+    startMs: number,
+    endMs: number,
+    stepSeconds: number,
+    visit: (series: RangeSeries) => void,
+  ): Promise<void> {
+    const body = await this.post('query_range', rangeForm(query, startMs, endMs, stepSeconds));
+    const { warnings } = await visitMatrixSliced(body, query, visit);
+    this.warnings.push(...warnings);
   }
 
   drainWarnings(): string[] {

@@ -53,6 +53,7 @@ function* readResult<T>(
   resultType: 'vector' | 'matrix',
   slice: number,
   element: (r: JsonBytes, i: number) => T,
+  keep = true,
 ): Generator<void, { items: T[]; warnings: string[] }> {
   const r = new JsonBytes(bytes);
   let status: unknown;
@@ -88,7 +89,8 @@ function* readResult<T>(
                     let i = 0;
                     do {
                       if (i > 0 && i % slice === 0) yield;
-                      read.push(element(r, i++));
+                      const item = element(r, i++);
+                      if (keep) read.push(item);
                     } while (r.more(0x5d));
                   }
                   items = read;
@@ -223,10 +225,14 @@ function vectorElement(query: string): (r: JsonBytes, i: number) => InstantSampl
   };
 }
 
-function matrixElement(query: string): (r: JsonBytes, i: number) => RangeSeries {
+/** Each element a series of its own; `reuse` reads every element into the same two arrays instead. */
+function matrixElement(query: string, reuse = false): (r: JsonBytes, i: number) => RangeSeries {
+  const shared = { times: [] as number[], values: [] as number[] };
   return (r, i) => {
-    const times: number[] = [];
-    const values: number[] = [];
+    const times: number[] = reuse ? shared.times : [];
+    const values: number[] = reuse ? shared.values : [];
+    times.length = 0;
+    values.length = 0;
     return readElement(
       r,
       query,
@@ -275,6 +281,25 @@ export async function readMatrixSliced(
 ): Promise<{ series: RangeSeries[]; warnings: string[] }> {
   const { items, warnings } = await sliced(readResult(bytes, query, 'matrix', slice, matrixElement(query)));
   return { series: items, warnings };
+}
+
+/**
+ * readMatrixSliced without keeping the series: `visit` is given each one as it is read, and the next one reuses
+ * its arrays, so a visitor keeps what it computed from a series, never the series. A cycle then holds no answer
+ * of 10,000 series until the last of its queries has come back: what it keeps is its own results (the feature
+ * builder's statistics), and what the reading allocates dies young. An invalid answer is rejected as by
+ * readMatrixSliced, possibly after some series were visited: the caller discards what it got from them.
+ */
+export async function visitMatrixSliced(
+  bytes: Uint8Array,
+  query: string,
+  visit: (series: RangeSeries) => void,
+  slice = ELEMENTS_PER_SLICE,
+): Promise<{ warnings: string[] }> {
+  const read = matrixElement(query, true);
+  const element = (r: JsonBytes, i: number) => visit(read(r, i));
+  const { warnings } = await sliced(readResult(bytes, query, 'matrix', slice, element, false));
+  return { warnings };
 }
 
 /** Server warnings (a Thanos partial response); anything else in their place is ignored. */
