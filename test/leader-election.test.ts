@@ -21,12 +21,14 @@ class MemoryLease {
         if (this.record) throw new Error('409 AlreadyExists');
         this.record = { ...record };
         this.version++;
+        return String(this.version);
       },
       update: async (record, rv) => {
         if (partitioned()) throw new Error(`${name}: connection refused`);
         if (rv !== String(this.version)) throw new Error('409 Conflict');
         this.record = { ...record };
         this.version++;
+        return String(this.version);
       },
     };
   }
@@ -123,6 +125,39 @@ describe('LeaderElector', () => {
     lease.version++;
     await elapse(clock, timings.retryPeriodMs + 100);
     expect(a.isLeader()).toBe(false);
+  });
+
+  it('a leader renews with one write per attempt, on the version it wrote last; after a conflict it reads first', async () => {
+    const clock = new FakeClock();
+    const lease = new MemoryLease();
+    const calls: string[] = [];
+    const counting = (store: LeaseStore): LeaseStore => ({
+      describe: store.describe,
+      get: () => (calls.push('get'), store.get()),
+      create: (r) => (calls.push('create'), store.create(r)),
+      update: (r, v) => (calls.push(`update@${v}`), store.update(r, v)),
+    });
+    const a = candidate('a', lease, clock, [], undefined, counting);
+    a.start();
+    await elapse(clock, 10 * timings.retryPeriodMs + 100);
+    expect(a.isLeader()).toBe(true);
+    // Acquired with a read and a create, then every renewal is a single update on the version before it.
+    expect(calls.slice(0, 2)).toEqual(['get', 'create']);
+    const renewals = calls.slice(2);
+    expect(renewals.length).toBeGreaterThanOrEqual(9);
+    expect(renewals).toEqual(renewals.map((_, i) => `update@${i + 1}`));
+    expect(lease.record?.holderIdentity).toBe('a');
+    // Each renewal stamps its own time: the last one is at most a retry period old.
+    expect(clock.now() - Date.parse(lease.record?.renewTime ?? '')).toBeLessThanOrEqual(
+      timings.retryPeriodMs,
+    );
+    expect(lease.record?.acquireTime).not.toBe(lease.record?.renewTime);
+    // Somebody else writes the lease (still naming a): the next update conflicts, and the leader reads, then renews.
+    lease.version++;
+    calls.length = 0;
+    await elapse(clock, timings.retryPeriodMs);
+    expect(calls).toEqual([`update@${lease.version - 2}`, 'get', `update@${lease.version - 1}`]);
+    expect(a.isLeader()).toBe(true);
   });
 
   it('elects exactly one of two candidates and keeps it while it renews', async () => {

@@ -10,11 +10,14 @@ export interface LeaseRecord {
   leaseTransitions?: number;
 }
 
-/** Lease persistence; create and update throw on conflict (409) so two candidates can never both win. */
+/**
+ * Lease persistence; create and update throw on conflict (409) so two candidates can never both win. Both resolve
+ * with the resourceVersion the lease has now, which lets a leader renew without reading the lease first.
+ */
 export interface LeaseStore {
   get(): Promise<{ record: LeaseRecord; resourceVersion: string } | undefined>;
-  create(record: LeaseRecord): Promise<void>;
-  update(record: LeaseRecord, resourceVersion: string): Promise<void>;
+  create(record: LeaseRecord): Promise<string>;
+  update(record: LeaseRecord, resourceVersion: string): Promise<string>;
   describe(): string;
 }
 
@@ -51,6 +54,8 @@ export class LeaderElector {
   private loop: Promise<void> | undefined;
   private readonly wake = new AbortController();
   private observed: { raw: string; at: number } | undefined;
+  /** What this replica last wrote to the lease, while it leads: the next renewal starts from it. */
+  private written: { record: LeaseRecord; resourceVersion: string } | undefined;
   private lastRenew = 0;
   private lastError: string | undefined;
   /** The other replica holding the lease at the last attempt, and the one this replica last said it stands by for. */
@@ -184,18 +189,35 @@ export class LeaderElector {
     const now = clock.now();
     const observedAt = clock.monotonicNow();
     const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
+    const wrote = (record: LeaseRecord, resourceVersion: string) => {
+      this.written = { record, resourceVersion };
+      this.observed = { raw: JSON.stringify(record), at: observedAt };
+      this.lastError = undefined;
+      return 'held' as const;
+    };
+    // client-go's fast path: a leader renews on the version it wrote last, without reading the lease first (one
+    // request per renewal instead of two). Anything else (409: somebody else wrote it) falls back to reading it.
+    const last = this.leader ? this.written : undefined;
+    this.written = undefined;
+    if (last) {
+      try {
+        const record = { ...last.record, renewTime: microTime(now) };
+        return wrote(record, await store.update(record, last.resourceVersion));
+      } catch {
+        // Read below, and decide on what the lease says now.
+      }
+    }
     try {
       const existing = await store.get();
       if (!existing) {
-        await store.create({
+        const record: LeaseRecord = {
           holderIdentity: identity,
           leaseDurationSeconds: durationSeconds,
           acquireTime: microTime(now),
           renewTime: microTime(now),
           leaseTransitions: 0,
-        });
-        this.lastError = undefined;
-        return 'held';
+        };
+        return wrote(record, await store.create(record));
       }
       const { record, resourceVersion } = existing;
       const raw = JSON.stringify(record);
@@ -206,18 +228,14 @@ export class LeaderElector {
       const recordDurationMs = (record.leaseDurationSeconds ?? durationSeconds) * 1000;
       if (heldByOther && observedAt < (this.observed?.at ?? observedAt) + recordDurationMs) return 'taken';
       const mine = holder === identity;
-      await store.update(
-        {
-          holderIdentity: identity,
-          leaseDurationSeconds: durationSeconds,
-          acquireTime: mine && record.acquireTime ? record.acquireTime : microTime(now),
-          renewTime: microTime(now),
-          leaseTransitions: mine ? (record.leaseTransitions ?? 0) : (record.leaseTransitions ?? 0) + 1,
-        },
-        resourceVersion,
-      );
-      this.lastError = undefined;
-      return 'held';
+      const renewed: LeaseRecord = {
+        holderIdentity: identity,
+        leaseDurationSeconds: durationSeconds,
+        acquireTime: mine && record.acquireTime ? record.acquireTime : microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: mine ? (record.leaseTransitions ?? 0) : (record.leaseTransitions ?? 0) + 1,
+      };
+      return wrote(renewed, await store.update(renewed, resourceVersion));
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       return 'failed';

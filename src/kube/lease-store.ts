@@ -48,8 +48,8 @@ export class KubeLeaseStore implements LeaseStore {
     }
   }
 
-  async create(record: LeaseRecord): Promise<void> {
-    await this.rest.request({
+  async create(record: LeaseRecord): Promise<string> {
+    const raw = await this.rest.request({
       method: 'POST',
       path: this.collection,
       body: {
@@ -60,10 +60,11 @@ export class KubeLeaseStore implements LeaseStore {
       },
       timeoutMs: this.requestTimeoutMs,
     });
+    return leaseSchema.parse(raw).metadata.resourceVersion;
   }
 
-  async update(record: LeaseRecord, resourceVersion: string): Promise<void> {
-    await this.rest.request({
+  async update(record: LeaseRecord, resourceVersion: string): Promise<string> {
+    const raw = await this.rest.request({
       method: 'PUT',
       path: `${this.collection}/${encodeURIComponent(this.name)}`,
       body: {
@@ -74,5 +75,6 @@ export class KubeLeaseStore implements LeaseStore {
       },
       timeoutMs: this.requestTimeoutMs,
     });
+    return leaseSchema.parse(raw).metadata.resourceVersion;
   }
 }
