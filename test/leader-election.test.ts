@@ -131,11 +131,15 @@ describe('LeaderElector', () => {
     const clock = new FakeClock();
     const lease = new MemoryLease();
     const calls: string[] = [];
+    const counted = <T>(call: string, run: () => Promise<T>): Promise<T> => {
+      calls.push(call);
+      return run();
+    };
     const counting = (store: LeaseStore): LeaseStore => ({
       describe: store.describe,
-      get: () => (calls.push('get'), store.get()),
-      create: (r) => (calls.push('create'), store.create(r)),
-      update: (r, v) => (calls.push(`update@${v}`), store.update(r, v)),
+      get: () => counted('get', () => store.get()),
+      create: (r) => counted('create', () => store.create(r)),
+      update: (r, v) => counted(`update@${v}`, () => store.update(r, v)),
     });
     const a = candidate('a', lease, clock, [], undefined, counting);
     a.start();
