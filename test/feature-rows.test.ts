@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { DetectionCycle } from '../src/detection/detection-cycle.js';
+import { RuleTracker } from '../src/detection/rule-tracker.js';
 import { FeatureRow } from '../src/metrics/feature-vector.js';
 import { FeatureVectorBuilder, type PodRef } from '../src/metrics/feature-vector-builder.js';
 import { LatestFeatureVectors } from '../src/metrics/latest-feature-vectors.js';
 import type { PromQueryApi, RangeSeries } from '../src/metrics/prometheus-api.js';
+import { policySpecSchema } from '../src/policy/spec-schema.js';
 
 // A cycle's vectors share one block of rows, and each answer is digested as it is read (rangeEach) instead of
 // being kept whole until the last one is in. Both must give exactly the vectors of the whole-answer path.
@@ -88,6 +91,27 @@ describe('feature rows in one block, answers digested as read', () => {
     expect(streamed.vectors[701]?.features.toNullable()).toEqual(sixth?.features.toNullable());
   });
 
+  it("gives a pod named twice, on another node, that node's signals (missing when it has none)", async () => {
+    // p-3 is on n-0 (node series) and named again on n-2 (none); p-5 is on n-2 and named again on n-1.
+    const pods: PodRef[] = [
+      ...podsOf(10),
+      { namespace: 'shop', name: 'p-3', nodeName: 'n-2' },
+      { namespace: 'shop', name: 'p-5', nodeName: 'n-1' },
+    ];
+    const cycle = await new FeatureVectorBuilder(visitingApi(10)).build({ namespaces: [], pods }, T);
+    if (cycle.status !== 'ok') throw new Error('unavailable');
+    const [p3, p5, again3, again5] = [3, 5, 10, 11].map((i) => cycle.vectors[i]);
+    expect(p3?.state).toBe('complete');
+    expect(again3?.state).toBe('insufficient_data');
+    expect(again3?.missing).toContain('node_cpu_utilization.value');
+    expect(again3?.missing).not.toContain('pod_cpu_usage.value');
+    expect(again3?.features.valueAt(18)).toBe(p3?.features.valueAt(18));
+    expect(p5?.missing).toContain('node_memory_utilization.value');
+    // On n-1 it has that node's signals; its own memory series is missing either way (i % 4 = 1).
+    expect(again5?.missing.some((m) => m.startsWith('node_'))).toBe(false);
+    expect(again5?.missing).toContain('pod_memory_usage.value');
+  });
+
   it('keeps the rows of one cycle in one block, and a detached row owns its buffers', () => {
     const rows = FeatureRow.block(3, 'no_series');
     rows[1]?.setValue(4, 2.5);
@@ -116,5 +140,43 @@ describe('feature rows in one block, answers digested as read', () => {
     expect(refreshed?.values.buffer).not.toBe(before?.values.buffer);
     expect(leftOut?.shared).toBe(false);
     expect(leftOut?.toNullable()).toEqual(before?.toNullable());
+  });
+});
+
+describe('assessments and the cycle block', () => {
+  it('a policy with a small share of the cycle keeps copies of its rows; a big one keeps the block', async () => {
+    const spec = policySpecSchema.parse({
+      evaluationInterval: '30s',
+      targets: { kinds: ['Deployment'] },
+      detection: {
+        mode: 'Rules',
+        rules: [{ name: 'r', feature: 'pod_cpu_usage.value', operator: '>', value: 1e9 }],
+      },
+      actions: [{ name: 'tell', type: 'RecommendOnly' }],
+    });
+    const pods = podsOf(40);
+    const target = (name: string, of: PodRef[]) => ({
+      target: { kind: 'Deployment' as const, namespace: 'shop', name },
+      pods: of.map((p, i) => ({ ...p, uid: `u-${name}-${i}` })),
+    });
+    const cycle = new DetectionCycle({
+      features: new FeatureVectorBuilder(visitingApi(40)),
+      rules: new RuleTracker(),
+    });
+    const results = await cycle.run(
+      [
+        { key: 'big', spec, targets: [target('all', pods)] },
+        { key: 'small', spec, targets: [target('two', [pods[0], pods[3]] as PodRef[])] },
+      ],
+      T + 5_000,
+    );
+    // Pods on n-2 have no node series, so no complete vector and no row kept: the others do.
+    const rowsOf = (key: string) =>
+      results.get(key)?.targets.flatMap((t) => t.pods.flatMap((p) => (p.values ? [p.values] : []))) ?? [];
+    expect(rowsOf('big').length).toBeGreaterThan(10);
+    expect(rowsOf('big').every((r) => r.shared)).toBe(true);
+    expect(rowsOf('small')).toHaveLength(2);
+    expect(rowsOf('small').every((r) => r !== undefined && !r.shared)).toBe(true);
+    expect(rowsOf('small')[0]?.toNullable()).toEqual(rowsOf('big')[0]?.toNullable());
   });
 });

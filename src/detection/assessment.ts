@@ -26,7 +26,7 @@ export interface PodAssessment {
   uid?: string;
   state: AssessmentState;
   /** Conditions that hold now; only `firing` ones make the pod anomalous. */
-  rules: RuleFinding[];
+  rules: readonly RuleFinding[];
   ml?: MlFinding;
   /** A predicted issue due within the policy's horizon: the pod is at risk, so anomalous before the failure. */
   mlPrediction?: PredictionFinding;

@@ -4,7 +4,7 @@ import {
   type FeatureSelection,
   type PodRef,
 } from '../metrics/feature-vector-builder.js';
-import type { FeatureVector } from '../ml/feature-vector.js';
+import { type FeatureVector, mlVectorOf } from '../ml/feature-vector.js';
 import { describeMlProblem, type MlHealthSnapshot } from '../ml/ml-health.js';
 import type { AnomalyDecision, PredictionDecision } from '../ml/resilient-ml-service.js';
 import { parseDuration } from '../policy/duration.js';
@@ -29,7 +29,7 @@ import {
   predictCandidates,
   usesPrediction,
 } from './prediction.js';
-import { judgedWithoutMetrics, type RuleTracker, trackedPodKey } from './rule-tracker.js';
+import { judgedWithoutMetrics, type PodIdentity, type RuleTracker, trackedPodKey } from './rule-tracker.js';
 import { compareShadow, shadowFinding, tallyShadow } from './shadow.js';
 import type { PodStatusSignals } from './status-signals.js';
 
@@ -55,21 +55,16 @@ export interface PolicyTargets {
 }
 
 const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+/** Below 1/4 of a cycle's pods, a policy's assessments copy their rows out of the cycle's block. */
+const SMALL_SHARE_FACTOR = 4;
+// Shared by every pod they describe (frozen: nobody may add to them).
+const NOTHING_MISSING: readonly string[] = Object.freeze([]);
+const NO_VECTOR: readonly string[] = Object.freeze(['*']);
 /** Pods assessed between two yields to the event loop (~5 ms), counted across targets and policies. */
 const POD_SLICE = 500;
 
 /** Whether the policy asks the ML service at all: to decide (ML, Hybrid) or to be compared (shadow). */
 const wantsMl = (spec: PolicySpec) => spec.detection.mode !== 'Rules' || spec.detection.ml.shadow;
-
-function toMlVector(v: PodFeatureVector, atMs: number, workload: string | undefined): FeatureVector {
-  return {
-    namespace: v.namespace,
-    pod: v.pod,
-    ...(workload ? { workload } : {}),
-    timestamp: new Date(atMs),
-    values: v.features.toNullable(),
-  };
-}
 
 /**
  * One detection cycle for every due policy at once: one batched feature build for the union of their pods
@@ -173,6 +168,8 @@ export class DetectionCycle {
       // not on the metrics' instant (the query offset and sub-second rounding behind it): a `for` is then measured
       // between evaluations as they happened, and NotReadySeconds as of now.
       const continuity = { intervalMs: parseDuration(policy.spec.evaluationInterval), atMs: nowMs };
+      const smallShare =
+        policy.targets.reduce((n, t) => n + t.pods.length, 0) * SMALL_SHARE_FACTOR < vectors.size;
       const assessTarget = ({
         target,
         pods: targetPods,
@@ -181,7 +178,9 @@ export class DetectionCycle {
           const key = podKey(pod.namespace, pod.name);
           const vector = vectors.get(key);
           // Clocks are kept per pod uid: a pod recreated under the same name starts afresh.
-          const identity = { namespace: pod.namespace, pod: pod.name, ...(pod.uid ? { uid: pod.uid } : {}) };
+          const identity: PodIdentity = pod.uid
+            ? { namespace: pod.namespace, pod: pod.name, uid: pod.uid }
+            : { namespace: pod.namespace, pod: pod.name };
           if (vector?.state !== 'complete') {
             // Without metrics only the status-signal rules can be judged; one of them firing is evidence enough
             // (the pod's own status says so). Anything else about this pod is unknown: insufficient data.
@@ -207,27 +206,32 @@ export class DetectionCycle {
               ...(pod.uid ? { uid: pod.uid } : {}),
               state,
               rules,
-              missing: vector?.missing ?? ['*'],
+              missing: vector?.missing ?? NO_VECTOR,
             };
           }
           evaluated.add(trackedPodKey(identity));
+          // The vector under the pod's identity (its uid), in one object: this runs for every pod every cycle.
+          const subject = pod.uid ? { ...vector, uid: pod.uid } : vector;
           const rules = this.deps.rules.evaluate(
             policy.key,
             policy.spec.detection.rules,
-            { ...vector, ...identity },
+            subject,
             nowMs,
             pod.signals,
             continuity,
           );
-          const holdMl = (holds: boolean) =>
-            this.deps.rules.hold(
-              policy.key,
-              identity,
-              `ml:anomaly|${policy.spec.detection.ml.for}`,
-              holds,
-              nowMs,
-              continuity,
-            );
+          const holdMl =
+            usesMl || shadow
+              ? (holds: boolean) =>
+                  this.deps.rules.hold(
+                    policy.key,
+                    identity,
+                    `ml:anomaly|${policy.spec.detection.ml.for}`,
+                    holds,
+                    nowMs,
+                    continuity,
+                  )
+              : undefined;
           const verdict = podVerdict(
             policy.spec.detection,
             rules,
@@ -235,9 +239,8 @@ export class DetectionCycle {
             // Without ML in the verdict its clock is not podVerdict's: it would reset the shadow verdict's hold.
             usesMl ? holdMl : undefined,
           );
-          const shadowMl = shadow
-            ? shadowFinding(policy.spec.detection, decisions.get(key), holdMl)
-            : undefined;
+          const shadowMl =
+            shadow && holdMl ? shadowFinding(policy.spec.detection, decisions.get(key), holdMl) : undefined;
           const prediction = predicting ? predicted.decisions.get(key) : undefined;
           if (
             predicting &&
@@ -258,9 +261,11 @@ export class DetectionCycle {
             pod: pod.name,
             ...(pod.uid ? { uid: pod.uid } : {}),
             rules,
-            missing: [],
-            // The vector the verdict rested on: kept with a remediation's decision (a training example).
-            values: vector.features,
+            missing: NOTHING_MISSING,
+            // The vector the verdict rested on: kept with a remediation's decision (a training example). A row
+            // shares its cycle's block: a policy with a small share of the cycle's pods keeps a copy instead,
+            // or its stored assessment would keep every pod's row alive until its next evaluation.
+            values: smallShare ? vector.features.detached() : vector.features,
             ...verdict,
             ...(shadowMl ? { ml: shadowMl } : {}),
             // At risk: anomalous before the failure; the gates still decide whether anything is done.
@@ -346,7 +351,7 @@ export class DetectionCycle {
           const key = podKey(pod.namespace, pod.name);
           const vector = vectors.get(key);
           if (vector?.state === 'complete' && !wanted.has(key))
-            wanted.set(key, toMlVector(vector, atMs, workloadOf.get(key)));
+            wanted.set(key, mlVectorOf(vector, atMs, workloadOf.get(key)));
         }
       }
     }

@@ -47,7 +47,8 @@ export function podVerdict(
       anomalous = mlFires || ruleFires;
       break;
   }
-  return { state: anomalous ? 'anomalous' : 'healthy', ...(ml ? { ml } : {}) };
+  const state = anomalous ? 'anomalous' : 'healthy';
+  return ml ? { state, ml } : { state };
 }
 
 /**

@@ -58,6 +58,19 @@ const COMPARE: Record<Rule['operator'], (a: number, b: number) => boolean> = {
   '!=': (a, b) => a !== b,
 };
 
+const NO_FINDINGS: readonly RuleFinding[] = Object.freeze([]);
+
+/** The whole definition keys a rule's clock: an edited rule starts its clocks afresh, as Prometheus does. */
+const definitionKeys = new WeakMap<Rule, string>();
+function definitionKey(rule: Rule): string {
+  let key = definitionKeys.get(rule);
+  if (key === undefined) {
+    key = `${rule.name}|${ruleInput(rule)}|${rule.operator}|${rule.value}|${rule.for}|${rule.keepFiringFor}`;
+    definitionKeys.set(rule, key);
+  }
+  return key;
+}
+
 interface Clock {
   since: number;
   firedAt?: number;
@@ -83,8 +96,11 @@ export function judgedWithoutMetrics(rule: Rule): boolean {
  * vector; a status-signal rule needs the pod's status (and CPULimitRatio also its CPU feature).
  */
 export class RuleTracker {
-  /** scope|pod|rule definition → the rule's clock for that pod. */
-  private readonly clocks = new Map<string, Clock>();
+  /**
+   * `scope|pod` → rule definition → the rule's clock for that pod. Two levels, so that a pod none of whose
+   * conditions holds (most pods, most cycles) costs one lookup and no key per rule.
+   */
+  private readonly clocks = new Map<string, Map<string, Clock>>();
 
   /**
    * Findings for conditions that hold now (firing or pending) or are kept firing; empty when nothing does.
@@ -98,26 +114,30 @@ export class RuleTracker {
     nowMs: number,
     signals?: PodStatusSignals,
     continuity?: Continuity,
-  ): RuleFinding[] {
+  ): readonly RuleFinding[] {
     const seenAt = continuity?.atMs ?? nowMs;
-    const prefix = `${scope}|${trackedPodKey(subject)}|`;
+    const podKey = `${scope}|${trackedPodKey(subject)}`;
+    let podClocks = this.clocks.get(podKey);
     const vector = 'features' in subject && subject.state === 'complete' ? subject : undefined;
-    const findings: RuleFinding[] = [];
+    // Most pods hold no condition in most cycles: they share one empty list instead of one each per cycle.
+    let findings: RuleFinding[] | undefined;
     for (const rule of rules) {
-      // The whole definition is part of the key: an edited rule starts its clocks afresh, as Prometheus does.
-      const key = `${prefix}${rule.name}|${ruleInput(rule)}|${rule.operator}|${rule.value}|${rule.for}|${rule.keepFiringFor}`;
       // A pod's status is read live from the informer cache: its durations (NotReadySeconds) are measured at the
       // real instant, not at the metrics' one (a query offset earlier, possibly before a new pod even existed).
       const observed = this.observedValue(rule, vector, signals, seenAt);
-      const clock = this.current(key, continuity);
-      if (observed === undefined || !COMPARE[rule.operator](observed, rule.value)) {
+      const holds = observed !== undefined && COMPARE[rule.operator](observed, rule.value);
+      if (!holds && podClocks === undefined) continue;
+      const key = definitionKey(rule);
+      const clock = podClocks && this.current(podClocks, key, continuity);
+      if (!holds) {
         const keep = parseDuration(rule.keepFiringFor);
         if (observed !== undefined && clock?.firedAt !== undefined && nowMs - clock.lastHeldAt < keep) {
           clock.lastEvaluatedAt = seenAt;
+          findings ??= [];
           findings.push(this.finding(rule, clock.lastObserved, nowMs - clock.since, true, true));
           continue;
         }
-        this.clocks.delete(key);
+        podClocks?.delete(key);
         continue;
       }
       const next: Clock = clock ?? {
@@ -132,10 +152,13 @@ export class RuleTracker {
       const heldForMs = nowMs - next.since;
       const firing = heldForMs >= parseDuration(rule.for);
       if (firing) next.firedAt ??= nowMs;
-      this.clocks.set(key, next);
+      podClocks = this.clocksOf(podKey, podClocks);
+      podClocks.set(key, next);
+      findings ??= [];
       findings.push(this.finding(rule, observed, heldForMs, firing, false));
     }
-    return findings;
+    if (podClocks?.size === 0) this.clocks.delete(podKey);
+    return findings ?? NO_FINDINGS;
   }
 
   /**
@@ -150,13 +173,15 @@ export class RuleTracker {
     nowMs: number,
     continuity?: Continuity,
   ): number | undefined {
-    const key = `${scope}|${trackedPodKey(pod)}|${name}`;
+    const podKey = `${scope}|${trackedPodKey(pod)}`;
+    const podClocks = this.clocks.get(podKey);
     if (!holds) {
-      this.clocks.delete(key);
+      podClocks?.delete(name);
+      if (podClocks?.size === 0) this.clocks.delete(podKey);
       return undefined;
     }
     const seenAt = continuity?.atMs ?? nowMs;
-    const clock = this.current(key, continuity) ?? {
+    const clock = (podClocks && this.current(podClocks, name, continuity)) ?? {
       since: nowMs,
       lastHeldAt: nowMs,
       lastObserved: 1,
@@ -164,8 +189,15 @@ export class RuleTracker {
     };
     clock.lastHeldAt = nowMs;
     clock.lastEvaluatedAt = seenAt;
-    this.clocks.set(key, clock);
+    this.clocksOf(podKey, podClocks).set(name, clock);
     return nowMs - clock.since;
+  }
+
+  private clocksOf(podKey: string, known: Map<string, Clock> | undefined): Map<string, Clock> {
+    if (known) return known;
+    const created = new Map<string, Clock>();
+    this.clocks.set(podKey, created);
+    return created;
   }
 
   /** Forgets every clock: a new leadership term must not act on clocks another term kept. */
@@ -173,15 +205,19 @@ export class RuleTracker {
     this.clocks.clear();
   }
 
-  /** The clock for key, unless evaluation paused longer than the gap allows (then it is dropped). */
-  private current(key: string, continuity: Continuity | undefined): Clock | undefined {
-    const clock = this.clocks.get(key);
+  /** The pod's clock for key, unless evaluation paused longer than the gap allows (then it is dropped). */
+  private current(
+    podClocks: Map<string, Clock>,
+    key: string,
+    continuity: Continuity | undefined,
+  ): Clock | undefined {
+    const clock = podClocks.get(key);
     if (
       clock &&
       continuity &&
       continuity.atMs - clock.lastEvaluatedAt > MAX_GAP_INTERVALS * continuity.intervalMs
     ) {
-      this.clocks.delete(key);
+      podClocks.delete(key);
       return undefined;
     }
     return clock;
@@ -189,9 +225,9 @@ export class RuleTracker {
 
   /** Forgets pods (by trackedPodKey) that were not evaluated in a cycle (deleted, deselected, without data). */
   retainOnly(scope: string, evaluatedPods: ReadonlySet<string>): void {
+    const prefix = `${scope}|`;
     for (const key of this.clocks.keys()) {
-      const [keyScope, pod] = key.split('|');
-      if (keyScope === scope && !evaluatedPods.has(pod as string)) this.clocks.delete(key);
+      if (key.startsWith(prefix) && !evaluatedPods.has(key.slice(prefix.length))) this.clocks.delete(key);
     }
   }
 

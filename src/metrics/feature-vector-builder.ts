@@ -68,6 +68,7 @@ function allMissing(reason: MissingReason): FeatureRow {
   return row;
 }
 const NO_NODE = allMissing('no_node');
+const NO_SERIES = allMissing('no_series');
 
 /** Builds the 45-feature vectors of every selected pod with a fixed number of queries (see feature-queries.ts). */
 export class FeatureVectorBuilder {
@@ -211,13 +212,13 @@ export class FeatureVectorBuilder {
         if (first && first !== features) features.copyFrom(first, 0);
       }
       const node = pod.nodeName ?? nodeOf.get(podKey(pod.namespace, pod.name))?.node;
-      for (const [s, q] of signals.entries()) {
-        if (q.scope !== 'node') continue;
+      for (let s = 0; s < signals.length; s++) {
+        if (signals[s]?.scope !== 'node') continue;
         const offset = offsets[s] as number;
         if (node === undefined) features.copyFrom(NO_NODE, offset);
         else {
-          const known = perNode[s]?.get(node);
-          if (known) features.copyFrom(known, offset);
+          // Written either way: the row of a pod named twice starts as a copy of its first row (another node's).
+          features.copyFrom(perNode[s]?.get(node) ?? NO_SERIES, offset);
         }
       }
       const { state, missing: absent } = vectorState(features, this.required);

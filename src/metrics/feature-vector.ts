@@ -212,18 +212,26 @@ export function missing(reason: MissingReason): FeatureValue {
   return MISSING[reason];
 }
 
+const COMPLETE = Object.freeze({
+  state: 'complete' as const,
+  missing: Object.freeze([]) as readonly FeatureName[],
+});
+
 /** A vector is usable only when every required feature is present (by default all 45: the model needs them all). */
 const requiredSets = new WeakMap<readonly FeatureName[], ReadonlySet<FeatureName>>();
 
 export function vectorState(
   features: FeatureRow,
   required: readonly FeatureName[] = FEATURE_NAMES,
-): { state: VectorState; missing: FeatureName[] } {
-  const absent: FeatureName[] = [];
+): { state: VectorState; missing: readonly FeatureName[] } {
+  let absent: FeatureName[] | undefined;
   for (let i = 0; i < FEATURE_NAMES.length; i++) {
-    if (!features.ok(i)) absent.push(FEATURE_NAMES[i] as FeatureName);
+    if (features.ok(i)) continue;
+    absent ??= [];
+    absent.push(FEATURE_NAMES[i] as FeatureName);
   }
-  if (absent.length === 0) return { state: 'complete', missing: absent };
+  // A complete vector (nearly every one, every cycle) shares one empty list.
+  if (absent === undefined) return COMPLETE;
   // Built once per list of required features (the builder passes the same one for every pod).
   let requiredSet = requiredSets.get(required);
   if (!requiredSet) {

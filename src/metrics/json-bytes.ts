@@ -28,6 +28,42 @@ const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 export class JsonSyntaxError extends Error {}
 
+/** Strings remembered by interned(): a direct-mapped table, so a miss costs one slot and nothing grows. */
+const INTERN_SLOTS = 4_096;
+const INTERN_MAX_LENGTH = 64;
+const internTable: (string | undefined)[] = new Array(INTERN_SLOTS);
+
+/**
+ * The text of bytes [start, end): the string remembered for the same bytes when there is one, else decoded and
+ * remembered. Only short ASCII text is remembered (a byte is then its char code, so it is compared without
+ * decoding); anything else is decoded every time.
+ */
+function interned(b: Uint8Array, start: number, end: number, buffer: Buffer): string {
+  const length = end - start;
+  if (length > INTERN_MAX_LENGTH) return buffer.toString('utf8', start, end);
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    const c = b[i] as number;
+    if (c >= 0x80) return buffer.toString('utf8', start, end);
+    hash = Math.imul(hash ^ c, 0x01000193);
+  }
+  const slot = (hash >>> 0) % INTERN_SLOTS;
+  const known = internTable[slot];
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (known.charCodeAt(i) !== b[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known;
+  }
+  const text = buffer.toString('latin1', start, end);
+  internTable[slot] = text;
+  return text;
+}
+
 const isDigit = (b: Uint8Array, i: number) =>
   i < b.length && (b[i] as number) >= ZERO && (b[i] as number) <= NINE;
 
@@ -104,8 +140,16 @@ export class JsonBytes {
     return c === MINUS || (c >= ZERO && c <= NINE);
   }
 
-  /** A string value, decoded (escapes included). */
+  /**
+   * A string value, decoded (escapes included). A short ASCII string that was read before (a key such as "metric" or
+   * "values", a label name, a namespace) is the same string object again, not a new one: an answer of 10,000 series
+   * repeats its keys 10,000 times.
+   */
   string(): string {
+    return this.stringValue(true);
+  }
+
+  private stringValue(intern: boolean): string {
     this.expect(QUOTE);
     const b = this.bytes;
     const start = this.pos;
@@ -121,7 +165,7 @@ export class JsonBytes {
     }
     if (p >= b.length) throw this.error('unterminated string');
     this.pos = p + 1;
-    if (!escaped) return this.text(start, p);
+    if (!escaped) return intern ? interned(b, start, p, this.buffer) : this.text(start, p);
     try {
       return JSON.parse(this.text(start - 1, p + 1)) as string;
     } catch {
@@ -142,7 +186,8 @@ export class JsonBytes {
       return n;
     }
     this.pos = start - 1;
-    return fallback(this.string());
+    // Not interned: sample values rarely repeat.
+    return fallback(this.stringValue(false));
   }
 
   /** A JSON number (its grammar, not what Number() would also take: no 0x, no leading zeros, no Infinity). */

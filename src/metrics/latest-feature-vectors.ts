@@ -39,12 +39,15 @@ export class LatestFeatureVectors implements FeatureSource {
       // A vector this build did not refresh (its pod was not asked about) would keep its whole cycle's block of
       // rows alive (FeatureRow.block): it keeps a copy of its own row instead. Refreshed entries were moved to the
       // end, so the ones before them are exactly those.
+      const stale: (LatestVector & { build: number })[] = [];
       for (const entry of this.byPod.values()) {
         if (entry.build === build) break;
-        if (entry.vector.features.shared) {
-          entry.vector = { ...entry.vector, features: entry.vector.features.detached() };
-        }
+        if (entry.vector.features.shared) stale.push(entry);
       }
+      // In slices too: a build that leaves out 10,000 pods (another policy's) copies 10,000 rows.
+      await forEachSliced(stale, REMEMBER_SLICE, (entry) => {
+        entry.vector = { ...entry.vector, features: entry.vector.features.detached() };
+      });
       while (this.byPod.size > this.max) {
         const oldest = this.byPod.keys().next().value;
         if (oldest === undefined) break;

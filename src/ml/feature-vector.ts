@@ -1,4 +1,5 @@
 import { FEATURE_COUNT, FEATURE_NAMES } from '../metrics/feature-catalogue.js';
+import type { PodFeatureVector } from '../metrics/feature-vector.js';
 import type { MetricPoint } from './contract.js';
 
 /**
@@ -11,6 +12,17 @@ export interface FeatureVector {
   workload?: string;
   timestamp: Date;
   values: (number | null)[];
+}
+
+/** A pod's vector as the ML layer takes it: its numbers, null where missing, at the cycle's instant. */
+export function mlVectorOf(v: PodFeatureVector, atMs: number, workload: string | undefined): FeatureVector {
+  return {
+    namespace: v.namespace,
+    pod: v.pod,
+    ...(workload ? { workload } : {}),
+    timestamp: new Date(atMs),
+    values: v.features.toNullable(),
+  };
 }
 
 /** A vector whose 45 values are all finite numbers: the only kind a backend may send. */

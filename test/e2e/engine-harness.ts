@@ -13,7 +13,8 @@ export const LEASE = { namespace: 'default', name: 'coordination-engine-leader' 
  * A sandbox with both policy CRDs (RemediationPolicy, ClusterRemediationPolicy) installed through the API, as
  * `kubectl apply -f crds/` would: the engine watches both kinds and is not ready until both are served.
  */
-export async function sandboxWithCrd(): Promise<{
+/** `bookmarkIntervalMs`: 1 s by default, so tests see bookmarks soon; a bench wants kube-apiserver's minute. */
+export async function sandboxWithCrd(options: { bookmarkIntervalMs?: number } = {}): Promise<{
   sandbox: Sandbox;
   dir: string;
   rest: KubeRest;
@@ -23,7 +24,7 @@ export async function sandboxWithCrd(): Promise<{
   const sandbox = await startSandbox({
     port: 0,
     kubeconfigPath: join(dir, 'kubeconfig'),
-    bookmarkIntervalMs: 1_000,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1_000,
   });
   const rest = new KubeRest(sandbox.kubeConfig());
   await installCrds(rest);
