@@ -103,6 +103,18 @@ describe('visiting an answer without keeping it', () => {
     }
   });
 
+  it('gives each series exactly its own samples when their counts differ (the reused arrays shrink and grow)', async () => {
+    const result = [3, 1, 2, 0, 4].map((n, i) => ({
+      metric: { pod: `p-${i}` },
+      values: Array.from({ length: n }, (_, k) => [1_700_000_000 + k * 60, `${i}.${k}5`]),
+    }));
+    const body = Buffer.from(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
+    const seen: RangeSeries[] = [];
+    await visitMatrixSliced(body, 'q', (s) => seen.push(copy(s)));
+    expect(seen).toEqual(readMatrix(body, 'q').series);
+    expect(seen.map((s) => s.values.length)).toEqual([3, 1, 2, 0, 4]);
+  });
+
   it('reuses one pair of arrays for every series (nothing of the answer is kept by the reader)', async () => {
     const arrays = new Set<readonly number[]>();
     await visitMatrixSliced(matrixBody(50), 'q', (s) => {
