@@ -256,21 +256,31 @@ export class DetectionCycle {
                   : 'no ML service configured to ask';
           }
           const mlPrediction = predictionsUsable ? atRisk(policy.spec, prediction) : undefined;
-          return {
-            namespace: pod.namespace,
-            pod: pod.name,
-            ...(pod.uid ? { uid: pod.uid } : {}),
-            rules,
-            missing: NOTHING_MISSING,
-            // The vector the verdict rested on: kept with a remediation's decision (a training example). A row
-            // shares its cycle's block: a policy with a small share of the cycle's pods keeps a copy instead,
-            // or its stored assessment would keep every pod's row alive until its next evaluation.
-            values: smallShare ? vector.features.detached() : vector.features,
-            ...verdict,
-            ...(shadowMl ? { ml: shadowMl } : {}),
-            // At risk: anomalous before the failure; the gates still decide whether anything is done.
-            ...(mlPrediction ? { mlPrediction, state: 'anomalous' as const } : {}),
-          };
+          // The vector the verdict rested on: kept with a remediation's decision (a training example). A row shares
+          // its cycle's block: a policy with a small share of the cycle's pods keeps a copy instead, or its stored
+          // assessment would keep every pod's row alive until its next evaluation.
+          const values = smallShare ? vector.features.detached() : vector.features;
+          const { state } = verdict;
+          // Field by field, not with spreads: a literal with spreads in the middle came to some 1 KB a pod.
+          const assessed: PodAssessment = identity.uid
+            ? {
+                namespace: pod.namespace,
+                pod: pod.name,
+                uid: identity.uid,
+                rules,
+                missing: NOTHING_MISSING,
+                values,
+                state,
+              }
+            : { namespace: pod.namespace, pod: pod.name, rules, missing: NOTHING_MISSING, values, state };
+          const ml = shadowMl ?? verdict.ml;
+          if (ml) assessed.ml = ml;
+          // At risk: anomalous before the failure; the gates still decide whether anything is done.
+          if (mlPrediction) {
+            assessed.mlPrediction = mlPrediction;
+            assessed.state = 'anomalous';
+          }
+          return assessed;
         });
         const state = targetState(assessed);
         return {
