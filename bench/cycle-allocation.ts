@@ -14,8 +14,8 @@ import { RuleTracker } from '../src/detection/rule-tracker.js';
 import { FeatureVectorBuilder } from '../src/metrics/feature-vector-builder.js';
 import type { PromQueryApi } from '../src/metrics/prometheus-api.js';
 import { readMatrixSliced, visitMatrixSliced } from '../src/metrics/prometheus-response.js';
-import { validatePolicySpec } from '../src/policy/validate.js';
 import { seededRandom } from '../src/random/seeded-random.js';
+import { deploymentsOfFive, rulesPolicySpec } from './detection-fixture.js';
 
 const { values: args } = parseArgs({
   options: { pods: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
@@ -51,30 +51,14 @@ const prometheus: PromQueryApi = {
   drainWarnings: () => [],
 };
 
-const validation = validatePolicySpec(
-  {
-    evaluationInterval: '30s',
-    targets: { kinds: ['Deployment'] },
-    detection: {
-      mode: 'Rules',
-      rules: [{ name: 'cpu-runaway', feature: 'pod_cpu_usage.value', operator: '>', value: 1000, for: '1m' }],
-    },
-    actions: [{ name: 'tell-a-human', type: 'RecommendOnly' }],
-  },
-  'Cluster',
-);
-if (!validation.valid) throw new Error(JSON.stringify(validation.errors));
-const spec = validation.spec;
+const spec = rulesPolicySpec();
 const pods = Array.from({ length: PODS }, (_, i) => ({
   ...podLabels(i),
   name: `web-${i}`,
   uid: `uid-${i}`,
   nodeName: `node-${i % NODES}`,
 }));
-const targets = Array.from({ length: Math.ceil(PODS / 5) }, (_, d) => ({
-  target: { kind: 'Deployment' as const, namespace: `ns-${d % 10}`, name: `d-${d}` },
-  pods: pods.slice(d * 5, d * 5 + 5),
-}));
+const targets = deploymentsOfFive(pods);
 const rules = new RuleTracker();
 const builder = new FeatureVectorBuilder(prometheus);
 /** One cycle at its own instant (the data sits at T: each cycle reads it a second later, like a query offset). */

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JsonObject } from '../src/json/json-value.js';
 import { sandboxWithCrd } from '../test/e2e/engine-harness.js';
+import { rulesPolicyInput } from './detection-fixture.js';
 import { backfilledPrometheus, populate } from './engine-bench-cluster.js';
 import { summarize } from './engine-bench-report.js';
 import { measureEngine } from './engine-run.js';
@@ -62,19 +63,8 @@ function policy(): JsonObject {
     apiVersion: 'coordination-engine.io/v1alpha1',
     kind: 'ClusterRemediationPolicy',
     metadata: { name: POLICY },
-    spec: {
-      evaluationInterval: `${INTERVAL_S}s`,
-      targets: { kinds: ['Deployment'] },
-      detection: {
-        mode: 'Rules',
-        // Reads a feature of every pod (so every vector is built and judged) and never fires.
-        rules: [
-          { name: 'cpu-runaway', feature: 'pod_cpu_usage.value', operator: '>', value: 1000, for: '1m' },
-        ],
-      },
-      actions: [{ name: 'tell-a-human', type: 'RecommendOnly' }],
-      safety: { dryRun: true },
-    },
+    // Reads a feature of every pod (so every vector is built and judged) and never fires.
+    spec: rulesPolicyInput(`${INTERVAL_S}s`),
   };
 }
 

@@ -12,8 +12,8 @@ import { DetectionCycle } from '../src/detection/detection-cycle.js';
 import { RuleTracker } from '../src/detection/rule-tracker.js';
 import { FeatureVectorBuilder } from '../src/metrics/feature-vector-builder.js';
 import type { PromQueryApi, RangeSeries } from '../src/metrics/prometheus-api.js';
-import { validatePolicySpec } from '../src/policy/validate.js';
 import { yieldToEventLoop } from '../src/time/yield-to-event-loop.js';
+import { deploymentsOfFive, rulesPolicySpec } from './detection-fixture.js';
 
 const { values: args } = parseArgs({
   options: { pods: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '6' } },
@@ -70,24 +70,8 @@ async function timed(work: () => Promise<unknown>): Promise<{ totalMs: number; l
   return { totalMs: performance.now() - started, longestTurnMs: longest };
 }
 
-const validation = validatePolicySpec(
-  {
-    evaluationInterval: '30s',
-    targets: { kinds: ['Deployment'] },
-    detection: {
-      mode: 'Rules',
-      rules: [{ name: 'cpu-runaway', feature: 'pod_cpu_usage.value', operator: '>', value: 1000, for: '1m' }],
-    },
-    actions: [{ name: 'tell-a-human', type: 'RecommendOnly' }],
-    safety: { dryRun: true },
-  },
-  'Cluster',
-);
-if (!validation.valid) throw new Error(JSON.stringify(validation.errors));
-const targets = Array.from({ length: Math.ceil(PODS / 5) }, (_, d) => ({
-  target: { kind: 'Deployment' as const, namespace: `ns-${d % 10}`, name: `d-${d}` },
-  pods: pods.slice(d * 5, d * 5 + 5),
-}));
+const spec = rulesPolicySpec();
+const targets = deploymentsOfFive(pods);
 
 const builder = new FeatureVectorBuilder(prometheus);
 const built = await builder.build({ namespaces: [], pods }, T);
@@ -98,9 +82,7 @@ console.log('| round | feature build ms | its longest turn ms | detection ms | i
 console.log('| ---: | ---: | ---: | ---: | ---: |');
 for (let round = 0; round <= ROUNDS; round++) {
   const build = await timed(() => builder.build({ namespaces: [], pods }, T));
-  const judge = await timed(() =>
-    detection.run([{ key: 'bench', spec: validation.spec, targets }], T + round * 30_000),
-  );
+  const judge = await timed(() => detection.run([{ key: 'bench', spec, targets }], T + round * 30_000));
   const row = [build.totalMs, build.longestTurnMs, judge.totalMs, judge.longestTurnMs].map((ms) =>
     ms.toFixed(1),
   );
