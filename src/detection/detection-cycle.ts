@@ -261,7 +261,7 @@ export class DetectionCycle {
           // assessment would keep every pod's row alive until its next evaluation.
           const values = smallShare ? vector.features.detached() : vector.features;
           const { state } = verdict;
-          // Field by field, not with spreads: a literal with spreads in the middle came to some 1 KB a pod.
+          // Field by field, not with spreads: each spread made an object of its own, for every pod of every cycle.
           const assessed: PodAssessment = identity.uid
             ? {
                 namespace: pod.namespace,
