@@ -3,6 +3,10 @@
  *                           --engines before=<dir>/dist/src/cli/main.js,after=dist/src/cli/main.js --rounds 2
  *                           --write-docs]
  *
+ * Each engine runs with the node flags of the image's ENTRYPOINT (bench/image-node-flags.ts), unless its
+ * --engines entry names its own after a second `=`: `plain=dist/src/cli/main.js=` runs it with none,
+ * `big=dist/src/cli/main.js=--max-semi-space-size=32` with that one.
+ *
  * The whole engine at scale: the sandbox holding N pods in N/5 Deployments (run by the simulator, which stops
  * once every pod runs), a real Prometheus backfilled with promtool for exactly those pods, and the engine as a
  * process (compiled output, as installed) with one ClusterRemediationPolicy in Rules mode selecting every
@@ -24,6 +28,7 @@ import { rulesPolicyInput } from './detection-fixture.js';
 import { backfilledPrometheus, populate } from './engine-bench-cluster.js';
 import { summarize } from './engine-bench-report.js';
 import { measureEngine } from './engine-run.js';
+import { imageNodeFlags } from './image-node-flags.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const POLICY = 'bench-all';
@@ -68,13 +73,15 @@ function policy(): JsonObject {
   };
 }
 
-/** `label=path,...` of compiled engines; default: this checkout's build. */
-function engines(): Array<{ label: string; mainJs: string }> {
+/** `label=path[=node flags],...` of compiled engines; default: this checkout's build, with the image's flags. */
+function engines(): Array<{ label: string; mainJs: string; flags: string[] }> {
   const spec = args.engines ?? `current=${join(ROOT, 'dist/src/cli/main.js')}`;
+  const image = imageNodeFlags(ROOT);
   return spec.split(',').map((entry) => {
-    const [label = '', path = ''] = entry.split('=');
-    if (!label || !path) throw new Error(`--engines wants label=path[,label=path], got "${entry}"`);
-    return { label, mainJs: resolve(path) };
+    const [label = '', path = '', ...rest] = entry.split('=');
+    if (!label || !path) throw new Error(`--engines wants label=path[=flags][,...], got "${entry}"`);
+    const flags = rest.length > 0 ? rest.join('=').split(' ').filter(Boolean) : image;
+    return { label, mainJs: resolve(path), flags };
   });
 }
 
@@ -132,13 +139,13 @@ async function main(): Promise<void> {
         policy: { group: 'coordination-engine.io', plural: 'clusterremediationpolicies', name: POLICY },
         cycles: CYCLES,
         intervalS: INTERVAL_S,
-        nodeArgs,
+        nodeArgs: [...run.flags, ...nodeArgs],
         // BENCH_ENGINE_LOG=<file> keeps what the engine printed (its log, and any --trace-gc lines).
         ...(process.env.BENCH_ENGINE_LOG ? { logFile: `${process.env.BENCH_ENGINE_LOG}.${i}` } : {}),
       });
       summaries.push(
         summarize(rows.slice(1), {
-          label: run.label,
+          label: run.flags.length > 0 ? `${run.label} (node ${run.flags.join(' ')})` : run.label,
           pods: cluster.pods.length,
           workloads: Math.ceil(cluster.pods.length / 5),
           intervalS: INTERVAL_S,

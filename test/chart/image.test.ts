@@ -54,7 +54,10 @@ describe('the Dockerfile', () => {
     const values = parse(await text('charts/coordination-engine/values.yaml'));
     expect(lines).toContain(`USER ${values.runAsUser}:${values.runAsGroup}`);
     const bin = JSON.parse(await text('package.json')).bin['coordination-engine'] as string;
-    expect(lines).toContain(`ENTRYPOINT ["node", "/app/${bin}"]`);
+    // node, its heap flags (test/image-node-flags.test.ts checks them), then the package's bin.
+    const entrypoint = lines.find((l) => l.startsWith('ENTRYPOINT '));
+    expect(entrypoint).toMatch(/^ENTRYPOINT \["node"(, "--[^"]+")*, "([^"]+)"\]$/);
+    expect(JSON.parse(entrypoint?.slice('ENTRYPOINT '.length) ?? '[]').at(-1)).toBe(`/app/${bin}`);
     expect(lines).toContain('CMD ["run"]');
     expect(await text('charts/coordination-engine/templates/deployment.yaml')).toContain('args: ["run"]');
     expect(lines).toContain(`EXPOSE ${values.service.apiPort} ${values.service.metricsPort}`);
