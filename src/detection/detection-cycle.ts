@@ -8,7 +8,7 @@ import { type FeatureVector, mlVectorOf } from '../ml/feature-vector.js';
 import { describeMlProblem, type MlHealthSnapshot } from '../ml/ml-health.js';
 import type { AnomalyDecision, PredictionDecision } from '../ml/resilient-ml-service.js';
 import { parseDuration } from '../policy/duration.js';
-import type { PolicySpec } from '../policy/spec-schema.js';
+import type { PolicySpec, Rule } from '../policy/spec-schema.js';
 import type { TargetRef } from '../policy/target-selection.js';
 import { withinDeadline } from '../time/within-deadline.js';
 import { yieldToEventLoop } from '../time/yield-to-event-loop.js';
@@ -55,6 +55,27 @@ export interface PolicyTargets {
 }
 
 const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+
+/** What a cycle keys a pod by: its `namespace/name`, and its identity for the rule clocks (with its uid). */
+interface PodHandle {
+  key: string;
+  identity: PodIdentity;
+}
+// Kept per pod object: the informer-backed selection hands out one object per pod version (workload-pods.ts), so
+// a pod's keys are made once per version instead of in every cycle.
+const handles = new WeakMap<PodRef, PodHandle>();
+function handleOf(pod: PodRef): PodHandle {
+  let handle = handles.get(pod);
+  if (!handle) {
+    // Clocks are kept per pod uid: a pod recreated under the same name starts afresh.
+    const identity: PodIdentity = pod.uid
+      ? { namespace: pod.namespace, pod: pod.name, uid: pod.uid }
+      : { namespace: pod.namespace, pod: pod.name };
+    handle = { key: podKey(pod.namespace, pod.name), identity };
+    handles.set(pod, handle);
+  }
+  return handle;
+}
 /** Below 1/4 of a cycle's pods, a policy's assessments copy their rows out of the cycle's block. */
 const SMALL_SHARE_FACTOR = 4;
 // Shared by every pod they describe (frozen: nobody may add to them).
@@ -111,10 +132,11 @@ export class DetectionCycle {
     const workloadOf = new Map<string, string>();
     for (const policy of policies) {
       for (const { target, pods: targetPods } of policy.targets) {
+        const workload = target.kind !== 'Pod' ? `${target.kind}/${target.name}` : undefined;
         for (const pod of targetPods) {
-          pods.set(podKey(pod.namespace, pod.name), pod);
-          if (target.kind !== 'Pod')
-            workloadOf.set(podKey(pod.namespace, pod.name), `${target.kind}/${target.name}`);
+          const { key } = handleOf(pod);
+          pods.set(key, pod);
+          if (workload !== undefined) workloadOf.set(key, workload);
         }
       }
     }
@@ -168,6 +190,7 @@ export class DetectionCycle {
       // not on the metrics' instant (the query offset and sub-second rounding behind it): a `for` is then measured
       // between evaluations as they happened, and NotReadySeconds as of now.
       const continuity = { intervalMs: parseDuration(policy.spec.evaluationInterval), atMs: nowMs };
+      let statusRules: Rule[] | undefined;
       const smallShare =
         policy.targets.reduce((n, t) => n + t.pods.length, 0) * SMALL_SHARE_FACTOR < vectors.size;
       const assessTarget = ({
@@ -175,16 +198,12 @@ export class DetectionCycle {
         pods: targetPods,
       }: PolicyTargets['targets'][number]): TargetAssessment => {
         const assessed = targetPods.map((pod): PodAssessment => {
-          const key = podKey(pod.namespace, pod.name);
+          const { key, identity } = handleOf(pod);
           const vector = vectors.get(key);
-          // Clocks are kept per pod uid: a pod recreated under the same name starts afresh.
-          const identity: PodIdentity = pod.uid
-            ? { namespace: pod.namespace, pod: pod.name, uid: pod.uid }
-            : { namespace: pod.namespace, pod: pod.name };
           if (vector?.state !== 'complete') {
             // Without metrics only the status-signal rules can be judged; one of them firing is evidence enough
             // (the pod's own status says so). Anything else about this pod is unknown: insufficient data.
-            const statusRules = policy.spec.detection.rules.filter(judgedWithoutMetrics);
+            statusRules ??= policy.spec.detection.rules.filter(judgedWithoutMetrics);
             // A policy whose every rule reads the pod's status needs no metrics: its verdict is complete.
             const statusOnly =
               policy.spec.detection.mode === 'Rules' &&
@@ -210,12 +229,12 @@ export class DetectionCycle {
             };
           }
           evaluated.add(trackedPodKey(identity));
-          // The vector under the pod's identity (its uid), in one object: this runs for every pod every cycle.
-          const subject = pod.uid ? { ...vector, uid: pod.uid } : vector;
-          const rules = this.deps.rules.evaluate(
+          // The pod's kept identity (its uid) and the cycle's vector, apart: no object joining them per pod.
+          const rules = this.deps.rules.evaluatePod(
             policy.key,
             policy.spec.detection.rules,
-            subject,
+            identity,
+            vector,
             nowMs,
             pod.signals,
             continuity,
@@ -358,7 +377,7 @@ export class DetectionCycle {
       if (this.mlMismatch(policy.spec)) continue;
       for (const { pods } of policy.targets) {
         for (const pod of pods) {
-          const key = podKey(pod.namespace, pod.name);
+          const { key } = handleOf(pod);
           const vector = vectors.get(key);
           if (vector?.state === 'complete' && !wanted.has(key))
             wanted.set(key, mlVectorOf(vector, atMs, workloadOf.get(key)));
@@ -387,7 +406,7 @@ export class DetectionCycle {
       const horizonMs = parseDuration(policy.spec.detection.ml.prediction.horizon);
       for (const { pods } of policy.targets) {
         for (const pod of pods) {
-          const key = podKey(pod.namespace, pod.name);
+          const { key } = handleOf(pod);
           const vector = vectors.get(key);
           if (vector && isPredictionCandidate(vector, horizonMs) && !candidates.has(key))
             candidates.set(key, { vector, ...(pod.uid ? { uid: pod.uid } : {}) });

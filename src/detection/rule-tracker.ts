@@ -29,9 +29,18 @@ export interface PodIdentity {
   uid?: string;
 }
 
+// Remembered per identity object: detection keeps one identity per pod version, so a pod's key is made once, not
+// once per cycle.
+const trackedKeys = new WeakMap<PodIdentity, string>();
+
 /** The tracker's key for a pod: `namespace/name/uid`, or `namespace/name` where the uid is not known. */
 export function trackedPodKey(pod: PodIdentity): string {
-  return pod.uid ? `${pod.namespace}/${pod.pod}/${pod.uid}` : `${pod.namespace}/${pod.pod}`;
+  let key = trackedKeys.get(pod);
+  if (key === undefined) {
+    key = pod.uid ? `${pod.namespace}/${pod.pod}/${pod.uid}` : `${pod.namespace}/${pod.pod}`;
+    trackedKeys.set(pod, key);
+  }
+  return key;
 }
 
 /**
@@ -97,10 +106,11 @@ export function judgedWithoutMetrics(rule: Rule): boolean {
  */
 export class RuleTracker {
   /**
-   * `scope|pod` → rule definition → the rule's clock for that pod. Two levels, so that a pod none of whose
-   * conditions holds (most pods, most cycles) costs one lookup and no key per rule.
+   * scope → pod (trackedPodKey) → rule definition → the rule's clock for that pod. In levels, so that a pod none
+   * of whose conditions holds (most pods, most cycles) costs two lookups and no key of its own, and forgetting the
+   * pods of one scope reads only that scope's.
    */
-  private readonly clocks = new Map<string, Map<string, Clock>>();
+  private readonly clocks = new Map<string, Map<string, Map<string, Clock>>>();
 
   /**
    * Findings for conditions that hold now (firing or pending) or are kept firing; empty when nothing does.
@@ -115,10 +125,27 @@ export class RuleTracker {
     signals?: PodStatusSignals,
     continuity?: Continuity,
   ): readonly RuleFinding[] {
+    const vector = 'features' in subject ? subject : undefined;
+    return this.evaluatePod(scope, rules, subject, vector, nowMs, signals, continuity);
+  }
+
+  /**
+   * evaluate, with the pod's identity and its vector apart: detection passes the identity it keeps per pod
+   * version (its key made once) and the cycle's vector, instead of a new object joining them for every pod.
+   */
+  evaluatePod(
+    scope: string,
+    rules: readonly Rule[],
+    pod: PodIdentity,
+    podVector: PodFeatureVector | undefined,
+    nowMs: number,
+    signals?: PodStatusSignals,
+    continuity?: Continuity,
+  ): readonly RuleFinding[] {
     const seenAt = continuity?.atMs ?? nowMs;
-    const podKey = `${scope}|${trackedPodKey(subject)}`;
-    let podClocks = this.clocks.get(podKey);
-    const vector = 'features' in subject && subject.state === 'complete' ? subject : undefined;
+    const podKey = trackedPodKey(pod);
+    let podClocks = this.clocks.get(scope)?.get(podKey);
+    const vector = podVector?.state === 'complete' ? podVector : undefined;
     // Most pods hold no condition in most cycles: they share one empty list instead of one each per cycle.
     let findings: RuleFinding[] | undefined;
     for (const rule of rules) {
@@ -152,12 +179,12 @@ export class RuleTracker {
       const heldForMs = nowMs - next.since;
       const firing = heldForMs >= parseDuration(rule.for);
       if (firing) next.firedAt ??= nowMs;
-      podClocks = this.clocksOf(podKey, podClocks);
+      podClocks = this.clocksOf(scope, podKey, podClocks);
       podClocks.set(key, next);
       findings ??= [];
       findings.push(this.finding(rule, observed, heldForMs, firing, false));
     }
-    if (podClocks?.size === 0) this.clocks.delete(podKey);
+    if (podClocks?.size === 0) this.dropPod(scope, podKey);
     return findings ?? NO_FINDINGS;
   }
 
@@ -173,11 +200,11 @@ export class RuleTracker {
     nowMs: number,
     continuity?: Continuity,
   ): number | undefined {
-    const podKey = `${scope}|${trackedPodKey(pod)}`;
-    const podClocks = this.clocks.get(podKey);
+    const podKey = trackedPodKey(pod);
+    const podClocks = this.clocks.get(scope)?.get(podKey);
     if (!holds) {
       podClocks?.delete(name);
-      if (podClocks?.size === 0) this.clocks.delete(podKey);
+      if (podClocks?.size === 0) this.dropPod(scope, podKey);
       return undefined;
     }
     const seenAt = continuity?.atMs ?? nowMs;
@@ -189,15 +216,27 @@ export class RuleTracker {
     };
     clock.lastHeldAt = nowMs;
     clock.lastEvaluatedAt = seenAt;
-    this.clocksOf(podKey, podClocks).set(name, clock);
+    this.clocksOf(scope, podKey, podClocks).set(name, clock);
     return nowMs - clock.since;
   }
 
-  private clocksOf(podKey: string, known: Map<string, Clock> | undefined): Map<string, Clock> {
+  private clocksOf(scope: string, podKey: string, known: Map<string, Clock> | undefined): Map<string, Clock> {
     if (known) return known;
+    let pods = this.clocks.get(scope);
+    if (!pods) {
+      pods = new Map();
+      this.clocks.set(scope, pods);
+    }
     const created = new Map<string, Clock>();
-    this.clocks.set(podKey, created);
+    pods.set(podKey, created);
     return created;
+  }
+
+  /** Forgets a pod's clocks in a scope, and the scope once it holds no pod. */
+  private dropPod(scope: string, podKey: string): void {
+    const pods = this.clocks.get(scope);
+    pods?.delete(podKey);
+    if (pods?.size === 0) this.clocks.delete(scope);
   }
 
   /** Forgets every clock: a new leadership term must not act on clocks another term kept. */
@@ -225,15 +264,15 @@ export class RuleTracker {
 
   /** Forgets pods (by trackedPodKey) that were not evaluated in a cycle (deleted, deselected, without data). */
   retainOnly(scope: string, evaluatedPods: ReadonlySet<string>): void {
-    const prefix = `${scope}|`;
-    for (const key of this.clocks.keys()) {
-      if (key.startsWith(prefix) && !evaluatedPods.has(key.slice(prefix.length))) this.clocks.delete(key);
-    }
+    const pods = this.clocks.get(scope);
+    if (!pods) return;
+    for (const key of pods.keys()) if (!evaluatedPods.has(key)) pods.delete(key);
+    if (pods.size === 0) this.clocks.delete(scope);
   }
 
   /** Forgets a whole scope (a deleted or invalid policy). */
   forget(scope: string): void {
-    for (const key of this.clocks.keys()) if (key.startsWith(`${scope}|`)) this.clocks.delete(key);
+    this.clocks.delete(scope);
   }
 
   private finding(

@@ -70,6 +70,31 @@ describe('RuleTracker', () => {
     expect(tracker.evaluate('shop/a', [restarts], hot('web-2'), 3 * minute)[0]?.heldForMs).toBe(2 * minute);
   });
 
+  it("judges a kept identity with each cycle's vector apart as it judges them joined, and forgets by scope", () => {
+    const tracker = new RuleTracker();
+    // Detection keeps one identity per pod version and passes each cycle's vector beside it (evaluatePod).
+    const identity = { namespace: 'shop', pod: 'web-1', uid: 'u-1' };
+    const hot = () => vector('web-1', { 'container_restart_count.diff': 1 });
+    expect(tracker.evaluatePod('shop/a', [restarts], identity, hot(), 0)[0]?.firing).toBe(false);
+    tracker.evaluate('shop/b', [restarts], { ...hot(), uid: 'u-1' }, 0);
+    // The joined subject and the identity apart are the same pod to the tracker.
+    expect(tracker.evaluate('shop/a', [restarts], { ...hot(), uid: 'u-1' }, minute)[0]?.heldForMs).toBe(
+      minute,
+    );
+    expect(tracker.evaluatePod('shop/a', [restarts], identity, hot(), 2 * minute)[0]?.firing).toBe(true);
+    // Without a vector (no metrics) a feature rule is not judged, and the pod's clock is dropped.
+    expect(tracker.evaluatePod('shop/a', [restarts], identity, undefined, 3 * minute)).toEqual([]);
+    expect(tracker.evaluatePod('shop/a', [restarts], identity, hot(), 4 * minute)[0]?.heldForMs).toBe(0);
+    tracker.forget('shop/a');
+    expect(tracker.evaluatePod('shop/a', [restarts], identity, hot(), 5 * minute)[0]?.heldForMs).toBe(0);
+    // Another policy's clocks for the same pod stay.
+    expect(tracker.evaluatePod('shop/b', [restarts], identity, hot(), minute)[0]?.heldForMs).toBe(minute);
+    tracker.retainOnly('shop/b', new Set([trackedPodKey(identity)]));
+    expect(tracker.evaluatePod('shop/b', [restarts], identity, hot(), 2 * minute)[0]?.firing).toBe(true);
+    tracker.retainOnly('shop/b', new Set());
+    expect(tracker.evaluatePod('shop/b', [restarts], identity, hot(), 3 * minute)[0]?.heldForMs).toBe(0);
+  });
+
   it('supports every operator', () => {
     const tracker = new RuleTracker();
     const v = vector('p', { 'pod_cpu_usage.value': 0.5 });
