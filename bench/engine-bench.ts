@@ -4,8 +4,8 @@
  *                           --write-docs]
  *
  * Each engine runs with the node flags of the image's ENTRYPOINT (bench/image-node-flags.ts), unless its
- * --engines entry names its own after a second `=`: `plain=dist/src/cli/main.js=` runs it with none,
- * `big=dist/src/cli/main.js=--max-semi-space-size=32` with that one.
+ * --engines entry names its own after a second `=`, separated by spaces (entries are separated by commas):
+ * `plain=dist/src/cli/main.js=` runs it with none, `big=dist/src/cli/main.js=--max-semi-space-size=32` with that.
  *
  * The whole engine at scale: the sandbox holding N pods in N/5 Deployments (run by the simulator, which stops
  * once every pod runs), a real Prometheus backfilled with promtool for exactly those pods, and the engine as a
@@ -76,11 +76,10 @@ function policy(): JsonObject {
 /** `label=path[=node flags],...` of compiled engines; default: this checkout's build, with the image's flags. */
 function engines(): Array<{ label: string; mainJs: string; flags: string[] }> {
   const spec = args.engines ?? `current=${join(ROOT, 'dist/src/cli/main.js')}`;
-  const image = imageNodeFlags(ROOT);
   return spec.split(',').map((entry) => {
     const [label = '', path = '', ...rest] = entry.split('=');
     if (!label || !path) throw new Error(`--engines wants label=path[=flags][,...], got "${entry}"`);
-    const flags = rest.length > 0 ? rest.join('=').split(' ').filter(Boolean) : image;
+    const flags = rest.length > 0 ? rest.join('=').split(' ').filter(Boolean) : imageNodeFlags(ROOT);
     return { label, mainJs: resolve(path), flags };
   });
 }
