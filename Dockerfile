@@ -25,7 +25,7 @@ USER 65532:65532
 EXPOSE 8080 9090
 # Heap flags for a process that does a burst of work every interval and idles in between (docs/scaling.md):
 # no memory reducer (it shrinks the heap after each burst only for the next one to grow it back, with full
-# collections in between), and a young generation that starts at 16 MB, so a cycle's short-lived objects die in
+# collections in between), and a young generation that starts at 8 MB, so a cycle's short-lived objects die in
 # it instead of being promoted. npm run bench:engine runs the engine with these flags (bench/image-node-flags.ts).
-ENTRYPOINT ["node", "--no-memory-reducer", "--min-semi-space-size=16", "/app/dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--no-memory-reducer", "--min-semi-space-size=8", "/app/dist/src/cli/main.js"]
 CMD ["run"]
