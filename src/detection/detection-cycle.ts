@@ -21,6 +21,7 @@ import {
   targetState,
 } from './assessment.js';
 import { insufficientDataReason } from './insufficient-data.js';
+import { handleOf, podKey } from './pod-handle.js';
 import { podVerdict } from './pod-verdict.js';
 import {
   atRisk,
@@ -29,7 +30,7 @@ import {
   predictCandidates,
   usesPrediction,
 } from './prediction.js';
-import { judgedWithoutMetrics, type PodIdentity, type RuleTracker, trackedPodKey } from './rule-tracker.js';
+import { judgedWithoutMetrics, type RuleTracker, trackedPodKey } from './rule-tracker.js';
 import { compareShadow, shadowFinding, tallyShadow } from './shadow.js';
 import type { PodStatusSignals } from './status-signals.js';
 
@@ -54,28 +55,6 @@ export interface PolicyTargets {
   targets: ReadonlyArray<{ target: TargetRef; pods: readonly TargetPod[] }>;
 }
 
-const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
-
-/** What a cycle keys a pod by: its `namespace/name`, and its identity for the rule clocks (with its uid). */
-interface PodHandle {
-  key: string;
-  identity: PodIdentity;
-}
-// Kept per pod object: the informer-backed selection hands out one object per pod version (workload-pods.ts), so
-// a pod's keys are made once per version instead of in every cycle.
-const handles = new WeakMap<PodRef, PodHandle>();
-function handleOf(pod: PodRef): PodHandle {
-  let handle = handles.get(pod);
-  if (!handle) {
-    // Clocks are kept per pod uid: a pod recreated under the same name starts afresh.
-    const identity: PodIdentity = pod.uid
-      ? { namespace: pod.namespace, pod: pod.name, uid: pod.uid }
-      : { namespace: pod.namespace, pod: pod.name };
-    handle = { key: podKey(pod.namespace, pod.name), identity };
-    handles.set(pod, handle);
-  }
-  return handle;
-}
 /** Below 1/4 of a cycle's pods, a policy's assessments copy their rows out of the cycle's block. */
 const SMALL_SHARE_FACTOR = 4;
 // Shared by every pod they describe (frozen: nobody may add to them).

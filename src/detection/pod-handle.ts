@@ -1,0 +1,28 @@
+import type { PodRef } from '../metrics/feature-vector-builder.js';
+import type { PodIdentity } from './rule-tracker.js';
+
+/** What a detection cycle keys a pod by: its `namespace/name`, and its identity for the rule clocks (with its uid). */
+export interface PodHandle {
+  key: string;
+  identity: PodIdentity;
+}
+
+/** A pod's key in a cycle's maps: `namespace/name`. */
+export const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+
+// Kept per pod object: the informer-backed selection hands out one object per pod version (workload-pods.ts), and
+// never changes one, so a pod's keys are made once per version instead of in every cycle.
+const handles = new WeakMap<PodRef, PodHandle>();
+
+export function handleOf(pod: PodRef): PodHandle {
+  let handle = handles.get(pod);
+  if (!handle) {
+    // Clocks are kept per pod uid: a pod recreated under the same name starts afresh.
+    const identity: PodIdentity = pod.uid
+      ? { namespace: pod.namespace, pod: pod.name, uid: pod.uid }
+      : { namespace: pod.namespace, pod: pod.name };
+    handle = { key: podKey(pod.namespace, pod.name), identity };
+    handles.set(pod, handle);
+  }
+  return handle;
+}
