@@ -150,8 +150,11 @@ beforeAll(async () => {
         .filter((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running').length === PODS,
     { timeoutMs: 30_000 },
   );
-  // Two days at a 2-minute step: enough for the engine's 5-minute pattern samples and for a daily pattern.
-  const past = await simulator.history(2 * 86_400, 120);
+  // Three days at a 2-minute step, for the policies' 48-hour window. The window's first 5-minute rate reaches
+  // 5 minutes further back, and late in the hour that sample is all the window holds of the burst two days ago:
+  // with only 48 hours of history it had no data, the burst counted on one earlier day instead of two, and a
+  // decision in the hour's last minutes found no daily pattern (seen at 22:59 UTC).
+  const past = await simulator.history(3 * 86_400, 120);
   // From now on `unusual` peaks at this hour too: its past (above) peaked twelve hours away.
   await env.rest.request({
     method: 'PATCH',
