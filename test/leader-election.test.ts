@@ -43,12 +43,13 @@ function candidate(
   log: string[],
   partitioned?: () => boolean,
   wrap: (store: LeaseStore) => LeaseStore = (store) => store,
+  logger = pino({ level: 'silent' }),
 ) {
   return new LeaderElector({
     identity: name,
     store: wrap(lease.storeFor(name, partitioned)),
     clock,
-    logger: pino({ level: 'silent' }),
+    logger,
     ...timings,
     onStartedLeading: () => log.push(`${clock.now()} ${name} start`),
     onStoppedLeading: () => log.push(`${clock.now()} ${name} stop`),
@@ -141,7 +142,9 @@ describe('LeaderElector', () => {
       create: (r) => counted('create', () => store.create(r)),
       update: (r, v) => counted(`update@${v}`, () => store.update(r, v)),
     });
-    const a = candidate('a', lease, clock, [], undefined, counting);
+    const lines: Array<{ msg: string; err?: string }> = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const a = candidate('a', lease, clock, [], undefined, counting, logger);
     a.start();
     await elapse(clock, 10 * timings.retryPeriodMs + 100);
     expect(a.isLeader()).toBe(true);
@@ -162,6 +165,10 @@ describe('LeaderElector', () => {
     await elapse(clock, timings.retryPeriodMs);
     expect(calls).toEqual([`update@${lease.version - 2}`, 'get', `update@${lease.version - 1}`]);
     expect(a.isLeader()).toBe(true);
+    // The failed fast path is logged (at debug), with what the store said.
+    const fallbacks = lines.filter((l) => l.msg.startsWith('renewing on the version last written failed'));
+    expect(fallbacks).toHaveLength(1);
+    expect(fallbacks[0]?.err).toBeTruthy();
   });
 
   it('elects exactly one of two candidates and keeps it while it renews', async () => {

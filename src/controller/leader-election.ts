@@ -203,8 +203,13 @@ export class LeaderElector {
       try {
         const record = { ...last.record, renewTime: microTime(now) };
         return wrote(record, await store.update(record, last.resourceVersion));
-      } catch {
-        // Read below, and decide on what the lease says now.
+      } catch (error) {
+        // Read below, and decide on what the lease says now. A conflict is ordinary (somebody else wrote the
+        // lease); anything else is worth seeing when renewals are slow: the read and write below come on top.
+        this.o.logger.debug(
+          { identity, err: error instanceof Error ? error.message : String(error) },
+          'renewing on the version last written failed; reading the lease',
+        );
       }
     }
     try {
