@@ -24,8 +24,12 @@ COPY crds ./crds
 USER 65532:65532
 EXPOSE 8080 9090
 # Heap flags for a process that does a burst of work every interval and idles in between (docs/scaling.md):
-# no memory reducer (it shrinks the heap after each burst only for the next one to grow it back, with full
-# collections in between), and a young generation that starts at 8 MB, so a cycle's short-lived objects die in
-# it instead of being promoted. npm run bench:engine runs the engine with these flags (bench/image-node-flags.ts).
-ENTRYPOINT ["node", "--no-memory-reducer", "--min-semi-space-size=8", "/app/dist/src/cli/main.js"]
+# - no memory reducer: it shrinks the heap after each burst only for the next one to grow it back, with full
+#   collections in between;
+# - a young generation that starts at 16 MB, so a cycle's short-lived objects die in it instead of being promoted;
+# - the old generation may grow by half its live size before a full collection (V8's own factor, sized for a
+#   busy process, came down to about 1.15 here: two full collections every cycle);
+# - collection on the main thread: on 2 cores V8's helper threads cost more CPU than they took off it.
+# npm run bench:engine runs the engine with these flags (bench/image-node-flags.ts).
+ENTRYPOINT ["node", "--no-memory-reducer", "--min-semi-space-size=16", "--heap-growing-percent=50", "--single-threaded-gc", "/app/dist/src/cli/main.js"]
 CMD ["run"]
