@@ -12,13 +12,21 @@ export interface LatestVector {
   evaluatedAtMs: number;
 }
 
+/** One pod's entry, updated in place by every build that refreshes it (no allocation per pod and cycle). */
+interface Entry extends LatestVector {
+  /** The build that refreshed it last: the lowest is forgotten first. */
+  build: number;
+}
+
 /**
  * A FeatureSource that remembers the latest vector of every pod it built one for, so the API can show what
  * detection saw. It changes nothing in the cycle it passes on. Bounded: past `max` pods the least recently
- * refreshed is forgotten (a pod no longer evaluated stops being refreshed and ages out).
+ * refreshed are forgotten (a pod no longer evaluated stops being refreshed and ages out).
  */
 export class LatestFeatureVectors implements FeatureSource {
-  private readonly byPod = new Map<string, LatestVector & { build: number }>();
+  /** namespace -> pod -> entry: looked up without making a key string per pod. */
+  private readonly byNamespace = new Map<string, Map<string, Entry>>();
+  private size = 0;
   private builds = 0;
 
   constructor(
@@ -30,34 +38,59 @@ export class LatestFeatureVectors implements FeatureSource {
     const cycle = await this.inner.build(selection, atMs);
     if (cycle.status === 'ok') {
       const build = ++this.builds;
-      // In slices: 10,000 re-insertions are some 10–30 ms, and the cycle's other long steps are sliced too.
+      const { evaluatedAtMs } = cycle;
+      // In slices: the cycle's other long steps are sliced too.
       await forEachSliced(cycle.vectors, REMEMBER_SLICE, (vector) => {
-        const key = `${vector.namespace}/${vector.pod}`;
-        this.byPod.delete(key);
-        this.byPod.set(key, { vector, evaluatedAtMs: cycle.evaluatedAtMs, build });
+        let pods = this.byNamespace.get(vector.namespace);
+        if (!pods) {
+          pods = new Map();
+          this.byNamespace.set(vector.namespace, pods);
+        }
+        const entry = pods.get(vector.pod);
+        if (entry) {
+          entry.vector = vector;
+          entry.evaluatedAtMs = evaluatedAtMs;
+          entry.build = build;
+        } else {
+          pods.set(vector.pod, { vector, evaluatedAtMs, build });
+          this.size++;
+        }
       });
       // A vector this build did not refresh (its pod was not asked about) would keep its whole cycle's block of
-      // rows alive (FeatureRow.block): it keeps a copy of its own row instead. Refreshed entries were moved to the
-      // end, so the ones before them are exactly those.
-      const stale: (LatestVector & { build: number })[] = [];
-      for (const entry of this.byPod.values()) {
-        if (entry.build === build) break;
-        if (entry.vector.features.shared) stale.push(entry);
+      // rows alive (FeatureRow.block): it keeps a copy of its own row instead.
+      const stale: Entry[] = [];
+      for (const pods of this.byNamespace.values()) {
+        for (const entry of pods.values()) {
+          if (entry.build !== build && entry.vector.features.shared) stale.push(entry);
+        }
       }
       // In slices too: a build that leaves out 10,000 pods (another policy's) copies 10,000 rows.
       await forEachSliced(stale, REMEMBER_SLICE, (entry) => {
         entry.vector = { ...entry.vector, features: entry.vector.features.detached() };
       });
-      while (this.byPod.size > this.max) {
-        const oldest = this.byPod.keys().next().value;
-        if (oldest === undefined) break;
-        this.byPod.delete(oldest);
-      }
+      if (this.size > this.max) this.forgetOldest(this.size - this.max);
     }
     return cycle;
   }
 
   get(namespace: string, pod: string): LatestVector | undefined {
-    return this.byPod.get(`${namespace}/${pod}`);
+    const entry = this.byNamespace.get(namespace)?.get(pod);
+    // A copy: the entry itself is updated in place by the next build.
+    return entry && { vector: entry.vector, evaluatedAtMs: entry.evaluatedAtMs };
+  }
+
+  /** Forgets the `count` least recently refreshed pods (only when over `max`: a sort of every entry). */
+  private forgetOldest(count: number): void {
+    const all: Array<{ namespace: string; pod: string; build: number }> = [];
+    for (const [namespace, pods] of this.byNamespace) {
+      for (const [pod, entry] of pods) all.push({ namespace, pod, build: entry.build });
+    }
+    all.sort((a, b) => a.build - b.build);
+    for (const { namespace, pod } of all.slice(0, count)) {
+      const pods = this.byNamespace.get(namespace);
+      pods?.delete(pod);
+      if (pods?.size === 0) this.byNamespace.delete(namespace);
+      this.size--;
+    }
   }
 }

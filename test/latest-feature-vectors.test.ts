@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { type FeatureCycle, FeatureRow, type PodFeatureVector } from '../src/metrics/feature-vector.js';
+import type { FeatureSelection } from '../src/metrics/feature-vector-builder.js';
+import { LatestFeatureVectors } from '../src/metrics/latest-feature-vectors.js';
+
+const T = 1_800_000_000_000;
+
+/** A source whose every build returns vectors for the pods asked about, each row its own block of that build. */
+function source() {
+  return {
+    async build(selection: FeatureSelection, atMs: number): Promise<FeatureCycle> {
+      const pods = selection.pods ?? [];
+      const rows = FeatureRow.block(pods.length, 'no_series');
+      const vectors: PodFeatureVector[] = pods.map((p, i) => ({
+        namespace: p.namespace,
+        pod: p.name,
+        node: undefined,
+        features: rows[i] as FeatureRow,
+        state: 'insufficient_data',
+        missing: [],
+      }));
+      return { status: 'ok', schemaVersion: 'v1', evaluatedAtMs: atMs, vectors, queries: 0, warnings: [] };
+    },
+  };
+}
+const pods = (namespace: string, ...names: string[]) => ({
+  namespaces: [],
+  pods: names.map((name) => ({ namespace, name })),
+});
+
+describe('LatestFeatureVectors', () => {
+  it('keeps each pod’s latest vector and the instant it was evaluated at', async () => {
+    const latest = new LatestFeatureVectors(source());
+    await latest.build(pods('shop', 'a', 'b'), T);
+    await latest.build(pods('shop', 'a'), T + 30_000);
+    expect(latest.get('shop', 'a')?.evaluatedAtMs).toBe(T + 30_000);
+    expect(latest.get('shop', 'b')?.evaluatedAtMs).toBe(T);
+    expect(latest.get('shop', 'c')).toBeUndefined();
+    expect(latest.get('other', 'a')).toBeUndefined();
+  });
+
+  it('hands out what it holds now: the next build does not change an answer already given', async () => {
+    const latest = new LatestFeatureVectors(source());
+    await latest.build(pods('shop', 'a'), T);
+    const first = latest.get('shop', 'a');
+    await latest.build(pods('shop', 'a'), T + 30_000);
+    expect(first?.evaluatedAtMs).toBe(T);
+    expect(latest.get('shop', 'a')?.vector).not.toBe(first?.vector);
+  });
+
+  it('past its bound forgets the pods refreshed least recently, across namespaces', async () => {
+    const latest = new LatestFeatureVectors(source(), 3);
+    await latest.build(pods('a', 'old'), T);
+    await latest.build(pods('b', 'x', 'y'), T + 1);
+    await latest.build(pods('c', 'z'), T + 2);
+    expect(latest.get('a', 'old')).toBeUndefined();
+    expect(['x', 'y'].map((p) => latest.get('b', p)?.evaluatedAtMs)).toEqual([T + 1, T + 1]);
+    expect(latest.get('c', 'z')?.evaluatedAtMs).toBe(T + 2);
+    // Refreshing a pod makes it recent again: the next one over the bound is another.
+    await latest.build(pods('b', 'x'), T + 3);
+    await latest.build(pods('d', 'w'), T + 4);
+    expect(latest.get('b', 'y')).toBeUndefined();
+    expect(latest.get('b', 'x')?.evaluatedAtMs).toBe(T + 3);
+    expect(latest.get('c', 'z')?.evaluatedAtMs).toBe(T + 2);
+    expect(latest.get('d', 'w')?.evaluatedAtMs).toBe(T + 4);
+  });
+});
