@@ -112,6 +112,33 @@ describe('feature rows in one block, answers digested as read', () => {
     expect(again5?.missing).toContain('pod_memory_usage.value');
   });
 
+  it('one builder, cycle after cycle, gives what a fresh builder gives as the pods change and come back', async () => {
+    // The builder indexes the last list of pods again while it is the same objects in the same order.
+    const builder = new FeatureVectorBuilder(visitingApi(30));
+    const a = podsOf(20);
+    const reordered = [...a].reverse();
+    const twice = [...a, a[3] as PodRef];
+    const copies = a.map((p) => ({ ...p }));
+    const lists = [
+      a,
+      a,
+      reordered,
+      a,
+      a.slice(0, 10),
+      twice,
+      a,
+      copies,
+      [...copies, ...podsOf(25).slice(20)],
+    ];
+    for (const [i, pods] of lists.entries()) {
+      const reused = await builder.build({ namespaces: [], pods }, T);
+      const fresh = await new FeatureVectorBuilder(visitingApi(30)).build({ namespaces: [], pods }, T);
+      expect(plain(reused), `list ${i}`).toEqual(plain(fresh));
+      if (reused.status !== 'ok') throw new Error('unavailable');
+      expect(reused.vectors.map((v) => v.pod)).toEqual(pods.map((p) => p.name));
+    }
+  });
+
   it('keeps the rows of one cycle in one block, and a detached row owns its buffers', () => {
     const rows = FeatureRow.block(3, 'no_series');
     rows[1]?.setValue(4, 2.5);

@@ -93,6 +93,14 @@ export class FeatureVectorBuilder {
     this.required = options.requiredFeatures ?? FEATURE_NAMES;
   }
 
+  /** The index of the last list of pods, used again while the list is the same (see PodIndex). */
+  private lastIndex: PodIndex | undefined;
+
+  private indexOf(pods: readonly PodRef[]): PodIndex {
+    if (!this.lastIndex?.sameAs(pods)) this.lastIndex = new PodIndex(pods);
+    return this.lastIndex;
+  }
+
   /**
    * The shared evaluation instant for a requested time: rounded down to the whole second, never to the step (that
    * would make the data judged up to a step old and let two cycles read the same instant). Whole seconds because
@@ -121,7 +129,7 @@ export class FeatureVectorBuilder {
     // The engine names its pods: their rows exist before any answer, and each answer is digested into them as it
     // is read, so the cycle never holds an answer of 10,000 series. Pods found through kube_pod_info (the CLI)
     // are known only once that answer is in: their answers are kept whole until then.
-    let rows: PodRows | undefined = selection.pods ? new PodRows(selection.pods) : undefined;
+    let rows: PodRows | undefined = selection.pods ? new PodRows(this.indexOf(selection.pods)) : undefined;
     const perNode = queries.signals.map(() => new Map<string, FeatureRow>());
     const offsets = queries.signals.map((q) => SIGNALS.indexOf(q.signal) * STATISTICS_PER_SIGNAL);
     const digest = (s: number, series: RangeSeries) => {
@@ -162,7 +170,7 @@ export class FeatureVectorBuilder {
       const kept = await Promise.all(signalPromises);
       const pods = selection.pods ?? discoveredPods(nodeOf);
       if (!rows) {
-        rows = new PodRows(pods);
+        rows = new PodRows(this.indexOf(pods));
         for (const [s, answer] of kept.entries()) {
           await forEachSliced(answer ?? [], ASSEMBLY_SLICE, (series) => digest(s, series));
         }
@@ -252,29 +260,55 @@ function discoveredPods(nodeOf: ReadonlyMap<string, unknown>): PodRef[] {
 }
 
 /**
- * The cycle's pods and their feature rows, one block for all (FeatureRow.block), every slot missing (no_series)
- * until an answer fills it; looked up by namespace, then name, so that no key string is made per series.
+ * Where each of a list of pods has its row: looked up by namespace, then name, so that no key string is made per
+ * series. The engine asks about the same pod objects, in the same order, cycle after cycle (its selection is
+ * cached until an input changes): the index of the last list is then used again instead of 10,000 insertions.
  */
-class PodRows {
-  readonly rows: FeatureRow[];
+class PodIndex {
   /** Whether some pod is named twice (its second row is a copy of its first). */
   readonly duplicates: boolean = false;
-  private readonly index = new Map<string, Map<string, FeatureRow>>();
+  private readonly index = new Map<string, Map<string, number>>();
 
-  constructor(pods: readonly PodRef[]) {
-    this.rows = FeatureRow.block(pods.length, 'no_series');
+  constructor(readonly pods: readonly PodRef[]) {
     for (const [i, pod] of pods.entries()) {
       let names = this.index.get(pod.namespace);
       if (!names) {
         names = new Map();
         this.index.set(pod.namespace, names);
       }
-      if (!names.has(pod.name)) names.set(pod.name, this.rows[i] as FeatureRow);
+      if (!names.has(pod.name)) names.set(pod.name, i);
       else this.duplicates = true;
     }
   }
 
-  rowOf(namespace: string, pod: string): FeatureRow | undefined {
+  /** Whether `pods` are the very objects this index was made of, in the same order. */
+  sameAs(pods: readonly PodRef[]): boolean {
+    if (pods === this.pods) return true;
+    if (pods.length !== this.pods.length) return false;
+    for (let i = 0; i < pods.length; i++) if (pods[i] !== this.pods[i]) return false;
+    return true;
+  }
+
+  slotOf(namespace: string, pod: string): number | undefined {
     return this.index.get(namespace)?.get(pod);
+  }
+}
+
+/** The cycle's pods and their feature rows, one block for all (FeatureRow.block), every slot missing (no_series)
+ * until an answer fills it. */
+class PodRows {
+  readonly rows: FeatureRow[];
+
+  constructor(private readonly index: PodIndex) {
+    this.rows = FeatureRow.block(index.pods.length, 'no_series');
+  }
+
+  get duplicates(): boolean {
+    return this.index.duplicates;
+  }
+
+  rowOf(namespace: string, pod: string): FeatureRow | undefined {
+    const slot = this.index.slotOf(namespace, pod);
+    return slot === undefined ? undefined : this.rows[slot];
   }
 }
