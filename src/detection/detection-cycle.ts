@@ -21,7 +21,7 @@ import {
   targetState,
 } from './assessment.js';
 import { insufficientDataReason } from './insufficient-data.js';
-import { handleOf, podKey } from './pod-handle.js';
+import { handleOf, podKey, vectorsByKey } from './pod-handle.js';
 import { podVerdict } from './pod-verdict.js';
 import {
   atRisk,
@@ -144,9 +144,7 @@ export class DetectionCycle {
             message: `metrics unavailable (${cycle.reason}): ${cycle.message}; judging status-signal rules only`,
           }
         : undefined;
-    const vectors = new Map(
-      cycle.status === 'unavailable' ? [] : cycle.vectors.map((v) => [podKey(v.namespace, v.pod), v]),
-    );
+    const vectors = cycle.status === 'unavailable' ? new Map() : vectorsByKey(cycle.vectors, pods);
     const [{ decisions, late }, predicted] = await Promise.all([
       this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs),
       this.predict(policies, vectors, cycle.evaluatedAtMs),

@@ -1,3 +1,4 @@
+import type { PodFeatureVector } from '../metrics/feature-vector.js';
 import type { PodRef } from '../metrics/feature-vector-builder.js';
 import type { PodIdentity } from './rule-tracker.js';
 
@@ -25,4 +26,27 @@ export function handleOf(pod: PodRef): PodHandle {
     handles.set(pod, handle);
   }
   return handle;
+}
+
+/**
+ * The cycle's vectors by pod key. A source answers in the order it was asked (the builder does): each vector then
+ * takes its pod's key, made once per pod version (handleOf), instead of a new key string per pod and cycle.
+ */
+export function vectorsByKey(
+  vectors: readonly PodFeatureVector[],
+  asked: ReadonlyMap<string, PodRef>,
+): Map<string, PodFeatureVector> {
+  const byKey = new Map<string, PodFeatureVector>();
+  let i = 0;
+  let inOrder = vectors.length === asked.size;
+  for (const [key, pod] of asked) {
+    if (!inOrder) break;
+    const vector = vectors[i++] as PodFeatureVector;
+    if (vector.pod !== pod.name || vector.namespace !== pod.namespace) inOrder = false;
+    else byKey.set(key, vector);
+  }
+  if (inOrder) return byKey;
+  byKey.clear();
+  for (const v of vectors) byKey.set(podKey(v.namespace, v.pod), v);
+  return byKey;
 }
