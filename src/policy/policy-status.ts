@@ -51,7 +51,28 @@ export interface StatusInput {
   now: number;
 }
 
-const targetKey = (t: TargetRef) => `${t.kind}/${t.namespace}/${t.name}`;
+/** Values by target, looked up by kind, namespace and name in turn: no key string is made per target. */
+class TargetIndex<V> {
+  private readonly byKind = new Map<string, Map<string, Map<string, V>>>();
+
+  set(t: TargetRef, value: V): void {
+    let namespaces = this.byKind.get(t.kind);
+    if (!namespaces) {
+      namespaces = new Map();
+      this.byKind.set(t.kind, namespaces);
+    }
+    let names = namespaces.get(t.namespace);
+    if (!names) {
+      names = new Map();
+      namespaces.set(t.namespace, names);
+    }
+    names.set(t.name, value);
+  }
+
+  get(t: TargetRef): V | undefined {
+    return this.byKind.get(t.kind)?.get(t.namespace)?.get(t.name);
+  }
+}
 
 /** The reason of a target selected since the last evaluation (or before the first one). */
 export const NOT_EVALUATED_YET = 'not evaluated yet: selected after the last evaluation';
@@ -65,11 +86,12 @@ function targetsSummary(
   targets: readonly TargetRef[],
   assessment: AssessmentInput | undefined,
 ): TargetsSummary {
-  const assessed = new Map(assessment?.targets.map((t) => [targetKey(t.target), t]) ?? []);
+  const assessed = new TargetIndex<AssessmentInput['targets'][number]>();
+  for (const t of assessment?.targets ?? []) assessed.set(t.target, t);
   const summary = { total: targets.length, healthy: 0, anomalous: 0, insufficientData: 0 };
   const insufficient: NonNullable<TargetsSummary['insufficient']> = [];
   for (const target of targets) {
-    const judged = assessed.get(targetKey(target));
+    const judged = assessed.get(target);
     const state = judged?.state ?? 'insufficient_data';
     if (state === 'healthy') summary.healthy++;
     else if (state === 'anomalous') summary.anomalous++;
