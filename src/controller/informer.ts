@@ -270,7 +270,9 @@ export class Informer {
     this.interruptReason = undefined;
     this.lastEventTime = clock.now();
     const shortest = Math.min(this.options.silenceTimeoutMs, this.options.relistIntervalMs);
-    const checkEvery = Math.max(50, Math.min(shortest / 4, 5_000));
+    // A quarter of the shorter deadline, at most every 30 s: with the defaults (5 m, 1 h) a silent watch is replaced
+    // within 5.5 minutes, and an idle engine does not wake every few seconds for each of its watches.
+    const checkEvery = Math.max(50, Math.min(shortest / 4, 30_000));
     let cancelWatchdog: () => void = () => {};
     const watchdog = () => {
       const now = clock.now();
