@@ -47,6 +47,33 @@ describe('reading Prometheus answers without a schema parse per sample', () => {
     ]);
   });
 
+  it('reads every value as Number() reads its text: long decimals, tiny ones, exponents and escaped text', () => {
+    // 16-17 significant digits (what rate() gives) and > 22 fraction digits are past the exact fast path.
+    const texts = [
+      '0.12345678901234568',
+      '1234.5678901234567',
+      '-0.000000000000000000000012345',
+      '7e-7',
+      '1E+3',
+      '42',
+      ...Array.from({ length: 200 }, (_, i) => String(Math.sin(i + 1) * 10 ** ((i % 9) - 4))),
+    ];
+    const [s] = readMatrix(matrix([{ metric: {}, values: texts.map((t, i) => [i, t]) }]), 'q');
+    expect(s?.values).toEqual(texts.map(Number));
+    // An escaped or non-ASCII text is decoded first, then read.
+    const [escaped] = readMatrix(
+      String.raw`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"0.25"],[2,"0.5"]]}]}}`,
+      'q',
+    );
+    expect(escaped?.values).toEqual([0.25, 0.5]);
+    for (const bad of ['0.5x', 'abc', '', '0.5é']) {
+      expect(
+        kindOf(() => readMatrix(matrix([{ metric: {}, values: [[1, bad]] }]), 'q')),
+        bad,
+      ).toBe('invalid_response');
+    }
+  });
+
   it('keeps NaN and ±Inf as numbers (the builder reports them as not_finite)', () => {
     const [s] = readMatrix(
       matrix([
