@@ -116,21 +116,34 @@ describe('feature rows in one block, answers digested as read', () => {
     // The builder indexes the last list of pods again while it is the same objects in the same order.
     const builder = new FeatureVectorBuilder(visitingApi(30));
     const a = podsOf(20);
-    const reordered = [...a].reverse();
     const twice = [...a, a[3] as PodRef];
     const copies = a.map((p) => ({ ...p }));
-    const lists = [
-      a,
-      a,
-      reordered,
-      a,
-      a.slice(0, 10),
-      twice,
-      a,
-      copies,
-      [...copies, ...podsOf(25).slice(20)],
+    // Pods 10 and 11 trade places: the same objects, not in the same order.
+    const swapped = a.map((p, i) => (i === 10 ? (a[11] as PodRef) : i === 11 ? (a[10] as PodRef) : p));
+    const mine = podsOf(20);
+    const steps: Array<() => readonly PodRef[]> = [
+      () => a,
+      () => [...a],
+      () => a,
+      () => swapped,
+      () => a,
+      () => [...a].reverse(),
+      () => a,
+      () => a.slice(0, 10),
+      () => twice,
+      () => a,
+      () => copies,
+      () => [...copies, ...podsOf(25).slice(20)],
+      // The caller's own array, changed in place between two builds.
+      () => mine,
+      () => mine.reverse(),
+      () => {
+        mine.splice(3, 5);
+        return mine;
+      },
     ];
-    for (const [i, pods] of lists.entries()) {
+    for (const [i, step] of steps.entries()) {
+      const pods = step();
       const reused = await builder.build({ namespaces: [], pods }, T);
       const fresh = await new FeatureVectorBuilder(visitingApi(30)).build({ namespaces: [], pods }, T);
       expect(plain(reused), `list ${i}`).toEqual(plain(fresh));

@@ -261,15 +261,19 @@ function discoveredPods(nodeOf: ReadonlyMap<string, unknown>): PodRef[] {
 
 /**
  * Where each of a list of pods has its row: looked up by namespace, then name, so that no key string is made per
- * series. The engine asks about the same pod objects, in the same order, cycle after cycle (its selection is
- * cached until an input changes): the index of the last list is then used again instead of 10,000 insertions.
+ * series. In a quiet cluster, with its policies due together, the engine asks about the same pod objects in the
+ * same order cycle after cycle (its selection is cached until an input changes): the index of the last list is
+ * then used again instead of 10,000 insertions. Any other list gets an index of its own.
  */
 class PodIndex {
   /** Whether some pod is named twice (its second row is a copy of its first). */
   readonly duplicates: boolean = false;
+  /** A copy of the list: a caller may change its own array between builds. */
+  readonly pods: readonly PodRef[];
   private readonly index = new Map<string, Map<string, number>>();
 
-  constructor(readonly pods: readonly PodRef[]) {
+  constructor(pods: readonly PodRef[]) {
+    this.pods = pods.slice();
     for (const [i, pod] of pods.entries()) {
       let names = this.index.get(pod.namespace);
       if (!names) {
@@ -283,7 +287,6 @@ class PodIndex {
 
   /** Whether `pods` are the very objects this index was made of, in the same order. */
   sameAs(pods: readonly PodRef[]): boolean {
-    if (pods === this.pods) return true;
     if (pods.length !== this.pods.length) return false;
     for (let i = 0; i < pods.length; i++) if (pods[i] !== this.pods[i]) return false;
     return true;
