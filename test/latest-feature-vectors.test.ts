@@ -64,4 +64,22 @@ describe('LatestFeatureVectors', () => {
     expect(latest.get('c', 'z')?.evaluatedAtMs).toBe(T + 2);
     expect(latest.get('d', 'w')?.evaluatedAtMs).toBe(T + 4);
   });
+
+  it('stays at its bound through churn, keeping every pod of the latest build and forgetting the oldest first', async () => {
+    const latest = new LatestFeatureVectors(source(), 50);
+    const seen: string[] = [];
+    for (let b = 0; b < 30; b++) {
+      // 20 new pods a build, and the 10 pods of two builds ago again.
+      const fresh = Array.from({ length: 20 }, (_, i) => `p-${b}-${i}`);
+      const again = b >= 2 ? Array.from({ length: 10 }, (_, i) => `p-${b - 2}-${i}`) : [];
+      seen.push(...fresh);
+      await latest.build(pods('ns', ...fresh, ...again), T + b);
+      const present = seen.filter((p) => latest.get('ns', p) !== undefined);
+      expect(present.length, `build ${b}`).toBe(Math.min(50, seen.length));
+      for (const p of [...fresh, ...again]) expect(latest.get('ns', p)?.evaluatedAtMs).toBe(T + b);
+      // 30 refreshed a build, 50 kept: the 20 others are the latest of the build before (none older).
+      const kept = present.map((p) => latest.get('ns', p)?.evaluatedAtMs ?? 0);
+      expect(Math.min(...kept)).toBe(b === 0 ? T : T + b - 1);
+    }
+  });
 });

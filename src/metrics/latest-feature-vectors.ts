@@ -28,6 +28,8 @@ export class LatestFeatureVectors implements FeatureSource {
   private readonly byNamespace = new Map<string, Map<string, Entry>>();
   private size = 0;
   private builds = 0;
+  /** How many entries each build refreshed last, in build order: what eviction walks instead of sorting. */
+  private readonly perBuild = new Map<number, number>();
 
   constructor(
     private readonly inner: FeatureSource,
@@ -48,14 +50,18 @@ export class LatestFeatureVectors implements FeatureSource {
         }
         const entry = pods.get(vector.pod);
         if (entry) {
+          if (entry.build !== build) this.moved(entry.build, build);
           entry.vector = vector;
           entry.evaluatedAtMs = evaluatedAtMs;
           entry.build = build;
         } else {
           pods.set(vector.pod, { vector, evaluatedAtMs, build });
+          this.moved(undefined, build);
           this.size++;
         }
       });
+      // Forgotten before the stale rows below are copied: no copy is made of a row about to be dropped.
+      if (this.size > this.max) this.forgetOldest(this.size - this.max);
       // A vector this build did not refresh (its pod was not asked about) would keep its whole cycle's block of
       // rows alive (FeatureRow.block): it keeps a copy of its own row instead.
       const stale: Entry[] = [];
@@ -68,7 +74,6 @@ export class LatestFeatureVectors implements FeatureSource {
       await forEachSliced(stale, REMEMBER_SLICE, (entry) => {
         entry.vector = { ...entry.vector, features: entry.vector.features.detached() };
       });
-      if (this.size > this.max) this.forgetOldest(this.size - this.max);
     }
     return cycle;
   }
@@ -79,18 +84,45 @@ export class LatestFeatureVectors implements FeatureSource {
     return entry && { vector: entry.vector, evaluatedAtMs: entry.evaluatedAtMs };
   }
 
-  /** Forgets the `count` least recently refreshed pods (only when over `max`: a sort of every entry). */
-  private forgetOldest(count: number): void {
-    const all: Array<{ namespace: string; pod: string; build: number }> = [];
-    for (const [namespace, pods] of this.byNamespace) {
-      for (const [pod, entry] of pods) all.push({ namespace, pod, build: entry.build });
+  /** An entry moved from one build's count to another's (from none: a new entry; to none: forgotten). */
+  private moved(from: number | undefined, to: number | undefined): void {
+    if (from !== undefined) {
+      const left = (this.perBuild.get(from) ?? 0) - 1;
+      if (left > 0) this.perBuild.set(from, left);
+      else this.perBuild.delete(from);
     }
-    all.sort((a, b) => a.build - b.build);
-    for (const { namespace, pod } of all.slice(0, count)) {
-      const pods = this.byNamespace.get(namespace);
-      pods?.delete(pod);
-      if (pods?.size === 0) this.byNamespace.delete(namespace);
-      this.size--;
+    if (to !== undefined) this.perBuild.set(to, (this.perBuild.get(to) ?? 0) + 1);
+  }
+
+  /**
+   * Forgets `count` of the least recently refreshed pods: every entry of the builds before a threshold build, and
+   * as many of the threshold build's as still needed. One pass over the entries, no sort.
+   */
+  private forgetOldest(count: number): void {
+    let threshold = 0;
+    let fromThreshold = 0;
+    let left = count;
+    // Oldest build first (there are as many counts as builds still remembered).
+    for (const [build, n] of [...this.perBuild].sort((x, y) => x[0] - y[0])) {
+      threshold = build;
+      if (n >= left) {
+        fromThreshold = left;
+        break;
+      }
+      left -= n;
+    }
+    for (const [namespace, pods] of this.byNamespace) {
+      for (const [pod, entry] of pods) {
+        if (entry.build > threshold) continue;
+        if (entry.build === threshold) {
+          if (fromThreshold === 0) continue;
+          fromThreshold--;
+        }
+        pods.delete(pod);
+        this.moved(entry.build, undefined);
+        this.size--;
+      }
+      if (pods.size === 0) this.byNamespace.delete(namespace);
     }
   }
 }
