@@ -31,6 +31,7 @@ export function handleOf(pod: PodRef): PodHandle {
 /**
  * The cycle's vectors by pod key. A source answers in the order it was asked (the builder does): each vector then
  * takes its pod's key, made once per pod version (handleOf), instead of a new key string per pod and cycle.
+ * `asked` must be keyed by podKey(namespace, name), as handleOf keys them: both paths then give the same keys.
  */
 export function vectorsByKey(
   vectors: readonly PodFeatureVector[],
