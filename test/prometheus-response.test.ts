@@ -62,7 +62,7 @@ describe('reading Prometheus answers without a schema parse per sample', () => {
     expect(s?.values).toEqual(texts.map(Number));
     // An escaped or non-ASCII text is decoded first, then read.
     const [escaped] = readMatrix(
-      String.raw`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"0.25"],[2,"0.5"]]}]}}`,
+      '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"\\u0030.25"],[2,"0.\\u0035"]]}]}}',
       'q',
     );
     expect(escaped?.values).toEqual([0.25, 0.5]);
