@@ -82,4 +82,21 @@ describe('LatestFeatureVectors', () => {
       expect(Math.min(...kept)).toBe(b === 0 ? T : T + b - 1);
     }
   });
+
+  it('counts a pod named twice in one build once, and keeps part of a build larger than its bound', async () => {
+    const latest = new LatestFeatureVectors(source(), 3);
+    await latest.build(pods('a', 'x', 'x', 'y'), T);
+    await latest.build(pods('a', 'z'), T + 1);
+    expect(['x', 'y', 'z'].map((p) => latest.get('a', p)?.evaluatedAtMs)).toEqual([T, T, T + 1]);
+    // Five distinct pods against a bound of three: three of them are kept, all of this build.
+    await latest.build(pods('b', 'p', 'q', 'r', 's', 't'), T + 2);
+    const kept = ['p', 'q', 'r', 's', 't'].filter((p) => latest.get('b', p) !== undefined);
+    expect(kept).toHaveLength(3);
+    expect(['x', 'y', 'z'].map((p) => latest.get('a', p))).toEqual([undefined, undefined, undefined]);
+    // And the count stays right afterwards: one new pod forgets exactly one.
+    await latest.build(pods('c', 'w'), T + 3);
+    const still = ['p', 'q', 'r', 's', 't'].filter((p) => latest.get('b', p) !== undefined);
+    expect(still).toHaveLength(2);
+    expect(latest.get('c', 'w')?.evaluatedAtMs).toBe(T + 3);
+  });
 });
