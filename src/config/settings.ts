@@ -266,7 +266,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   s(
     'watchSilenceTimeoutMs',
     'WATCH_SILENCE_TIMEOUT',
-    'a watch silent this long (no events or bookmarks) is replaced',
+    'a watch silent this long (no events or bookmarks) is replaced (checked at most every 30 s)',
     '5m',
     duration,
   ),
