@@ -28,8 +28,6 @@ export class LatestFeatureVectors implements FeatureSource {
   private readonly byNamespace = new Map<string, Map<string, Entry>>();
   private size = 0;
   private builds = 0;
-  /** How many entries each build refreshed last, in build order: what eviction walks instead of sorting. */
-  private readonly perBuild = new Map<number, number>();
 
   constructor(
     private readonly inner: FeatureSource,
@@ -50,13 +48,11 @@ export class LatestFeatureVectors implements FeatureSource {
         }
         const entry = pods.get(vector.pod);
         if (entry) {
-          if (entry.build !== build) this.moved(entry.build, build);
           entry.vector = vector;
           entry.evaluatedAtMs = evaluatedAtMs;
           entry.build = build;
         } else {
           pods.set(vector.pod, { vector, evaluatedAtMs, build });
-          this.moved(undefined, build);
           this.size++;
         }
       });
@@ -84,26 +80,20 @@ export class LatestFeatureVectors implements FeatureSource {
     return entry && { vector: entry.vector, evaluatedAtMs: entry.evaluatedAtMs };
   }
 
-  /** An entry moved from one build's count to another's (from none: a new entry; to none: forgotten). */
-  private moved(from: number | undefined, to: number | undefined): void {
-    if (from !== undefined) {
-      const left = (this.perBuild.get(from) ?? 0) - 1;
-      if (left > 0) this.perBuild.set(from, left);
-      else this.perBuild.delete(from);
-    }
-    if (to !== undefined) this.perBuild.set(to, (this.perBuild.get(to) ?? 0) + 1);
-  }
-
   /**
    * Forgets `count` of the least recently refreshed pods: every entry of the builds before a threshold build, and
-   * as many of the threshold build's as still needed. One pass over the entries, no sort.
+   * as many of the threshold build's as still needed. Only over the bound: two passes over the entries, no sort of
+   * them, and no bookkeeping in the builds that stay under it.
    */
   private forgetOldest(count: number): void {
+    const perBuild = new Map<number, number>();
+    for (const pods of this.byNamespace.values()) {
+      for (const entry of pods.values()) perBuild.set(entry.build, (perBuild.get(entry.build) ?? 0) + 1);
+    }
     let threshold = 0;
     let fromThreshold = 0;
     let left = count;
-    // Oldest build first (there are as many counts as builds still remembered).
-    for (const [build, n] of [...this.perBuild].sort((x, y) => x[0] - y[0])) {
+    for (const [build, n] of [...perBuild].sort((x, y) => x[0] - y[0])) {
       threshold = build;
       if (n >= left) {
         fromThreshold = left;
@@ -119,7 +109,6 @@ export class LatestFeatureVectors implements FeatureSource {
           fromThreshold--;
         }
         pods.delete(pod);
-        this.moved(entry.build, undefined);
         this.size--;
       }
       if (pods.size === 0) this.byNamespace.delete(namespace);
