@@ -188,6 +188,7 @@ export async function startEngine(
   const evaluation = new EvaluationLoop({
     ready: cachesSynced,
     policies: () => policies.list(),
+    validate: (policy) => policies.validate(policy),
     targetsFor: targetsForPolicies({ policies, workloads, deployments, statefulSets, replicaSets, pods }),
     detection: metrics.detection.detection(
       new DetectionCycle({
@@ -219,6 +220,7 @@ export async function startEngine(
     onAssessed: (policy, spec, assessment) => remediation.run(policy, spec, assessment, leadership.context()),
     shadow: metrics.shadow(),
     logger: logger.child({ component: 'detection' }),
+    attend: () => metrics.eventLoopLag.attend(),
   });
 
   const reconciler = new PolicyReconciler({
@@ -386,6 +388,7 @@ export async function startEngine(
         feedback?.close();
         await Promise.all(caches.map((c) => c.stop()));
         await endpoints.close();
+        metrics.close();
         logger.info('shutdown complete');
       })();
       return stopping;

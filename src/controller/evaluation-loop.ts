@@ -7,7 +7,7 @@ import { type TargetTransition, targetTransitions } from '../detection/target-tr
 import type { KubeObject } from '../kube/kube-object.js';
 import { parseDuration } from '../policy/duration.js';
 import type { PolicySpec } from '../policy/spec-schema.js';
-import { validatePolicySpec } from '../policy/validate.js';
+import { type PolicyValidation, validatePolicySpec } from '../policy/validate.js';
 import type { Clock } from '../time/clock.js';
 import { keyOf } from './informer.js';
 import { policyScopeOf } from './policy-scope.js';
@@ -17,6 +17,11 @@ export interface EvaluationLoopDeps {
   ready: () => boolean;
   policies: () => readonly KubeObject[];
   targetsFor(policy: KubeObject, spec: PolicySpec): PolicyTargets['targets'];
+  /**
+   * The policy's validation by its kind; the loop looks at every policy each beat (tickMs), so the engine passes
+   * one remembered per uid and generation (validated-policies.ts). The returned spec is not mutated.
+   */
+  validate?: (policy: KubeObject) => PolicyValidation;
   detection: {
     run(policies: readonly PolicyTargets[], nowMs: number): Promise<Map<string, PolicyAssessment>>;
   };
@@ -37,7 +42,21 @@ export interface EvaluationLoopDeps {
     forget(policy: string): void;
   };
   logger: Logger;
+  /**
+   * Called as a pass with due policies starts, and what it returns as that pass ends: the event-loop lag monitor
+   * watches closely while the loop works (src/server/event-loop-lag.ts). The beat that finds nothing due is not
+   * work.
+   */
+  attend?: () => () => void;
 }
+
+/** A policy a pass assesses. */
+type DuePolicy = PolicyTargets & {
+  generation: number | undefined;
+  object: KubeObject;
+  intervalMs: number;
+  onGrid: boolean;
+};
 
 /** What an immediate evaluation of one policy produced (evaluateNow). */
 export interface ImmediateEvaluation {
@@ -92,7 +111,13 @@ export class EvaluationLoop {
   private inPass = false;
   private wakeAfterPass = false;
 
-  constructor(private readonly deps: EvaluationLoopDeps) {}
+  private readonly validate: (policy: KubeObject) => PolicyValidation;
+
+  constructor(private readonly deps: EvaluationLoopDeps) {
+    // A namespaceSelector is valid on a ClusterRemediationPolicy only: the kind decides what may be judged.
+    this.validate =
+      deps.validate ?? ((policy) => validatePolicySpec(policy.spec, policyScopeOf(policy).scope));
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -150,7 +175,7 @@ export class EvaluationLoop {
   policiesSelecting(matches: (entry: PolicyTargets['targets'][number]) => boolean): KubeObject[] {
     return this.deps.policies().filter((policy) => {
       if (policy.metadata.deletionTimestamp) return false;
-      const validation = validatePolicySpec(policy.spec, policyScopeOf(policy).scope);
+      const validation = this.validate(policy);
       return validation.valid && this.deps.targetsFor(policy, validation.spec).some(matches);
     });
   }
@@ -217,21 +242,13 @@ export class EvaluationLoop {
     const settle = (key: string, result: Omit<ImmediateEvaluation, 'key' | 'startedAtMs'>) => {
       for (const w of claimed.get(key) ?? []) w.resolve({ key, startedAtMs: now, ...result });
     };
-    const due: Array<
-      PolicyTargets & {
-        generation: number | undefined;
-        object: KubeObject;
-        intervalMs: number;
-        onGrid: boolean;
-      }
-    > = [];
+    const due: DuePolicy[] = [];
     const present = new Set<string>();
     for (const policy of deps.policies()) {
       const key = keyOf(policy);
       present.add(key);
       if (policy.metadata.deletionTimestamp) continue;
-      // A namespaceSelector is valid on a ClusterRemediationPolicy only: the kind decides what may be judged.
-      const validation = validatePolicySpec(policy.spec, policyScopeOf(policy).scope);
+      const validation = this.validate(policy);
       if (!validation.valid) {
         this.forget(key);
         continue;
@@ -261,6 +278,22 @@ export class EvaluationLoop {
     const dueKeys = new Set(due.map((p) => p.key));
     for (const key of claimed.keys()) if (!dueKeys.has(key)) settle(key, { evaluated: false });
     if (due.length === 0) return [];
+    const release = deps.attend?.();
+    try {
+      return await this.assess(due, claimed, now, settle);
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Detection, transitions and remediation for the due policies, on the slot's time. */
+  private async assess(
+    due: DuePolicy[],
+    claimed: ReadonlyMap<string, Waiter[]>,
+    now: number,
+    settle: (key: string, result: Omit<ImmediateEvaluation, 'key' | 'startedAtMs'>) => void,
+  ): Promise<string[]> {
+    const { deps } = this;
     // The cycle's time is its slot, not the moment the timer fired (a few ms later, more under load): rule clocks
     // then measure `for` in whole intervals, and `for: 30s` at a 30 s interval fires on the second evaluation that
     // holds, never on the third because a timer was 2 ms later the first time. A cycle started late, behind one

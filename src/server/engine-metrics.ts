@@ -2,10 +2,28 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { ControllerMetrics, ReconcileOutcome } from '../controller/controller.js';
 import type { WorkQueueMetrics } from '../controller/workqueue.js';
 import { DetectionMetrics } from './detection-metrics.js';
+import { EventLoopLagMonitor, type LagSnapshot } from './event-loop-lag.js';
 import { createRemediationMetrics, type RemediationMetrics } from './remediation-metrics.js';
 import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.js';
 
 export const METRIC_PREFIX = 'coordination_engine_';
+
+/**
+ * prom-client's own delay monitor, made inert: its longest allowed timer period (about 24.8 days). Its figures are
+ * replaced by EventLoopLagMonitor's under the same names; prom-client has no switch to leave that one collector out.
+ */
+const PROM_CLIENT_MONITOR_OFF_MS = 2 ** 31 - 1;
+
+/** prom-client's delay figures (nodejs_eventloop_lag_<figure>_seconds), served from EventLoopLagMonitor instead. */
+const LAG_FIGURES: ReadonlyArray<[keyof LagSnapshot, string]> = [
+  ['min', 'The minimum recorded event loop delay.'],
+  ['max', 'The maximum recorded event loop delay.'],
+  ['mean', 'The mean of the recorded event loop delays.'],
+  ['stddev', 'The standard deviation of the recorded event loop delays.'],
+  ['p50', 'The 50th percentile of the recorded event loop delays.'],
+  ['p90', 'The 90th percentile of the recorded event loop delays.'],
+  ['p99', 'The 99th percentile of the recorded event loop delays.'],
+];
 
 /** The engine's Prometheus metrics, in a registry of its own (no global state between engines in one process). */
 export class EngineMetrics {
@@ -19,9 +37,16 @@ export class EngineMetrics {
   private readonly shadowMetrics: ShadowMetrics;
   /** Cycle and feature build durations, queries and vectors (wrapped around the detection path in engine.ts). */
   readonly detection: DetectionMetrics;
+  /** Event-loop delay: fine while work is announced (attend), an upper bound per second otherwise. */
+  readonly eventLoopLag = new EventLoopLagMonitor();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: METRIC_PREFIX,
+      eventLoopMonitoringPrecision: PROM_CLIENT_MONITOR_OFF_MS,
+    });
+    this.registerEventLoopLag();
     this.reconcileTotal = new Counter({
       name: `${METRIC_PREFIX}reconcile_total`,
       help: 'Reconciles by controller and result (success, requeue_after, error, terminal_error).',
@@ -90,5 +115,35 @@ export class EngineMetrics {
 
   setLeader(isLeader: boolean): void {
     this.leader.set(isLeader ? 1 : 0);
+  }
+
+  /** Stops the lag monitor's timer (it never keeps the process alive, but an engine in a test is stopped). */
+  close(): void {
+    this.eventLoopLag.stop();
+  }
+
+  /**
+   * The figures are read and the monitor's histogram reset once per scrape, as prom-client did: the first
+   * gauge's collect takes the snapshot for all of them.
+   */
+  private registerEventLoopLag(): void {
+    const gauges = LAG_FIGURES.map(([figure, help], i) => {
+      const name = `${METRIC_PREFIX}nodejs_eventloop_lag_${figure}_seconds`;
+      this.registry.removeSingleMetric(name);
+      return new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        ...(i === 0
+          ? {
+              collect: () => {
+                const snapshot = this.eventLoopLag.snapshot();
+                for (const [j, [f]] of LAG_FIGURES.entries()) gauges[j]?.set(snapshot[f]);
+              },
+            }
+          : {}),
+      });
+    });
+    this.eventLoopLag.start();
   }
 }

@@ -1,11 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EvaluationLoop } from '../../src/controller/evaluation-loop.js';
+import { EvaluationLoop, type EvaluationLoopDeps } from '../../src/controller/evaluation-loop.js';
 import type { PolicyAssessment } from '../../src/detection/assessment.js';
 import { AssessmentStore } from '../../src/detection/assessment-store.js';
 import type { PolicyTargets } from '../../src/detection/detection-cycle.js';
 import { RuleTracker } from '../../src/detection/rule-tracker.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
+import { validatePolicySpec } from '../../src/policy/validate.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { testPolicy } from '../support/policy-fixtures.js';
 
@@ -17,7 +18,7 @@ function policyObject(name: string, interval: string, generation = 1, invalid = 
   return { ...built, metadata: { ...built.metadata, name, namespace: 'shop', generation } };
 }
 
-function harness(policies: KubeObject[]) {
+function harness(policies: KubeObject[], extra: Partial<EvaluationLoopDeps> = {}) {
   const clock = new FakeClock();
   const runs: string[][] = [];
   const evaluated: string[][] = [];
@@ -51,6 +52,7 @@ function harness(policies: KubeObject[]) {
     tickMs: 1_000,
     onEvaluated: (keys) => evaluated.push(keys),
     logger: pino({ level: 'silent' }),
+    ...extra,
   });
   return { loop, clock, runs, evaluated, store, setReady: (value: boolean) => (ready = value) };
 }
@@ -115,6 +117,52 @@ describe('EvaluationLoop', () => {
     await loop.stop();
     clock.advance(60_000);
     expect(runs).toHaveLength(1);
+  });
+
+  it('marks each pass with due policies as work in progress, from before detection until after it', async () => {
+    const marks: string[] = [];
+    let runs: string[][] = [];
+    const attend = () => {
+      marks.push(`start after ${runs.length} runs`);
+      return () => marks.push(`end after ${runs.length} runs`);
+    };
+    const h = harness([policyObject('p', '10s')], { attend });
+    runs = h.runs;
+    h.loop.start();
+    h.clock.advance(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(marks).toEqual(['start after 0 runs', 'end after 1 runs']);
+    // The beat that finds nothing due (every tickMs) is not work: marking it would keep the monitor fine forever.
+    h.clock.advance(1_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.runs).toHaveLength(1);
+    expect(marks).toHaveLength(2);
+    for (let t = 1_000; t < 10_000; t += 1_000) {
+      h.clock.advance(1_000);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(h.runs).toHaveLength(2);
+    expect(marks).toEqual([
+      'start after 0 runs',
+      'end after 1 runs',
+      'start after 1 runs',
+      'end after 2 runs',
+    ]);
+    await h.loop.stop();
+  });
+
+  it('judges validity through the injected validate (the engine remembers it per uid and generation)', async () => {
+    const seen: string[] = [];
+    const { loop } = harness([policyObject('a', '10s'), policyObject('b', '10s')], {
+      validate: (policy) => {
+        seen.push(policy.metadata.name);
+        return policy.metadata.name === 'a'
+          ? { valid: false, errors: [{ path: 'spec', message: 'refused by the injected validator' }] }
+          : validatePolicySpec(policy.spec, 'Namespaced');
+      },
+    });
+    expect(await loop.tick()).toEqual(['shop/b']);
+    expect(seen).toEqual(['a', 'b']);
   });
 
   it('waits for the caches to sync before the first assessment', async () => {
