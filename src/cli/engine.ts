@@ -103,6 +103,7 @@ export async function startEngine(
       logger,
       relistIntervalMs: config.informerRelistIntervalMs,
       silenceTimeoutMs: config.watchSilenceTimeoutMs,
+      attend: () => metrics.eventLoopLag.attend(),
     });
   // Both policy kinds and the Namespace labels a cluster policy's namespaceSelector reads.
   const policies = createPolicySources(cache);

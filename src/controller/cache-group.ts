@@ -23,6 +23,8 @@ export interface CacheGroupOptions {
   logger: Logger;
   relistIntervalMs: number;
   silenceTimeoutMs: number;
+  /** Marks each (re)list as work in progress (InformerOptions.attend). */
+  attend?: () => () => void;
 }
 
 /** One resource's cache across the watched namespaces: a single informer, or one per namespace. */
@@ -46,6 +48,7 @@ export class CacheGroup {
           relistIntervalMs: o.relistIntervalMs,
           silenceTimeoutMs: o.silenceTimeoutMs,
           transform: (object) => cachedForm(o.resource, object),
+          ...(o.attend ? { attend: o.attend } : {}),
         }),
     );
   }

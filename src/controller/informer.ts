@@ -26,6 +26,8 @@ export interface InformerOptions {
   pageSize?: number;
   /** What the cache keeps of each object (cache-object.ts): fields nobody reads need not stay in memory. */
   transform?: (object: KubeObject) => KubeObject;
+  /** Called as a (re)list starts, and what it returns as it ends: the event-loop lag monitor watches closely. */
+  attend?: () => () => void;
 }
 
 export interface InformerStats {
@@ -63,7 +65,7 @@ export class Informer {
   private readonly cache = new Map<string, KubeObject>();
   private readonly handlers: InformerHandler[] = [];
   private readonly options: Required<
-    Omit<InformerOptions, 'rest' | 'clock' | 'logger' | 'path' | 'transform'>
+    Omit<InformerOptions, 'rest' | 'clock' | 'logger' | 'path' | 'transform' | 'attend'>
   >;
   private readonly transform: (object: KubeObject) => KubeObject;
   private resourceVersion: string | undefined;
@@ -151,7 +153,12 @@ export class Informer {
     while (!this.stopped) {
       try {
         if (needRelist) {
-          await this.relist();
+          const release = this.base.attend?.();
+          try {
+            await this.relist();
+          } finally {
+            release?.();
+          }
           needRelist = false;
         }
         const watchStarted = clock.now();
