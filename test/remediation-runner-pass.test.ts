@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { RemediationGates } from '../src/controller/remediation-gates.js';
-import { ladderOf, RemediationRunner } from '../src/controller/remediation-runner.js';
+import { ladderOf } from '../src/controller/remediation-ladder.js';
+import { RemediationRunner } from '../src/controller/remediation-runner.js';
 import type { PolicyAssessment, TargetAssessment } from '../src/detection/assessment.js';
 import type { KubeObject } from '../src/kube/kube-object.js';
 import { type PolicySpec, policySpecSchema } from '../src/policy/spec-schema.js';

@@ -20,6 +20,7 @@ import { SkipReason, skipResult } from '../remediation/skip-reasons.js';
 import { standDownOverstayed } from '../remediation/stand-down.js';
 import { planUnassessed } from '../remediation/unassessed-episode.js';
 import { decisionOf, fallbackOnly, refusal } from './remediation-decision.js';
+import { ladderOf, laddersByKind } from './remediation-ladder.js';
 import type {
   EpisodeRecord,
   GateContext,
@@ -37,23 +38,6 @@ export type {
   RemediationRunnerDeps,
   StepExecutor,
 } from './remediation-ports.js';
-
-export const ladderOf = (spec: PolicySpec): LadderStep[] =>
-  spec.actions.map((a) => ({
-    name: a.name,
-    type: a.type,
-    verificationWindowMs: parseDuration(a.verificationWindow),
-  }));
-
-/** What a standalone Pod can undergo: it has no template to restart, no replicas to scale, no revisions. */
-const POD_ACTIONS: ReadonlySet<string> = new Set(['RestartPod', 'RecommendOnly']);
-
-/**
- * The ladder as it applies to one target: steps that cannot act on its kind are left out, so a Pod target climbs
- * past RolloutRestart, Scale and Rollback (never attempted on a Pod) and escalates when nothing is left.
- */
-export const ladderFor = (spec: PolicySpec, kind: string | undefined): LadderStep[] =>
-  ladderOf(spec).filter((s) => kind !== 'Pod' || POD_ACTIONS.has(s.type));
 
 const describe = (t: { kind: string; namespace: string; name: string }) =>
   `${t.kind} ${t.namespace}/${t.name}`;
@@ -85,10 +69,22 @@ export class RemediationRunner {
     // The gates of each target see what this pass already wrote for the targets before it: without that, two
     // targets in one pass both pass the rate limit, concurrency and blast radius that allow only one of them.
     const byName = new Map(listed.map((r) => [r.name, r]));
-    const remember = (r: EpisodeRecord) => byName.set(r.name, r);
     const storm = deps.storm(policy, spec, assessment, nowMs);
     const delta: PolicyRecordDelta = { entries: [], storm, escalated: [] };
     const partial = assessment.warnings.length > 0;
+
+    // Per pass, not per target: a policy may select thousands of workloads.
+    const ladderOfKind = laddersByKind(spec);
+    const recoveryMs = parseDuration(spec.evaluationInterval);
+    let records: EpisodeRecord[] | undefined;
+    const currentRecords = () => {
+      records ??= [...byName.values()];
+      return records;
+    };
+    const remember = (r: EpisodeRecord) => {
+      byName.set(r.name, r);
+      records = undefined;
+    };
 
     const seen = new Set(assessment.targets.map((t) => deps.workload(t.target)?.metadata.uid));
     // First the episodes of targets gone or deselected: closed, they stop holding a slot the others need.
@@ -112,8 +108,15 @@ export class RemediationRunner {
       const uid = target?.metadata.uid;
       if (!target || !uid) continue;
       const record = open.get(uid);
-      const records = [...byName.values()];
-      const context: GateContext = { policy, spec, assessment, target, targetKey: uid, records, nowMs };
+      const context: GateContext = {
+        policy,
+        spec,
+        assessment,
+        target,
+        targetKey: uid,
+        records: currentRecords(),
+        nowMs,
+      };
       // The step the gates let through, or would have but for dry run: a dry run previews a stand-down as well.
       let wouldAct: string | undefined;
       const input: PlanInput = {
@@ -122,10 +125,10 @@ export class RemediationRunner {
         // made a pod at risk). Pattern analysis comes after the gates, below.
         observation: { state: assessed.state, partial, fallbackOnly: fallbackOnly(assessed) },
         config: {
-          ladder: ladderFor(spec, target.kind),
+          ladder: ladderOfKind(target.kind),
           actOnFallback: spec.detection.ml.actOnFallback,
           // Two healthy evaluations in a row, never one quiet cycle, make a recovery.
-          recoveryMs: parseDuration(spec.evaluationInterval),
+          recoveryMs,
         },
         gate: (step, episode) => {
           const v = deps.gates(context, step, episode);
@@ -157,6 +160,12 @@ export class RemediationRunner {
             return passes && step.name === fresh ? { allowed: false, ...expected } : v;
           },
         });
+      }
+      // Nothing to write or do (a healthy target without an episode: most of them, every cycle): no async step.
+      if (!plan.status) {
+        if (record?.status.phase === 'Escalated' && record.open)
+          delta.escalated.push(describe(assessed.target));
+        continue;
       }
       try {
         const settled = await this.apply(
