@@ -3,9 +3,9 @@
  * (the kernel's own accounting of the whole process), and the engine's /metrics, scraped once per cycle.
  *
  * Peak RSS per cycle: VmHWM is reset by writing 5 to /proc/<pid>/clear_refs (Linux >= 4.0, our own child), so
- * each reading is the peak since the previous one. Event-loop lag: prom-client's default
- * nodejs_eventloop_lag_{p99,max}_seconds come from perf_hooks.monitorEventLoopDelay and are reset at every
- * scrape, so with the bench as the only scraper they cover exactly the time since the previous cycle.
+ * each reading is the peak since the previous one. Event-loop lag: the engine's nodejs_eventloop_lag_{p99,max}_seconds
+ * (src/server/event-loop-lag.ts, every 10 ms while a pass works) are reset at every scrape, so with the bench as the
+ * only scraper they cover exactly the time since the previous cycle.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -65,9 +65,8 @@ export class MetricsSnapshot {
   static async scrape(url: string): Promise<MetricsSnapshot> {
     const res = await fetch(url);
     if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-    // prom-client prints a NaN gauge (the event-loop mean before any sample) as "Nan".
-    const text = (await res.text()).replace(/ Nan$/gm, ' NaN');
-    return new MetricsSnapshot(parseExposition(text));
+    // A NaN gauge (a lag figure of a period without samples) comes as "Nan"; the parser reads it as Prometheus does.
+    return new MetricsSnapshot(parseExposition(await res.text()));
   }
 
   /** The sum over the series of `name` whose labels include `labels`. */

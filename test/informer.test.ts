@@ -182,6 +182,24 @@ describe('Informer against the sandbox', () => {
     expect(marks.slice(0, 4)).toEqual(['start 0 0', 'end 1 1', 'start 1 1', 'end 2 1']);
   });
 
+  it('releases a failed list as well: the lag monitor does not stay attentive through an outage', async () => {
+    let open = 0;
+    let lists = 0;
+    await sandbox.suspend();
+    const inf = start({
+      attend: () => {
+        open++;
+        lists++;
+        return () => open--;
+      },
+    });
+    await waitFor('failed lists', () => inf.getStats().consecutiveFailures >= 2 && lists >= 2);
+    await waitFor('every failed list released', () => open === 0);
+    await sandbox.resume();
+    await waitFor('synced after the outage', () => inf.hasSynced());
+    await waitFor('the successful list released', () => open === 0);
+  });
+
   it('keeps the cached object through a relist that finds it unchanged, and takes the listed one when it changed', async () => {
     create('a');
     create('b');

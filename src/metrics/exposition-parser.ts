@@ -24,9 +24,9 @@ function parseValue(text: string): number {
       return Number.POSITIVE_INFINITY;
     case '-Inf':
       return Number.NEGATIVE_INFINITY;
-    case 'NaN':
-      return Number.NaN;
   }
+  // Prometheus reads these case-insensitively (Go's ParseFloat), and prom-client writes a NaN gauge as "Nan".
+  if (text.toLowerCase() === 'nan') return Number.NaN;
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) throw new Error(`"${text}" is not a sample value`);
   return value;

@@ -15,14 +15,14 @@ export const METRIC_PREFIX = 'coordination_engine_';
 const PROM_CLIENT_MONITOR_OFF_MS = 2 ** 31 - 1;
 
 /** prom-client's delay figures (nodejs_eventloop_lag_<figure>_seconds), served from EventLoopLagMonitor instead. */
-const LAG_FIGURES: ReadonlyArray<[keyof LagSnapshot, string]> = [
-  ['min', 'The minimum recorded event loop delay.'],
-  ['max', 'The maximum recorded event loop delay.'],
-  ['mean', 'The mean of the recorded event loop delays.'],
-  ['stddev', 'The standard deviation of the recorded event loop delays.'],
-  ['p50', 'The 50th percentile of the recorded event loop delays.'],
-  ['p90', 'The 90th percentile of the recorded event loop delays.'],
-  ['p99', 'The 99th percentile of the recorded event loop delays.'],
+const LAG_FIGURES: ReadonlyArray<[keyof LagSnapshot, string, 'min' | 'max' | 'average']> = [
+  ['min', 'The minimum recorded event loop delay.', 'min'],
+  ['max', 'The maximum recorded event loop delay.', 'max'],
+  ['mean', 'The mean of the recorded event loop delays.', 'average'],
+  ['stddev', 'The standard deviation of the recorded event loop delays.', 'average'],
+  ['p50', 'The 50th percentile of the recorded event loop delays.', 'average'],
+  ['p90', 'The 90th percentile of the recorded event loop delays.', 'average'],
+  ['p99', 'The 99th percentile of the recorded event loop delays.', 'average'],
 ];
 
 /** The engine's Prometheus metrics, in a registry of its own (no global state between engines in one process). */
@@ -127,12 +127,14 @@ export class EngineMetrics {
    * gauge's collect takes the snapshot for all of them.
    */
   private registerEventLoopLag(): void {
-    const gauges = LAG_FIGURES.map(([figure, help], i) => {
+    const gauges = LAG_FIGURES.map(([figure, help, aggregator], i) => {
       const name = `${METRIC_PREFIX}nodejs_eventloop_lag_${figure}_seconds`;
       this.registry.removeSingleMetric(name);
       return new Gauge({
         name,
         help,
+        // As prom-client's: how a cluster-wide AggregatorRegistry combines workers.
+        aggregator,
         registers: [this.registry],
         ...(i === 0
           ? {

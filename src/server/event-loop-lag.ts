@@ -5,14 +5,16 @@
  * the process 100 times a second, forever. On a 2-core VM each wake-up costs some 30–50 µs, 0.1–0.15 s of CPU
  * every 30 s: as much as a quarter of what the engine spends judging 10,000 pods (docs/scaling.md).
  *
- * This monitor samples finely only while there is something to measure:
- * - **Attended** (work in progress: an evaluation pass calls `attend()`, and for `lingerMs` after it ends): a
- *   timer every `fineMs` records how late it fired, as `monitorEventLoopDelay` does.
- * - **Otherwise** a timer every `coarseMs` records, for the window since the previous sample, the event loop's
- *   active time (`performance.eventLoopUtilization`). No callback in that window can have waited longer than the
- *   loop was busy in it, so the sample is an upper bound of every delay in the window: the figures may err high
- *   for a busy window nobody attended, never low. Such a window (active for `busyMs` or more) also starts
- *   `lingerMs` of fine sampling.
+ * This monitor samples finely only while there is something to measure. Every sample is how late the monitor's
+ * own timer fired, past the moment it was due (prom-client's figures counted its 10 ms period in as well):
+ * - **Attended** (work in progress: an evaluation pass or an informer list calls `attend()`, and for `lingerMs`
+ *   after it ends): the timer runs every `fineMs`.
+ * - **Otherwise** it runs every `coarseMs`, and the loop's work in between is bounded from above: no callback in a
+ *   window can have waited longer than the loop was busy in it (`performance.eventLoopUtilization`). That bound
+ *   enters the maximum (never the percentiles, which stay measured delays), so a stall in a window nobody
+ *   attended shows in `max`, possibly too high, not missed. A window busy for `busyMs` or more also starts
+ *   `lingerMs` of fine sampling. The bound covers the loop's own work: time the process is not scheduled at all
+ *   (CPU throttling, steal) counts as idle, and shows only when it delays a sample.
  *
  * Idle, that is one wake-up a second instead of a hundred.
  */
@@ -29,7 +31,10 @@ export interface EventLoopLagOptions {
   busyMs?: number;
 }
 
-/** The recorded delays since the previous snapshot, in seconds (NaN for every figure when none was recorded). */
+/**
+ * The delays since the previous snapshot, in seconds: `max` also takes in the busy-time bounds of the windows
+ * sampled coarsely; the other figures are of measured delays only. NaN for every figure when nothing was recorded.
+ */
 export interface LagSnapshot {
   count: number;
   min: number;
@@ -57,8 +62,10 @@ export class EventLoopLagMonitor {
   private fine = false;
   private attending = 0;
   private lingerUntil = 0;
-  /** The loop's utilization at the start of the current coarse window. */
+  /** The loop's utilization when the open window began; undefined while no window is open. */
   private windowStart: Utilization | undefined;
+  /** The largest busy-time bound of a window since the previous snapshot, ms (-1: none). */
+  private boundMs = -1;
 
   constructor(options: EventLoopLagOptions = {}) {
     this.fineMs = options.fineMs ?? 10;
@@ -71,13 +78,14 @@ export class EventLoopLagMonitor {
 
   start(): void {
     if (this.timer) return;
-    this.windowStart = performance.eventLoopUtilization();
+    this.windowStart = undefined;
     this.arm(performance.now());
   }
 
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.fine = false;
   }
 
   /** Samples recorded since the previous snapshot. */
@@ -97,11 +105,10 @@ export class EventLoopLagMonitor {
   attend(): () => void {
     this.attending++;
     if (this.timer && !this.fine) {
-      // Close the coarse window now and switch at once: the work is about to begin.
+      // Switch at once: the work is about to begin. The open window stays open until the first fine sample closes
+      // it: work done just before attend() and just after it may be one stretch of the loop.
       clearTimeout(this.timer);
-      const now = performance.now();
-      this.recordWindow(0);
-      this.arm(now);
+      this.arm(performance.now());
     }
     let released = false;
     return () => {
@@ -119,7 +126,7 @@ export class EventLoopLagMonitor {
     const snap: LagSnapshot = {
       count: h.count,
       min: s(h.min),
-      max: s(h.max),
+      max: h.count > 0 ? Math.max(h.max / 1e9, this.boundMs / 1e3) : Number.NaN,
       mean: s(h.mean),
       stddev: s(h.stddev),
       p50: s(h.percentile(50)),
@@ -127,30 +134,32 @@ export class EventLoopLagMonitor {
       p99: s(h.percentile(99)),
     };
     h.reset();
+    this.boundMs = -1;
     return snap;
   }
 
   private tick(): void {
     const now = performance.now();
-    const delayMs = Math.max(0, now - this.dueAt);
-    if (this.fine) this.record(delayMs);
-    else this.recordWindow(delayMs);
+    this.record(Math.max(0, now - this.dueAt));
+    this.closeWindow();
     this.arm(now);
   }
 
-  /** Closes a coarse window: its active time bounds every delay in it. */
-  private recordWindow(delayMs: number): void {
-    const end = performance.eventLoopUtilization();
-    const activeMs = this.windowStart ? performance.eventLoopUtilization(end, this.windowStart).active : 0;
-    this.record(Math.max(delayMs, activeMs));
+  /** Closes the open window, if any: its busy time bounds every delay in it. */
+  private closeWindow(): void {
+    const start = this.windowStart;
+    if (!start) return;
+    this.windowStart = undefined;
+    const activeMs = performance.eventLoopUtilization(performance.eventLoopUtilization(), start).active;
+    this.boundMs = Math.max(this.boundMs, activeMs);
     if (activeMs >= this.busyMs)
       this.lingerUntil = Math.max(this.lingerUntil, performance.now() + this.lingerMs);
   }
 
   private arm(now: number): void {
     this.fine = this.attending > 0 || now < this.lingerUntil;
-    // Each coarse window starts where the last sample was taken, fine or not.
-    if (!this.fine) this.windowStart = performance.eventLoopUtilization();
+    // A coarse period opens a window at its start; a fine period closes the open one at its first sample.
+    if (!this.fine && !this.windowStart) this.windowStart = performance.eventLoopUtilization();
     const period = this.fine ? this.fineMs : this.coarseMs;
     this.dueAt = now + period;
     this.timer = setTimeout(() => this.tick(), period);

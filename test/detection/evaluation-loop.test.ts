@@ -151,6 +151,24 @@ describe('EvaluationLoop', () => {
     await h.loop.stop();
   });
 
+  it('ends the mark of a pass whose detection failed', async () => {
+    let open = 0;
+    const h = harness([policyObject('p', '10s')], {
+      attend: () => {
+        open++;
+        return () => open--;
+      },
+      detection: {
+        run: async () => {
+          expect(open).toBe(1);
+          throw new Error('prometheus fell over');
+        },
+      },
+    });
+    expect(await h.loop.tick()).toEqual([]);
+    expect(open).toBe(0);
+  });
+
   it('judges validity through the injected validate (the engine remembers it per uid and generation)', async () => {
     const seen: string[] = [];
     const { loop } = harness([policyObject('a', '10s'), policyObject('b', '10s')], {
