@@ -6,6 +6,7 @@
  * Each engine runs with the node flags of the image's ENTRYPOINT (bench/image-node-flags.ts), unless its
  * --engines entry names its own after a second `=`, separated by spaces (entries are separated by commas):
  * `plain=dist/src/cli/main.js=` runs it with none, `big=dist/src/cli/main.js=--max-semi-space-size=32` with that.
+ * A flag `env:NAME=value` sets an environment variable of that engine's process instead.
  *
  * The whole engine at scale: the sandbox holding N pods in N/5 Deployments (run by the simulator, which stops
  * once every pod runs), a real Prometheus backfilled with promtool for exactly those pods, and the engine as a

@@ -32,10 +32,23 @@ export interface EngineRunOptions {
   logFile?: string;
 }
 
+/** `env:NAME=value` among the node flags sets an environment variable of the engine's process instead. */
+function splitEnv(args: readonly string[]): { nodeArgs: string[]; env: NodeJS.ProcessEnv } {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const nodeArgs: string[] = [];
+  for (const arg of args) {
+    const m = /^env:([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(arg);
+    if (m?.[1]) env[m[1]] = m[2] ?? '';
+    else nodeArgs.push(arg);
+  }
+  return { nodeArgs, env };
+}
+
 async function startEngine(o: EngineRunOptions): Promise<RunningProcess> {
+  const { nodeArgs, env } = splitEnv(o.nodeArgs);
   const proc = startNode(
     [
-      ...o.nodeArgs,
+      ...nodeArgs,
       o.mainJs,
       'run',
       '--kubeconfig',
@@ -49,7 +62,7 @@ async function startEngine(o: EngineRunOptions): Promise<RunningProcess> {
       '--leader-election-identity',
       `bench-${o.label}`,
     ],
-    process.env,
+    env,
   );
   try {
     await proc.waitForOutput(/"msg":"engine started"/, 120_000);
