@@ -161,12 +161,8 @@ export class RemediationRunner {
           },
         });
       }
-      // Nothing to write or do (a healthy target without an episode: most of them, every cycle): no async step.
-      if (!plan.status) {
-        if (record?.status.phase === 'Escalated' && record.open)
-          delta.escalated.push(describe(assessed.target));
-        continue;
-      }
+      // No episode and none to start (a healthy target: most of them, every cycle): nothing to write, no async step.
+      if (!plan.status) continue;
       try {
         const settled = await this.apply(
           policy,
