@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeepAliveAgents } from '../src/kube/keep-alive-agents.js';
+import { IDLE_TIMEOUT_MS, KeepAliveAgents } from '../src/kube/keep-alive-agents.js';
 import { KubeRest } from '../src/kube/rest-client.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/sandbox.js';
+import { startKeepAliveServer } from './support/keep-alive-server.js';
 import { waitFor } from './support/wait-for.js';
 
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
@@ -92,6 +93,28 @@ describe('requests to the API server share connections', () => {
   });
 });
 
+describe('an idle connection to the API server', () => {
+  it('is closed by the engine before the server closes it, so no request is sent on a closing connection', async () => {
+    const server = await startKeepAliveServer(2, { kind: 'LeaseList', items: [] });
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'c', server: server.url, skipTLSVerify: true }],
+        users: [{ name: 'u', token: 't' }],
+        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+        currentContext: 'x',
+      });
+      await new KubeRest(kc).request({ method: 'GET', path: LEASES });
+      await waitFor('the idle connection closed', () => server.closes.length === 1, { timeoutMs: 10_000 });
+      expect(server.closes[0]?.by).toBe('client');
+      // A second before the advertised 2 s (Node's agent's margin), not at the agent's own 30 s.
+      expect(server.closes[0]?.idleMs).toBeLessThan(2_000);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('KeepAliveAgents', () => {
   it('hands out one keep-alive agent per set of connection options, and leaves other agents alone', () => {
     const agents = new KeepAliveAgents();
@@ -107,6 +130,8 @@ describe('KeepAliveAgents', () => {
     expect(e).toBeInstanceOf(HttpAgent);
     expect(a).toBeInstanceOf(HttpsAgent);
     expect((a as unknown as { keepAlive: boolean }).keepAlive).toBe(true);
+    // Without a timeout of its own, Node 20's agent ignores the server's keep-alive hint.
+    expect((a as unknown as { options: { timeout: unknown } }).options.timeout).toBe(IDLE_TIMEOUT_MS);
     expect((a as unknown as { options: { ca: unknown } }).options.ca).toBe('CA-1');
     // A proxy agent (a subclass, as client-node's proxy agents are) is used as it is.
     class ProxyAgent extends HttpAgent {}

@@ -3,8 +3,14 @@
  * agent for every request, so every request (a Lease renewal every 2 s, each status patch, each Event) opened its
  * own connection, and in a cluster that is a TLS handshake each time. This keeps one keep-alive agent per set of
  * connection options (CA, client certificate, verification, server name) and hands it out instead of the
- * throwaway one. Node's agent closes an idle connection before the server's advertised keep-alive timeout, and
- * idle sockets do not keep the process alive.
+ * throwaway one. Idle sockets do not keep the process alive.
+ *
+ * An idle connection must be closed by us before the server closes it: a request sent on a connection the server
+ * is closing at that moment fails with ECONNRESET. Node's agent closes an idle socket a second before the timeout
+ * a server advertises (`Keep-Alive: timeout=5`), but Node 20 only honours that hint when the agent has a timeout
+ * of its own (with none, the hint is ignored and idle sockets are kept until the server closes them), so every
+ * agent here has one: IDLE_TIMEOUT_MS, shorter than the idle timeouts of API servers and of the load balancers
+ * in front of them, and the server's hint when that is shorter.
  * Proxy agents (a kubeconfig's proxy-url) are left as client-node made them.
  */
 import { createHash } from 'node:crypto';
@@ -21,6 +27,9 @@ const CONNECTION_OPTIONS = [
   'rejectUnauthorized',
   'servername',
 ] as const;
+
+/** How long a connection may stay idle when the server does not advertise a shorter keep-alive timeout. */
+export const IDLE_TIMEOUT_MS = 30_000;
 
 /** Few distinct sets are expected (one per kubeconfig, more only when a certificate is rotated). */
 const MAX_AGENTS = 4;
@@ -52,7 +61,7 @@ export class KeepAliveAgents {
     const key = fingerprint(kind, options);
     let shared = this.agents.get(key);
     if (!shared) {
-      const keepAlive = { ...options, keepAlive: true };
+      const keepAlive = { ...options, keepAlive: true, timeout: IDLE_TIMEOUT_MS };
       shared = kind === 'https' ? new HttpsAgent(keepAlive) : new HttpAgent(keepAlive);
       this.agents.set(key, shared);
       // The oldest set goes (a rotated certificate): not destroyed, a request may still be on it; its idle

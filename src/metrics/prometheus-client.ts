@@ -34,6 +34,12 @@ export interface PrometheusClientOptions {
   readonly insecureSkipTlsVerify?: boolean;
 }
 
+/**
+ * How long a connection to Prometheus may stay idle: shorter than the idle timeouts of Prometheus (its read
+ * timeout, 5 min by default) and of the proxies and load balancers usually in front of it or of Thanos.
+ */
+export const IDLE_TIMEOUT_MS = 30_000;
+
 /** A transport failure (no HTTP answer): a timeout, or a server that could not be reached (refused, DNS, TLS). */
 function transportFailure(err: unknown): PrometheusQueryError {
   if (err instanceof PrometheusQueryError) return err;
@@ -104,9 +110,13 @@ export class PrometheusClient implements PromQueryApi {
     this.http = axios.create({
       baseURL: `${options.url.replace(/\/$/, '')}/api/v1/`,
       timeout: options.timeoutMs,
-      httpAgent: new HttpAgent({ keepAlive: true }),
+      // An idle connection is closed by us first (a query sent on a connection the server is closing fails with
+      // ECONNRESET): after IDLE_TIMEOUT_MS, or a second before a shorter timeout the server advertises, which
+      // Node 20's agent only honours when it has a timeout of its own.
+      httpAgent: new HttpAgent({ keepAlive: true, timeout: IDLE_TIMEOUT_MS }),
       httpsAgent: new HttpsAgent({
         keepAlive: true,
+        timeout: IDLE_TIMEOUT_MS,
         rejectUnauthorized: options.insecureSkipTlsVerify !== true,
         ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
       }),
