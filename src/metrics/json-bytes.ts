@@ -5,9 +5,13 @@
  * unexpected key, a small envelope field) is skipped or handed to JSON.parse in one piece.
  *
  * Numbers come out exactly as `Number()` of the same text would give them: a decimal with a mantissa below 2^53
- * and at most 22 fraction digits is one correctly rounded IEEE division (Clinger's fast path), anything else
- * (exponents, longer mantissas) is parsed from its text.
+ * and at most 22 fraction digits is one correctly rounded IEEE division (Clinger's fast path); one with up to six
+ * more digits (the 16-17 significant digits rate() gives) is divided exactly in double-double arithmetic and
+ * rounded once (longQuotient); anything else (exponents, longer mantissas, a quotient too close to a rounding
+ * boundary to decide) is parsed from its text.
  */
+
+import { longQuotient, MAX_EXTRA_DIGITS, POWERS_OF_TEN } from './long-decimal.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -24,8 +28,6 @@ const CLOSE_BRACKET = 0x5d;
 
 /** The largest mantissa accumulated exactly: past it, one more digit could exceed 2^53. */
 const EXACT_MANTISSA = (2 ** 53 - 1 - 9) / 10;
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
 export class JsonSyntaxError extends Error {}
 
 /** Strings remembered by interned(): a direct-mapped table, so a miss costs one slot and nothing grows. */
@@ -308,13 +310,20 @@ export class JsonBytes {
     const negative = b[p] === MINUS;
     if (negative) p++;
     let mantissa = 0;
+    // Digits past EXACT_MANTISSA: their value and count (the mantissa is then mantissa × 10^extraDigits + extra).
+    let extra = 0;
+    let extraDigits = 0;
     let digits = 0;
     let fraction = -1;
     for (; p < b.length; p++) {
       const c = b[p] as number;
       if (c >= ZERO && c <= NINE) {
-        if (mantissa > EXACT_MANTISSA) return undefined;
-        mantissa = mantissa * 10 + (c - ZERO);
+        if (mantissa <= EXACT_MANTISSA) mantissa = mantissa * 10 + (c - ZERO);
+        else if (extraDigits === MAX_EXTRA_DIGITS) return undefined;
+        else {
+          extra = extra * 10 + (c - ZERO);
+          extraDigits++;
+        }
         digits++;
         if (fraction >= 0) fraction++;
       } else if (c === DOT && fraction < 0) fraction = 0;
@@ -326,8 +335,14 @@ export class JsonBytes {
         ? next === -1 || next === COMMA || next === CLOSE_BRACKET || next === CLOSE_BRACE || next <= 0x20
         : next === terminator;
     if (!ends || digits === 0 || fraction === 0 || fraction > 22) return undefined;
-    const scale = fraction > 0 ? (POWERS_OF_TEN[fraction] as number) : 1;
-    const magnitude = mantissa / scale;
+    let magnitude: number;
+    if (extraDigits === 0) {
+      magnitude = fraction > 0 ? mantissa / (POWERS_OF_TEN[fraction] as number) : mantissa;
+    } else {
+      const exact = longQuotient(mantissa, extra, extraDigits, fraction > 0 ? fraction : 0);
+      if (exact === undefined) return undefined;
+      magnitude = exact;
+    }
     this.pos = p;
     return negative ? -magnitude : magnitude;
   }
