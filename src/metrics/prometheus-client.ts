@@ -35,10 +35,11 @@ export interface PrometheusClientOptions {
 }
 
 /**
- * How long a connection to Prometheus may stay idle: shorter than the idle timeouts of Prometheus (its read
- * timeout, 5 min by default) and of the proxies and load balancers usually in front of it or of Thanos.
+ * How long a connection to Prometheus may stay idle: longer than the default 30 s evaluation interval, so one
+ * cycle's connections serve the next; shorter than the idle timeouts of Prometheus (its read timeout, 5 min by
+ * default) and of the proxies and load balancers usually in front of it or of Thanos (60 s and more).
  */
-export const IDLE_TIMEOUT_MS = 30_000;
+export const IDLE_TIMEOUT_MS = 45_000;
 
 /** A transport failure (no HTTP answer): a timeout, or a server that could not be reached (refused, DNS, TLS). */
 function transportFailure(err: unknown): PrometheusQueryError {
