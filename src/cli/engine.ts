@@ -73,11 +73,17 @@ export interface EngineOptions {
    * the simulated cluster's history into it, as it backfills a real Prometheus with promtool.
    */
   featureBackfill?: readonly SeriesInput[];
+  /**
+   * The evaluation loop's safety-net beat (default EVALUATION_TICK_MS). Policy and Namespace events wake the loop;
+   * tests set this to an hour to show that they do.
+   */
+  evaluationBeatMs?: number;
 }
 
 const CONTROLLER = 'remediationpolicy';
 const DEPENDENCY_REFRESH_MS = 10_000;
-const EVALUATION_TICK_MS = 1_000;
+/** The evaluation loop wakes on every policy and namespace event; this beat is only its safety net. */
+const EVALUATION_TICK_MS = 10_000;
 /** A cycle waits this long for ML verdicts before judging ML-guided policies by their rules. */
 const ML_CYCLE_DEADLINE_MS = 20_000;
 
@@ -205,7 +211,7 @@ export async function startEngine(
     store: assessments,
     rules,
     clock,
-    tickMs: EVALUATION_TICK_MS,
+    tickMs: options.evaluationBeatMs ?? EVALUATION_TICK_MS,
     onEvaluated: (keys) => {
       for (const key of keys) controller?.enqueue(key);
     },
@@ -279,6 +285,8 @@ export async function startEngine(
   };
 
   policies.onChange((key) => controller?.enqueue(key));
+  // New, edited and deleted policies (and relabelled namespaces) are looked at now, not on the loop's next beat.
+  for (const c of policies.caches) c.on(() => evaluation.wake());
   // A status-only update (most events of a cluster) cannot change any policy's selection or status counts.
   const onWorkload: InformerHandler = (type, workload, previous) => {
     if (!controller || (type === 'update' && !selectionMayChange(previous, workload))) return;

@@ -28,8 +28,13 @@ export interface EvaluationLoopDeps {
   store: AssessmentStore;
   rules: Pick<RuleTracker, 'forget'>;
   clock: Clock;
-  /** Longest wait between checks for new or changed policies; due ones run at their slot, not on this beat. */
+  /**
+   * Longest wait between passes when nothing calls wake(): the engine wakes the loop on every policy event, so this
+   * is a safety net. Due policies run at their slot, not on this beat.
+   */
   tickMs: number;
+  /** While the caches have not synced, a pass is retried this often (default: tickMs, at most 1 s). */
+  unsyncedRetryMs?: number;
   /** Called with the keys of the policies just assessed, so the reconciler converges their status. */
   onEvaluated(keys: string[]): void;
   /** Called for each policy whose targets changed verdict (newly anomalous, or healthy again). */
@@ -49,6 +54,9 @@ export interface EvaluationLoopDeps {
    */
   attend?: () => () => void;
 }
+
+/** How often a pass is retried while the caches have not synced, unless unsyncedRetryMs says otherwise. */
+const UNSYNCED_RETRY_MS = 1_000;
 
 /** A policy a pass assesses. */
 type DuePolicy = PolicyTargets & {
@@ -110,6 +118,8 @@ export class EvaluationLoop {
   private requested = new Map<string, Waiter[]>();
   private inPass = false;
   private wakeAfterPass = false;
+  /** A pass is scheduled with no delay: a wake() has nothing to add. */
+  private passImminent = false;
 
   private readonly validate: (policy: KubeObject) => PolicyValidation;
 
@@ -160,12 +170,21 @@ export class EvaluationLoop {
           this.requested.set(key, waiters);
         }),
     );
+    this.wake();
+    return Promise.all(results);
+  }
+
+  /**
+   * Something a pass reads has changed (a policy was added, edited or deleted, a namespace relabelled): look now,
+   * not at the next beat. A new or edited policy is then assessed at once; a pass that finds nothing due is cheap.
+   */
+  wake(): void {
+    if (this.stopped) return;
     if (this.inPass) this.wakeAfterPass = true;
-    else {
+    else if (!this.passImminent) {
       this.cancel?.();
       this.schedule(0);
     }
-    return Promise.all(results);
   }
 
   /**
@@ -182,23 +201,28 @@ export class EvaluationLoop {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
+    // A relist's burst of policy events wakes the loop once, not once per event.
+    this.passImminent = delayMs === 0;
     this.cancel = this.deps.clock.schedule(() => {
+      this.passImminent = false;
       this.inPass = true;
       const next = () => {
         this.inPass = false;
         const again = this.wakeAfterPass || this.requested.size > 0;
         this.wakeAfterPass = false;
-        // Requests that arrived during the pass run next; unready caches wait for the usual beat.
+        // Requests and wakes that arrived during the pass run next; unready caches are retried shortly.
         this.schedule(again && this.deps.ready() ? 0 : this.delayToNextPass());
       };
       this.running = this.tick().then(next, next);
     }, delayMs);
   }
 
-  /** Until the earliest slot, but no longer than tickMs (new and edited policies are looked for that often). */
+  /** Until the earliest slot, but no longer than tickMs (or the unsynced retry while the caches sync). */
   private delayToNextPass(): number {
     const now = this.deps.clock.now();
-    let delay = this.deps.tickMs;
+    let delay = this.deps.ready()
+      ? this.deps.tickMs
+      : (this.deps.unsyncedRetryMs ?? Math.min(this.deps.tickMs, UNSYNCED_RETRY_MS));
     for (const due of this.nextDueMs.values()) delay = Math.min(delay, Math.max(0, due - now));
     return delay;
   }

@@ -35,7 +35,13 @@ export type Env = Awaited<ReturnType<typeof sandboxWithCrd>>;
  */
 export async function engineOn(
   env: Env,
-  options: { tokenFile?: string | null; lease?: string; identity?: string; namespaces?: string } = {},
+  options: {
+    tokenFile?: string | null;
+    lease?: string;
+    identity?: string;
+    namespaces?: string;
+    evaluationBeatMs?: number;
+  } = {},
 ): Promise<EngineUnderTest> {
   const tokenFile = options.tokenFile === undefined ? join(env.dir, 'token') : options.tokenFile;
   const config = resolveConfig(
@@ -61,6 +67,7 @@ export async function engineOn(
   // API_TEST_LOG=debug shows the engine's log while a test runs.
   const engine = await startEngine(config, pino({ level: process.env.API_TEST_LOG ?? 'silent' }), {
     onLostLeadership: () => {},
+    ...(options.evaluationBeatMs ? { evaluationBeatMs: options.evaluationBeatMs } : {}),
   });
   const base = `http://127.0.0.1:${engine.apiPort}`;
   await waitFor('the engine to be ready', async () => (await fetch(`${base}/readyz`)).status === 200, {

@@ -22,7 +22,12 @@ function policyObject(name: string, interval: string): KubeObject {
  * The loop started on a fake clock whose cycles take `durationMs(cycle index)` of that clock, as a real cycle's
  * queries and ML call do; `runs` records when each cycle started (ms after T0) and which policies it assessed.
  */
-function startedLoop(policies: KubeObject[], durationMs: (cycle: number) => number, timerLateMs = 0) {
+function startedLoop(
+  policies: KubeObject[],
+  durationMs: (cycle: number) => number,
+  timerLateMs = 0,
+  tickMs = 1_000,
+) {
   const clock = new FakeClock(T0);
   // The loop's own timers fire timerLateMs late, as setTimeout does on a busy event loop.
   const lateClock: Clock = {
@@ -56,7 +61,7 @@ function startedLoop(policies: KubeObject[], durationMs: (cycle: number) => numb
     store: new AssessmentStore(),
     rules: new RuleTracker(),
     clock: lateClock,
-    tickMs: 1_000,
+    tickMs,
     onEvaluated: () => {},
     logger: pino({ level: 'silent' }),
   });
@@ -108,6 +113,44 @@ describe('EvaluationLoop grid', () => {
     expect(b).toBeGreaterThanOrEqual(29_000);
     expect(b).toBeLessThan(30_000);
     expect(grid).toEqual([30_000, 60_000, 90_000]);
+  });
+
+  it('assesses a new policy when woken, not at the next beat, and still keeps the grid with no beat at all', async () => {
+    const policies = [policyObject('a', '30s')];
+    const { loop, runs, advance } = startedLoop(policies, () => 200, 0, 3_600_000);
+    await advance(10_000);
+    policies.push(policyObject('b', '30s'));
+    loop.wake();
+    await advance(65_000);
+    await loop.stop();
+    expect(runs).toEqual([
+      { at: 0, keys: ['shop/a'] },
+      { at: 10_000, keys: ['shop/b'] },
+      // b joins the grid at a's next slot (at least half an interval after its first assessment).
+      { at: 30_000, keys: ['shop/a', 'shop/b'] },
+      { at: 60_000, keys: ['shop/a', 'shop/b'] },
+    ]);
+  });
+
+  it('runs one pass for a burst of wakes, and one more for a wake during a pass', async () => {
+    const policies = [policyObject('a', '30s')];
+    const { loop, runs, advance } = startedLoop(policies, () => 1_000, 0, 3_600_000);
+    await advance(5_000);
+    // A relist delivering every policy at once: one pass, which finds nothing due.
+    policies.push(policyObject('b', '30s'));
+    for (let i = 0; i < 100; i++) loop.wake();
+    await advance(300);
+    // During that pass (it takes 1 s) another policy arrives: the pass after it picks it up at once.
+    policies.push(policyObject('c', '30s'));
+    loop.wake();
+    loop.wake();
+    await advance(5_000);
+    await loop.stop();
+    expect(runs.map((r) => [r.at, r.keys])).toEqual([
+      [0, ['shop/a']],
+      [5_000, ['shop/b']],
+      [expect.closeTo(6_000, -3), ['shop/c']],
+    ]);
   });
 
   it('after a cycle that overran its interval, runs once at once and returns to the grid', async () => {
