@@ -5,7 +5,7 @@ import { keyOf } from '../src/controller/informer.js';
 import type { KubeObject } from '../src/kube/kube-object.js';
 import { testPolicy } from './support/policy-fixtures.js';
 
-type Handler = (type: 'add' | 'update' | 'delete', object: KubeObject) => void;
+type Handler = (type: 'add' | 'update' | 'delete', object: KubeObject, previous?: KubeObject) => void;
 
 /** An in-memory stand-in for an informer cache: what the test puts in, and events it emits by hand. */
 class FakeCache {
@@ -19,8 +19,9 @@ class FakeCache {
   get = (key: string) => this.objects.get(key);
   on = (handler: Handler) => void this.handlers.push(handler);
   put(object: KubeObject, type: 'add' | 'update' = 'add') {
+    const previous = this.objects.get(keyOf(object));
     this.objects.set(keyOf(object), object);
-    for (const h of this.handlers) h(type, object);
+    for (const h of this.handlers) h(type, object, previous);
   }
   remove(object: KubeObject) {
     this.objects.delete(keyOf(object));
@@ -53,6 +54,37 @@ const ns = (name: string, labels: Record<string, string> = {}): KubeObject => ({
 const policy = (built: Record<string, unknown>) => built as unknown as KubeObject;
 
 describe('policy sources', () => {
+  it('report a spec change for a policy that appears, is edited, starts being deleted or goes; not for its status', () => {
+    const { sources: s, policies, clusterPolicies, namespaces } = sources();
+    let changes = 0;
+    s.onSpecChange(() => changes++);
+    const at = (generation: number, extra: Partial<KubeObject['metadata']> = {}, status?: unknown) => {
+      const built = policy(testPolicy('p').inNamespace('a').build());
+      return {
+        ...built,
+        metadata: { ...built.metadata, generation, ...extra },
+        ...(status ? { status } : {}),
+      };
+    };
+    policies.put(at(1));
+    expect(changes).toBe(1);
+    // The engine's own status writes: the same generation, nothing to look at.
+    policies.put(at(1, {}, { phase: 'Active' }), 'update');
+    policies.put(at(1, {}, { phase: 'Degraded' }), 'update');
+    expect(changes).toBe(1);
+    policies.put(at(2), 'update');
+    expect(changes).toBe(2);
+    policies.put(at(2, { deletionTimestamp: '2026-12-03T10:00:00Z' }), 'update');
+    expect(changes).toBe(3);
+    policies.remove(at(2));
+    expect(changes).toBe(4);
+    clusterPolicies.put(policy(testPolicy('c').clusterWide().build()));
+    expect(changes).toBe(5);
+    // A Namespace makes no policy due: no wake for it.
+    namespaces.put(ns('a', { env: 'prod' }));
+    expect(changes).toBe(5);
+  });
+
   it('lists Namespaces and ClusterRemediationPolicies cluster-wide, RemediationPolicies per watched namespace', () => {
     const { policies, clusterPolicies, namespaces } = sources();
     expect([policies.clusterScoped, clusterPolicies.clusterScoped, namespaces.clusterScoped]).toEqual([

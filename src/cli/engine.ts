@@ -74,15 +74,15 @@ export interface EngineOptions {
    */
   featureBackfill?: readonly SeriesInput[];
   /**
-   * The evaluation loop's safety-net beat (default EVALUATION_TICK_MS). Policy and Namespace events wake the loop;
-   * tests set this to an hour to show that they do.
+   * The evaluation loop's safety-net beat (default EVALUATION_TICK_MS). Policy events wake the loop; tests set
+   * this to an hour to show that they do.
    */
   evaluationBeatMs?: number;
 }
 
 const CONTROLLER = 'remediationpolicy';
 const DEPENDENCY_REFRESH_MS = 10_000;
-/** The evaluation loop wakes on every policy and namespace event; this beat is only its safety net. */
+/** The evaluation loop wakes when a policy appears, goes or is edited; this beat is only its safety net. */
 const EVALUATION_TICK_MS = 10_000;
 /** A cycle waits this long for ML verdicts before judging ML-guided policies by their rules. */
 const ML_CYCLE_DEADLINE_MS = 20_000;
@@ -285,8 +285,8 @@ export async function startEngine(
   };
 
   policies.onChange((key) => controller?.enqueue(key));
-  // New, edited and deleted policies (and relabelled namespaces) are looked at now, not on the loop's next beat.
-  for (const c of policies.caches) c.on(() => evaluation.wake());
+  // New, edited and deleted policies are looked at now, not on the loop's next beat.
+  policies.onSpecChange(() => evaluation.wake());
   // A status-only update (most events of a cluster) cannot change any policy's selection or status counts.
   const onWorkload: InformerHandler = (type, workload, previous) => {
     if (!controller || (type === 'update' && !selectionMayChange(previous, workload))) return;

@@ -1,5 +1,5 @@
 import type { CacheGroup } from '../controller/cache-group.js';
-import { keyOf } from '../controller/informer.js';
+import { type InformerHandler, keyOf } from '../controller/informer.js';
 import { policyScopeOf } from '../controller/policy-scope.js';
 import { ValidatedPolicies } from '../controller/validated-policies.js';
 import type { KubeObject } from '../kube/kube-object.js';
@@ -41,6 +41,11 @@ export interface PolicySources {
    * appears, goes away or changes its labels (a namespaceSelector may now match it, or no longer).
    */
   onChange(enqueue: (key: string) => void): void;
+  /**
+   * Calls `listener` when a policy of either kind appears or goes, gets a new generation (its spec was edited) or
+   * starts being deleted: what can make a policy due at once, or end it. Not for status-only updates.
+   */
+  onSpecChange(listener: () => void): void;
 }
 
 export function createPolicySources(cache: CacheFactory): PolicySources {
@@ -109,6 +114,18 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
       return [...keys];
     },
     validate: (policy) => validated.validate(policy),
+    onSpecChange(listener) {
+      const onPolicy: InformerHandler = (type, policy, previous) => {
+        if (
+          type !== 'update' ||
+          policy.metadata.generation !== previous?.metadata.generation ||
+          Boolean(policy.metadata.deletionTimestamp) !== Boolean(previous?.metadata.deletionTimestamp)
+        )
+          listener();
+      };
+      policies.on(onPolicy);
+      clusterPolicies.on(onPolicy);
+    },
     onChange(enqueue) {
       const onPolicy = (type: string, policy: KubeObject) => {
         if (type !== 'delete') enqueue(keyOf(policy));

@@ -18,7 +18,7 @@ export interface EvaluationLoopDeps {
   policies: () => readonly KubeObject[];
   targetsFor(policy: KubeObject, spec: PolicySpec): PolicyTargets['targets'];
   /**
-   * The policy's validation by its kind; the loop looks at every policy each beat (tickMs), so the engine passes
+   * The policy's validation by its kind; the loop looks at every policy in each pass, so the engine passes
    * one remembered per uid and generation (validated-policies.ts). The returned spec is not mutated.
    */
   validate?: (policy: KubeObject) => PolicyValidation;
@@ -54,6 +54,12 @@ export interface EvaluationLoopDeps {
    */
   attend?: () => () => void;
 }
+
+/**
+ * A pass started at most this long after its slot takes the slot as its time (a timer fires a little late, more
+ * under load); one started later (behind a cycle that overran) takes the time it actually started.
+ */
+const SLOT_LATENESS_MS = 1_000;
 
 /** How often a pass is retried while the caches have not synced, unless unsyncedRetryMs says otherwise. */
 const UNSYNCED_RETRY_MS = 1_000;
@@ -118,8 +124,6 @@ export class EvaluationLoop {
   private requested = new Map<string, Waiter[]>();
   private inPass = false;
   private wakeAfterPass = false;
-  /** A pass is scheduled with no delay: a wake() has nothing to add. */
-  private passImminent = false;
 
   private readonly validate: (policy: KubeObject) => PolicyValidation;
 
@@ -175,13 +179,13 @@ export class EvaluationLoop {
   }
 
   /**
-   * Something a pass reads has changed (a policy was added, edited or deleted, a namespace relabelled): look now,
-   * not at the next beat. A new or edited policy is then assessed at once; a pass that finds nothing due is cheap.
+   * A policy was added, edited or deleted: look now, not at the next beat. A new or edited policy is then
+   * assessed at once; a pass that finds nothing due is cheap. A burst of wakes makes one pass.
    */
   wake(): void {
     if (this.stopped) return;
     if (this.inPass) this.wakeAfterPass = true;
-    else if (!this.passImminent) {
+    else {
       this.cancel?.();
       this.schedule(0);
     }
@@ -201,10 +205,7 @@ export class EvaluationLoop {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    // A relist's burst of policy events wakes the loop once, not once per event.
-    this.passImminent = delayMs === 0;
     this.cancel = this.deps.clock.schedule(() => {
-      this.passImminent = false;
       this.inPass = true;
       const next = () => {
         this.inPass = false;
@@ -326,7 +327,7 @@ export class EvaluationLoop {
     const slot = slots.length > 0 ? Math.max(...slots) : now;
     // An immediate evaluation (an alert, a trigger) judges the data of now, never a slot's a moment ago.
     const immediate = due.some((p) => claimed.has(p.key));
-    const at = !immediate && now - slot <= deps.tickMs ? slot : now;
+    const at = !immediate && now - slot <= SLOT_LATENESS_MS ? slot : now;
     const results = await deps.detection.run(due, at);
     const assessedAtMs = deps.clock.now();
     for (const policy of due) {

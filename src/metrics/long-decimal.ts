@@ -5,7 +5,7 @@
 
 /** 10^0 ... 10^22: every one exact as a double. */
 export const POWERS_OF_TEN: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
-/** Digits past 2^53 that longQuotient takes: 10^6 has 20 significant bits, so hi × 10^j stays < 2^73. */
+/** Digits past 2^53 that longQuotient takes: 10^6 is below 2^20, so hi × 10^j stays below 2^73. */
 export const MAX_EXTRA_DIGITS = 6;
 /** 2^27 + 1: Veltkamp's splitter, cutting a double into two halves of at most 26 significant bits. */
 const SPLITTER = 134_217_729;

@@ -35,9 +35,14 @@ function startedLoop(
     schedule: (fn, ms) => clock.schedule(fn, ms + timerLateMs),
   };
   const runs: { at: number; keys: string[] }[] = [];
+  // Every pass lists the policies once, whether or not one is due.
+  const passes = { count: 0 };
   const loop = new EvaluationLoop({
     ready: () => true,
-    policies: () => policies,
+    policies: () => {
+      passes.count++;
+      return policies;
+    },
     targetsFor: () => [],
     detection: {
       run: async (due: readonly PolicyTargets[], nowMs: number) => {
@@ -74,7 +79,7 @@ function startedLoop(
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { loop, runs, advance };
+  return { loop, runs, passes, advance };
 }
 
 describe('EvaluationLoop grid', () => {
@@ -134,18 +139,21 @@ describe('EvaluationLoop grid', () => {
 
   it('runs one pass for a burst of wakes, and one more for a wake during a pass', async () => {
     const policies = [policyObject('a', '30s')];
-    const { loop, runs, advance } = startedLoop(policies, () => 1_000, 0, 3_600_000);
+    const { loop, runs, passes, advance } = startedLoop(policies, () => 1_000, 0, 3_600_000);
     await advance(5_000);
-    // A relist delivering every policy at once: one pass, which finds nothing due.
+    expect(passes.count).toBe(1);
+    // A relist delivering many policy events at once: one pass, which assesses the new policy.
     policies.push(policyObject('b', '30s'));
     for (let i = 0; i < 100; i++) loop.wake();
     await advance(300);
+    expect(passes.count).toBe(2);
     // During that pass (it takes 1 s) another policy arrives: the pass after it picks it up at once.
     policies.push(policyObject('c', '30s'));
     loop.wake();
     loop.wake();
     await advance(5_000);
     await loop.stop();
+    expect(passes.count).toBe(3);
     expect(runs.map((r) => [r.at, r.keys])).toEqual([
       [0, ['shop/a']],
       [5_000, ['shop/b']],
@@ -153,11 +161,20 @@ describe('EvaluationLoop grid', () => {
     ]);
   });
 
-  it('after a cycle that overran its interval, runs once at once and returns to the grid', async () => {
-    const { loop, runs, advance } = startedLoop([policyObject('p', '30s')], (i) => (i === 0 ? 45_000 : 500));
-    await advance(125_000);
-    await loop.stop();
-    // The slot at 30 s was missed: one late cycle when the long one ended (45.0-45.1 s), none in a burst.
-    expect(runs.map((r) => r.at)).toEqual([0, expect.closeTo(45_000, -3), 60_000, 90_000, 120_000]);
-  });
+  it.each([1_000, 3_600_000])(
+    'after a cycle that overran its interval, runs once at once and returns to the grid (beat %i ms)',
+    async (beatMs) => {
+      const { loop, runs, advance } = startedLoop(
+        [policyObject('p', '30s')],
+        (i) => (i === 0 ? 45_000 : 500),
+        0,
+        beatMs,
+      );
+      await advance(125_000);
+      await loop.stop();
+      // The slot at 30 s was missed: one late cycle when the long one ended (45.0-45.1 s), none in a burst. Its time
+      // is when it started, not the missed slot's, however long the loop's beat.
+      expect(runs.map((r) => r.at)).toEqual([0, expect.closeTo(45_000, -3), 60_000, 90_000, 120_000]);
+    },
+  );
 });
