@@ -73,10 +73,7 @@ export interface EngineOptions {
    * the simulated cluster's history into it, as it backfills a real Prometheus with promtool.
    */
   featureBackfill?: readonly SeriesInput[];
-  /**
-   * The evaluation loop's safety-net beat (default EVALUATION_TICK_MS). Policy events wake the loop; tests set
-   * this to an hour to show that they do.
-   */
+  /** The evaluation loop's safety-net beat (EVALUATION_TICK_MS); tests set an hour to show events wake it. */
   evaluationBeatMs?: number;
 }
 
@@ -285,7 +282,6 @@ export async function startEngine(
   };
 
   policies.onChange((key) => controller?.enqueue(key));
-  // New, edited and deleted policies are looked at now, not on the loop's next beat.
   policies.onSpecChange(() => evaluation.wake());
   // A status-only update (most events of a cluster) cannot change any policy's selection or status counts.
   const onWorkload: InformerHandler = (type, workload, previous) => {

@@ -132,7 +132,7 @@ export function createPolicySources(cache: CacheFactory): PolicySources {
       };
       policies.on(onPolicy);
       clusterPolicies.on(onPolicy);
-      // Informer updates carry only the new object: remember labels to tell a label change from any other update.
+      // Remember each Namespace's labels, to tell a label change from any other update.
       const seen = new Map<string, string>();
       namespaces.on((type, namespace) => {
         const name = namespace.metadata.name;

@@ -33,8 +33,6 @@ export interface EvaluationLoopDeps {
    * is a safety net. Due policies run at their slot, not on this beat.
    */
   tickMs: number;
-  /** While the caches have not synced, a pass is retried this often (default: tickMs, at most 1 s). */
-  unsyncedRetryMs?: number;
   /** Called with the keys of the policies just assessed, so the reconciler converges their status. */
   onEvaluated(keys: string[]): void;
   /** Called for each policy whose targets changed verdict (newly anomalous, or healthy again). */
@@ -61,7 +59,7 @@ export interface EvaluationLoopDeps {
  */
 const SLOT_LATENESS_MS = 1_000;
 
-/** How often a pass is retried while the caches have not synced, unless unsyncedRetryMs says otherwise. */
+/** How often a pass is retried while the caches have not synced (at most; tickMs when that is shorter). */
 const UNSYNCED_RETRY_MS = 1_000;
 
 /** A policy a pass assesses. */
@@ -124,6 +122,10 @@ export class EvaluationLoop {
   private requested = new Map<string, Waiter[]>();
   private inPass = false;
   private wakeAfterPass = false;
+  /** The last pass failed: the next one waits a beat, rather than retrying at once and failing again at once. */
+  private passFailed = false;
+  /** Policy key -> the uid it was assessed under: a policy recreated under the same name starts afresh. */
+  private readonly uidOf = new Map<string, string | undefined>();
 
   private readonly validate: (policy: KubeObject) => PolicyValidation;
 
@@ -139,6 +141,7 @@ export class EvaluationLoop {
     // Each run (a leadership term) lays its own grid from its first pass.
     this.anchorMs = undefined;
     this.nextDueMs.clear();
+    this.uidOf.clear();
     this.schedule(0);
   }
 
@@ -185,10 +188,7 @@ export class EvaluationLoop {
   wake(): void {
     if (this.stopped) return;
     if (this.inPass) this.wakeAfterPass = true;
-    else {
-      this.cancel?.();
-      this.schedule(0);
-    }
+    else this.schedule(0);
   }
 
   /**
@@ -205,14 +205,19 @@ export class EvaluationLoop {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
+    this.cancel?.();
     this.cancel = this.deps.clock.schedule(() => {
       this.inPass = true;
       const next = () => {
         this.inPass = false;
         const again = this.wakeAfterPass || this.requested.size > 0;
+        const failed = this.passFailed;
         this.wakeAfterPass = false;
-        // Requests and wakes that arrived during the pass run next; unready caches are retried shortly.
-        this.schedule(again && this.deps.ready() ? 0 : this.delayToNextPass());
+        this.passFailed = false;
+        // Requests and wakes that arrived during the pass run next; unready caches are retried shortly; a failed
+        // pass (its due policies still due) is retried a beat later.
+        const delay = failed ? this.deps.tickMs : this.delayToNextPass();
+        this.schedule(again && this.deps.ready() ? 0 : delay);
       };
       this.running = this.tick().then(next, next);
     }, delayMs);
@@ -221,9 +226,7 @@ export class EvaluationLoop {
   /** Until the earliest slot, but no longer than tickMs (or the unsynced retry while the caches sync). */
   private delayToNextPass(): number {
     const now = this.deps.clock.now();
-    let delay = this.deps.ready()
-      ? this.deps.tickMs
-      : (this.deps.unsyncedRetryMs ?? Math.min(this.deps.tickMs, UNSYNCED_RETRY_MS));
+    let delay = this.deps.ready() ? this.deps.tickMs : Math.min(this.deps.tickMs, UNSYNCED_RETRY_MS);
     for (const due of this.nextDueMs.values()) delay = Math.min(delay, Math.max(0, due - now));
     return delay;
   }
@@ -244,9 +247,10 @@ export class EvaluationLoop {
     this.deps.rules.forget(key);
     this.deps.shadow?.forget(key);
     this.nextDueMs.delete(key);
+    this.uidOf.delete(key);
   }
 
-  /** One pass: assess the due policies. Exposed for tests. Never throws: a failed pass is retried next tick. */
+  /** One pass: assess the due policies. Exposed for tests. Never throws: a failed pass is retried a beat later. */
   async tick(): Promise<string[]> {
     if (!this.deps.ready()) return [];
     const claimed = this.requested;
@@ -254,7 +258,8 @@ export class EvaluationLoop {
     try {
       return await this.assessDue(claimed);
     } catch (error) {
-      this.deps.logger.error({ err: error }, 'detection cycle failed; retrying on the next tick');
+      this.passFailed = true;
+      this.deps.logger.error({ err: error }, 'detection cycle failed; retrying on the next beat');
       for (const waiters of claimed.values()) for (const w of waiters) w.reject(error);
       return [];
     }
@@ -272,7 +277,15 @@ export class EvaluationLoop {
     for (const policy of deps.policies()) {
       const key = keyOf(policy);
       present.add(key);
-      if (policy.metadata.deletionTimestamp) continue;
+      // Being deleted: nothing more to assess, and no slot to wake for.
+      if (policy.metadata.deletionTimestamp) {
+        this.forget(key);
+        continue;
+      }
+      // Deleted and created again under the same name (events missed, or both within one pass): a new policy.
+      const uid = policy.metadata.uid;
+      if (this.uidOf.has(key) && this.uidOf.get(key) !== uid) this.forget(key);
+      this.uidOf.set(key, uid);
       const validation = this.validate(policy);
       if (!validation.valid) {
         this.forget(key);
@@ -297,7 +310,7 @@ export class EvaluationLoop {
         targets: deps.targetsFor(policy, validation.spec),
       });
     }
-    for (const key of [...deps.store.keys(), ...this.nextDueMs.keys()]) {
+    for (const key of [...deps.store.keys(), ...this.nextDueMs.keys(), ...this.uidOf.keys()]) {
       if (!present.has(key)) this.forget(key);
     }
     const dueKeys = new Set(due.map((p) => p.key));

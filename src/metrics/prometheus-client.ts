@@ -39,7 +39,7 @@ export interface PrometheusClientOptions {
  * cycle's connections serve the next; shorter than the idle timeouts of Prometheus (its read timeout, 5 min by
  * default) and of the proxies and load balancers usually in front of it or of Thanos (60 s and more).
  */
-export const IDLE_TIMEOUT_MS = 45_000;
+export const PROMETHEUS_IDLE_TIMEOUT_MS = 45_000;
 
 /** A transport failure (no HTTP answer): a timeout, or a server that could not be reached (refused, DNS, TLS). */
 function transportFailure(err: unknown): PrometheusQueryError {
@@ -111,13 +111,13 @@ export class PrometheusClient implements PromQueryApi {
     this.http = axios.create({
       baseURL: `${options.url.replace(/\/$/, '')}/api/v1/`,
       timeout: options.timeoutMs,
-      // An idle connection is closed by us first (a query sent on a connection the server is closing fails with
-      // ECONNRESET): after IDLE_TIMEOUT_MS, or a second before a shorter timeout the server advertises, which
-      // Node 20's agent only honours when it has a timeout of its own.
-      httpAgent: new HttpAgent({ keepAlive: true, timeout: IDLE_TIMEOUT_MS }),
+      // An idle connection is closed by us first (a query sent on one the server is closing fails with ECONNRESET):
+      // after PROMETHEUS_IDLE_TIMEOUT_MS, or a second before a shorter timeout the server advertises, which Node
+      // 20's agent honours only when it has a timeout of its own.
+      httpAgent: new HttpAgent({ keepAlive: true, timeout: PROMETHEUS_IDLE_TIMEOUT_MS }),
       httpsAgent: new HttpsAgent({
         keepAlive: true,
-        timeout: IDLE_TIMEOUT_MS,
+        timeout: PROMETHEUS_IDLE_TIMEOUT_MS,
         rejectUnauthorized: options.insecureSkipTlsVerify !== true,
         ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
       }),

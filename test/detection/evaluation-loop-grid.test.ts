@@ -27,6 +27,7 @@ function startedLoop(
   durationMs: (cycle: number) => number,
   timerLateMs = 0,
   tickMs = 1_000,
+  fails: (cycle: number) => boolean = () => false,
 ) {
   const clock = new FakeClock(T0);
   // The loop's own timers fire timerLateMs late, as setTimeout does on a busy event loop.
@@ -48,6 +49,7 @@ function startedLoop(
       run: async (due: readonly PolicyTargets[], nowMs: number) => {
         runs.push({ at: nowMs - T0, keys: due.map((p) => p.key) });
         await sleep(clock, durationMs(runs.length - 1));
+        if (fails(runs.length - 1)) throw new Error('Prometheus and everything else down');
         return new Map(
           due.map((p): [string, PolicyAssessment] => [
             p.key,
@@ -135,6 +137,48 @@ describe('EvaluationLoop grid', () => {
       { at: 30_000, keys: ['shop/a', 'shop/b'] },
       { at: 60_000, keys: ['shop/a', 'shop/b'] },
     ]);
+  });
+
+  it('retries a failed pass a beat later, not at once and again at once', async () => {
+    const { loop, runs, passes, advance } = startedLoop(
+      [policyObject('p', '30s')],
+      () => 200,
+      0,
+      5_000,
+      (i) => i >= 1 && i <= 3,
+    );
+    await advance(58_000);
+    await loop.stop();
+    // The slot at 30 s fails three times (each pass takes 200 ms), each retried a beat (5 s) later, and the fourth
+    // try succeeds. Retrying at once made a pass every 200 ms while the failure lasted (its slot stayed due).
+    expect(runs.map((r) => r.at)).toEqual([0, 30_000, 35_200, 40_400, 45_600]);
+    expect(passes.count).toBeLessThan(15);
+  });
+
+  it('stops waking for a policy being deleted, and assesses one recreated under the same name afresh', async () => {
+    const policies = [policyObject('p', '30s')];
+    const { loop, runs, passes, advance } = startedLoop(policies, () => 200, 0, 3_600_000);
+    await advance(10_000);
+    // Recreated (events missed): same name and generation, another uid.
+    const original = policies[0] as KubeObject;
+    policies[0] = { ...original, metadata: { ...original.metadata, uid: 'recreated' } };
+    loop.wake();
+    await advance(10_000);
+    // Being deleted (another controller's finalizer holds it) past its next slot.
+    policies[0] = {
+      ...(policies[0] as KubeObject),
+      metadata: { ...(policies[0] as KubeObject).metadata, deletionTimestamp: '2027-01-15T08:00:20Z' },
+    };
+    loop.wake();
+    const before = passes.count;
+    await advance(120_000);
+    await loop.stop();
+    expect(runs.map((r) => [r.at, r.keys])).toEqual([
+      [0, ['shop/p']],
+      [10_000, ['shop/p']],
+    ]);
+    // One pass for the wake; a slot left behind for the deleted policy made a pass every few ms.
+    expect(passes.count - before).toBeLessThanOrEqual(2);
   });
 
   it('runs one pass for a burst of wakes, and one more for a wake during a pass', async () => {
