@@ -29,8 +29,9 @@ export interface EvaluationLoopDeps {
   rules: Pick<RuleTracker, 'forget'>;
   clock: Clock;
   /**
-   * Longest wait between passes when nothing calls wake(): the engine wakes the loop on every policy event, so this
-   * is a safety net. Due policies run at their slot, not on this beat.
+   * Longest wait between passes when nothing calls wake(): the engine wakes the loop when a policy appears, goes or
+   * is edited, so this is a safety net (and the wait before retrying a failed pass). Due policies run at their
+   * slot, not on this beat.
    */
   tickMs: number;
   /** Called with the keys of the policies just assessed, so the reconciler converges their status. */
