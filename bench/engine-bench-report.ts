@@ -19,6 +19,13 @@ export interface CycleRow {
   lagMaxMs: number;
   /** The same, measured by an idle process on the same machine: what scheduling alone caused. */
   canaryMaxMs: number;
+  /** How long the engine's main thread was runnable but waiting for a CPU in the interval (schedstat). */
+  mainWaitMs: number;
+  /** CPU time the hypervisor took from this VM in the interval (steal, all CPUs). */
+  stealMs: number;
+  /** The engine's garbage-collection pauses over 10 ms and over 100 ms in the interval (prom-client's histogram). */
+  gcOver10Ms: number;
+  gcOver100Ms: number;
   queries: number;
   mlCalls: number;
   apiRequests: number;
@@ -38,11 +45,12 @@ const f = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const HEADER =
-  '| cycle | wall ms | feature build ms | batched-36 floor ms | build / floor | engine CPU ms (main thread) | peak RSS MiB (heap) | event-loop lag p99 / max ms (idle process max) | queries | ML calls | API requests | vectors complete |';
-const RULE = '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  '| cycle | wall ms | feature build ms | batched-36 floor ms | build / floor | engine CPU ms (main thread) | peak RSS MiB (heap) | event-loop lag p99 / max ms (idle process max) | main thread waiting for a CPU ms (VM steal) | GC pauses > 10 ms (> 100 ms) | queries | ML calls | API requests | vectors complete |';
+const RULE =
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
 
 function line(r: CycleRow, warmUp = false): string {
-  return `| ${warmUp ? `${r.cycle} (warm-up)` : r.cycle} | ${f(r.wallMs)} | ${f(r.buildMs)} | ${f(r.floorMs)} | ${f(r.buildMs / r.floorMs, 2)} | ${f(r.cpuMs)} (${f(r.mainCpuMs)}) | ${f(r.peakRssMiB)} (${f(r.heapMiB)}) | ${f(r.lagP99Ms)} / ${f(r.lagMaxMs)} (${f(r.canaryMaxMs)}) | ${f(r.queries)} | ${f(r.mlCalls)} | ${f(r.apiRequests)} | ${f(r.complete)} / ${f(r.vectors)} |`;
+  return `| ${warmUp ? `${r.cycle} (warm-up)` : r.cycle} | ${f(r.wallMs)} | ${f(r.buildMs)} | ${f(r.floorMs)} | ${f(r.buildMs / r.floorMs, 2)} | ${f(r.cpuMs)} (${f(r.mainCpuMs)}) | ${f(r.peakRssMiB)} (${f(r.heapMiB)}) | ${f(r.lagP99Ms)} / ${f(r.lagMaxMs)} (${f(r.canaryMaxMs)}) | ${f(r.mainWaitMs)} (${f(r.stealMs)}) | ${f(r.gcOver10Ms)} (${f(r.gcOver100Ms)}) | ${f(r.queries)} | ${f(r.mlCalls)} | ${f(r.apiRequests)} | ${f(r.complete)} / ${f(r.vectors)} |`;
 }
 
 let printedFor: string | undefined;
@@ -83,8 +91,8 @@ export function summarize(rows: readonly CycleRow[], run: RunInfo): string {
     HEADER,
     RULE,
     ...rows.map((r) => line(r)),
-    `| **median** | ${f(median(col((r) => r.wallMs)))} | ${f(median(col((r) => r.buildMs)))} | ${f(median(col((r) => r.floorMs)))} | ${f(medianRatio, 2)} | ${f(cpu)} (${f(median(col((r) => r.mainCpuMs)))}) | ${f(median(col((r) => r.peakRssMiB)))} (${f(median(col((r) => r.heapMiB)))}) | ${f(median(col((r) => r.lagP99Ms)))} / ${f(median(col((r) => r.lagMaxMs)))} (${f(median(col((r) => r.canaryMaxMs)))}) | | | ${f(median(col((r) => r.apiRequests)))} | |`,
-    `| **max** | ${f(max(col((r) => r.wallMs)))} | ${f(max(col((r) => r.buildMs)))} | ${f(max(col((r) => r.floorMs)))} | ${f(max(ratio), 2)} | ${f(max(col((r) => r.cpuMs)))} (${f(max(col((r) => r.mainCpuMs)))}) | ${f(rss)} (${f(max(col((r) => r.heapMiB)))}) | ${f(max(col((r) => r.lagP99Ms)))} / ${f(lag)} (${f(max(col((r) => r.canaryMaxMs)))}) | | | ${f(max(col((r) => r.apiRequests)))} | |`,
+    `| **median** | ${f(median(col((r) => r.wallMs)))} | ${f(median(col((r) => r.buildMs)))} | ${f(median(col((r) => r.floorMs)))} | ${f(medianRatio, 2)} | ${f(cpu)} (${f(median(col((r) => r.mainCpuMs)))}) | ${f(median(col((r) => r.peakRssMiB)))} (${f(median(col((r) => r.heapMiB)))}) | ${f(median(col((r) => r.lagP99Ms)))} / ${f(median(col((r) => r.lagMaxMs)))} (${f(median(col((r) => r.canaryMaxMs)))}) | ${f(median(col((r) => r.mainWaitMs)))} (${f(median(col((r) => r.stealMs)))}) | | | | ${f(median(col((r) => r.apiRequests)))} | |`,
+    `| **max** | ${f(max(col((r) => r.wallMs)))} | ${f(max(col((r) => r.buildMs)))} | ${f(max(col((r) => r.floorMs)))} | ${f(max(ratio), 2)} | ${f(max(col((r) => r.cpuMs)))} (${f(max(col((r) => r.mainCpuMs)))}) | ${f(rss)} (${f(max(col((r) => r.heapMiB)))}) | ${f(max(col((r) => r.lagP99Ms)))} / ${f(lag)} (${f(max(col((r) => r.canaryMaxMs)))}) | ${f(max(col((r) => r.mainWaitMs)))} (${f(max(col((r) => r.stealMs)))}) | ${f(max(col((r) => r.gcOver10Ms)))} (${f(max(col((r) => r.gcOver100Ms)))}) | | | ${f(max(col((r) => r.apiRequests)))} | |`,
     '',
     `Targets (issue 12, stated for 10,000 pods): engine CPU median ${f(cpu)} ms ≤ 500: ${target(cpu <= 500)}; ` +
       `peak RSS ${f(rss)} MiB ≤ 300: ${target(rss <= 300)}; event-loop lag max ${f(lag)} ms ≤ 100: ${target(lag <= 100)} ` +

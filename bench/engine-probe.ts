@@ -31,6 +31,19 @@ export class ProcessProbe {
     return statCpuMs(`/proc/${this.pid}/task/${this.pid}/stat`);
   }
 
+  /**
+   * How long the main thread was runnable but waiting for a CPU, ms (the second field of its schedstat; 0 when the
+   * kernel keeps no schedstats). On a shared machine that shows as event-loop lag although the loop was free.
+   */
+  mainThreadWaitMs(): number {
+    try {
+      const fields = readFileSync(`/proc/${this.pid}/task/${this.pid}/schedstat`, 'utf8').trim().split(' ');
+      return Number(fields[1] ?? 0) / 1e6;
+    } catch {
+      return 0;
+    }
+  }
+
   /** Peak resident set since start or since the last resetPeak(), MiB. */
   peakRssMiB(): number {
     return this.statusKiB('VmHWM') / 1024;
@@ -58,6 +71,15 @@ export class ProcessProbe {
   }
 }
 
+/**
+ * CPU time the hypervisor gave to other guests while this machine's CPUs wanted to run (steal, summed over the
+ * CPUs), ms since boot: a VM whose vCPU is not running stalls every process on it alike.
+ */
+export function machineStealMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]?.trim().split(/\s+/) ?? [];
+  return Number(fields[8] ?? 0) * CLOCK_TICK_MS;
+}
+
 /** One scrape of the engine's /metrics. */
 export class MetricsSnapshot {
   private constructor(private readonly samples: readonly ScrapedSample[]) {}
@@ -79,8 +101,14 @@ export class MetricsSnapshot {
   }
 
   /** Growth of a counter (or histogram _sum/_count) since an earlier snapshot. */
-  since(earlier: MetricsSnapshot, name: string): number {
-    return this.get(name) - earlier.get(name);
+  since(earlier: MetricsSnapshot, name: string, labels: Readonly<Record<string, string>> = {}): number {
+    return this.get(name, labels) - earlier.get(name, labels);
+  }
+
+  /** Observations of histogram `name` above `le` (one of its bucket bounds, as printed) since an earlier snapshot. */
+  aboveSince(earlier: MetricsSnapshot, name: string, le: string): number {
+    const bucket = `${name}_bucket`;
+    return this.since(earlier, bucket, { le: '+Inf' }) - this.since(earlier, bucket, { le });
   }
 }
 

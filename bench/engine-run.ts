@@ -11,7 +11,7 @@ import { type RunningProcess, startNode } from '../test/support/child-process.js
 import { waitFor } from '../test/support/wait-for.js';
 import { measureFloor } from './batched-floor.js';
 import { type CycleRow, printRows } from './engine-bench-report.js';
-import { LagCanary, MetricsSnapshot, ProcessProbe } from './engine-probe.js';
+import { LagCanary, MetricsSnapshot, machineStealMs, ProcessProbe } from './engine-probe.js';
 
 const M = 'coordination_engine_';
 
@@ -110,6 +110,8 @@ export async function measureEngine(o: EngineRunOptions): Promise<CycleRow[]> {
     const probe = new ProcessProbe(engine.child.pid as number);
     let cpu = probe.cpuMs();
     let mainCpu = probe.mainThreadCpuMs();
+    let wait = probe.mainThreadWaitMs();
+    let steal = machineStealMs();
     probe.resetPeak();
     let snapshot = await MetricsSnapshot.scrape(metricsUrl);
     await canary.read();
@@ -129,6 +131,8 @@ export async function measureEngine(o: EngineRunOptions): Promise<CycleRow[]> {
       }
       const cpuNow = probe.cpuMs();
       const mainCpuNow = probe.mainThreadCpuMs();
+      const waitNow = probe.mainThreadWaitMs();
+      const stealNow = machineStealMs();
       const peakRssMiB = probe.peakRssMiB();
       probe.resetPeak();
       const now = await MetricsSnapshot.scrape(metricsUrl);
@@ -151,6 +155,10 @@ export async function measureEngine(o: EngineRunOptions): Promise<CycleRow[]> {
         lagP99Ms: now.get(`${M}nodejs_eventloop_lag_p99_seconds`) * 1000,
         lagMaxMs: now.get(`${M}nodejs_eventloop_lag_max_seconds`) * 1000,
         canaryMaxMs: machine.maxMs,
+        mainWaitMs: waitNow - wait,
+        stealMs: stealNow - steal,
+        gcOver10Ms: now.aboveSince(snapshot, `${M}nodejs_gc_duration_seconds`, '0.01'),
+        gcOver100Ms: now.aboveSince(snapshot, `${M}nodejs_gc_duration_seconds`, '0.1'),
         queries: now.since(snapshot, `${M}feature_queries_total`),
         mlCalls: now.since(snapshot, `${M}ml_call_duration_seconds_count`),
         apiRequests: seqNow - seq,
@@ -161,6 +169,8 @@ export async function measureEngine(o: EngineRunOptions): Promise<CycleRow[]> {
       printRows(o.label, [row], cycle === 0);
       cpu = cpuNow;
       mainCpu = mainCpuNow;
+      wait = waitNow;
+      steal = stealNow;
       snapshot = now;
       seq = seqNow;
     }
