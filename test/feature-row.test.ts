@@ -32,4 +32,35 @@ describe('FeatureRow: 45 features in two typed arrays', () => {
     expect(wide.toNullable()).toEqual([9, 9, 1, null, null]);
     expect(wide.at(4)).toEqual({ ok: false, missing: 'no_input' });
   });
+
+  it("reads and writes a row of a block within its own slots, never its neighbours'", () => {
+    const [a, b, c] = FeatureRow.block(3, 'no_series', 3) as [FeatureRow, FeatureRow, FeatureRow];
+    for (let i = 0; i < 3; i++) {
+      a.setValue(i, 1);
+      c.setValue(i, 3);
+    }
+    // b's slots past either end are a's and c's in the buffers: out of range for b all the same.
+    expect(b.ok(-1)).toBe(false);
+    expect(b.ok(3)).toBe(false);
+    expect(b.at(3)).toBeUndefined();
+    expect(b.valueAt(-1)).toBeUndefined();
+    expect(b.toNullable()).toEqual([null, null, null]);
+    const node = FeatureRow.of([{ ok: true, value: 5 }]);
+    b.copyFrom(node, 2);
+    expect(b.toNullable()).toEqual([null, null, 5]);
+    expect(c.toNullable()).toEqual([3, 3, 3]);
+    c.copyFrom(b, 0);
+    expect(c.toNullable()).toEqual([null, null, 5]);
+    expect(a.toNullable()).toEqual([1, 1, 1]);
+    expect(() => b.copyFrom(node, 3)).toThrow(RangeError);
+    expect(() => b.copyFrom(c, 1)).toThrow(RangeError);
+    expect(b.detached().toNullable()).toEqual([null, null, 5]);
+  });
+
+  it('refuses a window that does not fit its buffers', () => {
+    const storage = { values: new Float64Array(4), reasons: new Uint8Array(4) };
+    expect(() => new FeatureRow(3, { ...storage, offset: 2 })).toThrow(RangeError);
+    expect(() => new FeatureRow(3, { ...storage, offset: -1 })).toThrow(RangeError);
+    expect(new FeatureRow(3, { ...storage, offset: 1 }).length).toBe(3);
+  });
 });

@@ -156,10 +156,16 @@ describe('feature rows in one block, answers digested as read', () => {
     const rows = FeatureRow.block(3, 'no_series');
     rows[1]?.setValue(4, 2.5);
     expect(rows.every((r) => r.shared)).toBe(true);
-    expect(rows[0]?.values.buffer).toBe(rows[2]?.values.buffer);
+    expect(rows[0]?.sameBlock(rows[2] as FeatureRow)).toBe(true);
     expect(rows[0]?.at(4)).toEqual({ ok: false, missing: 'no_series' });
+    // Each row is its own window of the block: a write lands in one row, at its own slot.
+    expect(rows.map((r) => r.valueAt(4))).toEqual([undefined, 2.5, undefined]);
+    rows[2]?.setValue(0, 7);
+    expect(rows[1]?.toNullable().filter((v) => v !== null)).toEqual([2.5]);
+    expect(rows[2]?.valueAt(0)).toBe(7);
     const own = rows[1]?.detached();
     expect(own?.shared).toBe(false);
+    expect(own?.sameBlock(rows[1] as FeatureRow)).toBe(false);
     expect(own?.toNullable()).toEqual(rows[1]?.toNullable());
     rows[1]?.setValue(4, 9);
     expect(own?.valueAt(4)).toBe(2.5);
@@ -177,7 +183,7 @@ describe('feature rows in one block, answers digested as read', () => {
     const refreshed = latest.get('shop', 'p-0')?.vector.features;
     const leftOut = latest.get('shop', 'p-9')?.vector.features;
     expect(refreshed?.shared).toBe(true);
-    expect(refreshed?.values.buffer).not.toBe(before?.values.buffer);
+    expect(refreshed?.sameBlock(before as FeatureRow)).toBe(false);
     expect(leftOut?.shared).toBe(false);
     expect(leftOut?.toNullable()).toEqual(before?.toNullable());
   });

@@ -120,10 +120,11 @@ export class WindowSlots {
     }
     this.put(out, offset + 5, lag1);
     this.put(out, offset + 6, lag5);
-    // diff and pct_change need both the current value and lag_1, each finite.
-    if (out.ok(offset) && out.ok(offset + 5)) {
-      const now = out.values[offset] as number;
-      const before = out.values[offset + 5] as number;
+    // diff and pct_change need both the current value and lag_1, each finite: read from the window, as put() wrote
+    // them (a number read back from `out` through a call would be boxed, one heap object per read).
+    const now = current < 0 ? Number.NaN : (this.values[current] as number);
+    const before = lag1 < 0 ? Number.NaN : (this.values[lag1] as number);
+    if (Number.isFinite(now) && Number.isFinite(before)) {
       const d = now - before;
       out.setValue(offset + 7, d);
       // The reference defines pct_change as 0 when lag_1 is 0 rather than ±Inf.

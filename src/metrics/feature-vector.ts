@@ -30,22 +30,33 @@ const REASON_CODE: Readonly<Record<MissingReason, number>> = {
 };
 
 /**
- * A pod's features in two typed arrays, a value (NaN when missing) and a reason code per slot: one object and two
- * small buffers per pod instead of 45 objects and 45 boxed numbers. At 10,000 pods a cycle built, kept and then
- * dropped about a million of those, and their garbage collection was most of the engine's CPU. `at(i)` gives
- * the FeatureValue view (a shared frozen object for a missing one).
+ * A pod's features in two typed arrays, a value (NaN when missing) and a reason code per slot: one object per pod
+ * instead of 45 objects and 45 boxed numbers. At 10,000 pods a cycle built, kept and then dropped about a million
+ * of those, and their garbage collection was most of the engine's CPU. `at(i)` gives the FeatureValue view (a
+ * shared frozen object for a missing one).
+ *
+ * A row is a window of `length` slots from `base` in its buffers: buffers of its own, or a block's shared by many
+ * rows (FeatureRow.block). It holds the block and an offset, not typed-array views of it: a view is an object of
+ * some 80 bytes, and two per pod, made every cycle and kept until the next, were a fifth of what a cycle promoted
+ * to the old generation.
  */
 export class FeatureRow implements Iterable<FeatureValue> {
-  readonly values: Float64Array;
-  readonly reasons: Uint8Array;
+  readonly length: number;
+  private readonly vals: Float64Array;
+  private readonly codes: Uint8Array;
+  private readonly base: number;
 
-  /** A row with buffers of its own, or over `storage` (see FeatureRow.block). */
+  /** A row with buffers of its own, or `length` slots of `storage` from `storage.offset` (see FeatureRow.block). */
   constructor(
     length: number = FEATURE_NAMES.length,
-    storage?: { readonly values: Float64Array; readonly reasons: Uint8Array },
+    storage?: { readonly values: Float64Array; readonly reasons: Uint8Array; readonly offset?: number },
   ) {
-    this.values = storage?.values ?? new Float64Array(length);
-    this.reasons = storage?.reasons ?? new Uint8Array(length);
+    this.length = length;
+    this.base = storage?.offset ?? 0;
+    this.vals = storage?.values ?? new Float64Array(length);
+    this.codes = storage?.reasons ?? new Uint8Array(length);
+    if (this.base < 0 || this.base + length > this.vals.length || this.base + length > this.codes.length)
+      throw new RangeError(`a row of ${length} slots from ${this.base} does not fit its buffers`);
   }
 
   /**
@@ -58,27 +69,27 @@ export class FeatureRow implements Iterable<FeatureValue> {
     const values = new Float64Array(count * length).fill(Number.NaN);
     const reasons = new Uint8Array(count * length).fill(REASON_CODE[reason]);
     const rows = new Array<FeatureRow>(count);
-    for (let i = 0; i < count; i++) {
-      const from = i * length;
-      rows[i] = new FeatureRow(length, {
-        values: values.subarray(from, from + length),
-        reasons: reasons.subarray(from, from + length),
-      });
-    }
+    for (let i = 0; i < count; i++) rows[i] = new FeatureRow(length, { values, reasons, offset: i * length });
     return rows;
   }
 
-  /** Whether the row is a view of a larger block (and keeps it alive). */
+  /** Whether the row is a window of a larger block (and keeps it alive). */
   get shared(): boolean {
-    return this.values.byteLength !== this.values.buffer.byteLength;
+    return this.vals.length !== this.length;
   }
 
   /** The same row in buffers of its own. */
   detached(): FeatureRow {
-    return new FeatureRow(this.values.length, {
-      values: this.values.slice(),
-      reasons: this.reasons.slice(),
+    const end = this.base + this.length;
+    return new FeatureRow(this.length, {
+      values: this.vals.slice(this.base, end),
+      reasons: this.codes.slice(this.base, end),
     });
+  }
+
+  /** Whether this row and `other` live in the same buffers (one keeps the other's block alive). */
+  sameBlock(other: FeatureRow): boolean {
+    return this.vals === other.vals;
   }
 
   static of(features: readonly FeatureValue[]): FeatureRow {
@@ -87,21 +98,17 @@ export class FeatureRow implements Iterable<FeatureValue> {
     return row;
   }
 
-  get length(): number {
-    return this.values.length;
-  }
-
   /** A value; a number that is not finite is stored as missing (`not_finite`), never as a number. */
   setValue(i: number, v: number): void {
     if (Number.isFinite(v)) {
-      this.values[i] = v;
-      this.reasons[i] = 0;
+      this.vals[this.base + i] = v;
+      this.codes[this.base + i] = 0;
     } else this.setMissing(i, 'not_finite');
   }
 
   setMissing(i: number, reason: MissingReason): void {
-    this.values[i] = Number.NaN;
-    this.reasons[i] = REASON_CODE[reason];
+    this.vals[this.base + i] = Number.NaN;
+    this.codes[this.base + i] = REASON_CODE[reason];
   }
 
   set(i: number, f: FeatureValue): void {
@@ -111,55 +118,61 @@ export class FeatureRow implements Iterable<FeatureValue> {
 
   /** Copies `from`'s slots to this row from `offset`. */
   copyFrom(from: FeatureRow, offset: number): void {
-    this.values.set(from.values, offset);
-    this.reasons.set(from.reasons, offset);
+    if (offset < 0 || offset + from.length > this.length)
+      throw new RangeError(`${from.length} slots from ${offset} do not fit a row of ${this.length}`);
+    // A loop, not TypedArray.set: that would want a view of each row, an object made per copy.
+    const to = this.base + offset;
+    for (let k = 0; k < from.length; k++) {
+      this.vals[to + k] = from.vals[from.base + k] as number;
+      this.codes[to + k] = from.codes[from.base + k] as number;
+    }
   }
 
   ok(i: number): boolean {
-    return i >= 0 && i < this.values.length && this.reasons[i] === 0;
+    return i >= 0 && i < this.length && this.codes[this.base + i] === 0;
   }
 
   /** The value at `i`, or undefined when it is missing. */
   valueAt(i: number): number | undefined {
-    return this.ok(i) ? (this.values[i] as number) : undefined;
+    return this.ok(i) ? (this.vals[this.base + i] as number) : undefined;
   }
 
   at(i: number): FeatureValue | undefined {
-    if (i < 0 || i >= this.values.length) return undefined;
-    const reason = REASONS[this.reasons[i] as number];
-    return reason === undefined ? { ok: true, value: this.values[i] as number } : MISSING[reason];
+    if (i < 0 || i >= this.length) return undefined;
+    const reason = REASONS[this.codes[this.base + i] as number];
+    return reason === undefined ? { ok: true, value: this.vals[this.base + i] as number } : MISSING[reason];
   }
 
   map<T>(fn: (f: FeatureValue, i: number) => T): T[] {
-    const out = new Array<T>(this.values.length);
+    const out = new Array<T>(this.length);
     for (let i = 0; i < out.length; i++) out[i] = fn(this.at(i) as FeatureValue, i);
     return out;
   }
 
   flatMap<T>(fn: (f: FeatureValue, i: number) => readonly T[]): T[] {
     const out: T[] = [];
-    for (let i = 0; i < this.values.length; i++) out.push(...fn(this.at(i) as FeatureValue, i));
+    for (let i = 0; i < this.length; i++) out.push(...fn(this.at(i) as FeatureValue, i));
     return out;
   }
 
   every(fn: (f: FeatureValue, i: number) => boolean): boolean {
-    for (let i = 0; i < this.values.length; i++) if (!fn(this.at(i) as FeatureValue, i)) return false;
+    for (let i = 0; i < this.length; i++) if (!fn(this.at(i) as FeatureValue, i)) return false;
     return true;
   }
 
   forEach(fn: (f: FeatureValue, i: number) => void): void {
-    for (let i = 0; i < this.values.length; i++) fn(this.at(i) as FeatureValue, i);
+    for (let i = 0; i < this.length; i++) fn(this.at(i) as FeatureValue, i);
   }
 
   /** The numbers in schema order, null where missing (the JSON form of decisions, exports and the API). */
   toNullable(): (number | null)[] {
-    const out = new Array<number | null>(this.values.length);
-    for (let i = 0; i < out.length; i++) out[i] = this.reasons[i] === 0 ? (this.values[i] as number) : null;
+    const out = new Array<number | null>(this.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.valueAt(i) ?? null;
     return out;
   }
 
   *[Symbol.iterator](): Iterator<FeatureValue> {
-    for (let i = 0; i < this.values.length; i++) yield this.at(i) as FeatureValue;
+    for (let i = 0; i < this.length; i++) yield this.at(i) as FeatureValue;
   }
 }
 
