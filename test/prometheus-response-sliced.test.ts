@@ -115,13 +115,21 @@ describe('visiting an answer without keeping it', () => {
     expect(seen.map((s) => s.values.length)).toEqual([3, 1, 2, 0, 4]);
   });
 
-  it('reuses one pair of arrays for every series (nothing of the answer is kept by the reader)', async () => {
+  it('reuses one holder and one pair of arrays for every series (nothing of the answer is kept by the reader)', async () => {
     const arrays = new Set<readonly number[]>();
+    const holders = new Set<RangeSeries>();
+    const labels: Readonly<Record<string, string>>[] = [];
     await visitMatrixSliced(matrixBody(50), 'q', (s) => {
       arrays.add(s.times);
       arrays.add(s.values);
+      holders.add(s);
+      labels.push(s.labels);
     });
     expect(arrays.size).toBe(2);
+    expect(holders.size).toBe(1);
+    // Each series' labels are its own object all the same: a visitor may keep them.
+    expect(new Set(labels).size).toBe(50);
+    expect(labels).toEqual(readMatrix(matrixBody(50), 'q').series.map((s) => s.labels));
   });
 
   it('refuses what the whole read refuses: another result type, or no success envelope', async () => {

@@ -39,7 +39,8 @@ export interface PromQueryApi {
   range(query: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeSeries[]>;
   /**
    * range() without keeping the answer: `visit` gets each series as it is read, and may keep what it computes
-   * from it but not the series (its arrays are reused). Optional: visitRange() falls back to range().
+   * from it but not the series (the series object and its arrays are reused). Optional: visitRange() falls back
+   * to range().
    */
   rangeEach?(
     query: string,

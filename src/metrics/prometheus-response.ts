@@ -179,15 +179,17 @@ function readPair(
 ): void {
   if (!r.accept(0x5b) || r.peek() === 0x5d) throw notAPair(query, element);
   if (!r.isNumber()) throw invalid(query, 'a sample time that is not a number');
-  const seconds = r.number();
+  // Into lastNumber, read at once: a returned double would be a heap object per sample.
+  r.readNumber();
+  const seconds = r.lastNumber;
   if (!Number.isFinite(seconds)) throw invalid(query, 'a sample time that is not a finite number');
   if (!r.accept(0x2c)) throw notAPair(query, element);
   if (!r.isString()) throw invalid(query, 'a sample value that is not a string');
-  const value = r.numericString(readValue);
+  r.readNumericString(readValue);
+  into.value = r.lastNumber;
   if (!r.accept(0x5d)) throw notAPair(query, element);
   // Seconds with a fraction are not exact in binary: rounding, not truncating, gives the ms sent.
   into.ms = Math.round(seconds * 1000);
-  into.value = value;
 }
 
 /** An instant-vector element: labels and its one `value` pair. */
@@ -216,11 +218,15 @@ function vectorElement(query: string): (r: JsonBytes, i: number) => InstantSampl
  * A matrix element: labels, then its `[time, value]` pairs, written by index into the series' two arrays. Written
  * out as loops rather than JsonBytes callbacks: this runs for every series of every answer (30,000 a cycle at
  * 10,000 pods), and a closure per element and per pair was most of what reading allocated. With `reuse` every
- * element is read into the same two arrays (visitMatrixSliced): series of one answer have the same number of
- * points, so those arrays are not even resized.
+ * element is read into the same holder and its two arrays (visitMatrixSliced): series of one answer have the same
+ * number of points, so those arrays are not even resized.
  */
 function matrixElement(query: string, reuse = false): (r: JsonBytes, i: number) => RangeSeries {
-  const shared = { times: [] as number[], values: [] as number[] };
+  const shared = {
+    labels: {} as Readonly<Record<string, string>>,
+    times: [] as number[],
+    values: [] as number[],
+  };
   const readValue = (text: string) => sampleValue(text, query);
   const sample: Sample = { ms: 0, value: Number.NaN };
   return (r, i) => {
@@ -258,7 +264,10 @@ function matrixElement(query: string, reuse = false): (r: JsonBytes, i: number) 
       times.length = n;
       values.length = n;
     }
-    return { labels, times, values };
+    if (!reuse) return { labels, times, values };
+    // The same holder for every series too: a visitor keeps what it computed, never the series.
+    shared.labels = labels;
+    return shared;
   };
 }
 
