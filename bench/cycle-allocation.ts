@@ -61,9 +61,15 @@ const pods = Array.from({ length: PODS }, (_, i) => ({
 const targets = deploymentsOfFive(pods);
 const rules = new RuleTracker();
 const builder = new FeatureVectorBuilder(prometheus);
-/** One cycle at its own instant (the data sits at T: each cycle reads it a second later, like a query offset). */
+/**
+ * One DetectionCycle for the whole run, as the engine keeps one (it remembers the last cycle's union of pods).
+ * Each cycle reads its own instant: the data sits at T, and each cycle reads it a second later, with a query
+ * offset a second longer (the cycle reads deps.queryOffsetMs when it runs).
+ */
+const deps = { features: builder, rules, queryOffsetMs: 0 };
+const detection = new DetectionCycle(deps);
 async function cycle(round: number): Promise<void> {
-  const detection = new DetectionCycle({ features: builder, rules, queryOffsetMs: round * 1000 });
+  deps.queryOffsetMs = round * 1000;
   const results = await detection.run([{ key: 'bench', spec, targets }], T + round * 1000);
   const healthy = results.get('bench')?.summary.healthy;
   if (healthy !== targets.length) throw new Error(`expected every target healthy, got ${healthy}`);

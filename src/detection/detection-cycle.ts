@@ -20,8 +20,9 @@ import {
   type TargetAssessment,
   targetState,
 } from './assessment.js';
+import { CyclePods } from './cycle-pods.js';
 import { insufficientDataReason } from './insufficient-data.js';
-import { handleOf, podKey, vectorsByKey } from './pod-handle.js';
+import { handleOf, podKey, type VectorLookup, vectorsByKey } from './pod-handle.js';
 import { podVerdict } from './pod-verdict.js';
 import {
   atRisk,
@@ -92,6 +93,9 @@ export class DetectionCycle {
     },
   ) {}
 
+  /** The union of the due policies' pods, made again only when they change. */
+  private readonly cyclePods = new CyclePods();
+
   /** Why this policy cannot use the engine's ML service, or undefined when it can. */
   private mlMismatch(spec: PolicySpec): string | undefined {
     const target = this.deps.mlTarget;
@@ -107,24 +111,14 @@ export class DetectionCycle {
   }
 
   async run(policies: readonly PolicyTargets[], nowMs: number): Promise<Map<string, PolicyAssessment>> {
-    const pods = new Map<string, PodRef>();
-    const workloadOf = new Map<string, string>();
-    for (const policy of policies) {
-      for (const { target, pods: targetPods } of policy.targets) {
-        const workload = target.kind !== 'Pod' ? `${target.kind}/${target.name}` : undefined;
-        for (const pod of targetPods) {
-          const { key } = handleOf(pod);
-          pods.set(key, pod);
-          if (workload !== undefined) workloadOf.set(key, workload);
-        }
-      }
-    }
+    const asked = this.cyclePods.of(policies);
+    const { workloadOf } = asked;
     const results = new Map<string, PolicyAssessment>();
     if (policies.length === 0) return results;
 
     const dataAtMs = nowMs - (this.deps.queryOffsetMs ?? DEFAULT_QUERY_OFFSET_MS);
     const cycle: FeatureCycle =
-      pods.size === 0
+      asked.list.length === 0
         ? {
             status: 'ok',
             schemaVersion: 'v1',
@@ -133,7 +127,7 @@ export class DetectionCycle {
             queries: 0,
             warnings: [],
           }
-        : await this.deps.features.build({ namespaces: [], pods: [...pods.values()] }, dataAtMs);
+        : await this.deps.features.build({ namespaces: [], pods: asked.list }, dataAtMs);
     // Without metrics, status-signal rules can still be judged from the informer cache (no PromQL needed);
     // every other rule and the ML verdict lack their data: those pods are insufficient_data.
     const unavailable: DependencyProblem | undefined =
@@ -144,7 +138,8 @@ export class DetectionCycle {
             message: `metrics unavailable (${cycle.reason}): ${cycle.message}; judging status-signal rules only`,
           }
         : undefined;
-    const vectors = cycle.status === 'unavailable' ? new Map() : vectorsByKey(cycle.vectors, pods);
+    const vectors: VectorLookup =
+      cycle.status === 'unavailable' ? new Map() : vectorsByKey(cycle.vectors, asked);
     const [{ decisions, late }, predicted] = await Promise.all([
       this.assessWithMl(policies, vectors, workloadOf, cycle.evaluatedAtMs),
       this.predict(policies, vectors, cycle.evaluatedAtMs),
@@ -342,7 +337,7 @@ export class DetectionCycle {
 
   private async assessWithMl(
     policies: readonly PolicyTargets[],
-    vectors: ReadonlyMap<string, PodFeatureVector>,
+    vectors: VectorLookup,
     workloadOf: ReadonlyMap<string, string>,
     atMs: number,
   ): Promise<{ decisions: Map<string, AnomalyDecision>; late?: number }> {
@@ -372,7 +367,7 @@ export class DetectionCycle {
   /** Predictions for the candidate pods of predicting policies, each pod asked once (prediction.ts). */
   private async predict(
     policies: readonly PolicyTargets[],
-    vectors: ReadonlyMap<string, PodFeatureVector>,
+    vectors: VectorLookup,
     atMs: number,
   ): Promise<{ decisions: Map<string, PredictionDecision>; late?: number }> {
     const ml = this.deps.ml;

@@ -28,26 +28,45 @@ export function handleOf(pod: PodRef): PodHandle {
   return handle;
 }
 
+/** A cycle's vectors by pod key: what detection looks them up with. */
+export interface VectorLookup {
+  get(key: string): PodFeatureVector | undefined;
+  readonly size: number;
+}
+
 /**
- * The cycle's vectors by pod key. A source answers in the order it was asked (the builder does): each vector then
- * takes its pod's key, made once per pod version (handleOf), instead of a new key string per pod and cycle.
- * `asked` must be keyed by podKey(namespace, name), as handleOf keys them: both paths then give the same keys.
+ * The cycle's vectors by pod key. A source answers in the order it was asked (the builder does): each vector is
+ * then found at its pod's place in `asked.list`, through the asked pods' own index, and no Map is made per cycle.
+ * An answer in another order, or with pods left out, is keyed by namespace and name instead.
  */
 export function vectorsByKey(
   vectors: readonly PodFeatureVector[],
-  asked: ReadonlyMap<string, PodRef>,
-): Map<string, PodFeatureVector> {
-  const byKey = new Map<string, PodFeatureVector>();
-  let i = 0;
-  let inOrder = vectors.length === asked.size;
-  for (const [key, pod] of asked) {
-    if (!inOrder) break;
-    const vector = vectors[i++] as PodFeatureVector;
-    if (vector.pod !== pod.name || vector.namespace !== pod.namespace) inOrder = false;
-    else byKey.set(key, vector);
+  asked: { readonly list: readonly PodRef[]; readonly positions: ReadonlyMap<string, number> },
+): VectorLookup {
+  let inOrder = vectors.length === asked.list.length;
+  for (let i = 0; inOrder && i < vectors.length; i++) {
+    const vector = vectors[i] as PodFeatureVector;
+    const pod = asked.list[i] as PodRef;
+    inOrder = vector.pod === pod.name && vector.namespace === pod.namespace;
   }
-  if (inOrder) return byKey;
-  byKey.clear();
+  if (inOrder) return new VectorsInOrder(vectors, asked.positions);
+  const byKey = new Map<string, PodFeatureVector>();
   for (const v of vectors) byKey.set(podKey(v.namespace, v.pod), v);
   return byKey;
+}
+
+class VectorsInOrder implements VectorLookup {
+  constructor(
+    private readonly vectors: readonly PodFeatureVector[],
+    private readonly positions: ReadonlyMap<string, number>,
+  ) {}
+
+  get size(): number {
+    return this.vectors.length;
+  }
+
+  get(key: string): PodFeatureVector | undefined {
+    const at = this.positions.get(key);
+    return at === undefined ? undefined : this.vectors[at];
+  }
 }
