@@ -3,6 +3,7 @@ import type { ControllerMetrics, ReconcileOutcome } from '../controller/controll
 import type { WorkQueueMetrics } from '../controller/workqueue.js';
 import { DetectionMetrics } from './detection-metrics.js';
 import { EventLoopLagMonitor, type LagSnapshot } from './event-loop-lag.js';
+import { registerGcPauses } from './gc-pauses.js';
 import { createRemediationMetrics, type RemediationMetrics } from './remediation-metrics.js';
 import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.js';
 
@@ -39,6 +40,8 @@ export class EngineMetrics {
   readonly detection: DetectionMetrics;
   /** Event-loop delay: fine while work is announced (attend), an upper bound per second otherwise. */
   readonly eventLoopLag = new EventLoopLagMonitor();
+  /** Stops recording garbage-collection pauses (gc-pauses.ts). */
+  private readonly stopGcPauses: () => void;
 
   constructor() {
     collectDefaultMetrics({
@@ -47,6 +50,7 @@ export class EngineMetrics {
       eventLoopMonitoringPrecision: PROM_CLIENT_MONITOR_OFF_MS,
     });
     this.registerEventLoopLag();
+    this.stopGcPauses = registerGcPauses(this.registry, METRIC_PREFIX);
     this.reconcileTotal = new Counter({
       name: `${METRIC_PREFIX}reconcile_total`,
       help: 'Reconciles by controller and result (success, requeue_after, error, terminal_error).',
@@ -117,9 +121,10 @@ export class EngineMetrics {
     this.leader.set(isLeader ? 1 : 0);
   }
 
-  /** Stops the lag monitor's timer (it never keeps the process alive, but an engine in a test is stopped). */
+  /** Stops the lag monitor's timer and the GC observer (neither keeps the process alive; an engine in a test is stopped). */
   close(): void {
     this.eventLoopLag.stop();
+    this.stopGcPauses();
   }
 
   /**
