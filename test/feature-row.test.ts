@@ -53,8 +53,28 @@ describe('FeatureRow: 45 features in two typed arrays', () => {
     expect(c.toNullable()).toEqual([null, null, 5]);
     expect(a.toNullable()).toEqual([1, 1, 1]);
     expect(() => b.copyFrom(node, 3)).toThrow(RangeError);
+    // Writes past either end fail, and leave the neighbours as they were.
+    expect(() => b.setValue(3, 42)).toThrow(RangeError);
+    expect(() => b.setMissing(-1, 'no_input')).toThrow(RangeError);
+    expect(() => b.set(3, { ok: true, value: 1 })).toThrow(RangeError);
+    expect(a.toNullable()).toEqual([1, 1, 1]);
     expect(() => b.copyFrom(c, 1)).toThrow(RangeError);
     expect(b.detached().toNullable()).toEqual([null, null, 5]);
+  });
+
+  it('copies between overlapping windows of one buffer as TypedArray.set does', () => {
+    const values = Float64Array.from([1, 2, 3, 4, 5, 6]);
+    const reasons = new Uint8Array(6);
+    const wide = new FeatureRow(6, { values, reasons });
+    const later = new FeatureRow(5, { values, reasons, offset: 1 });
+    const earlier = new FeatureRow(5, { values, reasons, offset: 0 });
+    later.copyFrom(earlier, 0);
+    expect(wide.toNullable()).toEqual([1, 1, 2, 3, 4, 5]);
+    earlier.copyFrom(later, 0);
+    expect(wide.toNullable()).toEqual([1, 2, 3, 4, 5, 5]);
+    const expected = Float64Array.from([1, 1, 2, 3, 4, 5]);
+    expected.set(expected.subarray(1, 6), 0);
+    expect([...values]).toEqual([...expected]);
   });
 
   it('refuses a window that does not fit its buffers', () => {

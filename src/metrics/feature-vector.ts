@@ -100,6 +100,7 @@ export class FeatureRow implements Iterable<FeatureValue> {
 
   /** A value; a number that is not finite is stored as missing (`not_finite`), never as a number. */
   setValue(i: number, v: number): void {
+    this.check(i);
     if (Number.isFinite(v)) {
       this.vals[this.base + i] = v;
       this.codes[this.base + i] = 0;
@@ -107,6 +108,7 @@ export class FeatureRow implements Iterable<FeatureValue> {
   }
 
   setMissing(i: number, reason: MissingReason): void {
+    this.check(i);
     this.vals[this.base + i] = Number.NaN;
     this.codes[this.base + i] = REASON_CODE[reason];
   }
@@ -122,10 +124,21 @@ export class FeatureRow implements Iterable<FeatureValue> {
       throw new RangeError(`${from.length} slots from ${offset} do not fit a row of ${this.length}`);
     // A loop, not TypedArray.set: that would want a view of each row, an object made per copy.
     const to = this.base + offset;
-    for (let k = 0; k < from.length; k++) {
-      this.vals[to + k] = from.vals[from.base + k] as number;
-      this.codes[to + k] = from.codes[from.base + k] as number;
-    }
+    const n = from.length;
+    if (from.vals === this.vals && to > from.base) {
+      // Windows of one block that overlap, the target further on: from the end, as TypedArray.set copies.
+      for (let k = n - 1; k >= 0; k--) this.copySlot(from, from.base + k, to + k);
+    } else for (let k = 0; k < n; k++) this.copySlot(from, from.base + k, to + k);
+  }
+
+  private copySlot(from: FeatureRow, at: number, to: number): void {
+    this.vals[to] = from.vals[at] as number;
+    this.codes[to] = from.codes[at] as number;
+  }
+
+  /** A write outside the row would land in a neighbour's, in a block: it is a bug, and fails loudly. */
+  private check(i: number): void {
+    if (!(i >= 0 && i < this.length)) throw new RangeError(`slot ${i} is outside a row of ${this.length}`);
   }
 
   ok(i: number): boolean {

@@ -186,10 +186,11 @@ function readPair(
   if (!r.accept(0x2c)) throw notAPair(query, element);
   if (!r.isString()) throw invalid(query, 'a sample value that is not a string');
   r.readNumericString(readValue);
-  into.value = r.lastNumber;
+  const value = r.lastNumber;
   if (!r.accept(0x5d)) throw notAPair(query, element);
   // Seconds with a fraction are not exact in binary: rounding, not truncating, gives the ms sent.
   into.ms = Math.round(seconds * 1000);
+  into.value = value;
 }
 
 /** An instant-vector element: labels and its one `value` pair. */
