@@ -73,11 +73,15 @@ export class ProcessProbe {
 
 /**
  * CPU time the hypervisor gave to other guests while this machine's CPUs wanted to run (steal, summed over the
- * CPUs), ms since boot: a VM whose vCPU is not running stalls every process on it alike.
+ * CPUs, so it can exceed the wall time), ms since boot; 0 where there is no /proc/stat: a VM whose vCPU is not running stalls every process on it alike.
  */
 export function machineStealMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]?.trim().split(/\s+/) ?? [];
-  return Number(fields[8] ?? 0) * CLOCK_TICK_MS;
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]?.trim().split(/\s+/) ?? [];
+    return Number(fields[8] ?? 0) * CLOCK_TICK_MS;
+  } catch {
+    return 0;
+  }
 }
 
 /** One scrape of the engine's /metrics. */
