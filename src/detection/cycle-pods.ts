@@ -21,7 +21,9 @@ export interface AskedPods {
  * The union of a cycle's pods, kept while the policies name the very same pods of the same targets, in the same
  * order. In a quiet cluster that is every cycle (the selection is cached until an input changes), and the three
  * 10,000-entry Maps and the list are then not made again: at 10,000 pods they were some 2 MB of each cycle's
- * allocation. Anything else gets a union of its own; the result is never changed once made.
+ * allocation. Anything else gets a union of its own; the result is never changed once made (its list is frozen:
+ * a consumer that sorted it would corrupt every later cycle). Policies due at different intervals make the due set
+ * alternate, and then every cycle makes its union, as before this cache.
  */
 export class CyclePods {
   private last: (AskedPods & { named: readonly PodRef[]; kinds: string[]; names: string[] }) | undefined;
@@ -52,6 +54,7 @@ export class CyclePods {
         }
       }
     }
+    Object.freeze(list);
     this.last = { list, positions, workloadOf, named, kinds, names };
     return this.last;
   }

@@ -147,7 +147,7 @@ export class DetectionCycle {
     const mlSnapshot = this.deps.ml?.snapshot();
     // An outage means no at-risk verdicts at all, even from an answer reused from before it.
     const predictionsUsable = mlSnapshot?.status === 'ok' && predicted.late === undefined;
-    // Indexing the vectors was a task of its own size: the assessments start in the next one.
+    // The assessments start in a task of their own (an answer out of order was indexed just now, in this one).
     if (vectors.size > POD_SLICE) await yieldToEventLoop();
     let podsSinceYield = 0;
     for (const policy of policies) {

@@ -145,6 +145,13 @@ describe('CyclePods: the union of a cycle pods, kept while the selection is the 
       previous = next;
     }
     // Back to the first selection: right again (a union of its own, equal to the first).
-    expect(shape(pods.of(policies))).toEqual(shape(first));
+    const again = pods.of(policies);
+    expect(shape(again)).toEqual(shape(first));
+    // The same targets split across policies otherwise name the same pods in the same order: the same union.
+    expect(pods.of([{ targets: [{ target: web, pods: [a, b] }] }, { targets: [{ target: api, pods: [c] }] }])).toBe(
+      again,
+    );
+    // A union is never changed once made: its list is frozen.
+    expect(Object.isFrozen(again.list)).toBe(true);
   });
 });
