@@ -148,9 +148,9 @@ describe('CyclePods: the union of a cycle pods, kept while the selection is the 
     const again = pods.of(policies);
     expect(shape(again)).toEqual(shape(first));
     // The same targets split across policies otherwise name the same pods in the same order: the same union.
-    expect(pods.of([{ targets: [{ target: web, pods: [a, b] }] }, { targets: [{ target: api, pods: [c] }] }])).toBe(
-      again,
-    );
+    expect(
+      pods.of([{ targets: [{ target: web, pods: [a, b] }] }, { targets: [{ target: api, pods: [c] }] }]),
+    ).toBe(again);
     // A union is never changed once made: its list is frozen.
     expect(Object.isFrozen(again.list)).toBe(true);
   });
