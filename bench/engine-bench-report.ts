@@ -23,7 +23,7 @@ export interface CycleRow {
   mainWaitMs: number;
   /** CPU time the hypervisor took from this VM in the interval (steal, all CPUs). */
   stealMs: number;
-  /** The engine's garbage-collection pauses over 10 ms and over 100 ms in the interval (prom-client's histogram). */
+  /** The engine's garbage-collection pauses over 10 ms and over 100 ms in the interval (nodejs_gc_duration_seconds). */
   gcOver10Ms: number;
   gcOver100Ms: number;
   queries: number;

@@ -73,7 +73,8 @@ export class ProcessProbe {
 
 /**
  * CPU time the hypervisor gave to other guests while this machine's CPUs wanted to run (steal, summed over the
- * CPUs, so it can exceed the wall time), ms since boot; 0 where there is no /proc/stat: a VM whose vCPU is not running stalls every process on it alike.
+ * CPUs, so it can exceed the wall time), ms since boot; 0 where there is no /proc/stat. A VM whose vCPU is not
+ * running stalls every process on it alike.
  */
 export function machineStealMs(): number {
   try {
