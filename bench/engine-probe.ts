@@ -32,8 +32,9 @@ export class ProcessProbe {
   }
 
   /**
-   * How long the main thread was runnable but waiting for a CPU, ms (the second field of its schedstat; 0 when the
-   * kernel keeps no schedstats). On a shared machine that shows as event-loop lag although the loop was free.
+   * How long the main thread was runnable but waiting for a CPU, ms (the second field of its schedstat; 0 where that
+   * file is absent, a kernel without CONFIG_SCHED_INFO). On a shared machine that shows as event-loop lag although
+   * the loop was free.
    */
   mainThreadWaitMs(): number {
     try {

@@ -101,7 +101,7 @@ export function metricsTables(families: readonly MetricFamily[]): string {
     ...header,
     ...metricRows(own),
     '',
-    "### The process and the Node.js runtime (prom-client's defaults; the event-loop lag and GC figures the engine's own)",
+    "### The process and the Node.js runtime (prom-client's defaults; the engine measures some itself: see below)",
     '',
     ...header,
     ...metricRows(runtime),

@@ -22,7 +22,7 @@ export function registerGcPauses(registry: Registry, prefix: string): () => void
   registry.removeSingleMetric(name);
   const pauses = new Histogram({
     name,
-    help: "Garbage collection duration by kind, one of major, minor, incremental or weakcb: every pause (prom-client's collector of this name counts only the first of each batch Node reports).",
+    help: "Garbage collection duration by kind, one of major, minor, incremental, weakcb (or unknown): every pause (prom-client's collector of this name counts only the first of each batch Node reports).",
     labelNames: ['kind'],
     buckets: BUCKETS,
     registers: [registry],
