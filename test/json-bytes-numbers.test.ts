@@ -16,7 +16,10 @@ function readAll(texts: readonly string[]): { values: number[]; parsedAsText: nu
     parsedAsText++;
     return Number(text);
   };
-  r.array(() => values.push(r.numericString(fallback)));
+  r.array(() => {
+    r.readNumericString(fallback);
+    values.push(r.lastNumber);
+  });
   return { values, parsedAsText };
 }
 

@@ -7,7 +7,7 @@
  * Numbers come out exactly as `Number()` of the same text would give them: a decimal with a mantissa below 2^53
  * and at most 22 fraction digits is one correctly rounded IEEE division (Clinger's fast path); one with up to six
  * more digits (the 16-17 significant digits rate() gives) is divided exactly in double-double arithmetic and
- * rounded once (longQuotient); anything else (exponents, longer mantissas, a quotient too close to a rounding
+ * rounded once (longQuotientInto); anything else (exponents, longer mantissas, a quotient too close to a rounding
  * boundary to decide) is parsed from its text.
  */
 
@@ -74,7 +74,7 @@ export class JsonBytes {
   /**
    * The number the last readNumber() or readNumericString() read. A field written in place, not a returned
    * double: a function that V8 does not inline returns a double as a heap object, and a cycle reads 600,000 of
-   * them (about 4 MB of garbage a cycle at 10,000 pods).
+   * them (some 3 MB of garbage a cycle at 10,000 pods).
    */
   lastNumber = Number.NaN;
   /** The same bytes as a Buffer, for decoding text without a view per string. */
@@ -182,15 +182,9 @@ export class JsonBytes {
   }
 
   /**
-   * A string whose content is a number as Prometheus writes sample values ("0.25", "1e-05", "NaN", "+Inf"):
-   * plain decimals are read from the bytes; anything else is given to `fallback` as text.
+   * A string whose content is a number as Prometheus writes sample values ("0.25", "1e-05", "NaN", "+Inf"), into
+   * lastNumber: plain decimals are read from the bytes; anything else is given to `fallback` as text.
    */
-  numericString(fallback: (text: string) => number): number {
-    this.readNumericString(fallback);
-    return this.lastNumber;
-  }
-
-  /** numericString() into lastNumber. */
   readNumericString(fallback: (text: string) => number): void {
     this.expect(QUOTE);
     const start = this.pos;
@@ -203,13 +197,10 @@ export class JsonBytes {
     this.lastNumber = fallback(this.stringValue(false));
   }
 
-  /** A JSON number (its grammar, not what Number() would also take: no 0x, no leading zeros, no Infinity). */
-  number(): number {
-    this.readNumber();
-    return this.lastNumber;
-  }
-
-  /** number() into lastNumber. */
+  /**
+   * A JSON number (its grammar, not what Number() would also take: no 0x, no leading zeros, no Infinity), into
+   * lastNumber.
+   */
   readNumber(): void {
     if (!this.isNumber()) throw this.error('expected a number');
     const start = this.pos;

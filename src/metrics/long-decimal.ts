@@ -1,11 +1,11 @@
 /**
  * The exact value of a decimal whose mantissa is a little past 2^53 (the 16-17 significant digits rate() gives),
- * without parsing its text: see longQuotient.
+ * without parsing its text: see longQuotientInto.
  */
 
 /** 10^0 ... 10^22: every one exact as a double. */
 export const POWERS_OF_TEN: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
-/** Digits past 2^53 that longQuotient takes: 10^6 is below 2^20, so hi × 10^j stays below 2^73. */
+/** Digits past 2^53 that longQuotientInto takes: 10^6 is below 2^20, so hi × 10^j stays below 2^73. */
 export const MAX_EXTRA_DIGITS = 6;
 /** 2^27 + 1: Veltkamp's splitter, cutting a double into two halves of at most 26 significant bits. */
 const SPLITTER = 134_217_729;
@@ -23,9 +23,16 @@ function productError(a: number, b: number, p: number): number {
   return ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
+/** Where longQuotientInto writes its quotient (JsonBytes passes itself). */
+export interface NumberSlot {
+  lastNumber: number;
+}
+
 /**
- * (hi × 10^j + lo) / 10^k correctly rounded, for hi < 2^53, lo < 10^j, 1 ≤ j ≤ 6, k ≤ 22, hi ≥ 2^49; undefined
- * when the quotient is too close to a rounding boundary to tell (then the text is parsed instead).
+ * (hi × 10^j + lo) / 10^k correctly rounded, for hi < 2^53, lo < 10^j, 1 ≤ j ≤ 6, k ≤ 22, hi ≥ 2^49, into
+ * `slot.lastNumber`; false (the slot untouched) when the quotient is too close to a rounding boundary to tell (then
+ * the text is parsed instead). Written into a slot, not returned: a double returned from a function V8 does not
+ * inline is a heap object, and the engine reads some 300,000 of these a cycle.
  *
  * The mantissa M = hi × 10^j + lo is made exact as S + T (S = fl(M); all parts are integers below 2^73, so the
  * error terms add exactly). q = fl(S / D) with D = 10^k (exact), and r = S − q × D is exact (the remainder of a
@@ -33,20 +40,6 @@ function productError(a: number, b: number, p: number): number {
  * So M / D = q + (r + T) / D exactly, and the correction d = fl(fl(r + T) / D) is within 2^-51 of it. Rounding
  * q + x is monotonic in x, so when q + d(1 − ε) and q + d(1 + ε) round to the same double, that double is the
  * correctly rounded quotient.
- */
-export function longQuotient(hi: number, lo: number, j: number, k: number): number | undefined {
-  const slot = { lastNumber: Number.NaN };
-  return longQuotientInto(hi, lo, j, k, slot) ? slot.lastNumber : undefined;
-}
-
-/** Where longQuotientInto writes its quotient (JsonBytes passes itself). */
-export interface NumberSlot {
-  lastNumber: number;
-}
-
-/**
- * longQuotient into `slot.lastNumber` (untouched when it returns false): a double returned from a function V8 does
- * not inline is a heap object, and the engine reads some 300,000 of these a cycle.
  */
 export function longQuotientInto(hi: number, lo: number, j: number, k: number, slot: NumberSlot): boolean {
   const c = POWERS_OF_TEN[j] as number;
